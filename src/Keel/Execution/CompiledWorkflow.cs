@@ -1,0 +1,113 @@
+namespace Keel;
+
+/// <summary>An immutable, validated snapshot of a definition with targets resolved to indices (the hot path's form).</summary>
+internal sealed class CompiledWorkflow
+{
+    public const int CompleteIndex = -1;
+    public const int FailedIndex = -2;
+
+    private CompiledWorkflow(WorkflowDefinition definition, WorkflowStep[] steps, int[] onSuccess, int[] onFailure, int initial, string json)
+    {
+        Definition = definition;
+        Steps = steps;
+        OnSuccess = onSuccess;
+        OnFailure = onFailure;
+        Initial = initial;
+        Json = json;
+        Hash = WorkflowDefinitionJson.Hash(json);
+        MaxSteps = definition.EffectiveMaxSteps;
+    }
+
+    public WorkflowDefinition Definition { get; }
+
+    public string Name => Definition.Name;
+
+    public WorkflowStep[] Steps { get; }
+
+    public int[] OnSuccess { get; }
+
+    public int[] OnFailure { get; }
+
+    public int Initial { get; }
+
+    public int MaxSteps { get; }
+
+    public string Json { get; }
+
+    public string Hash { get; }
+
+    public bool HasApprovalSteps => Array.Exists(Steps, s => s.Kind == StepKind.Approval);
+
+    public static CompiledWorkflow Compile(WorkflowDefinition source)
+    {
+        source.EnsureValid();
+        var definition = source.Clone();
+        var steps = definition.Steps.ToArray();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < steps.Length; i++)
+        {
+            index[steps[i].StepId] = i;
+        }
+
+        var onSuccess = new int[steps.Length];
+        var onFailure = new int[steps.Length];
+        for (var i = 0; i < steps.Length; i++)
+        {
+            onSuccess[i] = Resolve(steps[i].OnSuccess, index);
+            onFailure[i] = steps[i].OnFailure is { } failure ? Resolve(failure, index) : FailedIndex;
+        }
+
+        return new CompiledWorkflow(definition, steps, onSuccess, onFailure, index[definition.InitialStep!], WorkflowDefinitionJson.Serialize(definition));
+    }
+
+    /// <summary>The index of a step or terminal target; <see cref="int.MinValue"/> when unknown.</summary>
+    public int TryIndexOf(string stepId)
+    {
+        for (var i = 0; i < Steps.Length; i++)
+        {
+            if (string.Equals(Steps[i].StepId, stepId, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return stepId switch
+        {
+            WorkflowStep.Complete => CompleteIndex,
+            WorkflowStep.Failed => FailedIndex,
+            _ => int.MinValue,
+        };
+    }
+
+    public int IndexOf(string stepId)
+    {
+        for (var i = 0; i < Steps.Length; i++)
+        {
+            if (string.Equals(Steps[i].StepId, stepId, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return stepId switch
+        {
+            WorkflowStep.Complete => CompleteIndex,
+            WorkflowStep.Failed => FailedIndex,
+            _ => throw new KeelException($"Workflow '{Name}' has no step '{stepId}'."),
+        };
+    }
+
+    public string TargetName(int target) => target switch
+    {
+        CompleteIndex => WorkflowStep.Complete,
+        FailedIndex => WorkflowStep.Failed,
+        _ => Steps[target].StepId,
+    };
+
+    private static int Resolve(string target, Dictionary<string, int> index) => target switch
+    {
+        WorkflowStep.Complete => CompleteIndex,
+        WorkflowStep.Failed => FailedIndex,
+        _ => index[target],
+    };
+}

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Keel;
+
+/// <summary>
+/// The hub: registers workers and workflows, executes runs on the deterministic state machine, records
+/// every attempt, and (with a run store) resumes, approves, cancels and forks runs.
+/// Thread-safe: any number of runs may execute at once.
+/// </summary>
+public sealed partial class Orchestrator
+{
+    private readonly Lock _gate = new();
+    private readonly OrchestratorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IRunStore? _store;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim? _concurrency;
+    private readonly ConcurrentDictionary<string, RunSession> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _claims = new(StringComparer.Ordinal);
+    private Dictionary<WorkerType, WorkerDefinition> _workers = [];
+    private Dictionary<string, Registration> _workflows = new(StringComparer.Ordinal);
+    private int _registryVersion;
+
+    /// <summary>An orchestrator with the default options: no run store, system clock, no logger.</summary>
+    public Orchestrator()
+        : this(new OrchestratorOptions())
+    {
+    }
+
+    public Orchestrator(OrchestratorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _time = options.TimeProvider;
+        _store = options.RunStore;
+        _logger = options.LoggerFactory?.CreateLogger("Keel") ?? NullLogger.Instance;
+        if (options.MaxConcurrentRuns is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(options.MaxConcurrentRuns));
+            _concurrency = new SemaphoreSlim(max, max);
+        }
+    }
+
+    /// <summary>The run store, when one is configured.</summary>
+    public IRunStore? RunStore => _store;
+
+    /// <summary>The registered workers.</summary>
+    public IReadOnlyCollection<WorkerDefinition> Workers => _workers.Values;
+
+    /// <summary>The registered workflow definitions.</summary>
+    public IReadOnlyCollection<WorkflowDefinition> Workflows => _workflows.Values.Select(r => r.Compiled.Definition).ToArray();
+
+    /// <summary>Registers a worker for its type; a later registration for the same type replaces it.</summary>
+    public Orchestrator RegisterWorker(WorkerDefinition worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        worker.Validate();
+        lock (_gate)
+        {
+            var copy = new Dictionary<WorkerType, WorkerDefinition>(_workers) { [worker.WorkerType] = worker };
+            _workers = copy;
+            _registryVersion++;
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Validates and registers a workflow (a snapshot: later changes to <paramref name="workflow"/> do not
+    /// affect it). Throws <see cref="WorkflowValidationException"/> naming every problem.
+    /// </summary>
+    public Orchestrator RegisterWorkflow(WorkflowDefinition workflow)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        var compiled = CompiledWorkflow.Compile(workflow);
+        lock (_gate)
+        {
+            var copy = new Dictionary<string, Registration>(_workflows, StringComparer.Ordinal) { [compiled.Name] = new Registration(compiled) };
+            _workflows = copy;
+        }
+
+        return this;
+    }
+
+    /// <summary>The registered definition of <paramref name="workflowName"/>, or null.</summary>
+    public WorkflowDefinition? GetWorkflow(string workflowName)
+        => _workflows.TryGetValue(workflowName, out var registration) ? registration.Compiled.Definition.Clone() : null;
+
+    private Registration FindWorkflow(string workflowName)
+        => _workflows.TryGetValue(workflowName, out var registration)
+            ? registration
+            : throw new KeelException($"Workflow '{workflowName}' is not registered (registered: {string.Join(", ", _workflows.Keys.Order(StringComparer.Ordinal))}).");
+
+    /// <summary>Resolves the worker of every work step, or says which types have no worker.</summary>
+    private WorkerDefinition?[] ResolveWorkers(Registration registration)
+    {
+        var cached = registration.Resolved;
+        var version = Volatile.Read(ref _registryVersion);
+        if (cached is not null && cached.Version == version)
+        {
+            return cached.Workers;
+        }
+
+        var workers = _workers;
+        var steps = registration.Compiled.Steps;
+        var resolved = new WorkerDefinition?[steps.Length];
+        List<string>? missing = null;
+        for (var i = 0; i < steps.Length; i++)
+        {
+            if (steps[i].Kind != StepKind.Work)
+            {
+                continue;
+            }
+
+            if (workers.TryGetValue(steps[i].WorkerType, out var worker))
+            {
+                resolved[i] = worker;
+            }
+            else
+            {
+                (missing ??= []).Add($"'{steps[i].WorkerType}' (step '{steps[i].StepId}')");
+            }
+        }
+
+        if (missing is not null)
+        {
+            throw new KeelException($"Workflow '{registration.Compiled.Name}' cannot run: no worker is registered for worker type {string.Join(", ", missing)}.");
+        }
+
+        registration.Resolved = new ResolvedWorkers(version, resolved);
+        return resolved;
+    }
+
+    private ILogger LoggerFor(bool verbose)
+        => verbose && _options.LoggerFactory is null ? ConsoleLoggerFactory.Instance.CreateLogger("Keel") : _logger;
+
+    private IRunStore RequireStore(string operation)
+        => _store ?? throw new KeelException($"{operation} needs a run store: set OrchestratorOptions.RunStore (InMemoryRunStore, or UseSqlite from Keel.Sqlite).");
+
+    private sealed class Registration(CompiledWorkflow compiled)
+    {
+        public CompiledWorkflow Compiled { get; } = compiled;
+
+        public ResolvedWorkers? Resolved { get; set; }
+    }
+
+    private sealed record ResolvedWorkers(int Version, WorkerDefinition?[] Workers);
+}

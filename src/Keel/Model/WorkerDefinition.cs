@@ -1,0 +1,93 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
+namespace Keel;
+
+/// <summary>
+/// A worker: a type, a name, a description, the executor that does the work and optional transformers
+/// around it. Workers never see one another: the hub builds their input and takes their output.
+/// </summary>
+public sealed class WorkerDefinition
+{
+    public WorkerDefinition()
+    {
+    }
+
+    [SetsRequiredMembers]
+    public WorkerDefinition(
+        WorkerType workerType,
+        string name,
+        string description,
+        WorkerExecutor executor,
+        InputTransformer? inputTransformer = null,
+        OutputTransformer? outputTransformer = null,
+        OutputValidator? outputValidator = null)
+    {
+        WorkerType = workerType;
+        Name = name;
+        Description = description;
+        Executor = executor;
+        InputTransformer = inputTransformer;
+        OutputTransformer = outputTransformer;
+        OutputValidator = outputValidator;
+    }
+
+    public required WorkerType WorkerType { get; init; }
+
+    public required string Name { get; init; }
+
+    public string Description { get; init; } = string.Empty;
+
+    public required WorkerExecutor Executor { get; init; }
+
+    public InputTransformer? InputTransformer { get; init; }
+
+    public OutputTransformer? OutputTransformer { get; init; }
+
+    /// <summary>Rejects an output as invalid (a failed attempt with outcome <see cref="AttemptOutcome.InvalidOutput"/>).</summary>
+    public OutputValidator? OutputValidator { get; init; }
+
+    /// <summary>A worker from a synchronous function, for deterministic tools.</summary>
+    public static WorkerDefinition FromFunction(
+        WorkerType workerType,
+        string name,
+        Func<JsonElement, WorkflowContext, object?> function,
+        string description = "")
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return new WorkerDefinition(workerType, name, description, (input, context, _) => new ValueTask<object?>(function(input, context)));
+    }
+
+    /// <summary>A typed worker: the input is deserialised to <typeparamref name="TInput"/> before the call.</summary>
+    public static WorkerDefinition Create<TInput, TOutput>(
+        WorkerType workerType,
+        string name,
+        Func<TInput?, WorkflowContext, CancellationToken, ValueTask<TOutput>> executor,
+        string description = "")
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        return new WorkerDefinition(workerType, name, description, async (input, context, cancellationToken) =>
+        {
+            var typed = KeelJson.Deserialize<TInput>(input);
+            return await executor(typed, context, cancellationToken).ConfigureAwait(false);
+        });
+    }
+
+    internal void Validate()
+    {
+        if (WorkerType.IsEmpty)
+        {
+            throw new KeelException($"Worker '{Name}': field 'worker_type' is empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            throw new KeelException($"Worker of type '{WorkerType}': field 'name' is empty.");
+        }
+
+        if (Executor is null)
+        {
+            throw new KeelException($"Worker '{Name}' ({WorkerType}): field 'executor' is not set.");
+        }
+    }
+}

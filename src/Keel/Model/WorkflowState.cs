@@ -1,0 +1,46 @@
+namespace Keel;
+
+/// <summary>Where a run is. Recorded by name (snake case) in stores.</summary>
+public enum WorkflowState
+{
+    /// <summary>Created, not started.</summary>
+    Pending,
+    /// <summary>Executing, or interrupted and resumable.</summary>
+    Running,
+    /// <summary>Parked at an approval step until someone approves or rejects it.</summary>
+    WaitingForApproval,
+    /// <summary>Reached the terminal target <c>complete</c>.</summary>
+    Completed,
+    /// <summary>Reached <c>failed</c>: a step with no failure path, an exhausted step budget, a stopped budget.</summary>
+    Failed,
+    /// <summary>Cancelled on request (recorded); not resumable.</summary>
+    Cancelled,
+}
+
+/// <summary>The result of one attempt (or one decision at an approval step), as a value.</summary>
+public enum AttemptOutcome
+{
+    Succeeded,
+    Failed,
+    InvalidOutput,
+    TimedOut,
+    Cancelled,
+    Approved,
+    Rejected,
+}
+
+/// <summary>What a step does.</summary>
+public enum StepKind
+{
+    /// <summary>Calls the worker registered for the step's worker type.</summary>
+    Work,
+    /// <summary>Parks the run until a person approves (on_success) or rejects (on_failure).</summary>
+    Approval,
+}
+
+public static class AttemptOutcomeExtensions
+{
+    /// <summary>True when the outcome routes along on_success.</summary>
+    public static bool IsSuccess(this AttemptOutcome outcome)
+        => outcome is AttemptOutcome.Succeeded or AttemptOutcome.Approved;
+}

@@ -1,0 +1,105 @@
+namespace Keel;
+
+/// <summary>
+/// One state of the workflow: which worker type does the work, where to go on success and on failure,
+/// and how many retries a visit may spend. Immutable once built; create with the constructor
+/// (named arguments read like the seed) or an object initializer.
+/// </summary>
+public sealed record WorkflowStep
+{
+    /// <summary>The terminal target that ends a run as completed.</summary>
+    public const string Complete = "complete";
+
+    /// <summary>The terminal target that ends a run as failed.</summary>
+    public const string Failed = "failed";
+
+    public WorkflowStep()
+    {
+    }
+
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public WorkflowStep(
+        string stepId,
+        WorkerType workerType,
+        string description = "",
+        string? onSuccess = null,
+        string? onFailure = null,
+        int maxRetries = 0,
+        TimeSpan? timeout = null,
+        TimeSpan? retryDelay = null)
+    {
+        StepId = stepId;
+        WorkerType = workerType;
+        Description = description;
+        OnSuccess = onSuccess ?? Complete;
+        OnFailure = onFailure;
+        MaxRetries = maxRetries;
+        Timeout = timeout;
+        RetryDelay = retryDelay;
+    }
+
+    /// <summary>Approval step: parks the run with a prompt until approved (on_success) or rejected (on_failure).</summary>
+    public static WorkflowStep Approval(string stepId, string prompt, string onApproved, string onRejected = Failed, string description = "")
+        => new()
+        {
+            StepId = stepId,
+            Kind = StepKind.Approval,
+            WorkerType = new WorkerType("approval"),
+            Prompt = prompt,
+            Description = description.Length == 0 ? prompt : description,
+            OnSuccess = onApproved,
+            OnFailure = onRejected,
+        };
+
+    public required string StepId { get; init; }
+
+    /// <summary>The worker type that does the work. Unused by approval steps.</summary>
+    public required WorkerType WorkerType { get; init; }
+
+    public string Description { get; init; } = string.Empty;
+
+    /// <summary>Next step on success; <c>complete</c> when not set.</summary>
+    public string OnSuccess { get; init; } = Complete;
+
+    /// <summary>Next step when the retries are spent; when not set the run fails.</summary>
+    public string? OnFailure { get; init; }
+
+    /// <summary>Retries per visit after the first attempt: 2 means at most 3 attempts. Default 0.</summary>
+    public int MaxRetries { get; init; }
+
+    /// <summary>Time allowed to one attempt (executor and transformers); none when not set.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Delay before the first retry; none when not set.</summary>
+    public TimeSpan? RetryDelay { get; init; }
+
+    /// <summary>Factor applied to the delay at each further retry (exponential backoff). Default 2.</summary>
+    public double RetryBackoff { get; init; } = 2.0;
+
+    /// <summary>The longest delay between retries, however many retries are spent. Default 5 minutes.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
+
+    public StepKind Kind { get; init; } = StepKind.Work;
+
+    /// <summary>What an approver is asked (approval steps).</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>Optional input transformer for this step; takes precedence over the worker's.</summary>
+    public InputTransformer? InputTransformer { get; init; }
+
+    /// <summary>True for <c>complete</c> and <c>failed</c>.</summary>
+    public static bool IsTerminal(string target)
+        => string.Equals(target, Complete, StringComparison.Ordinal) || string.Equals(target, Failed, StringComparison.Ordinal);
+
+    internal TimeSpan DelayBeforeRetry(int failedAttempt)
+    {
+        if (RetryDelay is not { } delay || delay <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var factor = Math.Pow(RetryBackoff <= 0 ? 1 : RetryBackoff, Math.Max(0, failedAttempt - 1));
+        var ticks = delay.Ticks * factor;
+        return ticks >= MaxRetryDelay.Ticks ? MaxRetryDelay : TimeSpan.FromTicks((long)ticks);
+    }
+}

@@ -1,0 +1,197 @@
+using System.Text;
+
+namespace Keel;
+
+/// <summary>
+/// A run store in process memory: resume, approvals, leases and forks within one process, and the
+/// reference the conformance suite holds other stores to. Nothing survives the process.
+/// </summary>
+public sealed class InMemoryRunStore : IRunStore
+{
+    private readonly Dictionary<string, Slot> _runs = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        lock (_gate)
+        {
+            if (_runs.ContainsKey(run.RunId))
+            {
+                throw new KeelException($"Run '{run.RunId}' already exists in the run store.");
+            }
+
+            var slot = new Slot { Run = run with { HistoryCount = history.Count } };
+            slot.History.AddRange(history);
+            slot.Run = slot.Run with { SizeBytes = Size(slot) };
+            _runs.Add(run.RunId, slot);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        lock (_gate)
+        {
+            var slot = Find(checkpoint.RunId);
+            if (slot.Run.Fence != checkpoint.Fence)
+            {
+                throw new RunOwnedElsewhereException(checkpoint.RunId, slot.Run.LeaseOwner, slot.Run.LeaseExpires);
+            }
+
+            var run = slot.Run;
+            if (checkpoint.Entry is { } entry)
+            {
+                slot.History.Add(entry);
+                if (entry.Usage is { } usage)
+                {
+                    run = run with
+                    {
+                        InputTokens = run.InputTokens + usage.InputTokens,
+                        OutputTokens = run.OutputTokens + usage.OutputTokens,
+                        Cost = usage.Cost is null ? run.Cost : (run.Cost ?? 0) + usage.Cost,
+                    };
+                }
+            }
+
+            slot.Run = run with
+            {
+                State = checkpoint.State,
+                CurrentStep = checkpoint.CurrentStep,
+                Visit = checkpoint.Visit,
+                Attempt = checkpoint.Attempt,
+                StepsTaken = checkpoint.StepsTaken,
+                Error = checkpoint.Error,
+                Data = checkpoint.Data ?? run.Data,
+                UpdatedAt = checkpoint.UpdatedAt,
+                LeaseExpires = checkpoint.LeaseExpires ?? run.LeaseExpires,
+                HistoryCount = slot.History.Count,
+            };
+            slot.Run = slot.Run with { SizeBytes = Size(slot) };
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return new(_runs.TryGetValue(runId, out var slot) ? slot.Run : null);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string runId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<HistoryEntry> history = _runs.TryGetValue(runId, out var slot) ? slot.History.ToArray() : [];
+            return new(history);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_gate)
+        {
+            IReadOnlyList<RunRecord> runs = _runs.Values
+                .Select(s => s.Run)
+                .Where(r => query.WorkflowName is null || r.WorkflowName == query.WorkflowName)
+                .Where(r => query.State is null || r.State == query.State)
+                .Where(r => query.CreatedAfter is null || r.CreatedAt >= query.CreatedAfter)
+                .Where(r => query.CreatedBefore is null || r.CreatedAt < query.CreatedBefore)
+                .Where(r => query.LeaseFreeAt is null || r.LeaseOwner is null || r.LeaseExpires is null || r.LeaseExpires <= query.LeaseFreeAt)
+                .OrderByDescending(r => r.CreatedAt)
+                .ThenByDescending(r => r.RunId, StringComparer.Ordinal)
+                .Take(query.Limit)
+                .ToArray();
+            return new(runs);
+        }
+    }
+
+    public ValueTask<long?> TryAcquireLeaseAsync(string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var slot = Find(runId);
+            var run = slot.Run;
+            if (run.LeaseOwner is not null && run.LeaseOwner != owner && run.LeaseExpires > now)
+            {
+                return new((long?)null);
+            }
+
+            slot.Run = run with { LeaseOwner = owner, LeaseExpires = now + duration, Fence = run.Fence + 1 };
+            return new(slot.Run.Fence);
+        }
+    }
+
+    public ValueTask<bool> RenewLeaseAsync(string runId, string owner, long fence, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_runs.TryGetValue(runId, out var slot) || slot.Run.Fence != fence || slot.Run.LeaseOwner != owner)
+            {
+                return new(false);
+            }
+
+            slot.Run = slot.Run with { LeaseExpires = expires };
+            return new(true);
+        }
+    }
+
+    public ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_runs.TryGetValue(runId, out var slot) && slot.Run.Fence == fence && slot.Run.LeaseOwner == owner)
+            {
+                slot.Run = slot.Run with { LeaseOwner = null, LeaseExpires = null };
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var doomed = _runs.Values.Where(s => s.Run.UpdatedAt < olderThan).Select(s => s.Run).ToArray();
+            foreach (var run in doomed)
+            {
+                _runs.Remove(run.RunId);
+            }
+
+            return new((IReadOnlyList<RunRecord>)doomed);
+        }
+    }
+
+    private Slot Find(string runId)
+        => _runs.TryGetValue(runId, out var slot) ? slot : throw new RunNotFoundException(runId);
+
+    private static long Size(Slot slot)
+    {
+        long size = Encoding.UTF8.GetByteCount(slot.Run.DefinitionJson) + Encoding.UTF8.GetByteCount(slot.Run.Goal);
+        foreach (var value in slot.Run.Data.Values)
+        {
+            size += value.GetRawText().Length;
+        }
+
+        foreach (var entry in slot.History)
+        {
+            size += 64 + (KeelJson.ToText(entry.Input)?.Length ?? 0) + (KeelJson.ToText(entry.Output)?.Length ?? 0) + (entry.Error?.Length ?? 0);
+        }
+
+        return size;
+    }
+
+    private sealed class Slot
+    {
+        public required RunRecord Run { get; set; }
+
+        public List<HistoryEntry> History { get; } = [];
+    }
+}

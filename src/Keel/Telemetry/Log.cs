@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Keel;
+
+/// <summary>Every log of the core, source-generated. Event ids: 1xx runs, 2xx attempts, 3xx storage and leases.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Information, "Run {RunId} of workflow '{Workflow}' started at step '{Step}' (goal: {Goal})")]
+    public static partial void RunStarted(ILogger logger, string runId, string workflow, string step, string goal);
+
+    [LoggerMessage(101, LogLevel.Information, "Run {RunId} ended {State} at '{Step}'{Reason}")]
+    public static partial void RunEnded(ILogger logger, string runId, WorkflowState state, string step, string reason);
+
+    [LoggerMessage(102, LogLevel.Information, "Run {RunId} resumed at step '{Step}' (visit {Visit}, attempt {Attempt})")]
+    public static partial void RunResumed(ILogger logger, string runId, string step, int visit, int attempt);
+
+    [LoggerMessage(103, LogLevel.Information, "Run {RunId} waits for approval at step '{Step}': {Prompt}")]
+    public static partial void RunWaiting(ILogger logger, string runId, string step, string prompt);
+
+    [LoggerMessage(104, LogLevel.Warning, "Run {RunId} interrupted at step '{Step}'; it can be resumed")]
+    public static partial void RunInterrupted(ILogger logger, string runId, string step);
+
+    [LoggerMessage(200, LogLevel.Information, "{Step} [{WorkerType}/{Worker}] attempt {Attempt}: {Outcome} in {DurationMs:0.0} ms -> {Next}")]
+    public static partial void AttemptRecorded(ILogger logger, string step, string workerType, string worker, int attempt, AttemptOutcome outcome, double durationMs, string next);
+
+    [LoggerMessage(201, LogLevel.Warning, "{Step} [{WorkerType}/{Worker}] attempt {Attempt} {Outcome}: {Error}")]
+    public static partial void AttemptFailed(ILogger logger, string step, string workerType, string worker, int attempt, AttemptOutcome outcome, string error);
+
+    [LoggerMessage(202, LogLevel.Trace, "{Step} attempt {Attempt} input {Input} output {Output}")]
+    public static partial void AttemptPayload(ILogger logger, string step, int attempt, string? input, string? output);
+
+    [LoggerMessage(300, LogLevel.Warning, "Run {RunId}: the lease was lost; stopping without writing")]
+    public static partial void LeaseLost(ILogger logger, string runId);
+
+    [LoggerMessage(301, LogLevel.Information, "Recovering {Count} interrupted run(s)")]
+    public static partial void Recovering(ILogger logger, int count);
+}
