@@ -19,7 +19,7 @@ internal static class SpecWriter
             ["portfolio", "resume", "cv", "personal"],
             "recruiters and prospective clients",
             [
-                new("about", "About me", "Who {0} is for and the work behind it."),
+                new("about", "About me", "The person behind this portfolio and what they do."),
                 new("projects", "Projects", "Selected projects, each with the problem, the approach and the result."),
                 new("skills", "Skills", "The tools and techniques used day to day."),
                 new("contact", "Contact", "How to get in touch."),
