@@ -394,4 +394,51 @@ public sealed class DurableRunTests
         Assert.Null(history[1].Data);
         Assert.Equal(result.History, history);
     }
+
+    [Fact]
+    public async Task Resume_WorkersSeeTheSameValuesAsAnUninterruptedRun()
+    {
+        static object? Specs(WorkerCall call, WorkflowContext context)
+        {
+            context.Data["budget"] = 1234.50m;
+            context.Data["deadline"] = new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.FromHours(2));
+            context.Data["sections"] = new List<string> { "hero", "about" };
+            return new SpecsRecord("Portfolio", 3, [1.5, 2.25]);
+        }
+
+        static object? Seen(WorkerCall call, WorkflowContext context)
+            => new { input = call.Input.GetRawText(), data = string.Join("|", context.Data.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value.GetRawText())) };
+
+        var straight = Process("straight");
+        straight.ProductManager.OnCall = Specs;
+        straight.Coder.OnCall = Seen;
+        var uninterrupted = await straight.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
+
+        var first = Process("p1");
+        first.ProductManager.OnCall = Specs;
+        await Interrupt(first.Orchestrator, "run-values", BlockOn(first.Coder, attempt: 1));
+        var second = Process("p2");
+        second.Coder.OnCall = Seen;
+        var resumed = await second.Orchestrator.ResumeAsync("run-values");
+
+        Assert.Equal(uninterrupted.History[1].Output.GetRawText(), resumed.History[1].Output.GetRawText());
+        Assert.Equal(first.Coder.Calls[0].Input.GetRawText(), second.Coder.Calls[0].Input.GetRawText());
+    }
+
+    private sealed record SpecsRecord(string Title, int Pages, double[] Ratios);
+
+    [Fact]
+    public async Task CancelAsync_RunWaitingForApproval_EndsItCancelled()
+    {
+        var (orchestrator, _, publisher) = PublishingProcess();
+        var waiting = await orchestrator.ExecuteWorkflowAsync("publishing", "g");
+
+        var cancelled = await orchestrator.CancelAsync(waiting.RunId, by: "dana", reason: "project dropped");
+
+        Assert.Equal(WorkflowState.Cancelled, cancelled.State);
+        var entry = cancelled.History[^1];
+        Assert.Equal(("sign_off", AttemptOutcome.Cancelled, "dana", "project dropped"), (entry.StepId, entry.Outcome, entry.WorkerName, entry.Error));
+        await Assert.ThrowsAsync<KeelException>(() => orchestrator.ApproveAsync(waiting.RunId, "sign_off"));
+        Assert.Equal(0, publisher.CallCount);
+    }
 }
