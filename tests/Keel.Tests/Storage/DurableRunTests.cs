@@ -441,4 +441,21 @@ public sealed class DurableRunTests
         await Assert.ThrowsAsync<KeelException>(() => orchestrator.ApproveAsync(waiting.RunId, "sign_off"));
         Assert.Equal(0, publisher.CallCount);
     }
+
+    [Fact]
+    public async Task RecoverAsync_ResumesEveryInterruptedRunWhoseLeaseIsFree()
+    {
+        var first = Process("p1");
+        await Interrupt(first.Orchestrator, "run-recover", BlockOn(first.Coder, attempt: 1));
+        var done = await first.Orchestrator.ExecuteWorkflowAsync("build_website", "g");
+
+        var second = Process("p2");
+        var recovered = await second.Orchestrator.RecoverAsync();
+
+        var run = Assert.Single(recovered);
+        Assert.Equal(("run-recover", WorkflowState.Completed), (run.RunId, run.State));
+        Assert.Equal(1, second.Coder.CallCount);
+        Assert.Equal(0, second.ProductManager.CallCount);
+        Assert.Equal(WorkflowState.Completed, (await second.Orchestrator.GetRunAsync(done.RunId)).State);
+    }
 }
