@@ -91,6 +91,54 @@ public sealed class DeterminismProperties
         return orchestrator.ExecuteWorkflowAsync("random_flow", "goal").GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// Runs the scenario on a stored hub that is interrupted at worker call <paramref name="interruptAt"/>, then resumes it
+    /// in a second hub on the same store whose workers continue the script from the attempt that was in flight.
+    /// </summary>
+    private static WorkflowResult RunInterrupted(WorkflowDefinition workflow, IReadOnlyList<Scripted> script, int interruptAt)
+    {
+        var store = new InMemoryRunStore();
+        var clock = new RecordingTimeProvider();
+        using var stop = new CancellationTokenSource();
+        var calls = 0;
+
+        Func<WorkerCall, WorkflowContext, CancellationToken, Task<object?>> Worker(bool interrupting) => async (call, context, token) =>
+        {
+            var k = calls++;
+            if (interrupting && k == interruptAt)
+            {
+                await stop.CancelAsync();
+                await Task.Delay(Timeout.InfiniteTimeSpan, token);
+            }
+
+            var outcome = k < script.Count ? script[k] : Scripted.Succeed;
+            return outcome switch
+            {
+                Scripted.Fail => throw new InvalidOperationException($"scripted failure #{k}"),
+                Scripted.Invalid => throw new InvalidWorkerOutputException($"scripted invalid output #{k}"),
+                _ => new { k, step = call.StepId, visit = call.Visit, attempt = call.Attempt },
+            };
+        };
+
+        var first = Hub.Create(clock, store, ownerId: "first")
+            .With(new FakeWorker("even_worker") { OnCallAsync = Worker(true) }, new FakeWorker("odd_worker") { OnCallAsync = Worker(true) });
+        first.RegisterWorkflow(workflow);
+        try
+        {
+            var finished = first.ExecuteWorkflowAsync("random_flow", "goal", new ExecuteOptions { RunId = "interrupted" }, stop.Token).GetAwaiter().GetResult();
+            return finished;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        calls = interruptAt;
+        var second = Hub.Create(clock, store, ownerId: "second")
+            .With(new FakeWorker("even_worker") { OnCallAsync = Worker(false) }, new FakeWorker("odd_worker") { OnCallAsync = Worker(false) });
+        second.RegisterWorkflow(workflow);
+        return second.ResumeAsync("interrupted").GetAwaiter().GetResult();
+    }
+
     private static IEnumerable<object?> Comparable(WorkflowResult result)
         => result.History.Select(e => (object?)(e.Sequence, e.StepId, e.WorkerType.Value, e.WorkerName, e.Visit, e.Attempt, e.Outcome, KeelJson.ToText(e.Input), KeelJson.ToText(e.Output), e.Error, e.NextStep))
             .Append((result.State, result.CurrentStep, result.Error, result.FinalOutput?.GetRawText()));
@@ -203,4 +251,16 @@ public sealed class DeterminismProperties
             taken++;
         }
     }
+
+    [Property(MaxTest = 100)]
+    public Property Resume_InterruptedAnywhere_GivesTheSameRoutingAsAnUninterruptedRun()
+        => Prop.ForAll(Scenarios, Gen.Frequency((3, Gen.Choose(0, 4)), (1, Gen.Choose(0, 30))).ToArbitrary(), (scenario, interruptAt) =>
+        {
+            var straight = Run(scenario.ToWorkflow(), scenario.Outcomes);
+            var resumed = RunInterrupted(scenario.ToWorkflow(), scenario.Outcomes, interruptAt);
+
+            Assert.Equal(Routing(straight), Routing(resumed));
+            Assert.Equal(Enumerable.Range(0, resumed.History.Count), resumed.History.Select(e => e.Sequence));
+            Assert.Equal((straight.State, straight.Error), (resumed.State, resumed.Error));
+        });
 }
