@@ -235,4 +235,28 @@ public sealed class TimeoutAndCancellationTests
         Assert.Equal(AttemptOutcome.Cancelled, cancelled.History[^1].Outcome);
         Assert.Equal(WorkflowState.Cancelled, (await run.WaitAsync(TimeSpan.FromSeconds(10))).State);
     }
+
+    [Fact]
+    public async Task CancelAsync_DuringRetryDelay_RecordsCancelledEntryAndRunEndsCancelled()
+    {
+        var clock = new RecordingTimeProvider();
+        var store = new InMemoryRunStore();
+        var slow = new FakeWorker("slow_type") { OnCall = (_, _) => Hub.Fail("transient") };
+        var workflow = new WorkflowDefinition("delayed_flow");
+        workflow.AddStep(new WorkflowStep("slow", "slow_type", maxRetries: 3, retryDelay: TimeSpan.FromMinutes(1)), isInitial: true);
+        var orchestrator = Hub.Create(clock, store).With(slow);
+        orchestrator.RegisterWorkflow(workflow);
+
+        var run = orchestrator.ExecuteWorkflowAsync("delayed_flow", "g", new ExecuteOptions { RunId = "run-delayed" });
+        await clock.WaitForTimerAsync(TimeSpan.FromMinutes(1));
+        var cancelled = await orchestrator.CancelAsync("run-delayed", by: "erin").WaitAsync(TimeSpan.FromSeconds(10));
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, slow.CallCount);
+        Assert.Equal(WorkflowState.Cancelled, result.State);
+        Assert.Equal(WorkflowState.Cancelled, cancelled.State);
+        var entry = cancelled.History[^1];
+        Assert.Equal(("slow", 2, AttemptOutcome.Cancelled, "erin"), (entry.StepId, entry.Attempt, entry.Outcome, entry.WorkerName));
+        Assert.Equal(2, cancelled.History.Count);
+    }
 }
