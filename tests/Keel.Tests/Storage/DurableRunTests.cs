@@ -458,4 +458,24 @@ public sealed class DurableRunTests
         Assert.Equal(0, second.ProductManager.CallCount);
         Assert.Equal(WorkflowState.Completed, (await second.Orchestrator.GetRunAsync(done.RunId)).State);
     }
+
+    [Fact]
+    public async Task Execute_LeaseTakenOverWhileAttemptInFlight_StopsWithoutWriting()
+    {
+        var first = Process("process-1");
+        var blocked = BlockOn(first.Coder, attempt: 1);
+        var run = first.Orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { RunId = "run-stolen" });
+        await blocked.WaitAsync();
+
+        // Another process takes the lease over (as if this one had stalled past its lease).
+        var thief = await _store.TryAcquireLeaseAsync("run-stolen", "process-2", _clock.GetUtcNow() + TimeSpan.FromHours(1), TimeSpan.FromHours(2), CancellationToken.None);
+        Assert.NotNull(thief);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        await Assert.ThrowsAsync<RunOwnedElsewhereException>(() => run.WaitAsync(TimeSpan.FromSeconds(10)));
+        var history = await _store.GetHistoryAsync("run-stolen", CancellationToken.None);
+        Assert.Equal(["create_specs"], history.Select(e => e.StepId));
+        var stored = await _store.GetRunAsync("run-stolen", CancellationToken.None);
+        Assert.Equal(("process-2", thief, WorkflowState.Running), (stored!.LeaseOwner, (long?)stored.Fence, stored.State));
+    }
 }
