@@ -181,13 +181,9 @@ public sealed partial class Orchestrator
             {
                 raw = pending.Result;
             }
-            else if (linked is null)
-            {
-                raw = await pending.ConfigureAwait(false);
-            }
             else
             {
-                // Honour the timeout even when the executor ignores its token.
+                // Honour the timeout and cancellation even when the executor ignores its token.
                 raw = await pending.AsTask().WaitAsync(token).ConfigureAwait(false);
             }
         }

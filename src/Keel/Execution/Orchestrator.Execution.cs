@@ -142,7 +142,14 @@ public sealed partial class Orchestrator
                 var delay = await RunAttemptAsync(session, step, session.Workers[session.StepIndex]!, cancellationToken, token).ConfigureAwait(false);
                 if (delay > TimeSpan.Zero && session.StepIndex >= 0)
                 {
-                    await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                    try
+                    {
+                        await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (session.CancelRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        await EndCancelledBetweenAttemptsAsync(session, step).ConfigureAwait(false);
+                    }
                 }
             }
         }

@@ -38,6 +38,8 @@ public static class WorkflowDefinitionJson
         return FromDocument(document);
     }
 
+    private static readonly TimeSpan DefaultMaxRetryDelay = TimeSpan.FromMinutes(5);
+
     internal static WorkflowDocument ToDocument(WorkflowDefinition workflow)
     {
         var steps = new List<StepDocument>(workflow.Steps.Count);
@@ -54,6 +56,7 @@ public static class WorkflowDefinitionJson
                 Timeout = step.Timeout?.TotalSeconds,
                 RetryDelay = step.RetryDelay?.TotalSeconds,
                 RetryBackoff = step.RetryDelay is null || step.RetryBackoff == 2.0 ? null : step.RetryBackoff,
+                MaxRetryDelay = step.RetryDelay is null || step.MaxRetryDelay == DefaultMaxRetryDelay ? null : step.MaxRetryDelay.TotalSeconds,
                 Approval = step.Kind == StepKind.Approval ? step.Prompt : null,
             });
         }
@@ -90,6 +93,7 @@ public static class WorkflowDefinitionJson
                     Timeout = s.Timeout is { } t ? TimeSpan.FromSeconds(t) : null,
                     RetryDelay = s.RetryDelay is { } d ? TimeSpan.FromSeconds(d) : null,
                     RetryBackoff = s.RetryBackoff ?? 2.0,
+                    MaxRetryDelay = s.MaxRetryDelay is { } m ? TimeSpan.FromSeconds(m) : DefaultMaxRetryDelay,
                 };
             workflow.AddStep(step);
         }
@@ -134,6 +138,9 @@ public static class WorkflowDefinitionJson
         public double? RetryDelay { get; set; }
 
         public double? RetryBackoff { get; set; }
+
+        /// <summary>Seconds; written only when it differs from the default.</summary>
+        public double? MaxRetryDelay { get; set; }
 
         /// <summary>The approval prompt: makes the step an approval step.</summary>
         public string? Approval { get; set; }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Keel;
 
@@ -28,9 +29,11 @@ public sealed record HistoryEntry
     public required AttemptOutcome Outcome { get; init; }
 
     /// <summary>The input the worker saw (normalised JSON; undefined when there was none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JsonElement Input { get; init; }
 
     /// <summary>The output after the output transformer (normalised JSON; undefined on failure).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JsonElement Output { get; init; }
 
     /// <summary>Why the attempt failed, or the comment of an approval decision.</summary>

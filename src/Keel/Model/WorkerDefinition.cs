@@ -7,7 +7,7 @@ namespace Keel;
 /// A worker: a type, a name, a description, the executor that does the work and optional transformers
 /// around it. Workers never see one another: the hub builds their input and takes their output.
 /// </summary>
-public sealed class WorkerDefinition
+public sealed partial class WorkerDefinition
 {
     public WorkerDefinition()
     {
