@@ -401,7 +401,7 @@ public sealed partial class Orchestrator
     private async Task<RunSession> LoadSessionAsync(RunRecord record, CompiledWorkflow compiled, WorkerDefinition?[] workers, bool verbose, long fence, CancellationToken cancellationToken)
     {
         var history = await _store!.GetHistoryAsync(record.RunId, cancellationToken).ConfigureAwait(false);
-        var context = new WorkflowContext(record.RunId, compiled.Name, record.Goal, new DataBus(record.Data), new List<HistoryEntry>(history), _options.Services);
+        var context = new WorkflowContext(record.RunId, compiled.Name, record.Goal, new DataBus(record.Data), new List<HistoryEntry>(history), _services);
         var session = new RunSession(compiled, workers, context, LoggerFor(verbose), verbose)
         {
             Fence = fence,

@@ -41,7 +41,7 @@ public sealed partial class Orchestrator
             }
         }
 
-        var context = new WorkflowContext(runId, compiled.Name, goal ?? compiled.Definition.Goal, bus, [], _options.Services);
+        var context = new WorkflowContext(runId, compiled.Name, goal ?? compiled.Definition.Goal, bus, [], _services);
         var session = new RunSession(compiled, workers, context, LoggerFor(options.Verbose), options.Verbose)
         {
             StepIndex = compiled.Initial,

@@ -15,6 +15,7 @@ public sealed partial class Orchestrator
     private readonly OrchestratorOptions _options;
     private readonly TimeProvider _time;
     private readonly IRunStore? _store;
+    private readonly IServiceProvider? _services;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim? _concurrency;
     private readonly ConcurrentDictionary<string, RunSession> _active = new(StringComparer.Ordinal);
@@ -36,6 +37,7 @@ public sealed partial class Orchestrator
         _time = options.TimeProvider;
         _store = options.RunStore;
         _logger = options.LoggerFactory?.CreateLogger("Keel") ?? NullLogger.Instance;
+        _services = options.Services is null or SpokeServiceProvider ? options.Services : new SpokeServiceProvider(options.Services);
         if (options.MaxConcurrentRuns is { } max)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(options.MaxConcurrentRuns));

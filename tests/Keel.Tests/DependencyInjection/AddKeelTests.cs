@@ -101,3 +101,35 @@ public sealed class AddKeelTests
         Assert.Contains("'ghost'", error.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class SpokeServicesTests
+{
+    [Fact]
+    public async Task Execute_WorkerAsksServicesForTheHub_GetsNothing()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        object? seenHub = "unset";
+        object? seenWorkers = "unset";
+        object? seenScopedHub = "unset";
+        services.AddKeel(keel => keel
+            .AddWorker(new WorkerDefinition(WorkerType.Coder, "Coder", "tries to reach the hub", (input, context, ct) =>
+            {
+                seenHub = context.Services!.GetService(typeof(Orchestrator));
+                seenWorkers = context.Services!.GetService(typeof(IEnumerable<WorkerDefinition>));
+                var scopes = (Microsoft.Extensions.DependencyInjection.IServiceScopeFactory)context.Services!.GetService(typeof(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory))!;
+                using var scope = scopes.CreateScope();
+                seenScopedHub = scope.ServiceProvider.GetService(typeof(Orchestrator));
+                return ValueTask.FromResult<object?>("done");
+            }))
+            .AddWorkflow(Workflows.CreateGenericPipeline([("code", WorkerType.Coder, "code")], name: "spoke")));
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var orchestrator = (Orchestrator)provider.GetService(typeof(Orchestrator))!;
+
+        var result = await orchestrator.ExecuteWorkflowAsync("spoke", "goal");
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Null(seenHub);
+        Assert.Null(seenWorkers);
+        Assert.Null(seenScopedHub);
+    }
+}
