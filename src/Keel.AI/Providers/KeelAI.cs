@@ -28,11 +28,14 @@ public static class KeelAI
         var provider = CreateProviderClient(options, http, endpoint);
         var redactor = new SecretRedactor([options.ApiKey]);
         var describe = $"{ProviderName(options.Provider)} model '{options.Model}' at {redactor.Redact(endpoint.GetLeftPart(UriPartial.Path))}";
-        return new ChatClientBuilder(provider)
-            .UseOpenTelemetry(options.LoggerFactory, options.TelemetrySourceName, otel => otel.EnableSensitiveData = options.EnableSensitiveTelemetry)
-            .UseLogging(options.LoggerFactory)
-            .Use(inner => new RedactingChatClient(inner, redactor, describe))
-            .Build();
+        var builder = new ChatClientBuilder(provider)
+            .UseOpenTelemetry(options.LoggerFactory, options.TelemetrySourceName, otel => otel.EnableSensitiveData = options.EnableSensitiveTelemetry);
+        if (options.LoggerFactory is { } logs)
+        {
+            builder.UseLogging(logs);
+        }
+
+        return builder.Use(inner => new RedactingChatClient(inner, redactor, describe)).Build();
     }
 
     internal static string ProviderName(ModelProvider provider) => provider switch
