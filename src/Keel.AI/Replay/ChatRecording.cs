@@ -74,6 +74,7 @@ public sealed class ChatRecording
     internal static readonly JsonSerializerOptions FileOptions = new(KeelJson.Options)
     {
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 }
