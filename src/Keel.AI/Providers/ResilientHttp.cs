@@ -20,7 +20,9 @@ internal static class ResilientHttp
                 ShouldRetryAfterHeader = true,
                 ShouldHandle = options.MaxRetryAttempts == 0
                     ? static _ => ValueTask.FromResult(false)
-                    : static args => ValueTask.FromResult(HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                    : static args => ValueTask.FromResult(
+                        args.Outcome.Exception is Polly.Timeout.TimeoutRejectedException
+                        || HttpClientResiliencePredicates.IsTransient(args.Outcome)),
             })
             .AddTimeout(options.AttemptTimeout)
             .Build();

@@ -18,12 +18,17 @@ internal abstract record Reply
     public static Reply Content(string text, int inputTokens = 10, int outputTokens = 5, string model = "gpt-test") => new ContentReply(text, inputTokens, outputTokens, model);
 
     /// <summary>An HTTP error with a body (and a Retry-After header in seconds, when given).</summary>
+    /// <summary>Waits (until the client gives up) before answering with <paramref name="then"/>.</summary>
+    public static Reply Delayed(TimeSpan delay, Reply then) => new DelayedReply(delay, then);
+
     public static Reply Status(int status, string body = "{\"error\":{\"message\":\"failure\",\"type\":\"server_error\"}}", int? retryAfterSeconds = null) => new StatusReply(status, body, retryAfterSeconds);
 }
 
 internal sealed record ContentReply(string Text, int InputTokens, int OutputTokens, string Model) : Reply;
 
 internal sealed record StatusReply(int Code, string Body, int? RetryAfter) : Reply;
+
+internal sealed record DelayedReply(TimeSpan Delay, Reply Then) : Reply;
 
 /// <summary>One request the server received.</summary>
 internal sealed record ReceivedRequest(JsonElement Body, string? Authorization)
@@ -92,6 +97,7 @@ internal sealed class OpenAIServer : IAsyncDisposable
         var app = builder.Build();
         var server = new OpenAIServer(app, responder);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        app.MapPost("/api/chat", server.HandleOllamaAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUrl = new Uri(address.TrimEnd('/') + "/v1");
@@ -115,7 +121,22 @@ internal sealed class OpenAIServer : IAsyncDisposable
             _requests.Add(request);
         }
 
-        switch (_responder(request, index))
+        var reply = _responder(request, index);
+        if (reply is DelayedReply delayed)
+        {
+            try
+            {
+                await Task.Delay(delayed.Delay, http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            reply = delayed.Then;
+        }
+
+        switch (reply)
         {
             case StatusReply status:
                 http.Response.StatusCode = status.Code;
@@ -136,6 +157,50 @@ internal sealed class OpenAIServer : IAsyncDisposable
                 break;
         }
     }
+
+    /// <summary>Ollama's /api/chat: newline-delimited JSON chunks, the last one with the token counts.</summary>
+    private async Task HandleOllamaAsync(HttpContext http)
+    {
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body);
+        var request = new ReceivedRequest(body, http.Request.Headers.Authorization.ToString());
+        int index;
+        lock (_requests)
+        {
+            index = _requests.Count;
+            _requests.Add(request);
+        }
+
+        if (_responder(request, index) is not ContentReply reply)
+        {
+            http.Response.StatusCode = 500;
+            return;
+        }
+
+        http.Response.ContentType = "application/x-ndjson";
+        var half = reply.Text.Length / 2;
+        foreach (var piece in new[] { reply.Text[..half], reply.Text[half..] })
+        {
+            var chunk = new JsonObject { ["model"] = reply.Model, ["created_at"] = "2026-01-01T00:00:00Z", ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = piece }, ["done"] = false };
+            await http.Response.WriteAsync(chunk.ToJsonString() + "\n");
+            await http.Response.Body.FlushAsync();
+        }
+
+        var done = new JsonObject
+        {
+            ["model"] = reply.Model,
+            ["created_at"] = "2026-01-01T00:00:00Z",
+            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = string.Empty },
+            ["done"] = true,
+            ["done_reason"] = "stop",
+            ["total_duration"] = 1000,
+            ["prompt_eval_count"] = reply.InputTokens,
+            ["eval_count"] = reply.OutputTokens,
+        };
+        await http.Response.WriteAsync(done.ToJsonString() + "\n");
+    }
+
+    /// <summary>The server's root, for clients that add their own paths (Ollama).</summary>
+    public Uri Root => new(BaseUrl.GetLeftPart(UriPartial.Authority) + "/");
 
     private static JsonObject Completion(ContentReply reply, int index) => new()
     {
