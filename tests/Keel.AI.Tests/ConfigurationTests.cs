@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Keel.AI.Tests;
 
 public sealed class ConfigurationTests
@@ -103,5 +105,19 @@ public sealed class ConfigurationTests
     {
         Assert.Contains("no API key", Assert.Throws<KeelException>(() => KeelAI.CreateChatClient(new KeelAIOptions { Provider = ModelProvider.OpenAI, Model = "gpt-4o" })).Message);
         Assert.Contains("'Endpoint' (OPENAI_BASE_URL)", Assert.Throws<KeelException>(() => KeelAI.CreateChatClient(new KeelAIOptions { Provider = ModelProvider.OpenAICompatible, Model = "m" })).Message);
+    }
+
+    [Fact]
+    public async Task AddKeelChatClient_RegistersTheConfiguredModel()
+    {
+        await using var server = await OpenAIServer.StartAsync(Reply.Content("from di"));
+        var config = ModelConfiguration.FromEnvironment(Env(("OPENAI_BASE_URL", server.BaseUrl.ToString()), ("KEEL_MODEL", "di-model")))!;
+        using var services = new ServiceCollection().AddLogging().AddKeelChatClient(config).BuildServiceProvider();
+
+        var client = services.GetRequiredService<Microsoft.Extensions.AI.IChatClient>();
+        var response = await client.GetResponseAsync([new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "hi")]);
+
+        Assert.Equal("from di", response.Text);
+        Assert.Equal("di-model", server.Requests[0].Body.GetProperty("model").GetString());
     }
 }
