@@ -72,6 +72,7 @@ public sealed class SecretAndTelemetryTests
         {
             var chat = Assert.Single(activities.Activities, a => a.Source.Name == KeelAI.TelemetrySourceName && a.ParentSpanId == step.SpanId);
             Assert.Equal("chat", chat.GetTagItem("gen_ai.operation.name"));
+            Assert.Equal("chat gpt-test", chat.DisplayName);
             Assert.Equal("gpt-test", chat.GetTagItem("gen_ai.request.model") ?? chat.GetTagItem("gen_ai.response.model"));
             Assert.NotNull(chat.GetTagItem("gen_ai.usage.input_tokens"));
         }

@@ -35,7 +35,7 @@ internal static class Website
     {
         var system = request.Messages[0].Content;
         return system.Contains("product manager", StringComparison.Ordinal) ? Reply.Content(SpecJson, 40, 20)
-            : system.Contains("web developer", StringComparison.Ordinal) ? Reply.Content(Html, 30, 60)
+            : system.Contains("web developer", StringComparison.Ordinal) || system.StartsWith("Implement", StringComparison.Ordinal) ? Reply.Content(Html, 30, 60)
             : Reply.Content("""{"approved":true,"comments":"clear and complete"}""", 50, 10);
     }
 }
