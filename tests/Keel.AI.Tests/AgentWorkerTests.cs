@@ -47,4 +47,37 @@ public sealed class AgentWorkerTests
         Assert.Contains("400", result.History[0].Error);
         Assert.Equal("fine", result.FinalOutput!.Value.GetString());
     }
+
+    [Fact]
+    public async Task AgentCalls_AreRecordedByAttempt_AndReplayedWithoutTheServer()
+    {
+        var recording = new ChatRecording();
+        WorkflowResult recorded;
+        await using (var server = await OpenAIServer.StartAsync(Reply.Content("a summary", 9, 3)))
+        {
+            recorded = await RunAsync(new RecordingChatClient(TestClients.For(server), recording));
+        }
+
+        var call = Assert.Single(recording.Calls);
+        Assert.Equal(new ChatCallKey("summarise", 1, 1, 1), call.Key);
+        var file = Path.Combine(Path.GetTempPath(), $"keel-agent-{Guid.NewGuid():N}.json");
+        await KeelReplay.ExportAsync(file, recorded, recording);
+        var replay = await KeelReplay.LoadAsync(file);
+        File.Delete(file);
+
+        var replayed = await RunAsync(replay.ChatClient);
+
+        replay.AssertSamePath(replayed);
+        Assert.Equal("a summary", replayed.FinalOutput!.Value.GetString());
+    }
+
+    private static Task<WorkflowResult> RunAsync(Microsoft.Extensions.AI.IChatClient model)
+    {
+        var orchestrator = new Orchestrator();
+        orchestrator.RegisterAgentWorker("summariser", "Summariser", new ChatClientAgent(model, instructions: "Summarise."));
+        var workflow = new WorkflowDefinition("summary");
+        workflow.AddStep(new WorkflowStep("summarise", "summariser"), isInitial: true);
+        orchestrator.RegisterWorkflow(workflow);
+        return orchestrator.ExecuteWorkflowAsync("summary", "a long text");
+    }
 }

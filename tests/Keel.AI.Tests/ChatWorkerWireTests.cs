@@ -52,6 +52,7 @@ public sealed class ChatWorkerWireTests
         Assert.Equal([AttemptOutcome.InvalidOutput, AttemptOutcome.InvalidOutput, AttemptOutcome.Succeeded], result.History.Select(h => h.Outcome));
         Assert.Contains("the answer is not JSON", result.History[0].Error);
         Assert.Contains("$: required property 'sections' is missing", result.History[1].Error);
+        Assert.All(result.History, h => Assert.Equal(new TokenUsage(10, 5, "gpt-test"), h.Usage));
 
         var requests = server.Requests;
         Assert.Equal(3, requests.Count);

@@ -36,10 +36,11 @@ public sealed class ProviderWireTests
 
         var result = await orchestrator.ExecuteWorkflowAsync("hi", "x");
 
-        // The loopback server answers chat completions at /v1/chat/completions only; Azure's v1 API is /openai/v1/.
-        Assert.Equal(WorkflowState.Failed, result.State);
-        Assert.Contains("azure-openai model 'my-deployment' at", result.History[0].Error);
-        Assert.Contains("/openai/v1/", result.History[0].Error);
+        Assert.Equal(WorkflowState.Completed, result.State);
+        var request = Assert.Single(server.Requests);
+        Assert.Equal("/openai/v1/chat/completions", request.Path);
+        Assert.Equal("my-deployment", request.Body.GetProperty("model").GetString());
+        Assert.Equal("Bearer azure-key-123456789", request.Authorization);
     }
 
     [Fact]

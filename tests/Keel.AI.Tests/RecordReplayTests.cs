@@ -79,4 +79,25 @@ public sealed class RecordReplayTests
             Assert.Equal("replay mismatch at step 'write' visit 2 attempt 3 call 1: the recording has no such call (recorded for this step: none)", error.Message);
         }
     }
+
+    [Fact]
+    public async Task Replay_WithAChangedSchema_ReportsTheSchemaDifference()
+    {
+        var recording = new ChatRecording();
+        recording.Add(new RecordedCall
+        {
+            Key = new ChatCallKey("review", 1, 1, 1),
+            Request = [new RecordedMessage("user", "check")],
+            ResponseSchema = KeelJson.Parse("""{"type":"object"}"""),
+            Response = new RecordedResponse("{}", "m", "stop", 1, 1),
+        });
+        var client = new ReplayChatClient(recording);
+        var options = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(KeelJson.Parse("""{"type":"array"}"""), "out") };
+
+        using (ChatCallScope.Enter("review", 1, 1))
+        {
+            var error = await Assert.ThrowsAsync<ReplayMismatchException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "check")], options));
+            Assert.Contains("the response schema differs from the recording: recorded {\"type\":\"object\"}", error.Message);
+        }
+    }
 }

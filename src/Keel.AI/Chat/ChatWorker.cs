@@ -46,18 +46,10 @@ public static class ChatWorker
     {
         var schema = AIJsonUtilities.CreateJsonSchema(typeof(TOutput), serializerOptions: KeelJson.Options);
         var source = options ?? new ChatWorkerOptions();
-        var typed = new ChatWorkerOptions
+        var typed = source with
         {
-            Description = source.Description,
             OutputSchema = schema.GetRawText(),
             SchemaName = source.SchemaName == "output" ? typeof(TOutput).Name : source.SchemaName,
-            Model = source.Model,
-            Temperature = source.Temperature,
-            MaxOutputTokens = source.MaxOutputTokens,
-            Streaming = source.Streaming,
-            Prices = source.Prices,
-            UserTemplate = source.UserTemplate,
-            ConfigureOptions = source.ConfigureOptions,
         };
         return Create(workerType, name, chatClient, instructions, typed);
     }

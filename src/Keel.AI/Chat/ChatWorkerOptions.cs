@@ -3,7 +3,7 @@ using Microsoft.Extensions.AI;
 namespace Keel.AI;
 
 /// <summary>How a chat worker calls its model. Every field is optional.</summary>
-public sealed class ChatWorkerOptions
+public sealed record ChatWorkerOptions
 {
     /// <summary>The worker's description (shown by tools). Default: empty.</summary>
     public string Description { get; init; } = string.Empty;

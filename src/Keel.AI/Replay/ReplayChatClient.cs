@@ -29,11 +29,11 @@ public sealed class ReplayChatClient(ChatRecording recording) : IChatClient
     }
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        => Task.FromResult(Serve(messages));
+        => Task.FromResult(Serve(messages, options));
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = Serve(messages);
+        var response = Serve(messages, options);
         foreach (var update in response.ToChatResponseUpdates())
         {
             await Task.Yield();
@@ -48,7 +48,7 @@ public sealed class ReplayChatClient(ChatRecording recording) : IChatClient
     {
     }
 
-    private ChatResponse Serve(IEnumerable<ChatMessage> messages)
+    private ChatResponse Serve(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         var key = ChatCallScope.Current?.NextKey() ?? new ChatCallKey("unscoped", 0, 0, Interlocked.Increment(ref _unscoped));
         var request = RecordedMessages.From(messages);
@@ -62,6 +62,12 @@ public sealed class ReplayChatClient(ChatRecording recording) : IChatClient
         if (RecordedMessages.Diff(recorded.Request, request) is { } diff)
         {
             throw Mismatch(key, "the request differs from the recording: " + diff);
+        }
+
+        var schema = RecordedMessages.Schema(options);
+        if (!SameSchema(recorded.ResponseSchema, schema))
+        {
+            throw Mismatch(key, $"the response schema differs from the recording: recorded {Show(recorded.ResponseSchema)}, replayed {Show(schema)}");
         }
 
         if (recorded.Response is not { } answer)
@@ -78,6 +84,11 @@ public sealed class ReplayChatClient(ChatRecording recording) : IChatClient
                 : new UsageDetails { InputTokenCount = answer.InputTokens, OutputTokenCount = answer.OutputTokens, TotalTokenCount = (answer.InputTokens ?? 0) + (answer.OutputTokens ?? 0) },
         };
     }
+
+    private static bool SameSchema(System.Text.Json.JsonElement? a, System.Text.Json.JsonElement? b)
+        => a is null || b is null ? a is null && b is null : System.Text.Json.JsonElement.DeepEquals(a.Value, b.Value);
+
+    private static string Show(System.Text.Json.JsonElement? schema) => schema is { } s ? s.GetRawText() : "none";
 
     private ReplayMismatchException Mismatch(ChatCallKey key, string detail)
     {

@@ -31,7 +31,7 @@ internal sealed record StatusReply(int Code, string Body, int? RetryAfter) : Rep
 internal sealed record DelayedReply(TimeSpan Delay, Reply Then) : Reply;
 
 /// <summary>One request the server received.</summary>
-internal sealed record ReceivedRequest(JsonElement Body, string? Authorization)
+internal sealed record ReceivedRequest(JsonElement Body, string? Authorization, string Path = "")
 {
     public IReadOnlyList<(string Role, string Content)> Messages
         => Body.GetProperty("messages").EnumerateArray()
@@ -97,6 +97,7 @@ internal sealed class OpenAIServer : IAsyncDisposable
         var app = builder.Build();
         var server = new OpenAIServer(app, responder);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        app.MapPost("/openai/v1/chat/completions", server.HandleAsync);
         app.MapPost("/api/chat", server.HandleOllamaAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -113,7 +114,7 @@ internal sealed class OpenAIServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext http)
     {
         var body = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body);
-        var request = new ReceivedRequest(body, http.Request.Headers.Authorization.ToString());
+        var request = new ReceivedRequest(body, http.Request.Headers.Authorization.ToString(), http.Request.Path);
         int index;
         lock (_requests)
         {
