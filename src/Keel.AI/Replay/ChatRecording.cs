@@ -52,14 +52,16 @@ public sealed class ChatRecording
             Directory.CreateDirectory(directory);
         }
 
-        await using var stream = File.Create(path);
+        var stream = File.Create(path);
+        await using var disposal = stream.ConfigureAwait(false);
         await JsonSerializer.SerializeAsync(stream, this, FileOptions, cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<ChatRecording> LoadAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        await using var stream = File.OpenRead(path);
+        var stream = File.OpenRead(path);
+        await using var disposal = stream.ConfigureAwait(false);
         try
         {
             return await JsonSerializer.DeserializeAsync<ChatRecording>(stream, FileOptions, cancellationToken).ConfigureAwait(false)

@@ -38,7 +38,8 @@ public sealed class RecordingChatClient(IChatClient inner, ChatRecording recordi
         var request = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToArray();
         var key = NextKey();
         var updates = new List<ChatResponseUpdate>();
-        await using var stream = base.GetStreamingResponseAsync(request, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var stream = base.GetStreamingResponseAsync(request, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var disposal = stream.ConfigureAwait(false);
         while (true)
         {
             try
