@@ -52,7 +52,7 @@ public sealed class ProviderWireTests
             Provider = ModelProvider.OpenAICompatible,
             Model = "gpt-test",
             Endpoint = server.BaseUrl,
-            Resilience = new ModelResilienceOptions { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(1), AttemptTimeout = TimeSpan.FromMilliseconds(300) },
+            Resilience = new ModelResilienceOptions { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(1), AttemptTimeout = TimeSpan.FromSeconds(1.5) },
         });
         var orchestrator = new Orchestrator();
         orchestrator.RegisterChatWorker(WorkerType.Coder, "Coder", client, "Answer");

@@ -3,9 +3,9 @@ namespace Keel.AI.Tests;
 public sealed class RoutingReplayTests
 {
     /// <summary>Runs build_website twice with function workers: one clean run, one where the first review fails.</summary>
-    private static async Task<List<(string RunId, IReadOnlyList<HistoryEntry> History)>> RecordRunsAsync()
+    private static async Task<List<(string RunId, IReadOnlyList<HistoryEntry> History)>> RecordRunsAsync(InMemoryRunStore? store = null)
     {
-        var store = new InMemoryRunStore();
+        store ??= new InMemoryRunStore();
         var orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = store });
         orchestrator.RegisterWorker(WorkerDefinition.FromFunction(WorkerType.ProductManager, "PM", (input, _) => new { title = input.GetString() }));
         orchestrator.RegisterWorker(WorkerDefinition.FromFunction(WorkerType.Coder, "Coder", (input, _) => "<html/>"));
@@ -126,5 +126,16 @@ public sealed class RoutingReplayTests
         var error = Assert.Throws<WorkflowValidationException>(() => RoutingReplay.Compare(edited, []));
 
         Assert.Contains("nowhere", error.Message);
+    }
+
+    [Fact]
+    public async Task StoredRuns_AreReplayedFromTheStore()
+    {
+        var store = new InMemoryRunStore();
+        await RecordRunsAsync(store);
+
+        var report = await RoutingReplay.CompareAsync(Edited(s => s.StepId == "review_code" ? s with { OnFailure = "create_specs" } : s), store);
+
+        Assert.Equal(["clean: same path", "strict: diverges at step 'review_code' (entry 2): on_failure of review_code now goes to create_specs (was implement_code); then needs an outcome not recorded: step 'create_specs' visit 2 attempt 1"], report.Runs.OrderBy(r => r.RunId, StringComparer.Ordinal).Select(r => r.ToString()));
     }
 }

@@ -23,6 +23,23 @@ public static class RoutingReplay
 
         return new RoutingReplayReport(workflow.Name, results);
     }
+
+    /// <summary>
+    /// Replays the stored runs of the edited workflow (by its name; the newest <paramref name="limit"/>)
+    /// through <paramref name="edited"/>.
+    /// </summary>
+    public static async Task<RoutingReplayReport> CompareAsync(WorkflowDefinition edited, IRunStore store, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(edited);
+        ArgumentNullException.ThrowIfNull(store);
+        var runs = new List<(string, IReadOnlyList<HistoryEntry>)>();
+        foreach (var run in await store.ListRunsAsync(new RunQuery { WorkflowName = edited.Name, Limit = limit }, cancellationToken).ConfigureAwait(false))
+        {
+            runs.Add((run.RunId, await store.GetHistoryAsync(run.RunId, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return Compare(edited, runs);
+    }
 }
 
 /// <summary>What a routing replay found, one result per run.</summary>
