@@ -27,7 +27,7 @@ public static class KeelAI
         var endpoint = Endpoint(options);
         var provider = CreateProviderClient(options, http, endpoint);
         var redactor = new SecretRedactor([options.ApiKey]);
-        var describe = $"{ProviderName(options.Provider)} model '{options.Model}' at {redactor.Redact(endpoint.GetLeftPart(UriPartial.Path))}";
+        var describe = $"{ProviderName(options.Provider)} model '{options.Model}' at {redactor.Redact($"{endpoint.Scheme}://{endpoint.Authority}{endpoint.AbsolutePath}")}";
         var builder = new ChatClientBuilder(provider)
             .UseOpenTelemetry(options.LoggerFactory, options.TelemetrySourceName, otel => otel.EnableSensitiveData = options.EnableSensitiveTelemetry);
         if (options.LoggerFactory is { } logs)
