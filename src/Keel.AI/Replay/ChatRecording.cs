@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Keel.AI;
+
+/// <summary>
+/// The model calls of one run (request and response, keyed by step, visit, attempt and call index) and,
+/// once exported, the path the run took. Saved as indented JSON; holds no key or header.
+/// </summary>
+public sealed class ChatRecording
+{
+    private readonly Lock _gate = new();
+
+    /// <summary>The workflow the run executed, when known.</summary>
+    public string? WorkflowName { get; set; }
+
+    /// <summary>The run's goal, when known.</summary>
+    public string? Goal { get; set; }
+
+    /// <summary>The run's initial data bus, when known.</summary>
+    public Dictionary<string, JsonElement>? Data { get; set; }
+
+    /// <summary>The recorded calls, in the order they completed.</summary>
+    public List<RecordedCall> Calls { get; set; } = [];
+
+    /// <summary>The history the run produced (the expected path of a regression test), when exported.</summary>
+    public List<ExpectedAttempt>? Expected { get; set; }
+
+    public void Add(RecordedCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        lock (_gate)
+        {
+            Calls.Add(call);
+        }
+    }
+
+    /// <summary>The call recorded under <paramref name="key"/>, or null.</summary>
+    public RecordedCall? Find(ChatCallKey key)
+    {
+        lock (_gate)
+        {
+            return Calls.Find(c => c.Key == key);
+        }
+    }
+
+    public async Task SaveAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var stream = File.Create(path);
+        await using var disposal = stream.ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(stream, this, FileOptions, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task<ChatRecording> LoadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var stream = File.OpenRead(path);
+        await using var disposal = stream.ConfigureAwait(false);
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<ChatRecording>(stream, FileOptions, cancellationToken).ConfigureAwait(false)
+                ?? throw new KeelException($"{path}: the recording is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new KeelException($"{path}: not a Keel recording: {ex.Message}", ex);
+        }
+    }
+
+    internal static readonly JsonSerializerOptions FileOptions = new(KeelJson.Options)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}
+
+/// <summary>One model call: where it was made, what was asked, what came back (or the error).</summary>
+public sealed record RecordedCall
+{
+    public required ChatCallKey Key { get; init; }
+
+    public required IReadOnlyList<RecordedMessage> Request { get; init; }
+
+    /// <summary>The JSON schema the answer was asked to satisfy, when one was.</summary>
+    public JsonElement? ResponseSchema { get; init; }
+
+    public RecordedResponse? Response { get; init; }
+
+    /// <summary>The (redacted) error message when the call failed.</summary>
+    public string? Error { get; init; }
+}
+
+/// <summary>One message as sent: its role and text.</summary>
+public sealed record RecordedMessage(string Role, string Text);
+
+/// <summary>A model's answer: text, model id, finish reason and usage.</summary>
+public sealed record RecordedResponse(string Text, string? ModelId, string? FinishReason, long? InputTokens, long? OutputTokens);
+
+/// <summary>One attempt of the expected path: where, how it ended, where the hub went, what it produced.</summary>
+public sealed record ExpectedAttempt
+{
+    public required string StepId { get; init; }
+
+    public required int Visit { get; init; }
+
+    public required int Attempt { get; init; }
+
+    public required AttemptOutcome Outcome { get; init; }
+
+    public required string NextStep { get; init; }
+
+    public JsonElement? Output { get; init; }
+
+    public string? Error { get; init; }
+
+    public TokenUsage? Usage { get; init; }
+
+    internal static ExpectedAttempt From(HistoryEntry entry) => new()
+    {
+        StepId = entry.StepId,
+        Visit = entry.Visit,
+        Attempt = entry.Attempt,
+        Outcome = entry.Outcome,
+        NextStep = entry.NextStep,
+        Output = entry.Output.ValueKind == JsonValueKind.Undefined ? null : entry.Output,
+        Error = entry.Error,
+        Usage = entry.Usage,
+    };
+
+    public override string ToString() => $"{StepId}#{Visit}.{Attempt} {Outcome} -> {NextStep}";
+}

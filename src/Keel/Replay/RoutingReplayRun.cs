@@ -1,0 +1,151 @@
+namespace Keel;
+
+/// <summary>Re-drives the routing law over one run's recorded outcomes (see <see cref="RoutingReplay"/>).</summary>
+internal sealed class RoutingReplayRun
+{
+    private readonly CompiledWorkflow _workflow;
+    private readonly IReadOnlyList<HistoryEntry> _history;
+    private readonly Dictionary<(string Step, int Visit, int Attempt), AttemptOutcome> _outcomes = [];
+    private readonly List<string> _replayed = [];
+    private int? _divergedAt;
+    private string? _reason;
+
+    private RoutingReplayRun(CompiledWorkflow workflow, IReadOnlyList<HistoryEntry> history)
+    {
+        _workflow = workflow;
+        _history = history;
+        foreach (var entry in history)
+        {
+            _outcomes[(entry.StepId, entry.Visit, entry.Attempt)] = entry.Outcome;
+        }
+    }
+
+    public static RunReplayResult Replay(CompiledWorkflow workflow, string runId, IReadOnlyList<HistoryEntry> history)
+    {
+        var run = new RoutingReplayRun(workflow, history);
+        var missing = run.Drive();
+        var verdict = run._divergedAt is null ? RoutingVerdict.SamePath
+            : missing is null ? RoutingVerdict.Diverges
+            : RoutingVerdict.NeedsUnrecordedOutcome;
+        return new RunReplayResult
+        {
+            RunId = runId,
+            Verdict = verdict,
+            DivergedAtSequence = run._divergedAt,
+            DivergedAtStep = run._divergedAt is { } at ? history[Math.Min(at, history.Count - 1)].StepId : null,
+            Reason = run._reason,
+            MissingOutcome = verdict == RoutingVerdict.NeedsUnrecordedOutcome ? missing : null,
+            RecordedPath = history.Select(e => Transition(e.StepId, e.Visit, e.Attempt, e.NextStep)).ToArray(),
+            ReplayedPath = run._replayed,
+        };
+    }
+
+    /// <summary>Walks the edited machine; returns the attempt it needs and has no outcome for, or null.</summary>
+    private string? Drive()
+    {
+        var visits = new int[_workflow.Steps.Length];
+        var stepIndex = _workflow.Initial;
+        visits[stepIndex] = 1;
+        var visit = 1;
+        var attempt = 1;
+        var stepsTaken = 1;
+        var position = 0;
+        while (stepIndex >= 0)
+        {
+            var step = _workflow.Steps[stepIndex];
+            if (_divergedAt is null)
+            {
+                if (position >= _history.Count)
+                {
+                    // The recorded run stopped here (parked, interrupted or out of budget): the paths agree so far.
+                    return null;
+                }
+
+                var recorded = _history[position];
+                if (position == 0 && !string.Equals(recorded.StepId, step.StepId, StringComparison.Ordinal))
+                {
+                    _divergedAt = 0;
+                    _reason = $"the run now starts at '{step.StepId}' (was '{recorded.StepId}')";
+                }
+            }
+
+            if (!_outcomes.TryGetValue((step.StepId, visit, attempt), out var outcome))
+            {
+                return $"step '{step.StepId}' visit {visit} attempt {attempt}";
+            }
+
+            if (_divergedAt is null && _history[position].NextStep == "cancelled")
+            {
+                return null;
+            }
+
+            var target = Router.Next(_workflow, stepIndex, outcome, attempt, out var retry);
+            var budgetSpent = false;
+            if (target >= 0 && !retry && stepsTaken >= _workflow.MaxSteps)
+            {
+                budgetSpent = true;
+                target = CompiledWorkflow.FailedIndex;
+            }
+
+            var next = retry ? step.StepId : _workflow.TargetName(target);
+            _replayed.Add(Transition(step.StepId, visit, attempt, next));
+            if (_divergedAt is null)
+            {
+                var recorded = _history[position];
+                if (!string.Equals(recorded.NextStep, next, StringComparison.Ordinal))
+                {
+                    _divergedAt = position;
+                    _reason = Explain(step, outcome, attempt, retry, budgetSpent, next, position);
+                }
+
+                position++;
+            }
+
+            if (retry)
+            {
+                attempt++;
+                continue;
+            }
+
+            if (target < 0)
+            {
+                break;
+            }
+
+            stepIndex = target;
+            visits[target]++;
+            visit = visits[target];
+            attempt = 1;
+            stepsTaken++;
+        }
+
+        return null;
+    }
+
+    private string Explain(WorkflowStep step, AttemptOutcome outcome, int attempt, bool retry, bool budgetSpent, string next, int position)
+    {
+        var recordedNext = _history[position].NextStep;
+        var recordedRetry = position + 1 < _history.Count
+            && string.Equals(_history[position + 1].StepId, step.StepId, StringComparison.Ordinal)
+            && _history[position + 1].Attempt == attempt + 1;
+        if (budgetSpent)
+        {
+            return $"the step budget of {_workflow.MaxSteps} step visits is spent before leaving '{step.StepId}' (the run went to '{recordedNext}')";
+        }
+
+        if (retry)
+        {
+            return $"'{step.StepId}' now retries after attempt {attempt} (max_retries {step.MaxRetries}) where the run went to '{recordedNext}'";
+        }
+
+        if (recordedRetry)
+        {
+            return $"'{step.StepId}' no longer retries after attempt {attempt} (max_retries {step.MaxRetries}): it now goes to '{next}'";
+        }
+
+        var path = outcome.IsSuccess() ? "on_success" : "on_failure";
+        return $"{path} of {step.StepId} now goes to {next} (was {recordedNext})";
+    }
+
+    private static string Transition(string step, int visit, int attempt, string next) => $"{step}#{visit}.{attempt} -> {next}";
+}
