@@ -3,9 +3,9 @@ namespace Keel.Cli.Files;
 internal sealed partial class WorkflowFileParser
 {
     private static readonly string[] Kinds = ["builtin", "command", "llm"];
-    private static readonly string[] BuiltinFields = ["kind", "description"];
-    private static readonly string[] CommandFields = ["kind", "description", "command", "args", "working_dir", "env"];
-    private static readonly string[] LlmFields = ["kind", "description", "instructions", "model", "output_schema"];
+    internal static readonly string[] BuiltinFields = ["kind", "description"];
+    internal static readonly string[] CommandFields = ["kind", "description", "command", "args", "working_dir", "env"];
+    internal static readonly string[] LlmFields = ["kind", "description", "instructions", "model", "output_schema"];
 
     private Dictionary<string, WorkerDeclaration> ParseWorkers(DocMap root)
     {

@@ -9,8 +9,8 @@ namespace Keel.Cli.Files;
 /// </summary>
 internal sealed partial class WorkflowFileParser
 {
-    private static readonly string[] TopFields = ["name", "description", "goal", "max_steps", "initial_step", "steps", "workers", "$schema"];
-    private static readonly string[] StepFields = ["id", "worker", "description", "on_success", "on_failure", "max_retries", "timeout", "retry_delay", "retry_backoff", "approval"];
+    internal static readonly string[] TopFields = ["name", "description", "goal", "max_steps", "initial_step", "steps", "workers", "$schema"];
+    internal static readonly string[] StepFields = ["id", "worker", "description", "on_success", "on_failure", "max_retries", "timeout", "retry_delay", "retry_backoff", "approval"];
 
     private readonly string _file;
     private readonly string _baseDirectory;
