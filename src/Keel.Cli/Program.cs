@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Keel.Cli.Commands;
 using Keel.Cli.Runs;
 
@@ -9,8 +10,12 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         var io = CommandIo.Console;
-        var root = new RootCommand("keel: define, validate, draw, run, watch and resume Keel workflows declared in YAML or JSON files.\n" + ExitCodes.Help)
+        var help = new HelpOption();
+        help.Action = new ExitCodesHelpAction((HelpAction)help.Action!, io.Out);
+        var root = new Command("keel", "Define, validate, draw, run, watch and resume Keel workflows declared in YAML or JSON files.")
         {
+            help,
+            new VersionOption(),
             ValidateCommand.Create(io),
             GraphCommand.Create(io),
             RunCommand.Create(io),
@@ -24,7 +29,7 @@ internal static class Program
         };
 
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        if (parse.Errors.Count > 0 && parse.Action is not ExitCodesHelpAction)
         {
             foreach (var error in parse.Errors)
             {

@@ -166,6 +166,34 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(File.Exists(_folder.File("keel.db")));
     }
 
+    [Fact]
+    public async Task Run_CommandWorkerPastItsTimeout_IsKilledAndTheAttemptTimesOut()
+    {
+        var file = _folder.Write("timeout.yaml", """
+            name: too-slow
+            goal: wait
+            workers:
+              sleeper:
+                kind: command
+                command: /bin/sh
+                args: ["-c", "cat > /dev/null; echo $$ > sleeper.pid; exec sleep 120"]
+            steps:
+              - id: nap
+                worker: sleeper
+                timeout: 500ms
+            """);
+
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", file, "--json");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        using var document = JsonDocument.Parse(run.Out);
+        var entry = Assert.Single(document.RootElement.GetProperty("history").EnumerateArray());
+        Assert.Equal("timed_out", entry.GetProperty("outcome").GetString());
+        var pid = File.ReadAllText(_folder.File("sleeper.pid")).Trim();
+        var status = $"/proc/{pid}/status";
+        Assert.True(!File.Exists(status) || File.ReadAllText(status).Contains("State:\tZ", StringComparison.Ordinal), "the timed-out process is no longer running");
+    }
+
     internal static string RunIdIn(string output)
     {
         var match = System.Text.RegularExpressions.Regex.Match(output, @"run ([0-9a-f]{32})");

@@ -115,8 +115,8 @@ public sealed class ValidateCommandTests : IDisposable
         var result = await KeelProcess.RunAsync(_folder.Path, "--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("3 waiting for approval", result.Out, StringComparison.Ordinal);
-        Assert.Contains("130 interrupted", result.Out, StringComparison.Ordinal);
+        Assert.Contains("3    the run waits for approval", result.Out, StringComparison.Ordinal);
+        Assert.Contains("130  interrupted by Ctrl+C", result.Out, StringComparison.Ordinal);
     }
 
     public void Dispose() => _folder.Dispose();

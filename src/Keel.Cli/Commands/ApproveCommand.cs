@@ -14,7 +14,7 @@ internal static class ApproveCommand
         var comment = new Option<string?>("--comment", "-m") { Description = "A comment recorded with the decision.", HelpName = "TEXT" };
         var store = CommonOptions.Store();
         var json = CommonOptions.Json("the result");
-        var command = new Command("approve", "Approve the step a run waits at; the run continues along on_success.\n" + ExitCodes.Help)
+        var command = new Command("approve", "Approve the step a run waits at; the run continues along on_success.")
         {
             run, step, by, comment, store, json,
         };

@@ -15,7 +15,7 @@ internal static class DemoCommand
         var goal = new Option<string>("--goal", "-g") { Description = "What the website is for.", DefaultValueFactory = _ => DefaultGoal, HelpName = "TEXT" };
         var store = CommonOptions.Store();
         var json = CommonOptions.Json("the result");
-        var command = new Command("demo", "Run the build-website pipeline (product manager, coder, reviewer; a failed review sends the coder back) and write the site to a folder.\n" + ExitCodes.Help)
+        var command = new Command("demo", "Run the build-website pipeline (product manager, coder, reviewer; a failed review sends the coder back) and write the site to a folder.")
         {
             output, goal, store, json,
         };

@@ -14,7 +14,7 @@ internal static class RejectCommand
         var comment = new Option<string>("--comment", "-m") { Description = "Why: recorded with the decision (required).", HelpName = "TEXT", Required = true };
         var store = CommonOptions.Store();
         var json = CommonOptions.Json("the result");
-        var command = new Command("reject", "Reject the step a run waits at, saying why; the run continues along on_failure.\n" + ExitCodes.Help)
+        var command = new Command("reject", "Reject the step a run waits at, saying why; the run continues along on_failure.")
         {
             run, step, by, comment, store, json,
         };

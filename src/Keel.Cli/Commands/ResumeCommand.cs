@@ -11,7 +11,7 @@ internal static class ResumeCommand
         var run = CommonOptions.Run();
         var store = CommonOptions.Store();
         var json = CommonOptions.Json("the result");
-        var command = new Command("resume", "Continue an interrupted run from its last committed attempt, on the definition it is pinned to and the workers of its workflow file.\n" + ExitCodes.Help)
+        var command = new Command("resume", "Continue an interrupted run from its last committed attempt, on the definition it is pinned to and the workers of its workflow file.")
         {
             run, store, json,
         };

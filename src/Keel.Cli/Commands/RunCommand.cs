@@ -20,7 +20,7 @@ internal static class RunCommand
         };
         var store = CommonOptions.Store();
         var json = CommonOptions.Json("the result");
-        var command = new Command("run", "Run a workflow file, showing each step, worker, attempt, elapsed time and tokens. Ctrl+C stops cleanly and leaves the run resumable.\n" + ExitCodes.Help)
+        var command = new Command("run", "Run a workflow file, showing each step, worker, attempt, elapsed time and tokens. Ctrl+C stops cleanly and leaves the run resumable.")
         {
             file, goal, data, store, json,
         };

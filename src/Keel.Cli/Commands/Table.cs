@@ -24,11 +24,12 @@ internal sealed class Table(params string[] headers)
 
     private static void WriteRow(TextWriter output, string[] cells, int[] widths)
     {
+        var line = new System.Text.StringBuilder();
         for (var i = 0; i < cells.Length; i++)
         {
-            output.Write(i == cells.Length - 1 ? cells[i] : cells[i].PadRight(widths[i] + 2));
+            line.Append(i == cells.Length - 1 ? cells[i] : cells[i].PadRight(widths[i] + 2));
         }
 
-        output.WriteLine();
+        output.WriteLine(line.ToString().TrimEnd());
     }
 }

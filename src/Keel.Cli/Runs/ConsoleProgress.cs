@@ -60,7 +60,7 @@ internal sealed class ConsoleProgress : IRunObserver, IDisposable
         var mark = symbols ? (entry.Outcome.IsSuccess() ? "  ✓ " : entry.Outcome == AttemptOutcome.Cancelled ? "  ■ " : "  ✗ ") : "  ";
         var text = string.Create(
             CultureInfo.InvariantCulture,
-            $"{mark}{entry.StepId,-16} {entry.WorkerType.Value,-16} attempt {entry.Attempt}  {Format.Outcome(entry.Outcome),-14} {Format.Duration(entry.Duration),8}  tokens {Format.Tokens(entry.Usage)}");
+            $"{mark}{entry.StepId,-18} {entry.WorkerType.Value,-16} attempt {entry.Attempt}  {Format.Outcome(entry.Outcome),-14} {Format.Duration(entry.Duration),8}  tokens {Format.Tokens(entry.Usage)}");
         if (entry.Error is { } error)
         {
             text += "  " + Format.Short(error, 120);

@@ -9,7 +9,14 @@ internal static class ExitCodes
     public const int WaitingForApproval = 3;
     public const int Interrupted = 130;
 
-    public const string Help = "Exit codes: 0 completed (or valid), 1 the run failed or was cancelled, 2 bad input (arguments, workflow file, unknown run), 3 waiting for approval, 130 interrupted (Ctrl+C; the run stays resumable).";
+    public static readonly string[] Lines =
+    [
+        "0    completed (validate: the file is valid)",
+        "1    the run failed or was cancelled",
+        "2    bad input: arguments, workflow file, unknown run or store",
+        "3    the run waits for approval (keel approve / keel reject)",
+        "130  interrupted by Ctrl+C (SIGINT) or SIGTERM; the run stays resumable (keel resume)",
+    ];
 
     public static int For(WorkflowState state) => state switch
     {

@@ -19,7 +19,7 @@ internal static class ResultWriter
             _ => Format.State(result.State),
         };
         output.WriteLine($"{headline}");
-        output.WriteLine($"  run {result.RunId} · {attempts} entries · {tokens} tokens · {Format.Duration(elapsed)}");
+        output.WriteLine($"  run {result.RunId} · {attempts} {(attempts == 1 ? "entry" : "entries")} · {tokens} tokens · {Format.Duration(elapsed)}");
         if (result.State == WorkflowState.WaitingForApproval)
         {
             output.WriteLine($"  approve: keel approve {result.RunId} {result.CurrentStep}{storeSuffix}");

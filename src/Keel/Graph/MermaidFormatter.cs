@@ -4,7 +4,7 @@ namespace Keel;
 
 /// <summary>
 /// Draws a <see cref="WorkflowGraph"/> as a Mermaid flowchart: success edges solid, failure edges
-/// dotted, retries as dotted self-loops, terminals as rounded nodes.
+/// dotted red, retries as dotted grey self-loops, terminals as rounded nodes.
 /// </summary>
 public static class MermaidFormatter
 {
@@ -27,6 +27,7 @@ public static class MermaidFormatter
         var index = 0;
         var success = new List<int>();
         var failure = new List<int>();
+        var retry = new List<int>();
         if (graph.InitialStep is not null)
         {
             index++;
@@ -36,7 +37,7 @@ public static class MermaidFormatter
         {
             var arrow = edge.Kind == GraphEdgeKind.Success ? "-->" : "-.->";
             text.Append("    ").Append(Id(edge.From)).Append(' ').Append(arrow).Append('|').Append(Escape(edge.Label)).Append("| ").Append(Id(edge.To)).Append('\n');
-            (edge.Kind == GraphEdgeKind.Success ? success : failure).Add(index++);
+            (edge.Kind switch { GraphEdgeKind.Success => success, GraphEdgeKind.Failure => failure, _ => retry }).Add(index++);
         }
 
         text.Append("    classDef terminal fill:#eee,stroke:#333\n");
@@ -57,6 +58,11 @@ public static class MermaidFormatter
         if (failure.Count > 0)
         {
             text.Append("    linkStyle ").Append(string.Join(',', failure)).Append(" stroke:#c62828\n");
+        }
+
+        if (retry.Count > 0)
+        {
+            text.Append("    linkStyle ").Append(string.Join(',', retry)).Append(" stroke:#757575\n");
         }
 
         return text.ToString();
