@@ -38,7 +38,7 @@ public class DurableAttemptBenchmarks
         _insert.Parameters.Add("$payload", SqliteType.Text);
 
         _store = SqliteRunStore.Open(Path.Combine(_directory, "keel.db"));
-        _orchestrator = LoopWorkflow.Register(new Orchestrator(new OrchestratorOptions { RunStore = _store }));
+        _orchestrator = ChainWorkflow.Register(new Orchestrator(new OrchestratorOptions { RunStore = _store }), SingleRunAttempts, AttemptsPerConcurrentRun);
     }
 
     [GlobalCleanup]
@@ -66,15 +66,15 @@ public class DurableAttemptBenchmarks
         }
     }
 
-    /// <summary>One run at a time: a run of 200 attempts, each checkpointed (history entry, data bus, position) before the next starts.</summary>
+    /// <summary>One run at a time: a run of 200 steps, each attempt checkpointed (history entry, data bus, position) before the next starts.</summary>
     [Benchmark(OperationsPerInvoke = SingleRunAttempts)]
     public async Task<WorkflowResult> OneRunAtATime()
-        => await _orchestrator!.ExecuteWorkflowAsync(LoopWorkflow.Name, null, LoopWorkflow.Options(SingleRunAttempts));
+        => await _orchestrator!.ExecuteWorkflowAsync(ChainWorkflow.Name(SingleRunAttempts));
 
     /// <summary>100 runs at once, 20 attempts each: concurrent checkpoints are grouped into shared transactions.</summary>
     [Benchmark(OperationsPerInvoke = ConcurrentRuns * AttemptsPerConcurrentRun)]
     public async Task<WorkflowResult[]> HundredRunsConcurrently()
-        => await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(_ => _orchestrator!.ExecuteWorkflowAsync(LoopWorkflow.Name, null, LoopWorkflow.Options(AttemptsPerConcurrentRun))));
+        => await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(_ => _orchestrator!.ExecuteWorkflowAsync(ChainWorkflow.Name(AttemptsPerConcurrentRun))));
 
     private static void Execute(SqliteConnection connection, string sql)
     {
