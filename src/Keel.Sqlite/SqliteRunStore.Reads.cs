@@ -14,7 +14,7 @@ public sealed partial class SqliteRunStore
         return new(Read(connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {RunRows.Columns} FROM runs WHERE run_id = $run_id;";
+            command.CommandText = $"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.run_id = $run_id;";
             command.Parameters.AddWithValue("$run_id", runId);
             using var reader = command.ExecuteReader();
             return reader.Read() ? RunRows.Read(reader) : null;
@@ -48,38 +48,38 @@ public sealed partial class SqliteRunStore
         return new(Read<IReadOnlyList<RunRecord>>(connection =>
         {
             using var command = connection.CreateCommand();
-            var sql = new StringBuilder($"SELECT {RunRows.Columns} FROM runs WHERE 1 = 1");
+            var sql = new StringBuilder($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE 1 = 1");
             if (query.WorkflowName is { } workflow)
             {
-                sql.Append(" AND workflow_name = $workflow");
+                sql.Append(" AND r.workflow_name = $workflow");
                 command.Parameters.AddWithValue("$workflow", workflow);
             }
 
             if (query.State is { } state)
             {
-                sql.Append(" AND state = $state");
+                sql.Append(" AND r.state = $state");
                 command.Parameters.AddWithValue("$state", Names.Of(state));
             }
 
             if (query.CreatedAfter is { } after)
             {
-                sql.Append(" AND created_at >= $after");
+                sql.Append(" AND r.created_at >= $after");
                 command.Parameters.AddWithValue("$after", Names.Ticks(after));
             }
 
             if (query.CreatedBefore is { } before)
             {
-                sql.Append(" AND created_at < $before");
+                sql.Append(" AND r.created_at < $before");
                 command.Parameters.AddWithValue("$before", Names.Ticks(before));
             }
 
             if (query.LeaseFreeAt is { } free)
             {
-                sql.Append(" AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires <= $free)");
+                sql.Append(" AND (r.lease_owner IS NULL OR r.lease_expires IS NULL OR r.lease_expires <= $free)");
                 command.Parameters.AddWithValue("$free", Names.Ticks(free));
             }
 
-            sql.Append(" ORDER BY created_at DESC, run_id DESC LIMIT $limit;");
+            sql.Append(" ORDER BY r.created_at DESC, r.run_id DESC LIMIT $limit;");
             command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));
             command.CommandText = sql.ToString();
             using var reader = command.ExecuteReader();

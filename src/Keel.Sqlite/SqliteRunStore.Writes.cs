@@ -193,7 +193,7 @@ public sealed partial class SqliteRunStore
         var ticks = Names.Ticks(olderThan);
         return new(WriteAsync<IReadOnlyList<RunRecord>>(session =>
         {
-            var select = session.Command($"SELECT {RunRows.Columns} FROM runs WHERE updated_at < $before ORDER BY created_at DESC, run_id DESC;");
+            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.updated_at < $before ORDER BY r.created_at DESC, r.run_id DESC;");
             select.Parameters.AddWithValue("$before", ticks);
             var doomed = new List<RunRecord>();
             using (var reader = select.ExecuteReader())
@@ -204,12 +204,14 @@ public sealed partial class SqliteRunStore
                 }
             }
 
-            var history = session.Command("DELETE FROM history WHERE run_id IN (SELECT run_id FROM runs WHERE updated_at < $before);");
-            history.Parameters.AddWithValue("$before", ticks);
-            history.ExecuteNonQuery();
-            var runs = session.Command("DELETE FROM runs WHERE updated_at < $before;");
-            runs.Parameters.AddWithValue("$before", ticks);
-            runs.ExecuteNonQuery();
+            var delete = session.Command("""
+                DELETE FROM history WHERE run_id IN (SELECT run_id FROM runs WHERE updated_at < $before);
+                DELETE FROM run_origins WHERE run_id IN (SELECT run_id FROM runs WHERE updated_at < $before);
+                DELETE FROM runs WHERE updated_at < $before;
+                DELETE FROM definitions WHERE definition_hash NOT IN (SELECT definition_hash FROM runs);
+                """);
+            delete.Parameters.AddWithValue("$before", ticks);
+            delete.ExecuteNonQuery();
             return doomed;
         }));
     }

@@ -6,17 +6,27 @@ namespace Keel.Sqlite.Rows;
 /// <summary>Reads and writes rows of the <c>runs</c> table.</summary>
 internal static class RunRows
 {
+    /// <summary>The columns <see cref="Read"/> expects, in order, from <see cref="From"/>.</summary>
     public const string Columns = """
-        run_id, workflow_name, goal, state, current_step, visit, attempt, steps_taken, data, initial_data,
-        definition_json, definition_hash, created_at, updated_at, error, parent_run_id, parent_sequence,
-        lease_owner, lease_expires, fence, history_count, size_bytes, input_tokens, output_tokens, cost
+        r.run_id, r.workflow_name, o.goal, r.state, r.current_step, r.visit, r.attempt, r.steps_taken, r.data, o.initial_data,
+        d.definition_json, r.definition_hash, r.created_at, r.updated_at, r.error, r.parent_run_id, r.parent_sequence,
+        r.lease_owner, r.lease_expires, r.fence, r.history_count, r.size_bytes, r.input_tokens, r.output_tokens, r.cost
         """;
 
-    public const string Insert = $"""
-        INSERT INTO runs ({Columns})
-        VALUES ($run_id, $workflow_name, $goal, $state, $current_step, $visit, $attempt, $steps_taken, $data, $initial_data,
-            $definition_json, $definition_hash, $created_at, $updated_at, $error, $parent_run_id, $parent_sequence,
-            $lease_owner, $lease_expires, $fence, $history_count, $size_bytes, $input_tokens, $output_tokens, $cost);
+    /// <summary>A run with its origin and definition.</summary>
+    public const string From = """
+        runs r JOIN run_origins o ON o.run_id = r.run_id JOIN definitions d ON d.definition_hash = r.definition_hash
+        """;
+
+    public const string Insert = """
+        INSERT OR IGNORE INTO definitions (definition_hash, definition_json) VALUES ($definition_hash, $definition_json);
+        INSERT INTO run_origins (run_id, goal, initial_data) VALUES ($run_id, $goal, $initial_data);
+        INSERT INTO runs (run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
+            created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
+            size_bytes, input_tokens, output_tokens, cost)
+        VALUES ($run_id, $workflow_name, $state, $current_step, $visit, $attempt, $steps_taken, $data, $definition_hash,
+            $created_at, $updated_at, $error, $parent_run_id, $parent_sequence, $lease_owner, $lease_expires, $fence, $history_count,
+            $size_bytes, $input_tokens, $output_tokens, $cost);
         """;
 
     public static void Bind(SqliteCommand command, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)

@@ -2,7 +2,12 @@ using Microsoft.Data.Sqlite;
 
 namespace Keel.Sqlite.Schema;
 
-/// <summary>The store's tables, created on first open and versioned with <c>PRAGMA user_version</c>.</summary>
+/// <summary>
+/// The store's tables, created on first open and versioned with <c>PRAGMA user_version</c>. A run's row in
+/// <c>runs</c> holds only what a checkpoint rewrites (position, data bus, lease, counters), so each commit
+/// writes few pages; what never changes (goal, initial data) is in <c>run_origins</c>, and definitions are
+/// stored once per content hash in <c>definitions</c>.
+/// </summary>
 internal static class SqliteSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
@@ -12,15 +17,12 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS runs (
             run_id TEXT NOT NULL PRIMARY KEY,
             workflow_name TEXT NOT NULL,
-            goal TEXT NOT NULL,
             state TEXT NOT NULL,
             current_step TEXT NOT NULL,
             visit INTEGER NOT NULL,
             attempt INTEGER NOT NULL,
             steps_taken INTEGER NOT NULL,
             data TEXT NOT NULL,
-            initial_data TEXT NOT NULL,
-            definition_json TEXT NOT NULL,
             definition_hash TEXT NOT NULL,
             created_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL,
@@ -35,6 +37,15 @@ internal static class SqliteSchema
             input_tokens INTEGER NOT NULL,
             output_tokens INTEGER NOT NULL,
             cost TEXT
+        );
+        CREATE TABLE IF NOT EXISTS run_origins (
+            run_id TEXT NOT NULL PRIMARY KEY,
+            goal TEXT NOT NULL,
+            initial_data TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS definitions (
+            definition_hash TEXT NOT NULL PRIMARY KEY,
+            definition_json TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at);
         CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs (workflow_name, created_at);
