@@ -41,6 +41,13 @@ internal static class Program
         }
 
         // Ctrl+C is handled by the commands that run workflows (the run stays resumable), not by the parser.
-        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+        }
+        finally
+        {
+            Workers.CommandWorker.KillRunning();
+        }
     }
 }

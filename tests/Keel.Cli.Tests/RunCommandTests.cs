@@ -180,7 +180,7 @@ public sealed class RunCommandTests : IDisposable
             steps:
               - id: nap
                 worker: sleeper
-                timeout: 500ms
+                timeout: 2s
             """);
 
         var run = await KeelProcess.RunAsync(_folder.Path, "run", file, "--json");

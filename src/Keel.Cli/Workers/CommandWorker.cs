@@ -16,6 +16,18 @@ internal static class CommandWorker
 {
     private const int StderrTail = 2000;
 
+    /// <summary>Processes started and not yet exited: a timed-out attempt the hub stopped waiting for may still own one.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Process, byte> Running = new();
+
+    /// <summary>Kills every process a command worker started that is still running (when the command ends).</summary>
+    public static void KillRunning()
+    {
+        foreach (var process in Running.Keys)
+        {
+            Kill(process);
+        }
+    }
+
     public static WorkerDefinition Create(WorkerDeclaration declaration)
     {
         var command = declaration.Command ?? throw new KeelException($"Worker '{declaration.WorkerType}': field 'command' is not set.");
@@ -55,10 +67,12 @@ internal static class CommandWorker
             start.Environment[name] = value;
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         using var process = new Process { StartInfo = start };
         try
         {
             process.Start();
+            Running.TryAdd(process, 0);
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
@@ -79,6 +93,7 @@ internal static class CommandWorker
         }
 
         await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        Running.TryRemove(process, out _);
         var output = await stdout.ConfigureAwait(false);
         var errors = await stderr.ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
