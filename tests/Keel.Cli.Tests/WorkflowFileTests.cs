@@ -109,4 +109,18 @@ public sealed class WorkflowFileTests
     {
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "schemas", "keel-workflow.schema.json")));
     }
+
+    [Fact]
+    public void Docs_AnnotatedExample_IsAValidWorkflowFile()
+    {
+        var docs = File.ReadAllText(Path.Combine(KeelProcess.RepositoryRoot, "docs", "cli.md"));
+        var start = docs.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var yaml = docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var loaded = WorkflowFileLoader.Parse("cli.md", Path.Combine(KeelProcess.RepositoryRoot, "docs", "example.yaml"), yaml);
+
+        Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
+        Assert.Equal("release-with-approval", loaded.File!.Definition.Name);
+        Assert.Equal(3, loaded.File.Definition.Steps.Count);
+    }
 }
