@@ -194,6 +194,49 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(!File.Exists(status) || File.ReadAllText(status).Contains("State:\tZ", StringComparison.Ordinal), "the timed-out process is no longer running");
     }
 
+    [Fact]
+    public async Task Runs_FiltersByWorkflow_AndRejectsAnUnknownState()
+    {
+        var website = await KeelProcess.RunAsync(_folder.Path, "run", Path.Combine(KeelProcess.Examples, "build-website.json"));
+        var generic = await KeelProcess.RunAsync(_folder.Path, "run", Path.Combine(KeelProcess.Examples, "generic-pipeline.yaml"));
+        Assert.True(website.ExitCode == 0, website.ToString());
+        Assert.True(generic.ExitCode == 0, generic.ToString());
+
+        var runs = await KeelProcess.RunAsync(_folder.Path, "runs", "--workflow", "generic-pipeline", "--json");
+        using var document = JsonDocument.Parse(runs.Out);
+        var only = Assert.Single(document.RootElement.EnumerateArray());
+        Assert.Equal(RunIdIn(generic.Out), only.GetProperty("run_id").GetString());
+        Assert.Equal(Path.Combine(KeelProcess.Examples, "generic-pipeline.yaml"), only.GetProperty("file").GetString());
+
+        var unknown = await KeelProcess.RunAsync(_folder.Path, "runs", "--state", "sleeping");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("unknown state 'sleeping'", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_ReservedOrMalformedData_ExitsTwo()
+    {
+        var file = Path.Combine(KeelProcess.Examples, "generic-pipeline.yaml");
+
+        var reserved = await KeelProcess.RunAsync(_folder.Path, "run", file, "--data", "_keel.file=/etc/passwd");
+        var malformed = await KeelProcess.RunAsync(_folder.Path, "run", file, "--data", "novalue");
+
+        Assert.Equal(2, reserved.ExitCode);
+        Assert.Contains("is reserved", reserved.Error, StringComparison.Ordinal);
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("--data 'novalue' is not key=value", malformed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_WithoutAStore_ExitsTwoAndCreatesNone()
+    {
+        var show = await KeelProcess.RunAsync(_folder.Path, "show", "abc");
+
+        Assert.Equal(2, show.ExitCode);
+        Assert.Contains("there is no run store", show.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("keel.db")));
+    }
+
     internal static string RunIdIn(string output)
     {
         var match = System.Text.RegularExpressions.Regex.Match(output, @"run ([0-9a-f]{32})");
