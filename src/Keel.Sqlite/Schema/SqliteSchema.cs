@@ -50,7 +50,6 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at);
         CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs (workflow_name, created_at);
         CREATE INDEX IF NOT EXISTS runs_by_state ON runs (state, created_at);
-        CREATE INDEX IF NOT EXISTS runs_by_updated ON runs (updated_at);
         CREATE TABLE IF NOT EXISTS history (
             run_id TEXT NOT NULL,
             sequence INTEGER NOT NULL,

@@ -3,27 +3,25 @@ using System.Threading.Channels;
 namespace Keel.Sqlite.Writing;
 
 /// <summary>
-/// The single writer: operations are queued on a channel, and one drainer at a time takes every operation
-/// waiting (up to the batch size) and runs them in one transaction on the one write connection (group
-/// commit), each under its own savepoint, so one failure undoes only its own operation. Every caller's
-/// task completes only after the transaction holding its operation committed. The caller that finds the
-/// writer idle drains the queue itself, so a lone run's commit costs no thread hand-off; while more work
-/// keeps arriving, draining continues on a pool thread.
+/// The single writer: one thread and one connection take queued operations and run as many as are waiting
+/// in one transaction (group commit), each under its own savepoint, so one failure undoes only its own
+/// operation. Every caller's task completes only after the transaction holding its operation committed.
 /// </summary>
 internal sealed class SqliteWriter : IDisposable
 {
-    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly WriteSession _session;
     private readonly int _maxBatch;
-    private readonly List<WriteOperation> _batch;
-    private int _draining;
+    private readonly Thread _thread;
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private long _transactions;
 
     public SqliteWriter(WriteSession session, int maxBatch)
     {
         _session = session;
         _maxBatch = maxBatch;
-        _batch = new List<WriteOperation>(maxBatch);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "Keel SQLite writer" };
+        _thread.Start();
     }
 
     /// <summary>Transactions committed or attempted so far (one per batch).</summary>
@@ -37,89 +35,46 @@ internal sealed class SqliteWriter : IDisposable
             throw new ObjectDisposedException(nameof(SqliteRunStore), $"The SQLite run store '{_session.Source}' is disposed.");
         }
 
-        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
-        {
-            DrainOnce();
-        }
-
         return operation.Task;
     }
 
-    /// <summary>Holds the writer until the returned handle is disposed; operations queued meanwhile then run as one batch (tests use it).</summary>
+    /// <summary>Holds the writer before its next batch until the returned handle is disposed (tests group operations deterministically with it).</summary>
     internal IDisposable Pause()
     {
-        var spin = default(SpinWait);
-        while (Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
-
-        return new Resumer(this);
+        _gate.Wait();
+        return new Releaser(_gate);
     }
 
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        var spin = default(SpinWait);
-        while (Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
-
-        while (TakeBatch())
-        {
-            Run(_batch);
-        }
-
+        _thread.Join();
         _session.Dispose();
+        _gate.Dispose();
     }
 
-    /// <summary>Runs one batch as the drainer; hands further draining to a pool thread when more is waiting.</summary>
-    private void DrainOnce()
+    private void Loop()
     {
-        if (TakeBatch())
+        var batch = new List<WriteOperation>(_maxBatch);
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            Run(_batch);
+            _gate.Wait();
+            try
+            {
+                while (batch.Count < _maxBatch && reader.TryRead(out var operation))
+                {
+                    batch.Add(operation);
+                }
+
+                Run(batch);
+            }
+            finally
+            {
+                _gate.Release();
+                batch.Clear();
+            }
         }
-
-        Continue();
-    }
-
-    private void DrainLoop()
-    {
-        while (TakeBatch())
-        {
-            Run(_batch);
-        }
-
-        Continue();
-    }
-
-    /// <summary>Gives the drainer role up, or keeps draining on a pool thread when operations arrived meanwhile.</summary>
-    private void Continue()
-    {
-        if (_queue.Reader.TryPeek(out _))
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.DrainLoop(), this, preferLocal: false);
-            return;
-        }
-
-        Volatile.Write(ref _draining, 0);
-        if (_queue.Reader.TryPeek(out _) && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.DrainLoop(), this, preferLocal: false);
-        }
-    }
-
-    private bool TakeBatch()
-    {
-        _batch.Clear();
-        while (_batch.Count < _maxBatch && _queue.Reader.TryRead(out var operation))
-        {
-            _batch.Add(operation);
-        }
-
-        return _batch.Count > 0;
     }
 
     private void Run(List<WriteOperation> batch)
@@ -203,15 +158,15 @@ internal sealed class SqliteWriter : IDisposable
         }
     }
 
-    private sealed class Resumer(SqliteWriter writer) : IDisposable
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
     {
-        private int _resumed;
+        private int _released;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _resumed, 1) == 0)
+            if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(static w => w.DrainLoop(), writer, preferLocal: false);
+                gate.Release();
             }
         }
     }
