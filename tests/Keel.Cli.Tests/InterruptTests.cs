@@ -40,10 +40,7 @@ public sealed class InterruptTests : IDisposable
         await WaitUntil(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0, process);
         var sleeperPid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
-        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        Assert.Equal(0, Kill(process.Id, SigInt));
 
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await process.WaitForExitAsync(limit.Token);
@@ -76,6 +73,12 @@ public sealed class InterruptTests : IDisposable
         Assert.Equal(["one:1:succeeded", "two:1:succeeded", "three:1:succeeded"], steps);
         Assert.Equal("completed", final.RootElement.GetProperty("state").GetString());
     }
+
+    private const int SigInt = 2;
+
+    /// <summary>kill(2) from libc: the same signal Ctrl+C sends, without depending on a kill program being installed.</summary>
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static bool IsAlive(int pid)
     {
