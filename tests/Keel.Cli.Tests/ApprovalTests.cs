@@ -19,6 +19,8 @@ public sealed class ApprovalTests : IDisposable
 
         var waiting = await KeelProcess.RunAsync(_folder.Path, "runs", "--state", "waiting_for_approval");
         Assert.Contains(runId, waiting.Out, StringComparison.Ordinal);
+        var shown = await KeelProcess.RunAsync(_folder.Path, "show", runId);
+        Assert.Contains("Prompt    Are these release notes ready to publish?", shown.Out, StringComparison.Ordinal);
 
         var approve = await KeelProcess.RunAsync(_folder.Path, "approve", runId[..8], "sign_off", "--by", "ana", "--comment", "ship it", "--json");
 

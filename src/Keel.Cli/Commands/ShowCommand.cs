@@ -45,6 +45,13 @@ internal static class ShowCommand
         io.Out.WriteLine($"Workflow  {run.WorkflowName} ({RunWorkers.FileOf(run)})");
         io.Out.WriteLine($"Goal      {Format.Short(run.Goal, 200)}");
         io.Out.WriteLine($"State     {Format.State(run.State)} at '{run.CurrentStep}'" + (run.Error is null ? string.Empty : ": " + run.Error));
+        if (run.State == WorkflowState.WaitingForApproval)
+        {
+            var prompt = WorkflowDefinitionJson.Deserialize(run.DefinitionJson).GetStep(run.CurrentStep)?.Prompt;
+            io.Out.WriteLine($"Prompt    {prompt}");
+            io.Out.WriteLine($"Decide    keel approve {run.RunId} {run.CurrentStep}{StorePaths.Suffix(storeOption)}  |  keel reject {run.RunId} {run.CurrentStep} --comment \"why\"{StorePaths.Suffix(storeOption)}");
+        }
+
         io.Out.WriteLine($"Tokens    {run.InputTokens} in, {run.OutputTokens} out");
         io.Out.WriteLine($"Created   {Format.Time(run.CreatedAt)}, updated {Format.Time(run.UpdatedAt)}");
         io.Out.WriteLine();

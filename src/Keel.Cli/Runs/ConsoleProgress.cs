@@ -36,7 +36,8 @@ internal sealed class ConsoleProgress : IRunObserver, IDisposable
     {
         lock (_gate)
         {
-            _current = $"{stepId} · {workerType} ({workerName}) · attempt {attempt}";
+            var worker = string.Equals(workerType.Value, workerName, StringComparison.OrdinalIgnoreCase) ? workerType.Value : $"{workerType} ({workerName})";
+            _current = $"{stepId} · {worker} · attempt {attempt}";
             _attemptClock.Restart();
         }
 

@@ -33,7 +33,7 @@ internal static class CommandWorker
         var command = declaration.Command ?? throw new KeelException($"Worker '{declaration.WorkerType}': field 'command' is not set.");
         return new WorkerDefinition(
             declaration.WorkerType,
-            Path.GetFileName(command),
+            declaration.WorkerType,
             declaration.Description.Length == 0 ? $"runs {command}" : declaration.Description,
             (input, context, cancellationToken) => RunAsync(declaration, command, input, context, cancellationToken));
     }
