@@ -53,7 +53,8 @@ internal static class DemoCommand
                 if (result.State == WorkflowState.Completed)
                 {
                     var path = await DemoSite.WriteAsync(result, folder, cancellationToken).ConfigureAwait(false);
-                    notice.WriteLine($"The site is in {Path.GetDirectoryName(path)} (open {path}).");
+                    notice.WriteLine();
+                    notice.WriteLine($"The site is in {Path.GetDirectoryName(path)}: open {path}");
                 }
             }).ConfigureAwait(false);
     }

@@ -56,11 +56,6 @@ internal sealed class RunDriver
             return ExitCodes.BadInput;
         }
 
-        if (after is not null)
-        {
-            await after(result).ConfigureAwait(false);
-        }
-
         if (_json)
         {
             ResultWriter.Json(_io.Out, result, session.StorePath);
@@ -68,6 +63,19 @@ internal sealed class RunDriver
         else
         {
             ResultWriter.Summary(_io.Out, result, StorePaths.Suffix(_storeOption), clock.Elapsed);
+        }
+
+        if (after is not null)
+        {
+            try
+            {
+                await after(result).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is KeelException or IOException or UnauthorizedAccessException)
+            {
+                _io.Error.WriteLine("error: " + ex.Message);
+                return ExitCodes.RunFailed;
+            }
         }
 
         return ExitCodes.For(result.State);
