@@ -1,0 +1,85 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.Data.Sqlite;
+
+namespace Keel.Sqlite.Benchmarks;
+
+/// <summary>
+/// Durable attempts per second through the hub on a SQLite file (WAL, synchronous=FULL), one run at a time
+/// and 100 runs at once, beside the floor: raw one-row-per-transaction inserts on the same settings.
+/// Every figure is per committed row or attempt (OperationsPerInvoke).
+/// </summary>
+[MemoryDiagnoser]
+public class DurableAttemptBenchmarks
+{
+    private const int FloorCommits = 200;
+    private const int SingleRunAttempts = 200;
+    private const int ConcurrentRuns = 100;
+    private const int AttemptsPerConcurrentRun = 20;
+
+    private string _directory = string.Empty;
+    private SqliteConnection? _raw;
+    private SqliteCommand? _insert;
+    private SqliteRunStore? _store;
+    private Orchestrator? _orchestrator;
+    private long _row;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "keel-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
+
+        _raw = new SqliteConnection($"Data Source={Path.Combine(_directory, "floor.db")}");
+        _raw.Open();
+        Execute(_raw, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE rows (id INTEGER PRIMARY KEY, payload TEXT NOT NULL);");
+        _insert = _raw.CreateCommand();
+        _insert.CommandText = "INSERT INTO rows (id, payload) VALUES ($id, $payload);";
+        _insert.Parameters.Add("$id", SqliteType.Integer);
+        _insert.Parameters.Add("$payload", SqliteType.Text);
+
+        _store = SqliteRunStore.Open(Path.Combine(_directory, "keel.db"));
+        _orchestrator = ChainWorkflow.Register(new Orchestrator(new OrchestratorOptions { RunStore = _store }), SingleRunAttempts, AttemptsPerConcurrentRun);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _insert?.Dispose();
+        _raw?.Dispose();
+        _store?.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>The floor: one row per transaction, each commit synced (what one durable attempt cannot beat).</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = FloorCommits)]
+    public void RawInsertPerTransaction()
+    {
+        for (var i = 0; i < FloorCommits; i++)
+        {
+            using var transaction = _raw!.BeginTransaction();
+            _insert!.Transaction = transaction;
+            _insert.Parameters[0].Value = ++_row;
+            _insert.Parameters[1].Value = """{"step":"tick","output":{"n":1}}""";
+            _insert.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>One run at a time: a run of 200 steps, each attempt checkpointed (history entry, data bus, position) before the next starts.</summary>
+    [Benchmark(OperationsPerInvoke = SingleRunAttempts)]
+    public async Task<WorkflowResult> OneRunAtATime()
+        => await _orchestrator!.ExecuteWorkflowAsync(ChainWorkflow.Name(SingleRunAttempts));
+
+    /// <summary>100 runs at once, 20 attempts each: concurrent checkpoints are grouped into shared transactions.</summary>
+    [Benchmark(OperationsPerInvoke = ConcurrentRuns * AttemptsPerConcurrentRun)]
+    public async Task<WorkflowResult[]> HundredRunsConcurrently()
+        => await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(_ => _orchestrator!.ExecuteWorkflowAsync(ChainWorkflow.Name(AttemptsPerConcurrentRun))));
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+
+namespace Keel.Cli.Commands;
+
+/// <summary>Options several commands share (each command gets its own instance).</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> Store() => new("--store")
+    {
+        Description = "The SQLite run store file. Default: $KEEL_STORE, else keel.db in the current folder.",
+        HelpName = "PATH",
+    };
+
+    public static Option<bool> Json(string what) => new("--json")
+    {
+        Description = $"Write {what} as one JSON document on stdout, and nothing else.",
+    };
+
+    public static Argument<string> Run() => new("RUN")
+    {
+        Description = "The run id (or a prefix that names one run).",
+    };
+
+    public static Argument<string> File() => new("FILE")
+    {
+        Description = "A workflow file, YAML (.yaml, .yml) or JSON (.json).",
+    };
+
+    public static Option<string?> By() => new("--by")
+    {
+        Description = "Who decides (recorded in the history). Default: $USER.",
+        HelpName = "NAME",
+    };
+
+    public static string Who(string? by)
+        => !string.IsNullOrWhiteSpace(by) ? by : Environment.GetEnvironmentVariable("USER") ?? Environment.UserName;
+}

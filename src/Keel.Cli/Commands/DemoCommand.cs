@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Keel.Cli.Runs;
+using Keel.Demo;
+
+namespace Keel.Cli.Commands;
+
+/// <summary><c>keel demo [--out DIR]</c>: the build-website pipeline on the offline workers, writing the site to a folder.</summary>
+internal static class DemoCommand
+{
+    public const string DefaultGoal = "Build a website for a neighbourhood bakery: opening hours, the daily bread menu, and how to order a birthday cake";
+
+    public static Command Create(CommandIo io)
+    {
+        var output = new Option<string>("--out", "-o") { Description = "The folder the site is written to.", DefaultValueFactory = _ => "keel-demo-site", HelpName = "DIR" };
+        var goal = new Option<string>("--goal", "-g") { Description = "What the website is for.", DefaultValueFactory = _ => DefaultGoal, HelpName = "TEXT" };
+        var store = CommonOptions.Store();
+        var json = CommonOptions.Json("the result");
+        var command = new Command("demo", "Run the build-website pipeline (product manager, coder, reviewer; a failed review sends the coder back) and write the site to a folder.")
+        {
+            output, goal, store, json,
+        };
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(io, parse.GetValue(output)!, parse.GetValue(goal)!, parse.GetValue(store), parse.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(CommandIo io, string folder, string goal, string? storeOption, bool json, CancellationToken cancellationToken)
+    {
+        var driver = new RunDriver(io, storeOption, json);
+        using var session = CliSession.Open(storeOption, driver.Observer, mustExist: false, io.Error);
+        if (session is null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        var notice = json ? io.Error : io.Out;
+        notice.WriteLine("No model is configured: the demo uses the offline workers (product manager, coder, reviewer), which do real, checkable work without a model.");
+        var workflow = Workflows.CreateBuildWebsiteWorkflow();
+        session.Register(OfflineWorkers.All(), driver.Observer);
+        session.Orchestrator.RegisterWorkflow(workflow);
+        var runId = Guid.NewGuid().ToString("N");
+        if (!json)
+        {
+            io.Out.WriteLine($"Running '{workflow.Name}' (run {runId}) on {session.StorePath}");
+        }
+
+        return await driver.DriveAsync(
+            session,
+            runId,
+            token => session.Orchestrator.ExecuteWorkflowAsync(workflow.Name, goal, new ExecuteOptions { RunId = runId, Data = new Dictionary<string, object?> { [RunTags.File] = RunTags.Demo } }, token),
+            cancellationToken,
+            async result =>
+            {
+                if (result.State == WorkflowState.Completed)
+                {
+                    var path = await DemoSite.WriteAsync(result, folder, cancellationToken).ConfigureAwait(false);
+                    notice.WriteLine();
+                    notice.WriteLine($"The site is in {Path.GetDirectoryName(path)}: open {path}");
+                }
+            }).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Keel.Cli.Runs;
+
+namespace Keel.Cli.Commands;
+
+/// <summary><c>keel runs [--state S] [--workflow W]</c>: the stored runs, newest first.</summary>
+internal static class RunsCommand
+{
+    public static Command Create(CommandIo io)
+    {
+        var state = new Option<string?>("--state", "-s")
+        {
+            Description = "Only runs in this state: pending, running, waiting_for_approval, completed, failed, cancelled.",
+            HelpName = "STATE",
+        };
+        var workflow = new Option<string?>("--workflow", "-w") { Description = "Only runs of this workflow (by name).", HelpName = "NAME" };
+        var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs.", DefaultValueFactory = _ => 50 };
+        var store = CommonOptions.Store();
+        var json = CommonOptions.Json("the runs");
+        var command = new Command("runs", "List stored runs, newest first.") { state, workflow, limit, store, json };
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(
+            io, parse.GetValue(state), parse.GetValue(workflow), parse.GetValue(limit), parse.GetValue(store), parse.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(CommandIo io, string? stateText, string? workflow, int limit, string? storeOption, bool json, CancellationToken cancellationToken)
+    {
+        WorkflowState? state = null;
+        if (stateText is not null)
+        {
+            if (!Format.TryParseState(stateText, out var parsed))
+            {
+                io.Error.WriteLine($"error: unknown state '{stateText}' (expected pending, running, waiting_for_approval, completed, failed or cancelled).");
+                return ExitCodes.BadInput;
+            }
+
+            state = parsed;
+        }
+
+        using var session = CliSession.Open(storeOption, null, mustExist: true, io.Error);
+        if (session is null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        var runs = await session.Store.ListRunsAsync(new RunQuery { State = state, WorkflowName = workflow, Limit = Math.Max(1, limit) }, cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            WriteJson(io.Out, runs);
+            return ExitCodes.Completed;
+        }
+
+        if (runs.Count == 0)
+        {
+            io.Out.WriteLine("No runs" + (state is null && workflow is null ? "." : " match."));
+            return ExitCodes.Completed;
+        }
+
+        var table = new Table("RUN", "WORKFLOW", "STATE", "STEP", "ENTRIES", "TOKENS", "UPDATED");
+        foreach (var run in runs)
+        {
+            table.Add(run.RunId, run.WorkflowName, Format.State(run.State), run.CurrentStep, run.HistoryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), (run.InputTokens + run.OutputTokens).ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Time(run.UpdatedAt));
+        }
+
+        table.Write(io.Out);
+        return ExitCodes.Completed;
+    }
+
+    private static void WriteJson(TextWriter output, IReadOnlyList<RunRecord> runs)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartArray();
+            foreach (var run in runs)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("run_id", run.RunId);
+                writer.WriteString("workflow", run.WorkflowName);
+                writer.WriteString("state", Format.State(run.State));
+                writer.WriteString("current_step", run.CurrentStep);
+                writer.WriteString("goal", run.Goal);
+                writer.WriteNumber("entries", run.HistoryCount);
+                writer.WriteNumber("input_tokens", run.InputTokens);
+                writer.WriteNumber("output_tokens", run.OutputTokens);
+                writer.WriteString("created_at", run.CreatedAt);
+                writer.WriteString("updated_at", run.UpdatedAt);
+                writer.WriteString("file", RunWorkers.FileOf(run));
+                if (run.Error is { } error)
+                {
+                    writer.WriteString("error", error);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Keel.Cli.Files;
+using Keel.Cli.Runs;
+
+namespace Keel.Cli.Commands;
+
+/// <summary><c>keel validate FILE</c>: every problem of a workflow file at once; exit 0 when valid, 2 when not.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create(CommandIo io)
+    {
+        var file = CommonOptions.File();
+        var command = new Command("validate", "Check a workflow file and list every problem with its line and column. Exit 0 when valid, 2 when not.") { file };
+        command.SetAction(parse => Execute(io, parse.GetValue(file)!));
+        return command;
+    }
+
+    public static int Execute(CommandIo io, string path)
+    {
+        var loaded = WorkflowFileLoader.Load(path);
+        if (loaded.IsValid)
+        {
+            var file = loaded.File!;
+            var workers = string.Join(", ", file.Workers.Values.OrderBy(w => w.WorkerType, StringComparer.Ordinal).Select(w => $"{w.WorkerType} ({w.Kind.ToString().ToLowerInvariant()})"));
+            io.Out.WriteLine($"{path}: valid. Workflow '{file.Definition.Name}', {file.Definition.Steps.Count} steps, workers: {(workers.Length == 0 ? "none" : workers)}.");
+            return ExitCodes.Completed;
+        }
+
+        foreach (var problem in loaded.Problems)
+        {
+            io.Error.WriteLine(problem);
+        }
+
+        io.Error.WriteLine($"{path}: {loaded.Problems.Count} problem{(loaded.Problems.Count == 1 ? string.Empty : "s")}.");
+        return ExitCodes.BadInput;
+    }
+}

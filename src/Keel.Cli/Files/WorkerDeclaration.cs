@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace Keel.Cli.Files;
+
+/// <summary>How a worker type of a workflow file is implemented.</summary>
+public enum WorkerKind
+{
+    /// <summary>One of the offline demo workers: product_manager, coder, reviewer.</summary>
+    Builtin,
+    /// <summary>A process: the step's input as JSON on stdin, its output as JSON on stdout.</summary>
+    Command,
+    /// <summary>A model call, built by an <see cref="Workers.ILlmWorkerFactory"/>.</summary>
+    Llm,
+}
+
+/// <summary>A worker declared under <c>workers:</c> in a workflow file.</summary>
+public sealed record WorkerDeclaration
+{
+    /// <summary>The worker type the declaration implements (its key under <c>workers:</c>).</summary>
+    public required string WorkerType { get; init; }
+
+    public required WorkerKind Kind { get; init; }
+
+    public string Description { get; init; } = string.Empty;
+
+    /// <summary>command: the program to start.</summary>
+    public string? Command { get; init; }
+
+    /// <summary>command: its arguments, passed as they are (no shell).</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>command: its working directory, relative to the workflow file's folder; default that folder.</summary>
+    public string? WorkingDir { get; init; }
+
+    /// <summary>command: environment variables added to the process's.</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>llm: the instructions (a template over the step's input, the goal and the data bus).</summary>
+    public string? Instructions { get; init; }
+
+    /// <summary>llm: the model name; default the configured provider's.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>llm: a JSON Schema the output must satisfy.</summary>
+    public JsonElement? OutputSchema { get; init; }
+
+    /// <summary>The folder of the file the worker was declared in (commands run there by default).</summary>
+    public string BaseDirectory { get; init; } = Directory.GetCurrentDirectory();
+}

@@ -1,0 +1,78 @@
+namespace Keel.Cli.Runs;
+
+/// <summary>An orchestrator on the SQLite run store for one command, with the run's workers registered and observed.</summary>
+internal sealed class CliSession : IDisposable
+{
+    private readonly SqliteRunStore _store;
+
+    private CliSession(SqliteRunStore store, Orchestrator orchestrator, string path)
+    {
+        _store = store;
+        Orchestrator = orchestrator;
+        StorePath = path;
+    }
+
+    public Orchestrator Orchestrator { get; }
+
+    public string StorePath { get; }
+
+    public IRunStore Store => _store;
+
+    /// <summary>Opens the store; <paramref name="mustExist"/> refuses to create a missing file (for commands that only read).</summary>
+    public static CliSession? Open(string? storeOption, IRunObserver? observer, bool mustExist, TextWriter error)
+    {
+        var path = StorePaths.Resolve(storeOption);
+        if (mustExist && !File.Exists(path))
+        {
+            error.WriteLine($"error: there is no run store at {path}. Start a run with 'keel run', or point to a store with --store.");
+            return null;
+        }
+
+        SqliteRunStore store;
+        try
+        {
+            store = SqliteRunStore.Open(path);
+        }
+        catch (KeelException ex)
+        {
+            error.WriteLine("error: " + ex.Message);
+            return null;
+        }
+
+        var options = new OrchestratorOptions { RunStore = observer is null ? store : new ProgressStore(store, observer) };
+        return new CliSession(store, new Orchestrator(options), path);
+    }
+
+    public void Register(IEnumerable<WorkerDefinition> workers, IRunObserver? observer)
+    {
+        foreach (var worker in workers)
+        {
+            Orchestrator.RegisterWorker(observer is null ? worker : ObservedWorkers.Wrap(worker, observer));
+        }
+    }
+
+    /// <summary>A run by id, or by a prefix that names exactly one run.</summary>
+    public async Task<RunRecord?> FindRunAsync(string idOrPrefix, TextWriter error, CancellationToken cancellationToken)
+    {
+        var run = await _store.GetRunAsync(idOrPrefix, cancellationToken).ConfigureAwait(false);
+        if (run is not null)
+        {
+            return run;
+        }
+
+        var matches = (await _store.ListRunsAsync(new RunQuery { Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false))
+            .Where(r => r.RunId.StartsWith(idOrPrefix, StringComparison.OrdinalIgnoreCase))
+            .ToArray();
+        if (matches.Length == 1)
+        {
+            return matches[0];
+        }
+
+        error.WriteLine(matches.Length == 0
+            ? $"error: no run '{idOrPrefix}' in {StorePath} (list runs with 'keel runs')."
+            : $"error: '{idOrPrefix}' names {matches.Length} runs in {StorePath}; give more of the run id.");
+        return null;
+    }
+
+    public void Dispose() => _store.Dispose();
+}

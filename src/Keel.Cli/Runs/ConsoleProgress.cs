@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Keel.Cli.Runs;
+
+/// <summary>
+/// Progress of a run on the console. On a terminal, a live line shows the step, the worker, the attempt,
+/// the elapsed time and the tokens so far, replaced by one line per recorded attempt; when output is
+/// redirected, only the plain lines are written.
+/// </summary>
+internal sealed class ConsoleProgress : IRunObserver, IDisposable
+{
+    private static readonly string[] Spinner = ["|", "/", "-", "\\"];
+    private readonly TextWriter _out;
+    private readonly bool _live;
+    private readonly Lock _gate = new();
+    private readonly Timer? _timer;
+    private readonly Stopwatch _attemptClock = new();
+    private string? _current;
+    private long _tokens;
+    private int _frame;
+
+    public ConsoleProgress(TextWriter output, bool live)
+    {
+        _out = output;
+        _live = live;
+        if (live)
+        {
+            _timer = new Timer(_ => Draw(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    public int Attempts { get; private set; }
+
+    public void Started(string stepId, WorkerType workerType, string workerName, int attempt)
+    {
+        lock (_gate)
+        {
+            var worker = string.Equals(workerType.Value, workerName, StringComparison.OrdinalIgnoreCase) ? workerType.Value : $"{workerType} ({workerName})";
+            _current = $"{stepId} · {worker} · attempt {attempt}";
+            _attemptClock.Restart();
+        }
+
+        Draw();
+    }
+
+    public void Recorded(HistoryEntry entry)
+    {
+        lock (_gate)
+        {
+            Attempts++;
+            _tokens += entry.Usage?.TotalTokens ?? 0;
+            _current = null;
+            ClearLine();
+            _out.WriteLine(Line(entry, _live));
+        }
+    }
+
+    public static string Line(HistoryEntry entry, bool symbols)
+    {
+        var mark = symbols ? (entry.Outcome.IsSuccess() ? "  ✓ " : entry.Outcome == AttemptOutcome.Cancelled ? "  ■ " : "  ✗ ") : "  ";
+        var text = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{mark}{entry.StepId,-18} {entry.WorkerType.Value,-16} attempt {entry.Attempt}  {Format.Outcome(entry.Outcome),-14} {Format.Duration(entry.Duration),8}  tokens {Format.Tokens(entry.Usage)}");
+        if (entry.Error is { } error)
+        {
+            text += "  " + Format.Short(error, 120);
+        }
+
+        if (!WorkflowStep.IsTerminal(entry.NextStep) && !string.Equals(entry.NextStep, entry.StepId, StringComparison.Ordinal) && !entry.Outcome.IsSuccess())
+        {
+            text += $"  -> {entry.NextStep}";
+        }
+
+        return text;
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        lock (_gate)
+        {
+            _current = null;
+            ClearLine();
+        }
+    }
+
+    private void Draw()
+    {
+        if (!_live)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_current is null)
+            {
+                return;
+            }
+
+            _frame = (_frame + 1) % Spinner.Length;
+            var elapsed = Format.Duration(_attemptClock.Elapsed);
+            _out.Write($"\r\u001b[2K  {Spinner[_frame]} {_current} · {elapsed} · tokens {_tokens}");
+            _out.Flush();
+        }
+    }
+
+    private void ClearLine()
+    {
+        if (_live)
+        {
+            _out.Write("\r\u001b[2K");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace Keel.Cli.Runs;
+
+/// <summary>The keel command's exit codes.</summary>
+internal static class ExitCodes
+{
+    public const int Completed = 0;
+    public const int RunFailed = 1;
+    public const int BadInput = 2;
+    public const int WaitingForApproval = 3;
+    public const int Interrupted = 130;
+
+    public static readonly string[] Lines =
+    [
+        "0    completed (validate: the file is valid)",
+        "1    the run failed or was cancelled",
+        "2    bad input: arguments, workflow file, unknown run or store",
+        "3    the run waits for approval (keel approve / keel reject)",
+        "130  interrupted by Ctrl+C (SIGINT) or SIGTERM; the run stays resumable (keel resume)",
+    ];
+
+    public static int For(WorkflowState state) => state switch
+    {
+        WorkflowState.Completed => Completed,
+        WorkflowState.WaitingForApproval => WaitingForApproval,
+        _ => RunFailed,
+    };
+}

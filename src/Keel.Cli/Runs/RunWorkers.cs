@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Keel.Cli.Files;
+using Keel.Cli.Workers;
+using Keel.Demo;
+
+namespace Keel.Cli.Runs;
+
+/// <summary>Rebuilds the workers of a stored run from the workflow file recorded with it (<see cref="RunTags.File"/>).</summary>
+internal static class RunWorkers
+{
+    public static (IReadOnlyList<WorkerDefinition> Workers, string? Error) For(RunRecord run)
+    {
+        if (!run.InitialData.TryGetValue(RunTags.File, out var tag) || tag.ValueKind != JsonValueKind.String)
+        {
+            return ([], $"run '{run.RunId}' was not started by the keel command: no workflow file is recorded with it, so its workers are unknown here.");
+        }
+
+        var file = tag.GetString()!;
+        if (file == RunTags.Demo)
+        {
+            return (OfflineWorkers.All(), null);
+        }
+
+        var loaded = WorkflowFileLoader.Load(file);
+        if (!loaded.IsValid)
+        {
+            return ([], $"run '{run.RunId}' was started from {file}, which cannot be used now:" + Environment.NewLine
+                + string.Join(Environment.NewLine, loaded.Problems.Select(p => "  " + p)));
+        }
+
+        return WorkerFactory.Build(loaded.File!, CliHost.LlmWorkers);
+    }
+
+    /// <summary>Workers that only stand in for the run's worker types (cancelling a run calls none of them).</summary>
+    public static IReadOnlyList<WorkerDefinition> Placeholders(RunRecord run)
+    {
+        var definition = WorkflowDefinitionJson.Deserialize(run.DefinitionJson);
+        return definition.Steps
+            .Where(s => s.Kind == StepKind.Work)
+            .Select(s => s.WorkerType)
+            .Distinct()
+            .Select(type => new WorkerDefinition(type, type.Value, "placeholder", static (_, _, _) => throw new KeelException("not callable while cancelling")))
+            .ToArray();
+    }
+
+    public static string FileOf(RunRecord run)
+        => run.InitialData.TryGetValue(RunTags.File, out var tag) && tag.ValueKind == JsonValueKind.String ? tag.GetString()! : "-";
+}

@@ -1,0 +1,37 @@
+namespace Keel.Cli.Runs;
+
+/// <summary>Continues a stored run (resume, approve, reject) with the workers rebuilt from its workflow file.</summary>
+internal static class StoredRun
+{
+    public static async Task<int> ContinueAsync(
+        CommandIo io,
+        string runArgument,
+        string? storeOption,
+        bool json,
+        Func<Orchestrator, string, CancellationToken, Task<WorkflowResult>> action,
+        CancellationToken cancellationToken)
+    {
+        var driver = new RunDriver(io, storeOption, json);
+        using var session = CliSession.Open(storeOption, driver.Observer, mustExist: true, io.Error);
+        if (session is null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        var run = await session.FindRunAsync(runArgument, io.Error, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        var (workers, error) = RunWorkers.For(run);
+        if (error is not null)
+        {
+            io.Error.WriteLine("error: " + error);
+            return ExitCodes.BadInput;
+        }
+
+        session.Register(workers, driver.Observer);
+        return await driver.DriveAsync(session, run.RunId, token => action(session.Orchestrator, run.RunId, token), cancellationToken).ConfigureAwait(false);
+    }
+}

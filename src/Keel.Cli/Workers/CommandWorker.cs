@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Keel.Cli.Files;
+using Keel.Cli.Runs;
+
+namespace Keel.Cli.Workers;
+
+/// <summary>
+/// A worker that runs a process. The process reads one JSON object on stdin (the step's input, the goal,
+/// the data bus and where it runs) and writes its output as JSON on stdout. A non-zero exit code or
+/// output that is not JSON fails the attempt, with the end of stderr in the error. On timeout or
+/// cancellation the whole process tree is killed.
+/// </summary>
+internal static class CommandWorker
+{
+    private const int StderrTail = 2000;
+
+    /// <summary>Processes started and not yet exited: a timed-out attempt the hub stopped waiting for may still own one.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Process, byte> Running = new();
+
+    /// <summary>Kills every process a command worker started that is still running (when the command ends).</summary>
+    public static void KillRunning()
+    {
+        foreach (var process in Running.Keys)
+        {
+            Kill(process);
+        }
+    }
+
+    public static WorkerDefinition Create(WorkerDeclaration declaration)
+    {
+        var command = declaration.Command ?? throw new KeelException($"Worker '{declaration.WorkerType}': field 'command' is not set.");
+        return new WorkerDefinition(
+            declaration.WorkerType,
+            declaration.WorkerType,
+            declaration.Description.Length == 0 ? $"runs {command}" : declaration.Description,
+            (input, context, cancellationToken) => RunAsync(declaration, command, input, context, cancellationToken));
+    }
+
+    private static async ValueTask<object?> RunAsync(WorkerDeclaration declaration, string command, JsonElement input, WorkflowContext context, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(command)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            WorkingDirectory = declaration.WorkingDir is { } dir ? Path.GetFullPath(Path.Combine(declaration.BaseDirectory, dir)) : declaration.BaseDirectory,
+        };
+        foreach (var arg in declaration.Args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var attempt = context.Attempt;
+        start.Environment["KEEL_RUN_ID"] = context.RunId;
+        start.Environment["KEEL_WORKFLOW"] = context.WorkflowName;
+        start.Environment["KEEL_STEP_ID"] = attempt.StepId;
+        start.Environment["KEEL_VISIT"] = attempt.Visit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["KEEL_ATTEMPT"] = attempt.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["KEEL_IDEMPOTENCY_KEY"] = attempt.IdempotencyKey;
+        foreach (var (name, value) in declaration.Env)
+        {
+            start.Environment[name] = value;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+            Running.TryAdd(process, 0);
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new KeelException($"command '{command}' of worker '{declaration.WorkerType}' could not be started: {ex.Message}", ex);
+        }
+
+        using var kill = cancellationToken.Register(static state => Kill((Process)state!), process);
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.StandardInput.WriteAsync(Envelope(input, context)).ConfigureAwait(false);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The process exited without reading its input: its exit code and output say what happened.
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        Running.TryRemove(process, out _);
+        var output = await stdout.ConfigureAwait(false);
+        var errors = await stderr.ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        if (process.ExitCode != 0)
+        {
+            throw new KeelException($"command '{command}' exited with code {process.ExitCode}" + Tail(errors));
+        }
+
+        if (string.IsNullOrWhiteSpace(output))
+        {
+            throw new InvalidWorkerOutputException($"command '{command}' wrote nothing on stdout (expected its output as JSON)" + Tail(errors));
+        }
+
+        try
+        {
+            return KeelJson.Parse(output);
+        }
+        catch (JsonException ex)
+        {
+            var shown = output.Length > 200 ? output[..200] + "..." : output;
+            throw new InvalidWorkerOutputException($"command '{command}' wrote invalid JSON on stdout ({ex.Message.Split(" LineNumber:")[0]}): {shown.Trim()}" + Tail(errors), ex);
+        }
+    }
+
+    private static string Envelope(JsonElement input, WorkflowContext context)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("input");
+            if (input.ValueKind == JsonValueKind.Undefined)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                input.WriteTo(writer);
+            }
+
+            writer.WriteString("goal", context.Goal);
+            writer.WriteString("run_id", context.RunId);
+            writer.WriteString("workflow", context.WorkflowName);
+            writer.WriteString("step_id", context.Attempt.StepId);
+            writer.WriteNumber("visit", context.Attempt.Visit);
+            writer.WriteNumber("attempt", context.Attempt.Number);
+            writer.WriteString("idempotency_key", context.Attempt.IdempotencyKey);
+            if (context.Attempt.PreviousError is { } previous)
+            {
+                writer.WriteString("previous_error", previous);
+            }
+
+            writer.WritePropertyName("data");
+            writer.WriteStartObject();
+            foreach (var (key, value) in context.Data)
+            {
+                if (!key.StartsWith(RunTags.Prefix, StringComparison.Ordinal))
+                {
+                    writer.WritePropertyName(key);
+                    value.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static string Tail(string errors)
+    {
+        errors = errors.Trim();
+        if (errors.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        return ": " + (errors.Length > StderrTail ? "..." + errors[^StderrTail..] : errors);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // Already exited.
+        }
+    }
+}

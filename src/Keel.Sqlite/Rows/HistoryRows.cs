@@ -1,0 +1,73 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Keel.Sqlite.Rows;
+
+/// <summary>Reads and writes rows of the <c>history</c> table: every field of a <see cref="HistoryEntry"/>, JSON as its raw text.</summary>
+internal static class HistoryRows
+{
+    public const string Columns = """
+        run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, input, output, error,
+        timestamp, duration, usage_input, usage_output, usage_model, usage_cost, next_step, data
+        """;
+
+    public const string Insert = $"""
+        INSERT INTO history ({Columns})
+        VALUES ($run_id, $sequence, $step_id, $worker_type, $worker_name, $visit, $attempt, $outcome, $input, $output, $error,
+            $timestamp, $duration, $usage_input, $usage_output, $usage_model, $usage_cost, $next_step, $data);
+        """;
+
+    /// <summary>Binds <paramref name="entry"/> under <paramref name="runId"/> (a fork's copied prefix carries the new run's id); returns the row's size in bytes.</summary>
+    public static long Bind(SqliteCommand command, string runId, HistoryEntry entry)
+    {
+        var input = KeelJson.ToText(entry.Input);
+        var output = KeelJson.ToText(entry.Output);
+        var data = entry.Data is { } snapshot ? DataText.Write(snapshot) : null;
+        var p = command.Parameters;
+        p.AddWithValue("$run_id", runId);
+        p.AddWithValue("$sequence", entry.Sequence);
+        p.AddWithValue("$step_id", entry.StepId);
+        p.AddWithValue("$worker_type", entry.WorkerType.Value);
+        p.AddWithValue("$worker_name", entry.WorkerName);
+        p.AddWithValue("$visit", entry.Visit);
+        p.AddWithValue("$attempt", entry.Attempt);
+        p.AddWithValue("$outcome", Names.Of(entry.Outcome));
+        p.AddWithValue("$input", Names.Db(input));
+        p.AddWithValue("$output", Names.Db(output));
+        p.AddWithValue("$error", Names.Db(entry.Error));
+        p.AddWithValue("$timestamp", Names.Ticks(entry.Timestamp));
+        p.AddWithValue("$duration", entry.Duration.Ticks);
+        p.AddWithValue("$usage_input", Names.Db(entry.Usage?.InputTokens));
+        p.AddWithValue("$usage_output", Names.Db(entry.Usage?.OutputTokens));
+        p.AddWithValue("$usage_model", Names.Db(entry.Usage?.Model));
+        p.AddWithValue("$usage_cost", Names.Text(entry.Usage?.Cost));
+        p.AddWithValue("$next_step", entry.NextStep);
+        p.AddWithValue("$data", Names.Db(data));
+        return 8 * 8 + Bytes(runId) + Bytes(entry.StepId) + Bytes(entry.WorkerType.Value) + Bytes(entry.WorkerName) + Bytes(input) + Bytes(output)
+            + Bytes(entry.Error) + Bytes(entry.Usage?.Model) + Bytes(entry.NextStep) + Bytes(data);
+    }
+
+    public static HistoryEntry Read(SqliteDataReader r) => new()
+    {
+        RunId = r.GetString(0),
+        Sequence = r.GetInt32(1),
+        StepId = r.GetString(2),
+        WorkerType = new WorkerType(r.GetString(3)),
+        WorkerName = r.GetString(4),
+        Visit = r.GetInt32(5),
+        Attempt = r.GetInt32(6),
+        Outcome = Names.Outcome(r.GetString(7)),
+        Input = KeelJson.FromText(r.IsDBNull(8) ? null : r.GetString(8)),
+        Output = KeelJson.FromText(r.IsDBNull(9) ? null : r.GetString(9)),
+        Error = r.IsDBNull(10) ? null : r.GetString(10),
+        Timestamp = Names.Time(r.GetInt64(11)),
+        Duration = TimeSpan.FromTicks(r.GetInt64(12)),
+        Usage = r.IsDBNull(13)
+            ? null
+            : new TokenUsage(r.GetInt64(13), r.GetInt64(14), r.IsDBNull(15) ? null : r.GetString(15), Names.Decimal(r.IsDBNull(16) ? null : r.GetString(16))),
+        NextStep = r.GetString(17),
+        Data = r.IsDBNull(18) ? null : DataText.Read(r.GetString(18)),
+    };
+
+    private static long Bytes(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Keel.Sqlite.Rows;
+
+/// <summary>Reads and writes rows of the <c>runs</c> table.</summary>
+internal static class RunRows
+{
+    /// <summary>The columns <see cref="Read"/> expects, in order, from <see cref="From"/>.</summary>
+    public const string Columns = """
+        r.run_id, r.workflow_name, o.goal, r.state, r.current_step, r.visit, r.attempt, r.steps_taken, r.data, o.initial_data,
+        d.definition_json, r.definition_hash, r.created_at, r.updated_at, r.error, r.parent_run_id, r.parent_sequence,
+        r.lease_owner, r.lease_expires, r.fence, r.history_count, r.size_bytes, r.input_tokens, r.output_tokens, r.cost
+        """;
+
+    /// <summary>A run with its origin and definition.</summary>
+    public const string From = """
+        runs r JOIN run_origins o ON o.run_id = r.run_id JOIN definitions d ON d.definition_hash = r.definition_hash
+        """;
+
+    public const string Insert = """
+        INSERT OR IGNORE INTO definitions (definition_hash, definition_json) VALUES ($definition_hash, $definition_json);
+        INSERT INTO run_origins (run_id, goal, initial_data) VALUES ($run_id, $goal, $initial_data);
+        INSERT INTO runs (run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
+            created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
+            size_bytes, input_tokens, output_tokens, cost)
+        VALUES ($run_id, $workflow_name, $state, $current_step, $visit, $attempt, $steps_taken, $data, $definition_hash,
+            $created_at, $updated_at, $error, $parent_run_id, $parent_sequence, $lease_owner, $lease_expires, $fence, $history_count,
+            $size_bytes, $input_tokens, $output_tokens, $cost);
+        """;
+
+    public static void Bind(SqliteCommand command, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)
+    {
+        var p = command.Parameters;
+        p.AddWithValue("$run_id", run.RunId);
+        p.AddWithValue("$workflow_name", run.WorkflowName);
+        p.AddWithValue("$goal", run.Goal);
+        p.AddWithValue("$state", Names.Of(run.State));
+        p.AddWithValue("$current_step", run.CurrentStep);
+        p.AddWithValue("$visit", run.Visit);
+        p.AddWithValue("$attempt", run.Attempt);
+        p.AddWithValue("$steps_taken", run.StepsTaken);
+        p.AddWithValue("$data", data);
+        p.AddWithValue("$initial_data", initialData);
+        p.AddWithValue("$definition_json", run.DefinitionJson);
+        p.AddWithValue("$definition_hash", run.DefinitionHash);
+        p.AddWithValue("$created_at", Names.Ticks(run.CreatedAt));
+        p.AddWithValue("$updated_at", Names.Ticks(run.UpdatedAt));
+        p.AddWithValue("$error", Names.Db(run.Error));
+        p.AddWithValue("$parent_run_id", Names.Db(run.ParentRunId));
+        p.AddWithValue("$parent_sequence", Names.Db(run.ParentSequence));
+        p.AddWithValue("$lease_owner", Names.Db(run.LeaseOwner));
+        p.AddWithValue("$lease_expires", Names.Ticks(run.LeaseExpires));
+        p.AddWithValue("$fence", run.Fence);
+        p.AddWithValue("$history_count", historyCount);
+        p.AddWithValue("$size_bytes", sizeBytes);
+        p.AddWithValue("$input_tokens", run.InputTokens);
+        p.AddWithValue("$output_tokens", run.OutputTokens);
+        p.AddWithValue("$cost", Names.Text(run.Cost));
+    }
+
+    /// <summary>Bytes the run's own row takes (texts as UTF-8, numbers as 8 bytes each).</summary>
+    public static long RowBytes(RunRecord run, string data, string initialData)
+        => 8 * 14 + Bytes(run.RunId) + Bytes(run.WorkflowName) + Bytes(run.Goal) + Bytes(run.CurrentStep) + Bytes(data) + Bytes(initialData)
+            + Bytes(run.DefinitionJson) + Bytes(run.DefinitionHash) + Bytes(run.Error) + Bytes(run.ParentRunId) + Bytes(run.LeaseOwner);
+
+    public static RunRecord Read(SqliteDataReader r) => new()
+    {
+        RunId = r.GetString(0),
+        WorkflowName = r.GetString(1),
+        Goal = r.GetString(2),
+        State = Names.State(r.GetString(3)),
+        CurrentStep = r.GetString(4),
+        Visit = r.GetInt32(5),
+        Attempt = r.GetInt32(6),
+        StepsTaken = r.GetInt32(7),
+        Data = DataText.Read(r.GetString(8)),
+        InitialData = DataText.Read(r.GetString(9)),
+        DefinitionJson = r.GetString(10),
+        DefinitionHash = r.GetString(11),
+        CreatedAt = Names.Time(r.GetInt64(12)),
+        UpdatedAt = Names.Time(r.GetInt64(13)),
+        Error = r.IsDBNull(14) ? null : r.GetString(14),
+        ParentRunId = r.IsDBNull(15) ? null : r.GetString(15),
+        ParentSequence = r.IsDBNull(16) ? null : r.GetInt32(16),
+        LeaseOwner = r.IsDBNull(17) ? null : r.GetString(17),
+        LeaseExpires = r.IsDBNull(18) ? null : Names.Time(r.GetInt64(18)),
+        Fence = r.GetInt64(19),
+        HistoryCount = r.GetInt32(20),
+        SizeBytes = r.GetInt64(21),
+        InputTokens = r.GetInt64(22),
+        OutputTokens = r.GetInt64(23),
+        Cost = Names.Decimal(r.IsDBNull(24) ? null : r.GetString(24)),
+    };
+
+    private static long Bytes(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);
+}

@@ -1,0 +1,173 @@
+using System.Threading.Channels;
+
+namespace Keel.Sqlite.Writing;
+
+/// <summary>
+/// The single writer: one thread and one connection take queued operations and run as many as are waiting
+/// in one transaction (group commit), each under its own savepoint, so one failure undoes only its own
+/// operation. Every caller's task completes only after the transaction holding its operation committed.
+/// </summary>
+internal sealed class SqliteWriter : IDisposable
+{
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WriteSession _session;
+    private readonly int _maxBatch;
+    private readonly Thread _thread;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _transactions;
+
+    public SqliteWriter(WriteSession session, int maxBatch)
+    {
+        _session = session;
+        _maxBatch = maxBatch;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "Keel SQLite writer" };
+        _thread.Start();
+    }
+
+    /// <summary>Transactions committed or attempted so far (one per batch).</summary>
+    public long Transactions => Interlocked.Read(ref _transactions);
+
+    public Task<T> Enqueue<T>(Func<WriteSession, T> work)
+    {
+        var operation = new WriteOperation<T>(work);
+        if (!_queue.Writer.TryWrite(operation))
+        {
+            throw new ObjectDisposedException(nameof(SqliteRunStore), $"The SQLite run store '{_session.Source}' is disposed.");
+        }
+
+        return operation.Task;
+    }
+
+    /// <summary>Holds the writer before its next batch until the returned handle is disposed (tests group operations deterministically with it).</summary>
+    internal IDisposable Pause()
+    {
+        _gate.Wait();
+        return new Releaser(_gate);
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _thread.Join();
+        _session.Dispose();
+        _gate.Dispose();
+    }
+
+    private void Loop()
+    {
+        var batch = new List<WriteOperation>(_maxBatch);
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            _gate.Wait();
+            try
+            {
+                while (batch.Count < _maxBatch && reader.TryRead(out var operation))
+                {
+                    batch.Add(operation);
+                }
+
+                Run(batch);
+            }
+            finally
+            {
+                _gate.Release();
+                batch.Clear();
+            }
+        }
+    }
+
+    private void Run(List<WriteOperation> batch)
+    {
+        Interlocked.Increment(ref _transactions);
+        Exception? batchError = null;
+        try
+        {
+            _session.Execute("BEGIN IMMEDIATE;");
+            if (batch.Count == 1)
+            {
+                RunAlone(batch[0]);
+            }
+            else
+            {
+                foreach (var operation in batch)
+                {
+                    RunUnderSavepoint(operation);
+                }
+            }
+
+            _session.Execute("COMMIT;");
+        }
+        catch (Exception ex)
+        {
+            batchError = SqliteErrors.Translate(ex, _session.Source);
+            RollBack();
+        }
+
+        foreach (var operation in batch)
+        {
+            operation.Finish(batchError);
+        }
+    }
+
+    private void RunAlone(WriteOperation operation)
+    {
+        try
+        {
+            operation.Execute(_session);
+        }
+        catch (Exception ex) when (!_session.InAutocommit)
+        {
+            // Only this operation is in the transaction: undo all of it, then report its own error.
+            operation.Error = SqliteErrors.Translate(ex, _session.Source);
+            _session.Execute("ROLLBACK;");
+            _session.Execute("BEGIN IMMEDIATE;");
+        }
+    }
+
+    private void RunUnderSavepoint(WriteOperation operation)
+    {
+        _session.Execute("SAVEPOINT op;");
+        try
+        {
+            operation.Execute(_session);
+            _session.Execute("RELEASE op;");
+        }
+        catch (Exception ex) when (!_session.InAutocommit)
+        {
+            operation.Error = SqliteErrors.Translate(ex, _session.Source);
+            _session.Execute("ROLLBACK TO op;");
+            _session.Execute("RELEASE op;");
+        }
+    }
+
+    private void RollBack()
+    {
+        if (_session.InAutocommit)
+        {
+            return;
+        }
+
+        try
+        {
+            _session.Execute("ROLLBACK;");
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The transaction is gone either way; the batch's callers already get the original error.
+        }
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}

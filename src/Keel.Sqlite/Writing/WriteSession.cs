@@ -1,0 +1,44 @@
+using Microsoft.Data.Sqlite;
+
+namespace Keel.Sqlite.Writing;
+
+/// <summary>The writer's connection and its prepared commands, reused across batches.</summary>
+internal sealed class WriteSession(SqliteConnection connection, string source) : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteConnection Connection { get; } = connection;
+
+    /// <summary>The file (or connection string) the store names in its errors.</summary>
+    public string Source { get; } = source;
+
+    /// <summary>A prepared command for <paramref name="sql"/>, its parameters cleared.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            _commands.Add(sql, command);
+        }
+
+        command.Parameters.Clear();
+        return command;
+    }
+
+    public void Execute(string sql) => Command(sql).ExecuteNonQuery();
+
+    /// <summary>True when no transaction is open (SQLite rolled one back by itself, e.g. on a full disk).</summary>
+    public bool InAutocommit => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) != 0;
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+        Connection.Dispose();
+    }
+}

@@ -1,0 +1,18 @@
+namespace Keel;
+
+/// <summary>A node of a <see cref="WorkflowGraph"/>: a step, an approval step, a terminal, or a target no step has.</summary>
+/// <param name="Id">The step id, or <c>complete</c> / <c>failed</c>.</param>
+/// <param name="Kind">What the node is.</param>
+/// <param name="Label">The worker type of a step, <c>approval</c>, or the terminal's name.</param>
+/// <param name="Description">The step's description (empty for terminals).</param>
+public sealed record GraphNode(string Id, GraphNodeKind Kind, string Label, string Description);
+
+/// <summary>What a <see cref="GraphNode"/> stands for.</summary>
+public enum GraphNodeKind
+{
+    Step,
+    Approval,
+    Terminal,
+    /// <summary>A transition target that names no step (only in an invalid definition).</summary>
+    Unknown,
+}

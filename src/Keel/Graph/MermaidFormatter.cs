@@ -1,0 +1,92 @@
+using System.Text;
+
+namespace Keel;
+
+/// <summary>
+/// Draws a <see cref="WorkflowGraph"/> as a Mermaid flowchart: success edges solid, failure edges
+/// dotted red, retries as dotted grey self-loops, terminals as rounded nodes.
+/// </summary>
+public static class MermaidFormatter
+{
+    public static string Format(WorkflowGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var text = new StringBuilder();
+        text.Append("---\ntitle: ").Append(graph.Name).Append("\n---\n");
+        text.Append("flowchart TD\n");
+        if (graph.InitialStep is { } initial)
+        {
+            text.Append("    _start((start)) --> ").Append(Id(initial)).Append('\n');
+        }
+
+        foreach (var node in graph.Nodes)
+        {
+            text.Append("    ").Append(Id(node.Id)).Append(Shape(node)).Append('\n');
+        }
+
+        var index = 0;
+        var success = new List<int>();
+        var failure = new List<int>();
+        var retry = new List<int>();
+        if (graph.InitialStep is not null)
+        {
+            index++;
+        }
+
+        foreach (var edge in graph.Edges)
+        {
+            var arrow = edge.Kind == GraphEdgeKind.Success ? "-->" : "-.->";
+            text.Append("    ").Append(Id(edge.From)).Append(' ').Append(arrow).Append('|').Append(Escape(edge.Label)).Append("| ").Append(Id(edge.To)).Append('\n');
+            (edge.Kind switch { GraphEdgeKind.Success => success, GraphEdgeKind.Failure => failure, _ => retry }).Add(index++);
+        }
+
+        text.Append("    classDef terminal fill:#eee,stroke:#333\n");
+        text.Append("    classDef approval fill:#fff4d6,stroke:#b8860b\n");
+        foreach (var node in graph.Nodes)
+        {
+            if (node.Kind is GraphNodeKind.Terminal or GraphNodeKind.Approval)
+            {
+                text.Append("    class ").Append(Id(node.Id)).Append(node.Kind == GraphNodeKind.Terminal ? " terminal\n" : " approval\n");
+            }
+        }
+
+        if (success.Count > 0)
+        {
+            text.Append("    linkStyle ").Append(string.Join(',', success)).Append(" stroke:#2e7d32,stroke-width:2px\n");
+        }
+
+        if (failure.Count > 0)
+        {
+            text.Append("    linkStyle ").Append(string.Join(',', failure)).Append(" stroke:#c62828\n");
+        }
+
+        if (retry.Count > 0)
+        {
+            text.Append("    linkStyle ").Append(string.Join(',', retry)).Append(" stroke:#757575\n");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Shape(GraphNode node) => node.Kind switch
+    {
+        GraphNodeKind.Terminal => "([" + node.Id + "])",
+        GraphNodeKind.Approval => "{{\"" + Escape(node.Id) + "<br/>approval\"}}",
+        GraphNodeKind.Unknown => "[\"" + Escape(node.Id) + "<br/>(unknown step)\"]",
+        _ => "[\"" + Escape(node.Id) + "<br/>" + Escape(node.Label) + "\"]",
+    };
+
+    /// <summary>Mermaid ids: letters, digits and underscores; 'end' is a keyword, so every id gets a prefix.</summary>
+    private static string Id(string stepId)
+    {
+        var id = new StringBuilder("s_", stepId.Length + 2);
+        foreach (var c in stepId)
+        {
+            id.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
+        }
+
+        return id.ToString();
+    }
+
+    private static string Escape(string text) => text.Replace("\"", "#quot;", StringComparison.Ordinal).Replace("|", "#124;", StringComparison.Ordinal);
+}

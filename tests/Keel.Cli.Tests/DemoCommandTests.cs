@@ -1,0 +1,26 @@
+namespace Keel.Cli.Tests;
+
+public sealed class DemoCommandTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public async Task Demo_WritesTheSiteAndSaysItUsesTheOfflineWorkers()
+    {
+        var result = await KeelProcess.RunAsync(_folder.Path, "demo", "--out", "site");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var index = _folder.File(Path.Combine("site", "index.html"));
+        Assert.True(File.Exists(index), result.ToString());
+        Assert.Contains("<h1", File.ReadAllText(index), StringComparison.Ordinal);
+        Assert.Contains("offline workers", result.Out, StringComparison.Ordinal);
+        Assert.Contains(Path.GetDirectoryName(index)!, result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"review_code\s+reviewer\s+attempt 1\s+failed", result.Out);
+
+        var runId = RunCommandTests.RunIdIn(result.Out);
+        var show = await KeelProcess.RunAsync(_folder.Path, "show", runId);
+        Assert.Contains("builtin:build-website", show.Out, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _folder.Dispose();
+}

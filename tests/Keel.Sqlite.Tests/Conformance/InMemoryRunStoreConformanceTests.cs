@@ -1,0 +1,6 @@
+namespace Keel.Sqlite.Tests.Conformance;
+
+public sealed class InMemoryRunStoreConformanceTests : RunStoreConformanceTests
+{
+    protected override IRunStore CreateStore() => new InMemoryRunStore();
+}

@@ -1,0 +1,350 @@
+using System.Text.Json;
+using Keel.Sqlite.Tests.Support;
+
+namespace Keel.Sqlite.Tests.Conformance;
+
+/// <summary>What every <see cref="IRunStore"/> must do. Each store's test class inherits this suite.</summary>
+public abstract class RunStoreConformanceTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private IRunStore? _store;
+
+    protected IRunStore Store => _store ??= CreateStore();
+
+    protected abstract IRunStore CreateStore();
+
+    /// <summary>Forgets the store and opens it again over the same storage (what a new process sees); the in-memory store keeps its instance.</summary>
+    protected virtual IRunStore Reopen() => Store;
+
+    public virtual void Dispose()
+    {
+        (_store as IDisposable)?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    protected static RunRecord NewRun(string runId, string workflow = "wf", DateTimeOffset? createdAt = null, WorkflowState state = WorkflowState.Running) => new()
+    {
+        RunId = runId,
+        WorkflowName = workflow,
+        Goal = "Build a \"portfolio\" — ünïcode ✓",
+        State = state,
+        CurrentStep = "plan",
+        Visit = 1,
+        Attempt = 1,
+        StepsTaken = 1,
+        Data = Bus(("topic", "cats"), ("n", 3)),
+        InitialData = Bus(("topic", "cats")),
+        DefinitionJson = """{"name":"wf","steps":[]}""",
+        DefinitionHash = new string('a', 64),
+        CreatedAt = createdAt ?? T0,
+        UpdatedAt = createdAt ?? T0,
+        LeaseOwner = "owner-a",
+        LeaseExpires = (createdAt ?? T0) + TimeSpan.FromSeconds(30),
+        Fence = 1,
+    };
+
+    protected static IReadOnlyDictionary<string, JsonElement> Bus(params (string Key, object? Value)[] pairs)
+        => pairs.ToDictionary(p => p.Key, p => KeelJson.Normalize(p.Value), StringComparer.Ordinal);
+
+    protected static HistoryEntry Entry(string runId, int sequence, string step = "plan", AttemptOutcome outcome = AttemptOutcome.Succeeded) => new()
+    {
+        RunId = runId,
+        Sequence = sequence,
+        StepId = step,
+        WorkerType = WorkerType.ProductManager,
+        WorkerName = "PM",
+        Visit = 1,
+        Attempt = sequence + 1,
+        Outcome = outcome,
+        Input = KeelJson.Normalize(new { goal = "portfolio", list = new[] { 1, 2 } }),
+        Output = outcome == AttemptOutcome.Succeeded ? KeelJson.Normalize(new { title = "Héllo", n = 1.5m, ok = true, nothing = (string?)null }) : default,
+        Error = outcome == AttemptOutcome.Succeeded ? null : "boom: \"quoted\"",
+        Timestamp = T0 + TimeSpan.FromTicks(1234567 + sequence),
+        Duration = TimeSpan.FromTicks(98765),
+        Usage = new TokenUsage(120, 30, "gpt-test", 0.000123m),
+        NextStep = "code",
+        Data = Bus(("spec", new { pages = 3 }), ("seq", sequence)),
+    };
+
+    private static Checkpoint Step(string runId, long fence, HistoryEntry? entry, IReadOnlyDictionary<string, JsonElement>? data = null, DateTimeOffset? leaseExpires = null) => new()
+    {
+        RunId = runId,
+        Fence = fence,
+        Entry = entry,
+        Data = data,
+        State = WorkflowState.Running,
+        CurrentStep = "code",
+        Visit = 2,
+        Attempt = 3,
+        StepsTaken = 4,
+        Error = "last error",
+        UpdatedAt = T0 + TimeSpan.FromMinutes(1),
+        LeaseExpires = leaseExpires,
+    };
+
+    [Fact]
+    public async Task CreateRun_ThenGetRun_RoundTripsEveryField()
+    {
+        var run = NewRun("r1") with { ParentRunId = "parent", ParentSequence = 4, Error = "why", InputTokens = 7, OutputTokens = 8, Cost = 1.25m };
+        await Store.CreateRunAsync(run, [], default);
+
+        var stored = await Reopen().GetRunAsync("r1", default);
+
+        Assert.NotNull(stored);
+        AssertRun(run, stored);
+        Assert.Equal(0, stored.HistoryCount);
+        Assert.True(stored.SizeBytes > 0);
+    }
+
+    [Fact]
+    public async Task Commit_RoundTripsEveryEntryFieldAndThePosition()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        var entry = Entry("r1", 0);
+        var failed = Entry("r1", 1, outcome: AttemptOutcome.Failed) with { Usage = null, Data = null, Input = default };
+        var lease = T0 + TimeSpan.FromMinutes(5);
+
+        await Store.CommitAsync(Step("r1", 1, entry, entry.Data, lease), default);
+        await Store.CommitAsync(Step("r1", 1, failed), default);
+
+        var store = Reopen();
+        var history = await store.GetHistoryAsync("r1", default);
+        Compare.History([entry, failed], history, exact: true);
+        Assert.Equal(JsonValueKind.Undefined, history[1].Output.ValueKind);
+        Assert.Equal(JsonValueKind.Undefined, history[1].Input.ValueKind);
+        var run = await store.GetRunAsync("r1", default);
+        Assert.NotNull(run);
+        Assert.Equal("code", run.CurrentStep);
+        Assert.Equal((2, 3, 4), (run.Visit, run.Attempt, run.StepsTaken));
+        Assert.Equal("last error", run.Error);
+        Assert.Equal(T0 + TimeSpan.FromMinutes(1), run.UpdatedAt);
+        Assert.Equal(lease, run.LeaseExpires);
+        Assert.Equal(2, run.HistoryCount);
+        Assert.Equal((120L, 30L, 0.000123m), (run.InputTokens, run.OutputTokens, run.Cost));
+        Compare.Data(entry.Data, run.Data, "run data");
+    }
+
+    [Fact]
+    public async Task Commit_WithoutDataOrLease_KeepsThem()
+    {
+        var created = NewRun("r1");
+        await Store.CreateRunAsync(created, [], default);
+
+        await Store.CommitAsync(Step("r1", 1, null), default);
+
+        var run = await Reopen().GetRunAsync("r1", default);
+        Assert.NotNull(run);
+        Compare.Data(created.Data, run.Data, "run data");
+        Assert.Equal(created.LeaseExpires, run.LeaseExpires);
+        Assert.Equal(0, run.HistoryCount);
+        Assert.Equal("code", run.CurrentStep);
+    }
+
+    [Fact]
+    public async Task Commit_AccumulatesUsageAcrossEntries()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        await Store.CommitAsync(Step("r1", 1, Entry("r1", 0)), default);
+        await Store.CommitAsync(Step("r1", 1, Entry("r1", 1) with { Usage = new TokenUsage(1, 2) }), default);
+        await Store.CommitAsync(Step("r1", 1, Entry("r1", 2) with { Usage = new TokenUsage(10, 20, null, 1m) }), default);
+
+        var run = await Reopen().GetRunAsync("r1", default);
+
+        Assert.NotNull(run);
+        Assert.Equal((131L, 52L, 1.000123m), (run.InputTokens, run.OutputTokens, run.Cost));
+    }
+
+    [Fact]
+    public async Task Commit_WithStaleFence_ThrowsOwnedElsewhereAndWritesNothing()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        var fence = await Store.TryAcquireLeaseAsync("r1", "owner-b", T0 + TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30), default);
+        Assert.Equal(2, fence);
+
+        var error = await Assert.ThrowsAsync<RunOwnedElsewhereException>(async () => await Store.CommitAsync(Step("r1", 1, Entry("r1", 0), Bus(("x", 1))), default));
+
+        Assert.Equal("r1", error.RunId);
+        Assert.Equal("owner-b", error.Owner);
+        var store = Reopen();
+        Assert.Empty(await store.GetHistoryAsync("r1", default));
+        var run = await store.GetRunAsync("r1", default);
+        Assert.NotNull(run);
+        Assert.Equal("plan", run.CurrentStep);
+        Assert.False(run.Data.ContainsKey("x"));
+    }
+
+    [Fact]
+    public async Task Commit_UnknownRun_ThrowsRunNotFound()
+    {
+        var error = await Assert.ThrowsAsync<RunNotFoundException>(async () => await Store.CommitAsync(Step("nope", 1, null), default));
+        Assert.Equal("nope", error.RunId);
+    }
+
+    [Fact]
+    public async Task GetRun_Unknown_IsNullAndHistoryEmpty()
+    {
+        Assert.Null(await Store.GetRunAsync("nope", default));
+        Assert.Empty(await Store.GetHistoryAsync("nope", default));
+    }
+
+    [Fact]
+    public async Task CreateRun_DuplicateId_IsRefused()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        var error = await Assert.ThrowsAnyAsync<KeelException>(async () => await Store.CreateRunAsync(NewRun("r1"), [], default));
+        Assert.Contains("r1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateRun_WithForkPrefix_StoresTheCopiedHistoryAndAppendsAfterIt()
+    {
+        var prefix = new[] { Entry("child", 0), Entry("child", 1, "code", AttemptOutcome.Failed) };
+        await Store.CreateRunAsync(NewRun("child") with { ParentRunId = "parent", ParentSequence = 2 }, prefix, default);
+        await Store.CommitAsync(Step("child", 1, Entry("child", 2, "code")), default);
+
+        var store = Reopen();
+        var history = await store.GetHistoryAsync("child", default);
+        var run = await store.GetRunAsync("child", default);
+
+        Compare.History([.. prefix, Entry("child", 2, "code")], history, exact: true);
+        Assert.NotNull(run);
+        Assert.Equal(3, run.HistoryCount);
+        Assert.Equal("parent", run.ParentRunId);
+        Assert.Equal(2, run.ParentSequence);
+    }
+
+    [Fact]
+    public async Task Lease_HeldByAnother_IsRefusedUntilItExpires()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+
+        var whileLive = await Store.TryAcquireLeaseAsync("r1", "owner-b", T0 + TimeSpan.FromSeconds(29), TimeSpan.FromSeconds(30), default);
+        var afterExpiry = await Store.TryAcquireLeaseAsync("r1", "owner-b", T0 + TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), default);
+
+        Assert.Null(whileLive);
+        Assert.Equal(2, afterExpiry);
+        var run = await Reopen().GetRunAsync("r1", default);
+        Assert.NotNull(run);
+        Assert.Equal(("owner-b", 2L, T0 + TimeSpan.FromSeconds(60)), (run.LeaseOwner, run.Fence, run.LeaseExpires));
+    }
+
+    [Fact]
+    public async Task Lease_SameOwner_ReacquiresWithANewFence()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r1", "owner-a", T0, TimeSpan.FromSeconds(30), default));
+        Assert.Equal(3, await Store.TryAcquireLeaseAsync("r1", "owner-a", T0, TimeSpan.FromSeconds(30), default));
+    }
+
+    [Fact]
+    public async Task Lease_Renew_OnlyWithTheCurrentFenceAndOwner()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        var later = T0 + TimeSpan.FromMinutes(10);
+
+        Assert.False(await Store.RenewLeaseAsync("r1", "owner-a", 7, later, default));
+        Assert.False(await Store.RenewLeaseAsync("r1", "owner-x", 1, later, default));
+        Assert.False(await Store.RenewLeaseAsync("nope", "owner-a", 1, later, default));
+        Assert.True(await Store.RenewLeaseAsync("r1", "owner-a", 1, later, default));
+
+        var run = await Reopen().GetRunAsync("r1", default);
+        Assert.NotNull(run);
+        Assert.Equal(later, run.LeaseExpires);
+    }
+
+    [Fact]
+    public async Task Lease_Release_FreesItForAnotherOwner()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        await Store.ReleaseLeaseAsync("r1", "owner-x", 1, default);
+        Assert.Null(await Store.TryAcquireLeaseAsync("r1", "owner-b", T0, TimeSpan.FromSeconds(30), default));
+
+        await Store.ReleaseLeaseAsync("r1", "owner-a", 1, default);
+        var run = await Store.GetRunAsync("r1", default);
+        Assert.NotNull(run);
+        Assert.Null(run.LeaseOwner);
+        Assert.Null(run.LeaseExpires);
+        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r1", "owner-b", T0, TimeSpan.FromSeconds(30), default));
+    }
+
+    [Fact]
+    public async Task Lease_UnknownRun_ThrowsRunNotFound()
+        => await Assert.ThrowsAsync<RunNotFoundException>(async () => await Store.TryAcquireLeaseAsync("nope", "o", T0, TimeSpan.FromSeconds(1), default));
+
+    [Fact]
+    public async Task ListRuns_FiltersByWorkflowStateTimeAndLease_NewestFirst()
+    {
+        await Store.CreateRunAsync(NewRun("a", "alpha", T0), [], default);
+        await Store.CreateRunAsync(NewRun("b", "alpha", T0 + TimeSpan.FromHours(1), WorkflowState.Completed), [], default);
+        await Store.CreateRunAsync(NewRun("c", "beta", T0 + TimeSpan.FromHours(2)), [], default);
+        await Store.CreateRunAsync(NewRun("d", "alpha", T0 + TimeSpan.FromHours(3)) with { LeaseOwner = null, LeaseExpires = null }, [], default);
+        var store = Reopen();
+
+        Assert.Equal(["d", "c", "b", "a"], Ids(await store.ListRunsAsync(new RunQuery(), default)));
+        Assert.Equal(["d", "b", "a"], Ids(await store.ListRunsAsync(new RunQuery { WorkflowName = "alpha" }, default)));
+        Assert.Equal(["b"], Ids(await store.ListRunsAsync(new RunQuery { State = WorkflowState.Completed }, default)));
+        Assert.Equal(["c", "b"], Ids(await store.ListRunsAsync(new RunQuery { CreatedAfter = T0 + TimeSpan.FromHours(1), CreatedBefore = T0 + TimeSpan.FromHours(3) }, default)));
+        Assert.Equal(["d", "c"], Ids(await store.ListRunsAsync(new RunQuery { Limit = 2 }, default)));
+        Assert.Equal(["d", "a"], Ids(await store.ListRunsAsync(new RunQuery { WorkflowName = "alpha", State = WorkflowState.Running }, default)));
+        Assert.Equal(["d"], Ids(await store.ListRunsAsync(new RunQuery { LeaseFreeAt = T0 + TimeSpan.FromSeconds(10) }, default)));
+        Assert.Equal(["d", "b", "a"], Ids(await store.ListRunsAsync(new RunQuery { LeaseFreeAt = T0 + TimeSpan.FromMinutes(61) }, default)));
+    }
+
+    [Fact]
+    public async Task DeleteRuns_RemovesOlderRunsWithTheirHistory_ReportingTheirSize()
+    {
+        await Store.CreateRunAsync(NewRun("old", createdAt: T0), [], default);
+        await Store.CommitAsync(Step("old", 1, Entry("old", 0)) with { UpdatedAt = T0 }, default);
+        await Store.CreateRunAsync(NewRun("new", createdAt: T0 + TimeSpan.FromDays(2)), [], default);
+        var before = await Store.GetRunAsync("old", default);
+
+        var deleted = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default);
+
+        var only = Assert.Single(deleted);
+        Assert.Equal("old", only.RunId);
+        Assert.Equal(1, only.HistoryCount);
+        Assert.Equal(before!.SizeBytes, only.SizeBytes);
+        Assert.True(only.SizeBytes > 0);
+        var store = Reopen();
+        Assert.Null(await store.GetRunAsync("old", default));
+        Assert.Empty(await store.GetHistoryAsync("old", default));
+        Assert.NotNull(await store.GetRunAsync("new", default));
+        Assert.Empty(await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default));
+    }
+
+    [Fact]
+    public async Task SizeBytes_GrowsWithEveryCommittedEntry()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        var first = (await Store.GetRunAsync("r1", default))!.SizeBytes;
+        await Store.CommitAsync(Step("r1", 1, Entry("r1", 0)), default);
+        var second = (await Store.GetRunAsync("r1", default))!.SizeBytes;
+
+        Assert.True(second > first, $"size {first} then {second}");
+    }
+
+    private static string[] Ids(IReadOnlyList<RunRecord> runs) => runs.Select(r => r.RunId).ToArray();
+
+    private static void AssertRun(RunRecord expected, RunRecord actual)
+    {
+        Assert.Equal(expected.RunId, actual.RunId);
+        Assert.Equal(expected.WorkflowName, actual.WorkflowName);
+        Assert.Equal(expected.Goal, actual.Goal);
+        Assert.Equal(expected.State, actual.State);
+        Assert.Equal(expected.CurrentStep, actual.CurrentStep);
+        Assert.Equal((expected.Visit, expected.Attempt, expected.StepsTaken), (actual.Visit, actual.Attempt, actual.StepsTaken));
+        Compare.Data(expected.Data, actual.Data, "data");
+        Compare.Data(expected.InitialData, actual.InitialData, "initial data");
+        Assert.Equal(expected.DefinitionJson, actual.DefinitionJson);
+        Assert.Equal(expected.DefinitionHash, actual.DefinitionHash);
+        Assert.Equal(expected.CreatedAt, actual.CreatedAt);
+        Assert.Equal(expected.UpdatedAt, actual.UpdatedAt);
+        Assert.Equal(expected.Error, actual.Error);
+        Assert.Equal(expected.ParentRunId, actual.ParentRunId);
+        Assert.Equal(expected.ParentSequence, actual.ParentSequence);
+        Assert.Equal(expected.LeaseOwner, actual.LeaseOwner);
+        Assert.Equal(expected.LeaseExpires, actual.LeaseExpires);
+        Assert.Equal(expected.Fence, actual.Fence);
+        Assert.Equal((expected.InputTokens, expected.OutputTokens, expected.Cost), (actual.InputTokens, actual.OutputTokens, actual.Cost));
+    }
+}

@@ -1,0 +1,323 @@
+using System.Text.Json;
+using Keel.Sqlite.Schema;
+using Keel.Sqlite.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keel.Sqlite.Tests.Sqlite;
+
+public sealed class SqliteRunStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public async Task Open_NewFile_CreatesTheSchemaAtTheCurrentVersionInWalMode()
+    {
+        using (var store = SqliteRunStore.Open(_db.Path))
+        {
+            await store.CreateRunAsync(Run("r1"), [], default);
+        }
+
+        using var raw = _db.OpenRaw();
+        Assert.Equal(SqliteSchema.CurrentVersion, SqliteSchema.UserVersion(raw));
+        Assert.Equal("wal", Scalar(raw, "PRAGMA journal_mode;"));
+        Assert.Equal(1L, Scalar(raw, "SELECT count(*) FROM runs;"));
+    }
+
+    [Fact]
+    public async Task Open_Default_IsSynchronousFull_AndNormalOnlyWhenAsked()
+    {
+        using (var store = SqliteRunStore.Open(_db.Path))
+        {
+            Assert.Equal(2L, await store.Writer.Enqueue(s => (long)s.Command("PRAGMA synchronous;").ExecuteScalar()!));
+        }
+
+        using var normal = new SqliteRunStore(new SqliteRunStoreOptions { Path = _db.Path, Synchronous = SqliteSynchronous.Normal });
+        Assert.Equal(1L, await normal.Writer.Enqueue(s => (long)s.Command("PRAGMA synchronous;").ExecuteScalar()!));
+    }
+
+    [Fact]
+    public void Open_NewerSchema_IsRefusedNamingTheFileAndBothVersions()
+    {
+        SqliteRunStore.Open(_db.Path).Dispose();
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, "PRAGMA user_version = 7;");
+        }
+
+        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(_db.Path));
+
+        Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 7", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"version {SqliteSchema.CurrentVersion}", error.Message, StringComparison.Ordinal);
+        using var check = _db.OpenRaw();
+        Assert.Equal(7, SqliteSchema.UserVersion(check));
+    }
+
+    [Fact]
+    public void Open_FileThatIsNotADatabase_IsRefusedNamingTheFile()
+    {
+        File.WriteAllText(_db.Path, "this is a text file, long enough to have a header that is not SQLite's at all...........");
+
+        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(_db.Path));
+
+        Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("not a SQLite database", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Read_CorruptFile_ThrowsKeelExceptionNamingTheFile()
+    {
+        using (var store = SqliteRunStore.Open(_db.Path))
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await store.CreateRunAsync(Run("r" + i) with { Goal = new string('g', 2000) }, [], default);
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, "PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+
+        SqliteConnection.ClearAllPools();
+        var bytes = File.ReadAllBytes(_db.Path);
+        for (var i = 4096; i < bytes.Length; i++)
+        {
+            bytes[i] = 0x5A;
+        }
+
+        File.WriteAllBytes(_db.Path, bytes);
+
+        var error = await Assert.ThrowsAsync<KeelException>(async () =>
+        {
+            using var store = SqliteRunStore.Open(_db.Path);
+            await store.ListRunsAsync(new RunQuery(), default);
+        });
+
+        Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("corrupt", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Write_WhileAnotherProcessHoldsTheLock_ThrowsKeelExceptionNamingTheFile()
+    {
+        using var store = new SqliteRunStore(new SqliteRunStoreOptions { Path = _db.Path, BusyTimeout = TimeSpan.FromMilliseconds(100) });
+        using var raw = _db.OpenRaw();
+        Scalar(raw, "BEGIN EXCLUSIVE; INSERT INTO runs SELECT * FROM runs WHERE 0;");
+
+        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.CreateRunAsync(Run("r1"), [], default));
+
+        Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("locked", error.Message, StringComparison.Ordinal);
+        Scalar(raw, "ROLLBACK;");
+        await store.CreateRunAsync(Run("r1"), [], default);
+        Assert.NotNull(await store.GetRunAsync("r1", default));
+    }
+
+    [Fact]
+    public async Task Commit_DiskFull_ThrowsKeelExceptionAndKeepsNothingOfTheCheckpoint()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        await store.CreateRunAsync(Run("r1"), [], default);
+        var pages = await store.Writer.Enqueue(s => (long)s.Command("PRAGMA page_count;").ExecuteScalar()!);
+        await store.Writer.Enqueue(s => s.Command($"PRAGMA max_page_count = {pages + 1};").ExecuteScalar());
+        var huge = new Dictionary<string, JsonElement> { ["blob"] = KeelJson.Normalize(new string('x', 200_000)) };
+
+        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "code"), huge), default));
+
+        Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("full", error.Message, StringComparison.Ordinal);
+        await AssertUntouched(store, "r1");
+    }
+
+    [Fact]
+    public async Task Commit_FailingMidway_KeepsNothingOfTheCheckpoint()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        await store.CreateRunAsync(Run("r1"), [], default);
+        FailHistoryInsertsFor("boom");
+
+        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "boom"), Data(("x", 1))), default));
+
+        Assert.Contains("injected failure", error.Message, StringComparison.Ordinal);
+        await AssertUntouched(store, "r1");
+        await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "code"), Data(("x", 1))), default);
+        Assert.Single(await store.GetHistoryAsync("r1", default));
+    }
+
+    [Fact]
+    public async Task GroupCommit_OneTransactionForQueuedCheckpoints_AFailureUndoesOnlyItsOwn()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        foreach (var id in new[] { "a", "b", "c", "d" })
+        {
+            await store.CreateRunAsync(Run(id), [], default);
+        }
+
+        FailHistoryInsertsFor("boom");
+        var before = store.Writer.Transactions;
+        Task a, b, c, d;
+        using (store.Writer.Pause())
+        {
+            a = store.CommitAsync(Checkpoint("a", Entry("a", 0, "code"), Data(("x", "a"))), default).AsTask();
+            b = store.CommitAsync(Checkpoint("b", Entry("b", 0, "boom"), Data(("x", "b"))), default).AsTask();
+            c = store.CommitAsync(Checkpoint("c", Entry("c", 0, "code"), Data(("x", "c"))) with { Fence = 9 }, default).AsTask();
+            d = store.CommitAsync(Checkpoint("d", Entry("d", 0, "code"), Data(("x", "d"))), default).AsTask();
+            Assert.False(a.IsCompleted || b.IsCompleted || c.IsCompleted || d.IsCompleted);
+        }
+
+        await a;
+        await d;
+        await Assert.ThrowsAsync<KeelException>(() => b);
+        await Assert.ThrowsAsync<RunOwnedElsewhereException>(() => c);
+        Assert.Equal(before + 1, store.Writer.Transactions);
+        using var reader = SqliteRunStore.Open(_db.Path);
+        Assert.Single(await reader.GetHistoryAsync("a", default));
+        Assert.Single(await reader.GetHistoryAsync("d", default));
+        Assert.Equal("\"d\"", (await reader.GetRunAsync("d", default))!.Data["x"].GetRawText());
+        await AssertUntouched(reader, "b");
+        await AssertUntouched(reader, "c");
+    }
+
+    [Fact]
+    public async Task GroupCommit_FiftyQueuedCheckpoints_CommitInOneTransaction()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        var ids = Enumerable.Range(0, 50).Select(i => "r" + i).ToArray();
+        foreach (var id in ids)
+        {
+            await store.CreateRunAsync(Run(id), [], default);
+        }
+
+        var before = store.Writer.Transactions;
+        Task[] pending;
+        using (store.Writer.Pause())
+        {
+            pending = ids.Select(id => store.CommitAsync(Checkpoint(id, Entry(id, 0, "code"), null), default).AsTask()).ToArray();
+        }
+
+        await Task.WhenAll(pending);
+
+        Assert.Equal(before + 1, store.Writer.Transactions);
+        using var reader = SqliteRunStore.Open(_db.Path);
+        foreach (var id in ids)
+        {
+            Assert.Single(await reader.GetHistoryAsync(id, default));
+            Assert.Equal(WorkflowState.Completed, (await reader.GetRunAsync(id, default))!.State);
+        }
+    }
+
+    [Fact]
+    public void Options_WithoutPathOrConnectionString_AreRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SqliteRunStore(new SqliteRunStoreOptions()));
+        Assert.Contains("Path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Options_ConnectionString_IsUsed()
+    {
+        using (var store = new SqliteRunStore(new SqliteRunStoreOptions { ConnectionString = $"Data Source={_db.Path}" }))
+        {
+            Assert.Equal(_db.Path, store.DataSource);
+            await store.CreateRunAsync(Run("r1"), [], default);
+        }
+
+        using var again = SqliteRunStore.Open(_db.Path);
+        Assert.NotNull(await again.GetRunAsync("r1", default));
+    }
+
+    [Fact]
+    public void UseSqlite_OnOptionsAndInServices_UsesTheSqliteStore()
+    {
+        var options = new OrchestratorOptions().UseSqlite(_db.Path);
+        var store = Assert.IsType<SqliteRunStore>(options.RunStore);
+        Assert.Equal(_db.Path, store.DataSource);
+        store.Dispose();
+
+        using var services = new ServiceCollection().AddKeel(k => k.UseSqlite(_db.Path, o => o.Synchronous = SqliteSynchronous.Normal)).BuildServiceProvider();
+        var orchestrator = services.GetRequiredService<Orchestrator>();
+        Assert.Equal(_db.Path, Assert.IsType<SqliteRunStore>(orchestrator.RunStore).DataSource);
+    }
+
+    private void FailHistoryInsertsFor(string step)
+    {
+        using var raw = _db.OpenRaw();
+        Scalar(raw, $"CREATE TRIGGER fail_midway BEFORE INSERT ON history WHEN NEW.step_id = '{step}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+    }
+
+    private static async Task AssertUntouched(SqliteRunStore store, string runId)
+    {
+        var run = await store.GetRunAsync(runId, default);
+        Assert.NotNull(run);
+        Assert.Equal("plan", run.CurrentStep);
+        Assert.Equal(0, run.HistoryCount);
+        Assert.Equal(T0, run.UpdatedAt);
+        Assert.Equal(["topic"], run.Data.Keys);
+        Assert.Empty(await store.GetHistoryAsync(runId, default));
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static Dictionary<string, JsonElement> Data(params (string Key, object? Value)[] pairs)
+        => pairs.ToDictionary(p => p.Key, p => KeelJson.Normalize(p.Value), StringComparer.Ordinal);
+
+    private static RunRecord Run(string id) => new()
+    {
+        RunId = id,
+        WorkflowName = "wf",
+        Goal = "goal",
+        State = WorkflowState.Running,
+        CurrentStep = "plan",
+        Data = Data(("topic", "cats")),
+        InitialData = Data(("topic", "cats")),
+        DefinitionJson = "{}",
+        DefinitionHash = new string('b', 64),
+        CreatedAt = T0,
+        UpdatedAt = T0,
+        LeaseOwner = "me",
+        LeaseExpires = T0 + TimeSpan.FromMinutes(1),
+        Fence = 1,
+    };
+
+    private static HistoryEntry Entry(string runId, int sequence, string step) => new()
+    {
+        RunId = runId,
+        Sequence = sequence,
+        StepId = step,
+        WorkerType = WorkerType.Coder,
+        WorkerName = "Coder",
+        Visit = 1,
+        Attempt = 1,
+        Outcome = AttemptOutcome.Succeeded,
+        Output = KeelJson.Normalize("done"),
+        Timestamp = T0,
+        Duration = TimeSpan.FromMilliseconds(5),
+        NextStep = "complete",
+    };
+
+    private static Checkpoint Checkpoint(string runId, HistoryEntry entry, IReadOnlyDictionary<string, JsonElement>? data) => new()
+    {
+        RunId = runId,
+        Fence = 1,
+        Entry = entry,
+        Data = data,
+        State = WorkflowState.Completed,
+        CurrentStep = "complete",
+        Visit = 1,
+        Attempt = 1,
+        StepsTaken = 2,
+        UpdatedAt = T0 + TimeSpan.FromMinutes(1),
+    };
+}
