@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Keel.AI.Tests;
 
 namespace Keel.Cli.Tests;
 

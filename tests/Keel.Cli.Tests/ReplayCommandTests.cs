@@ -57,7 +57,7 @@ public sealed class ReplayCommandTests : IDisposable
         await StoreTwoRunsAsync();
         var edited = _folder.Write("retrying.yaml", File.ReadAllText(Path.Combine(KeelProcess.Examples, "build-website.yaml"))
             .Replace("name: build_website", "name: build_website_v2", StringComparison.Ordinal)
-            .Replace("on_failure: implement_code    # a failed review", "on_failure: implement_code\n    max_retries: 1", StringComparison.Ordinal));
+            .Replace("on_failure: implement_code    # a failed review sends the page back to the coder", "on_failure: implement_code\n    max_retries: 1", StringComparison.Ordinal));
 
         var unnamed = await KeelProcess.RunAsync(_folder.Path, "replay", "--definition", edited);
         var named = await KeelProcess.RunAsync(_folder.Path, "replay", "--definition", edited, "--workflow", "build_website");
