@@ -27,6 +27,7 @@ public sealed class LlmWorkerTests : IDisposable
               critic:
                 kind: llm
                 instructions: "Judge this summary: {{input.summary}}"
+                model: gpt-critic
                 output_schema:
                   type: object
                   required: [approved]
@@ -68,6 +69,8 @@ public sealed class LlmWorkerTests : IDisposable
         Assert.Contains("Your previous answer was rejected", server.Requests[1].AllText, StringComparison.Ordinal);
         Assert.Equal("json_schema", server.Requests[0].Body.GetProperty("response_format").GetProperty("type").GetString());
         Assert.Contains("Judge this summary: Sourdough keeps longer", server.Requests[2].AllText, StringComparison.Ordinal);
+        Assert.Equal("gpt-test", server.Requests[0].Body.GetProperty("model").GetString());
+        Assert.Equal("gpt-critic", server.Requests[2].Body.GetProperty("model").GetString());
 
         var runId = RunCommandTests.RunIdIn(run.Out);
         var show = await KeelProcess.RunAsync(_folder.Path, "show", runId, "--outputs");
