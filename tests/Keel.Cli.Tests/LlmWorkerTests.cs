@@ -186,6 +186,32 @@ public sealed class LlmWorkerTests : IDisposable
         Assert.False(File.Exists(_folder.File("keel.db")));
     }
 
+    [Fact]
+    public async Task Validate_LlmInstructionsWithAnUnknownPlaceholder_IsAProblem_AndRunRefusesIt()
+    {
+        var file = _folder.Write("typo.yaml", """
+            name: typo
+            goal: g
+            workers:
+              writer:
+                kind: llm
+                instructions: "Summarise {{goals}}"
+            steps:
+              - id: write
+                worker: writer
+            """);
+        await using var server = await OpenAIServer.StartAsync((_, _) => Reply.Content("never"));
+
+        var validate = await KeelProcess.RunAsync(_folder.Path, "validate", file);
+        var run = await KeelProcess.RunAsync(_folder.Path, Model(server), "run", file);
+
+        Assert.Equal(2, validate.ExitCode);
+        Assert.Contains("typo.yaml: llm worker 'writer': instructions template placeholder '{{goals}}'", validate.Error, StringComparison.Ordinal);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("llm worker 'writer' cannot be built: instructions template placeholder '{{goals}}'", run.Error, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
     private Dictionary<string, string> Model(OpenAIServer server) => new()
     {
         ["OPENAI_BASE_URL"] = server.BaseUrl.ToString(),
