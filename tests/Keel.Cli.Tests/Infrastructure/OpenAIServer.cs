@@ -30,7 +30,8 @@ internal sealed record ReceivedRequest(JsonElement Body, string? Authorization)
 /// <summary>
 /// A real HTTP server on 127.0.0.1 (HttpListener, free port) that speaks OpenAI chat completions at
 /// POST /v1/chat/completions, with usage. The keel command under test is a separate process and reaches
-/// it through OPENAI_BASE_URL. A responder function picks the reply for each request.
+/// it through OPENAI_BASE_URL. A responder function picks the reply for each request (requests are
+/// served concurrently, so a responder may wait).
 /// </summary>
 internal sealed class OpenAIServer : IAsyncDisposable
 {
@@ -85,14 +86,19 @@ internal sealed class OpenAIServer : IAsyncDisposable
                 return;
             }
 
-            try
-            {
-                await HandleAsync(http).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException)
-            {
-                // The client went away.
-            }
+            _ = Task.Run(() => ServeAsync(http));
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext http)
+    {
+        try
+        {
+            await HandleAsync(http).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The client went away.
         }
     }
 
