@@ -35,9 +35,13 @@ internal static class DemoCommand
 
         var notice = json ? io.Error : io.Out;
         var chat = CliHost.LlmWorkers as ChatLlmWorkerFactory;
-        notice.WriteLine(ModelSetup.Notice("the demo uses the offline workers (product manager, coder, reviewer), which do real, checkable work without a model"));
-        if (chat is not null)
+        if (chat is null)
         {
+            notice.WriteLine(ModelSetup.OfflineNotice("the demo uses the offline workers (product manager, coder, reviewer), which do real, checkable work without a model"));
+        }
+        else
+        {
+            notice.WriteLine($"Model: {chat.Description}");
             notice.WriteLine("The demo uses chat workers on that model: a product manager, a coder and a reviewer.");
         }
 

@@ -37,7 +37,9 @@ internal static class ModelSetup
 
     /// <summary>The line a command prints about the model it uses (or that it uses none).</summary>
     public static string Notice(string offline)
-        => CliHost.LlmWorkers is { } llm
-            ? $"Model: {llm.Description}"
-            : $"No model configured: {offline}. To use one, {HowToConfigure}.";
+        => CliHost.LlmWorkers is { } llm ? $"Model: {llm.Description}" : OfflineNotice(offline);
+
+    /// <summary>The line a command prints when it runs without a model.</summary>
+    public static string OfflineNotice(string offline)
+        => CliHost.LlmWorkers is null ? $"No model configured: {offline}. To use one, {HowToConfigure}." : $"The model is not used here: {offline}.";
 }

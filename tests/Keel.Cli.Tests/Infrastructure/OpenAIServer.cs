@@ -43,10 +43,7 @@ internal sealed class OpenAIServer : IAsyncDisposable
     private OpenAIServer(Func<ReceivedRequest, int, Reply> responder)
     {
         _responder = responder;
-        var port = FreePort();
-        BaseUrl = new Uri($"http://127.0.0.1:{port}/v1");
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
+        BaseUrl = Listen(_listener);
         _loop = Task.Run(LoopAsync);
     }
 
@@ -149,6 +146,25 @@ internal sealed class OpenAIServer : IAsyncDisposable
             ["total_tokens"] = reply.InputTokens + reply.OutputTokens,
         },
     };
+
+    /// <summary>Starts the listener on a free port (another test may take a probed port first: then try another).</summary>
+    private static Uri Listen(HttpListener listener)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            listener.Prefixes.Clear();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return new Uri($"http://127.0.0.1:{port}/v1");
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+            }
+        }
+    }
 
     private static int FreePort()
     {
