@@ -26,6 +26,7 @@ internal static class Program
             RejectCommand.Create(io),
             CancelCommand.Create(io),
             DemoCommand.Create(io),
+            ReplayCommand.Create(io),
         };
 
         var parse = root.Parse(args);
@@ -37,6 +38,11 @@ internal static class Program
             }
 
             io.Error.WriteLine("See 'keel --help'.");
+            return ExitCodes.BadInput;
+        }
+
+        if (parse.CommandResult.Command.Name is "run" or "resume" or "approve" or "reject" or "demo" && !Workers.ModelSetup.Configure(io.Error))
+        {
             return ExitCodes.BadInput;
         }
 

@@ -74,6 +74,63 @@ public sealed class InterruptTests : IDisposable
         Assert.Equal("completed", final.RootElement.GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task Demo_OnChatWorkers_InterruptedWhileTheReviewerWaitsForTheModel_ResumesOnChatWorkers()
+    {
+        using var reviewerCalled = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var reviews = 0;
+        await using var server = await OpenAIServer.StartAsync((request, _) =>
+        {
+            var system = request.Messages[0].Content;
+            if (system.Contains("product manager", StringComparison.Ordinal))
+            {
+                return Reply.Content("""{"title":"Rye","audience":"all","sections":[{"id":"hours","heading":"Hours","summary":"Open daily."}]}""");
+            }
+
+            if (system.Contains("web developer", StringComparison.Ordinal))
+            {
+                return Reply.Content("""{"title":"Rye","html":"<html><h1>Rye</h1><section id=\"hours\"></section></html>","sections":["hours"]}""");
+            }
+
+            if (Interlocked.Increment(ref reviews) == 1)
+            {
+                reviewerCalled.Set();
+                release.Wait(TimeSpan.FromMinutes(1));
+            }
+
+            return Reply.Content("""{"approved":true,"problems":[]}""");
+        });
+        var model = new Dictionary<string, string> { ["OPENAI_BASE_URL"] = server.BaseUrl.ToString(), ["OPENAI_API_KEY"] = "sk-resume-test", ["KEEL_MODEL"] = "gpt-test" };
+        var start = KeelProcess.StartInfo(_folder.Path, "demo", "--out", "site");
+        foreach (var (name, value) in model)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await WaitUntil(() => reviewerCalled.IsSet, process);
+        Assert.Equal(0, Kill(process.Id, SigInt));
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(limit.Token);
+        var output = await stdout;
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{output}\n{await stderr}");
+        release.Set();
+        var runId = RunCommandTests.RunIdIn(output);
+
+        var withoutModel = await KeelProcess.RunAsync(_folder.Path, "resume", runId);
+        var resumed = await KeelProcess.RunAsync(_folder.Path, model, "resume", runId);
+
+        Assert.Equal(2, withoutModel.ExitCode);
+        Assert.Contains("is a demo run on chat workers, and no model is configured now", withoutModel.Error, StringComparison.Ordinal);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Matches(@"review_code\s+reviewer\s+attempt 1\s+succeeded", resumed.Out);
+        Assert.Equal(2, reviews);
+        Assert.Equal(4, server.Requests.Count);
+    }
+
     private const int SigInt = 2;
 
     /// <summary>kill(2) from libc: the same signal Ctrl+C sends, without depending on a kill program being installed.</summary>

@@ -43,13 +43,35 @@ internal sealed class KeelProcess
         }
 
         start.Environment.Remove("KEEL_STORE");
+        foreach (var name in ModelVariables)
+        {
+            start.Environment.Remove(name);
+        }
+
         return start;
     }
 
-    /// <summary>Runs keel to its end (a generous limit guards against a hang) and returns exit code, stdout and stderr.</summary>
-    public static async Task<Result> RunAsync(string workingDirectory, params string[] args)
+    /// <summary>The variables that configure a model: removed from every child, so only a test's own settings count.</summary>
+    public static readonly string[] ModelVariables = ["KEEL_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY"];
+
+    /// <summary>Runs keel with extra environment variables (a model configuration).</summary>
+    public static Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var process = Process.Start(StartInfo(workingDirectory, args))!;
+        var start = StartInfo(workingDirectory, args);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return RunAsync(start, args);
+    }
+
+    /// <summary>Runs keel to its end (a generous limit guards against a hang) and returns exit code, stdout and stderr.</summary>
+    public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunAsync(StartInfo(workingDirectory, args), args);
+
+    private static async Task<Result> RunAsync(ProcessStartInfo start, string[] args)
+    {
+        using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

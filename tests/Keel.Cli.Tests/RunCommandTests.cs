@@ -152,6 +152,8 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(validate.ExitCode == 0, validate.ToString());
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("worker 'writer' is an llm worker, and no model provider is configured", run.Error, StringComparison.Ordinal);
+        Assert.Contains("set KEEL_MODEL and OPENAI_API_KEY, or OLLAMA_HOST", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("keel.db")), "the run is refused before the store is opened");
     }
 
     [Fact]

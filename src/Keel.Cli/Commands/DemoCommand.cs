@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Keel.Cli.Runs;
+using Keel.Cli.Workers;
 using Keel.Demo;
 
 namespace Keel.Cli.Commands;
 
-/// <summary><c>keel demo [--out DIR]</c>: the build-website pipeline on the offline workers, writing the site to a folder.</summary>
+/// <summary><c>keel demo [--out DIR]</c>: the build-website pipeline on the configured model's chat workers, else on the offline workers, writing the site to a folder.</summary>
 internal static class DemoCommand
 {
     public const string DefaultGoal = "Build a website for a neighbourhood bakery: opening hours, the daily bread menu, and how to order a birthday cake";
@@ -15,7 +16,7 @@ internal static class DemoCommand
         var goal = new Option<string>("--goal", "-g") { Description = "What the website is for.", DefaultValueFactory = _ => DefaultGoal, HelpName = "TEXT" };
         var store = CommonOptions.Store();
         var json = CommonOptions.Json("the result");
-        var command = new Command("demo", "Run the build-website pipeline (product manager, coder, reviewer; a failed review sends the coder back) and write the site to a folder.")
+        var command = new Command("demo", "Run the build-website pipeline (product manager, coder, reviewer; a failed review sends the coder back) and write the site to a folder. Uses chat workers when a model is configured (KEEL_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL, OLLAMA_HOST or keel.json), else the offline workers.")
         {
             output, goal, store, json,
         };
@@ -33,9 +34,19 @@ internal static class DemoCommand
         }
 
         var notice = json ? io.Error : io.Out;
-        notice.WriteLine("No model is configured: the demo uses the offline workers (product manager, coder, reviewer), which do real, checkable work without a model.");
+        var chat = CliHost.LlmWorkers as ChatLlmWorkerFactory;
+        if (chat is null)
+        {
+            notice.WriteLine(ModelSetup.OfflineNotice("the demo uses the offline workers (product manager, coder, reviewer), which do real, checkable work without a model"));
+        }
+        else
+        {
+            notice.WriteLine($"Model: {chat.Description}");
+            notice.WriteLine("The demo uses chat workers on that model: a product manager, a coder and a reviewer.");
+        }
+
         var workflow = Workflows.CreateBuildWebsiteWorkflow();
-        session.Register(OfflineWorkers.All(), driver.Observer);
+        session.Register(chat is null ? OfflineWorkers.All() : DemoChatWorkers.All(chat.Client), driver.Observer);
         session.Orchestrator.RegisterWorkflow(workflow);
         var runId = Guid.NewGuid().ToString("N");
         if (!json)
@@ -46,7 +57,7 @@ internal static class DemoCommand
         return await driver.DriveAsync(
             session,
             runId,
-            token => session.Orchestrator.ExecuteWorkflowAsync(workflow.Name, goal, new ExecuteOptions { RunId = runId, Data = new Dictionary<string, object?> { [RunTags.File] = RunTags.Demo } }, token),
+            token => session.Orchestrator.ExecuteWorkflowAsync(workflow.Name, goal, new ExecuteOptions { RunId = runId, Data = new Dictionary<string, object?> { [RunTags.File] = chat is null ? RunTags.Demo : RunTags.DemoChat } }, token),
             cancellationToken,
             async result =>
             {

@@ -74,6 +74,7 @@ internal static class RunCommand
         session.Register(workers, driver.Observer);
         session.Orchestrator.RegisterWorkflow(file.Definition);
         var runId = Guid.NewGuid().ToString("N");
+        (json ? io.Error : io.Out).WriteLine(ModelSetup.Notice("the built-in and command workers of the file run without one"));
         if (!json)
         {
             io.Out.WriteLine($"Running '{file.Definition.Name}' (run {runId}) on {session.StorePath}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Keel.Cli.Files;
 using Keel.Cli.Runs;
+using Keel.Cli.Workers;
 
 namespace Keel.Cli.Commands;
 
@@ -18,7 +19,8 @@ internal static class ValidateCommand
     public static int Execute(CommandIo io, string path)
     {
         var loaded = WorkflowFileLoader.Load(path);
-        if (loaded.IsValid)
+        var problems = loaded.IsValid ? LlmDeclarationCheck.Problems(loaded.File!) : loaded.Problems;
+        if (problems.Count == 0)
         {
             var file = loaded.File!;
             var workers = string.Join(", ", file.Workers.Values.OrderBy(w => w.WorkerType, StringComparer.Ordinal).Select(w => $"{w.WorkerType} ({w.Kind.ToString().ToLowerInvariant()})"));
@@ -26,12 +28,12 @@ internal static class ValidateCommand
             return ExitCodes.Completed;
         }
 
-        foreach (var problem in loaded.Problems)
+        foreach (var problem in problems)
         {
             io.Error.WriteLine(problem);
         }
 
-        io.Error.WriteLine($"{path}: {loaded.Problems.Count} problem{(loaded.Problems.Count == 1 ? string.Empty : "s")}.");
+        io.Error.WriteLine($"{path}: {problems.Count} problem{(problems.Count == 1 ? string.Empty : "s")}.");
         return ExitCodes.BadInput;
     }
 }

@@ -21,6 +21,13 @@ internal static class RunWorkers
             return (OfflineWorkers.All(), null);
         }
 
+        if (file == RunTags.DemoChat)
+        {
+            return CliHost.LlmWorkers is ChatLlmWorkerFactory chat
+                ? (DemoChatWorkers.All(chat.Client), null)
+                : ([], $"run '{run.RunId}' is a demo run on chat workers, and no model is configured now. To configure one, {ModelSetup.HowToConfigure}.");
+        }
+
         var loaded = WorkflowFileLoader.Load(file);
         if (!loaded.IsValid)
         {

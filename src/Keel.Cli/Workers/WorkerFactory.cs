@@ -22,9 +22,17 @@ internal static class WorkerFactory
                     break;
                 case WorkerKind.Llm when llm is null:
                     return ([], $"worker '{declaration.WorkerType}' is an llm worker, and no model provider is configured for the keel command. "
-                        + "Configure one (see docs/ai.md), or declare the worker as kind 'command' or 'builtin'.");
+                        + $"To configure one, {ModelSetup.HowToConfigure}; or declare the worker as kind 'command' or 'builtin'.");
                 case WorkerKind.Llm:
-                    workers.Add(llm!.Create(declaration));
+                    try
+                    {
+                        workers.Add(llm!.Create(declaration));
+                    }
+                    catch (KeelException ex)
+                    {
+                        return ([], $"llm worker '{declaration.WorkerType}' cannot be built: {LlmDeclarationCheck.Reason(declaration, ex)}");
+                    }
+
                     break;
             }
         }

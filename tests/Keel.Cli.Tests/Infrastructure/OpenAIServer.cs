@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Keel.Cli.Tests;
+
+/// <summary>What the loopback server answers to one request: a chat completion with this content and usage.</summary>
+internal sealed record Reply(string Text, int InputTokens, int OutputTokens, string Model)
+{
+    public static Reply Content(string text, int inputTokens = 10, int outputTokens = 5, string model = "gpt-test") => new(text, inputTokens, outputTokens, model);
+}
+
+/// <summary>One request the server received.</summary>
+internal sealed record ReceivedRequest(JsonElement Body, string? Authorization)
+{
+    public IReadOnlyList<(string Role, string Content)> Messages
+        => Body.GetProperty("messages").EnumerateArray()
+            .Select(m => (m.GetProperty("role").GetString()!, ContentOf(m.GetProperty("content"))))
+            .ToArray();
+
+    public string AllText => string.Join("\n", Messages.Select(m => m.Content));
+
+    private static string ContentOf(JsonElement content) => content.ValueKind == JsonValueKind.String
+        ? content.GetString()!
+        : string.Concat(content.EnumerateArray().Select(p => p.TryGetProperty("text", out var t) ? t.GetString() : string.Empty));
+}
+
+/// <summary>
+/// A real HTTP server on 127.0.0.1 (HttpListener, free port) that speaks OpenAI chat completions at
+/// POST /v1/chat/completions, with usage. The keel command under test is a separate process and reaches
+/// it through OPENAI_BASE_URL. A responder function picks the reply for each request (requests are
+/// served concurrently, so a responder may wait).
+/// </summary>
+internal sealed class OpenAIServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly List<ReceivedRequest> _requests = [];
+    private readonly Func<ReceivedRequest, int, Reply> _responder;
+    private readonly Task _loop;
+
+    private OpenAIServer(Func<ReceivedRequest, int, Reply> responder)
+    {
+        _responder = responder;
+        BaseUrl = Listen(_listener);
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public Uri BaseUrl { get; }
+
+    public IReadOnlyList<ReceivedRequest> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return _requests.ToArray();
+            }
+        }
+    }
+
+    public static Task<OpenAIServer> StartAsync(Func<ReceivedRequest, int, Reply> responder) => Task.FromResult(new OpenAIServer(responder));
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task LoopAsync()
+    {
+        while (true)
+        {
+            HttpListenerContext http;
+            try
+            {
+                http = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(http));
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext http)
+    {
+        try
+        {
+            await HandleAsync(http).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The client went away.
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext http)
+    {
+        if (http.Request.HttpMethod != "POST" || http.Request.Url?.AbsolutePath != "/v1/chat/completions")
+        {
+            http.Response.StatusCode = 404;
+            http.Response.Close();
+            return;
+        }
+
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.InputStream).ConfigureAwait(false);
+        var request = new ReceivedRequest(body, http.Request.Headers["Authorization"]);
+        int index;
+        lock (_requests)
+        {
+            index = _requests.Count;
+            _requests.Add(request);
+        }
+
+        var reply = _responder(request, index);
+        var bytes = Encoding.UTF8.GetBytes(Completion(reply, index).ToJsonString());
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength64 = bytes.Length;
+        await http.Response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
+        http.Response.Close();
+    }
+
+    private static JsonObject Completion(Reply reply, int index) => new()
+    {
+        ["id"] = $"chatcmpl-{index}",
+        ["object"] = "chat.completion",
+        ["created"] = 1_700_000_000,
+        ["model"] = reply.Model,
+        ["choices"] = new JsonArray(new JsonObject
+        {
+            ["index"] = 0,
+            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply.Text },
+            ["finish_reason"] = "stop",
+            ["logprobs"] = null,
+        }),
+        ["usage"] = new JsonObject
+        {
+            ["prompt_tokens"] = reply.InputTokens,
+            ["completion_tokens"] = reply.OutputTokens,
+            ["total_tokens"] = reply.InputTokens + reply.OutputTokens,
+        },
+    };
+
+    /// <summary>Starts the listener on a free port (another test may take a probed port first: then try another).</summary>
+    private static Uri Listen(HttpListener listener)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            listener.Prefixes.Clear();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return new Uri($"http://127.0.0.1:{port}/v1");
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+}
