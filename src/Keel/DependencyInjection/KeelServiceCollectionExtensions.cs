@@ -82,6 +82,16 @@ public sealed class KeelBuilder
 
     public KeelBuilder UseInMemoryStore() => UseRunStore(new InMemoryRunStore());
 
+    /// <summary>
+    /// Resumes, when the host starts, every stored run that was running when its process stopped
+    /// (a hosted service; needs a run store and a generic host).
+    /// </summary>
+    public KeelBuilder RecoverOnStartup()
+    {
+        Services.AddHostedService<KeelRecoveryService>();
+        return this;
+    }
+
     public KeelBuilder Configure(Action<OrchestratorOptions> configure)
     {
         Services.AddSingleton(configure);
