@@ -3,17 +3,22 @@ namespace Keel;
 public sealed partial class Orchestrator
 {
     /// <summary>Ends a run cancelled while it waited between attempts (a retry delay): recorded like a cancelled stored run.</summary>
-    private async ValueTask EndCancelledBetweenAttemptsAsync(RunSession session, WorkflowStep step)
+    private ValueTask EndCancelledBetweenAttemptsAsync(RunSession session, WorkflowStep step)
+    {
+        var who = session.CancelledBy ?? "unknown";
+        return RecordCancellationAsync(session, step.StepId, step.WorkerType, who, session.CancelReason ?? $"cancelled by {who}");
+    }
+
+    /// <summary>Records a cancellation entry at the run's position and ends the run as cancelled.</summary>
+    private async ValueTask RecordCancellationAsync(RunSession session, string stepId, WorkerType workerType, string who, string why)
     {
         var context = session.Context;
-        var who = session.CancelledBy ?? "unknown";
-        var why = session.CancelReason ?? $"cancelled by {who}";
         var entry = new HistoryEntry
         {
             RunId = session.RunId,
             Sequence = context.MutableHistory.Count,
-            StepId = step.StepId,
-            WorkerType = step.WorkerType,
+            StepId = stepId,
+            WorkerType = workerType,
             WorkerName = who,
             Visit = session.Visit,
             Attempt = session.Attempt,
@@ -25,7 +30,7 @@ public sealed partial class Orchestrator
         };
         context.MutableHistory.Add(entry);
         context.State = WorkflowState.Cancelled;
-        context.CurrentStep = step.StepId;
+        context.CurrentStep = stepId;
         session.Error = why;
         session.StepIndex = CompiledWorkflow.FailedIndex;
         if (_store is not null)

@@ -170,27 +170,8 @@ public sealed partial class Orchestrator
         var session = await ClaimAsync(record, compiled, workers, verbose: false, cancellationToken).ConfigureAwait(false);
         try
         {
-            var context = session.Context;
             var step = session.StepIndex >= 0 ? compiled.Steps[session.StepIndex] : null;
-            var entry = new HistoryEntry
-            {
-                RunId = runId,
-                Sequence = context.MutableHistory.Count,
-                StepId = record.CurrentStep,
-                WorkerType = step?.WorkerType ?? new WorkerType("none"),
-                WorkerName = who,
-                Visit = record.Visit,
-                Attempt = record.Attempt,
-                Outcome = AttemptOutcome.Cancelled,
-                Error = why,
-                Timestamp = _time.GetUtcNow(),
-                Duration = TimeSpan.Zero,
-                NextStep = "cancelled",
-            };
-            context.MutableHistory.Add(entry);
-            context.State = WorkflowState.Cancelled;
-            session.Error = why;
-            await CommitAsync(session, entry, dataChanged: false).ConfigureAwait(false);
+            await RecordCancellationAsync(session, record.CurrentStep, step?.WorkerType ?? new WorkerType("none"), who, why).ConfigureAwait(false);
         }
         finally
         {
