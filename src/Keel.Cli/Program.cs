@@ -25,6 +25,7 @@ internal static class Program
             DecisionCommand.Approve(io),
             DecisionCommand.Reject(io),
             CancelCommand.Create(io),
+            PruneCommand.Create(io),
             DemoCommand.Create(io),
             ReplayCommand.Create(io),
         };

@@ -58,10 +58,10 @@ internal static class RunsCommand
             return ExitCodes.Completed;
         }
 
-        var table = new Table("RUN", "WORKFLOW", "STATE", "STEP", "ENTRIES", "TOKENS", "UPDATED");
+        var table = new Table("RUN", "WORKFLOW", "STATE", "STEP", "ENTRIES", "TOKENS", "SIZE", "UPDATED");
         foreach (var run in runs)
         {
-            table.Add(run.RunId, run.WorkflowName, Format.State(run.State), run.CurrentStep, run.HistoryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), (run.InputTokens + run.OutputTokens).ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Time(run.UpdatedAt));
+            table.Add(run.RunId, run.WorkflowName, Format.State(run.State), run.CurrentStep, run.HistoryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), (run.InputTokens + run.OutputTokens).ToString(System.Globalization.CultureInfo.InvariantCulture), PruneCommand.Bytes(run.SizeBytes), Format.Time(run.UpdatedAt));
         }
 
         table.Write(io.Out);
@@ -85,6 +85,7 @@ internal static class RunsCommand
                 writer.WriteNumber("entries", run.HistoryCount);
                 writer.WriteNumber("input_tokens", run.InputTokens);
                 writer.WriteNumber("output_tokens", run.OutputTokens);
+                writer.WriteNumber("size_bytes", run.SizeBytes);
                 writer.WriteString("created_at", run.CreatedAt);
                 writer.WriteString("updated_at", run.UpdatedAt);
                 writer.WriteString("file", RunWorkers.FileOf(run));
