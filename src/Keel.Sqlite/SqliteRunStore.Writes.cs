@@ -5,10 +5,15 @@ namespace Keel;
 
 public sealed partial class SqliteRunStore
 {
-    private const string SelectPosition = "SELECT fence, lease_owner, lease_expires, cost, length(CAST(data AS BLOB)) FROM runs WHERE run_id = $run_id;";
+    private const string SelectPosition = "SELECT fence, lease_owner, lease_expires, cost, length(CAST(data AS BLOB)), state FROM runs WHERE run_id = $run_id;";
 
-    private const string UpdatePosition = """
-        UPDATE runs SET state = $state, current_step = $current_step, visit = $visit, attempt = $attempt,
+    // Two forms of the same update: the state is indexed, so it is written only when it changes.
+    private const string UpdatePositionAndState = "UPDATE runs SET state = $state, " + UpdatePositionColumns;
+
+    private const string UpdatePosition = "UPDATE runs SET " + UpdatePositionColumns;
+
+    private const string UpdatePositionColumns = """
+        current_step = $current_step, visit = $visit, attempt = $attempt,
             steps_taken = $steps_taken, error = $error, data = COALESCE($data, data), updated_at = $updated_at,
             lease_expires = COALESCE($lease_expires, lease_expires), history_count = history_count + $added,
             size_bytes = size_bytes + $size_delta, input_tokens = input_tokens + $input_tokens,
@@ -63,6 +68,7 @@ public sealed partial class SqliteRunStore
         DateTimeOffset? expires;
         decimal? cost;
         long oldDataBytes;
+        string state;
         using (var reader = select.ExecuteReader())
         {
             if (!reader.Read())
@@ -75,6 +81,7 @@ public sealed partial class SqliteRunStore
             expires = reader.IsDBNull(2) ? null : Names.Time(reader.GetInt64(2));
             cost = Names.Decimal(reader.IsDBNull(3) ? null : reader.GetString(3));
             oldDataBytes = reader.GetInt64(4);
+            state = reader.GetString(5);
         }
 
         if (fence != checkpoint.Fence)
@@ -97,10 +104,15 @@ public sealed partial class SqliteRunStore
             sizeDelta += pending.Bytes(session, checkpoint.RunId);
         }
 
-        var update = session.Command(UpdatePosition);
+        var newState = Names.Of(checkpoint.State);
+        var update = session.Command(newState == state ? UpdatePosition : UpdatePositionAndState);
         var p = update.Parameters;
         p.AddWithValue("$run_id", checkpoint.RunId);
-        p.AddWithValue("$state", Names.Of(checkpoint.State));
+        if (newState != state)
+        {
+            p.AddWithValue("$state", newState);
+        }
+
         p.AddWithValue("$current_step", checkpoint.CurrentStep);
         p.AddWithValue("$visit", checkpoint.Visit);
         p.AddWithValue("$attempt", checkpoint.Attempt);

@@ -214,6 +214,35 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_FromManyThreadsAtOnce_EveryCheckpointCommittedExactlyOnce()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        var ids = Enumerable.Range(0, 40).Select(i => "t" + i).ToArray();
+        foreach (var id in ids)
+        {
+            await store.CreateRunAsync(Run(id), [], default);
+        }
+
+        await Task.WhenAll(ids.Select(id => Task.Run(async () =>
+        {
+            for (var sequence = 0; sequence < 10; sequence++)
+            {
+                await store.CommitAsync(Checkpoint(id, Entry(id, sequence, "s" + sequence), Data(("at", sequence))) with { State = WorkflowState.Running }, default);
+            }
+        })));
+
+        using var reader = SqliteRunStore.Open(_db.Path);
+        foreach (var id in ids)
+        {
+            var history = await reader.GetHistoryAsync(id, default);
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => "s" + i), history.Select(h => h.StepId));
+            var run = await reader.GetRunAsync(id, default);
+            Assert.Equal(10, run!.HistoryCount);
+            Assert.Equal("9", run.Data["at"].GetRawText());
+        }
+    }
+
+    [Fact]
     public void Options_WithoutPathOrConnectionString_AreRefused()
     {
         var error = Assert.Throws<ArgumentException>(() => new SqliteRunStore(new SqliteRunStoreOptions()));
