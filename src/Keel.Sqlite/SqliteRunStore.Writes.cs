@@ -28,6 +28,7 @@ public sealed partial class SqliteRunStore
         cancellationToken.ThrowIfCancellationRequested();
         var data = DataText.Write(run.Data);
         var initialData = DataText.Write(run.InitialData);
+        var rows = history.Select(HistoryRows.Prepare).ToArray();
         return new(WriteAsync(session =>
         {
             var exists = session.Command("SELECT 1 FROM runs WHERE run_id = $run_id;");
@@ -38,10 +39,11 @@ public sealed partial class SqliteRunStore
             }
 
             long size = RunRows.RowBytes(run, data, initialData);
-            foreach (var entry in history)
+            foreach (var row in rows)
             {
                 var insertEntry = session.Command(HistoryRows.Insert);
-                size += HistoryRows.Bind(insertEntry, run.RunId, entry);
+                HistoryRows.Bind(insertEntry, run.RunId, row);
+                size += row.Bytes + DataText.Bytes(run.RunId);
                 insertEntry.ExecuteNonQuery();
             }
 
@@ -56,10 +58,11 @@ public sealed partial class SqliteRunStore
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var data = checkpoint.Data is { } snapshot ? DataText.Write(snapshot) : null;
-        return new(WriteAsync(session => Commit(session, checkpoint, data)));
+        var row = checkpoint.Entry is { } entry ? HistoryRows.Prepare(entry) : null;
+        return new(WriteAsync(session => Commit(session, checkpoint, data, row)));
     }
 
-    private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data)
+    private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
     {
         var select = session.Command(SelectPosition);
         select.Parameters.AddWithValue("$run_id", checkpoint.RunId);
@@ -97,11 +100,9 @@ public sealed partial class SqliteRunStore
         }
 
         long sizeDelta = data is null ? 0 : DataText.Bytes(data) - oldDataBytes;
-        SqliteInsertHistory? pending = null;
-        if (entry is not null)
+        if (row is not null)
         {
-            pending = new SqliteInsertHistory(entry);
-            sizeDelta += pending.Bytes(session, checkpoint.RunId);
+            sizeDelta += row.Bytes + DataText.Bytes(checkpoint.RunId);
         }
 
         var newState = Names.Of(checkpoint.State);
@@ -127,7 +128,13 @@ public sealed partial class SqliteRunStore
         p.AddWithValue("$output_tokens", usage?.OutputTokens ?? 0);
         p.AddWithValue("$cost", Names.Text(cost));
         update.ExecuteNonQuery();
-        pending?.Execute();
+        if (row is not null)
+        {
+            var insert = session.Command(HistoryRows.Insert);
+            HistoryRows.Bind(insert, checkpoint.RunId, row);
+            insert.ExecuteNonQuery();
+        }
+
         return true;
     }
 
@@ -226,19 +233,5 @@ public sealed partial class SqliteRunStore
             delete.ExecuteNonQuery();
             return doomed;
         }));
-    }
-
-    /// <summary>A history row bound once (to learn its size) and inserted after the position update.</summary>
-    private sealed class SqliteInsertHistory(HistoryEntry entry)
-    {
-        private Microsoft.Data.Sqlite.SqliteCommand? _command;
-
-        public long Bytes(WriteSession session, string runId)
-        {
-            _command = session.Command(HistoryRows.Insert);
-            return HistoryRows.Bind(_command, runId, entry);
-        }
-
-        public void Execute() => _command!.ExecuteNonQuery();
     }
 }
