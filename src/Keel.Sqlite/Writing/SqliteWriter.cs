@@ -113,8 +113,10 @@ internal sealed class SqliteWriter : IDisposable
             {
                 RunAlone(batch[0]);
             }
-            else
+            else if (!TryRunTogether(batch))
             {
+                // One operation failed: run the batch again, each operation under its own savepoint.
+                _session.Execute("BEGIN IMMEDIATE;");
                 foreach (var operation in batch)
                 {
                     RunUnderSavepoint(operation);
@@ -133,6 +135,25 @@ internal sealed class SqliteWriter : IDisposable
         {
             operation.Finish(batchError);
         }
+    }
+
+    /// <summary>Runs the batch without savepoints (the common case: nothing fails); on a failure rolls it all back and returns false.</summary>
+    private bool TryRunTogether(List<WriteOperation> batch)
+    {
+        foreach (var operation in batch)
+        {
+            try
+            {
+                operation.Execute(_session);
+            }
+            catch (Exception) when (!_session.InAutocommit)
+            {
+                _session.Execute("ROLLBACK;");
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void RunAlone(WriteOperation operation)
