@@ -69,6 +69,17 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public void Open_InADirectoryThatDoesNotExist_IsRefusedNamingTheFile()
+    {
+        var path = System.IO.Path.Combine(_db.Directory, "missing", "keel.db");
+
+        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(path));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be opened", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Read_CorruptFile_ThrowsKeelExceptionNamingTheFile()
     {
         using (var store = SqliteRunStore.Open(_db.Path))
