@@ -32,7 +32,7 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync(session =>
         {
             var exists = session.Command("SELECT 1 FROM runs WHERE run_id = $run_id;");
-            exists.Parameters.AddWithValue("$run_id", run.RunId);
+            exists.Parameters.Set("$run_id", run.RunId);
             if (exists.ExecuteScalar() is not null)
             {
                 throw new KeelException($"Run '{run.RunId}' already exists in the SQLite run store '{session.Source}'.");
@@ -65,7 +65,7 @@ public sealed partial class SqliteRunStore
     private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
     {
         var select = session.Command(SelectPosition);
-        select.Parameters.AddWithValue("$run_id", checkpoint.RunId);
+        select.Parameters.Set("$run_id", checkpoint.RunId);
         long fence;
         string? owner;
         DateTimeOffset? expires;
@@ -108,25 +108,25 @@ public sealed partial class SqliteRunStore
         var newState = Names.Of(checkpoint.State);
         var update = session.Command(newState == state ? UpdatePosition : UpdatePositionAndState);
         var p = update.Parameters;
-        p.AddWithValue("$run_id", checkpoint.RunId);
+        p.Set("$run_id", checkpoint.RunId);
         if (newState != state)
         {
-            p.AddWithValue("$state", newState);
+            p.Set("$state", newState);
         }
 
-        p.AddWithValue("$current_step", checkpoint.CurrentStep);
-        p.AddWithValue("$visit", checkpoint.Visit);
-        p.AddWithValue("$attempt", checkpoint.Attempt);
-        p.AddWithValue("$steps_taken", checkpoint.StepsTaken);
-        p.AddWithValue("$error", Names.Db(checkpoint.Error));
-        p.AddWithValue("$data", Names.Db(data));
-        p.AddWithValue("$updated_at", Names.Ticks(checkpoint.UpdatedAt));
-        p.AddWithValue("$lease_expires", Names.Ticks(checkpoint.LeaseExpires));
-        p.AddWithValue("$added", entry is null ? 0 : 1);
-        p.AddWithValue("$size_delta", sizeDelta);
-        p.AddWithValue("$input_tokens", usage?.InputTokens ?? 0);
-        p.AddWithValue("$output_tokens", usage?.OutputTokens ?? 0);
-        p.AddWithValue("$cost", Names.Text(cost));
+        p.Set("$current_step", checkpoint.CurrentStep);
+        p.Set("$visit", checkpoint.Visit);
+        p.Set("$attempt", checkpoint.Attempt);
+        p.Set("$steps_taken", checkpoint.StepsTaken);
+        p.Set("$error", Names.Db(checkpoint.Error));
+        p.Set("$data", Names.Db(data));
+        p.Set("$updated_at", Names.Ticks(checkpoint.UpdatedAt));
+        p.Set("$lease_expires", Names.Ticks(checkpoint.LeaseExpires));
+        p.Set("$added", entry is null ? 0 : 1);
+        p.Set("$size_delta", sizeDelta);
+        p.Set("$input_tokens", usage?.InputTokens ?? 0);
+        p.Set("$output_tokens", usage?.OutputTokens ?? 0);
+        p.Set("$cost", Names.Text(cost));
         update.ExecuteNonQuery();
         if (row is not null)
         {
@@ -146,7 +146,7 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync<long?>(session =>
         {
             var select = session.Command("SELECT lease_owner, lease_expires, fence FROM runs WHERE run_id = $run_id;");
-            select.Parameters.AddWithValue("$run_id", runId);
+            select.Parameters.Set("$run_id", runId);
             string? holder;
             long? expires;
             long fence;
@@ -168,10 +168,10 @@ public sealed partial class SqliteRunStore
             }
 
             var update = session.Command("UPDATE runs SET lease_owner = $owner, lease_expires = $expires, fence = $fence WHERE run_id = $run_id;");
-            update.Parameters.AddWithValue("$run_id", runId);
-            update.Parameters.AddWithValue("$owner", owner);
-            update.Parameters.AddWithValue("$expires", Names.Ticks(now + duration));
-            update.Parameters.AddWithValue("$fence", fence + 1);
+            update.Parameters.Set("$run_id", runId);
+            update.Parameters.Set("$owner", owner);
+            update.Parameters.Set("$expires", Names.Ticks(now + duration));
+            update.Parameters.Set("$fence", fence + 1);
             update.ExecuteNonQuery();
             return fence + 1;
         }));
@@ -184,10 +184,10 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync(session =>
         {
             var update = session.Command("UPDATE runs SET lease_expires = $expires WHERE run_id = $run_id AND fence = $fence AND lease_owner = $owner;");
-            update.Parameters.AddWithValue("$run_id", runId);
-            update.Parameters.AddWithValue("$owner", owner);
-            update.Parameters.AddWithValue("$fence", fence);
-            update.Parameters.AddWithValue("$expires", Names.Ticks(expires));
+            update.Parameters.Set("$run_id", runId);
+            update.Parameters.Set("$owner", owner);
+            update.Parameters.Set("$fence", fence);
+            update.Parameters.Set("$expires", Names.Ticks(expires));
             return update.ExecuteNonQuery() > 0;
         }));
     }
@@ -199,9 +199,9 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync(session =>
         {
             var update = session.Command("UPDATE runs SET lease_owner = NULL, lease_expires = NULL WHERE run_id = $run_id AND fence = $fence AND lease_owner = $owner;");
-            update.Parameters.AddWithValue("$run_id", runId);
-            update.Parameters.AddWithValue("$owner", owner);
-            update.Parameters.AddWithValue("$fence", fence);
+            update.Parameters.Set("$run_id", runId);
+            update.Parameters.Set("$owner", owner);
+            update.Parameters.Set("$fence", fence);
             return update.ExecuteNonQuery() > 0;
         }));
     }
@@ -213,7 +213,7 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync<IReadOnlyList<RunRecord>>(session =>
         {
             var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.updated_at < $before ORDER BY r.created_at DESC, r.run_id DESC;");
-            select.Parameters.AddWithValue("$before", ticks);
+            select.Parameters.Set("$before", ticks);
             var doomed = new List<RunRecord>();
             using (var reader = select.ExecuteReader())
             {
@@ -229,7 +229,7 @@ public sealed partial class SqliteRunStore
                 DELETE FROM runs WHERE updated_at < $before;
                 DELETE FROM definitions WHERE definition_hash NOT IN (SELECT definition_hash FROM runs);
                 """);
-            delete.Parameters.AddWithValue("$before", ticks);
+            delete.Parameters.Set("$before", ticks);
             delete.ExecuteNonQuery();
             return doomed;
         }));

@@ -25,25 +25,25 @@ internal static class HistoryRows
     {
         var entry = row.Entry;
         var p = command.Parameters;
-        p.AddWithValue("$run_id", runId);
-        p.AddWithValue("$sequence", entry.Sequence);
-        p.AddWithValue("$step_id", entry.StepId);
-        p.AddWithValue("$worker_type", entry.WorkerType.Value);
-        p.AddWithValue("$worker_name", entry.WorkerName);
-        p.AddWithValue("$visit", entry.Visit);
-        p.AddWithValue("$attempt", entry.Attempt);
-        p.AddWithValue("$outcome", Names.Of(entry.Outcome));
-        p.AddWithValue("$input", Names.Db(row.Input));
-        p.AddWithValue("$output", Names.Db(row.Output));
-        p.AddWithValue("$error", Names.Db(entry.Error));
-        p.AddWithValue("$timestamp", Names.Ticks(entry.Timestamp));
-        p.AddWithValue("$duration", entry.Duration.Ticks);
-        p.AddWithValue("$usage_input", Names.Db(entry.Usage?.InputTokens));
-        p.AddWithValue("$usage_output", Names.Db(entry.Usage?.OutputTokens));
-        p.AddWithValue("$usage_model", Names.Db(entry.Usage?.Model));
-        p.AddWithValue("$usage_cost", Names.Text(entry.Usage?.Cost));
-        p.AddWithValue("$next_step", entry.NextStep);
-        p.AddWithValue("$data", Names.Db(row.Data));
+        p.Set("$run_id", runId);
+        p.Set("$sequence", entry.Sequence);
+        p.Set("$step_id", entry.StepId);
+        p.Set("$worker_type", entry.WorkerType.Value);
+        p.Set("$worker_name", entry.WorkerName);
+        p.Set("$visit", entry.Visit);
+        p.Set("$attempt", entry.Attempt);
+        p.Set("$outcome", Names.Of(entry.Outcome));
+        p.Set("$input", Names.Db(row.Input));
+        p.Set("$output", Names.Db(row.Output));
+        p.Set("$error", Names.Db(entry.Error));
+        p.Set("$timestamp", Names.Ticks(entry.Timestamp));
+        p.Set("$duration", entry.Duration.Ticks);
+        p.Set("$usage_input", Names.Db(entry.Usage?.InputTokens));
+        p.Set("$usage_output", Names.Db(entry.Usage?.OutputTokens));
+        p.Set("$usage_model", Names.Db(entry.Usage?.Model));
+        p.Set("$usage_cost", Names.Text(entry.Usage?.Cost));
+        p.Set("$next_step", entry.NextStep);
+        p.Set("$data", Names.Db(row.Data));
     }
 
     /// <summary>The entry with its JSON as recorded text, and the bytes its row takes (excluding the run id).</summary>
