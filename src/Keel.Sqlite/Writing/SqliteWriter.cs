@@ -5,8 +5,9 @@ namespace Keel.Sqlite.Writing;
 /// <summary>
 /// The single writer: one connection, used by one thread at a time. Operations queue on a channel; a
 /// dedicated thread takes every operation waiting (up to the batch size) and runs them in one transaction
-/// (group commit), each under its own savepoint, so one failure undoes only its own operation. Every
-/// caller's task completes only after the transaction holding its operation committed. When nothing is
+/// (group commit). When one of them fails, the batch is rolled back and run again with each operation
+/// under its own savepoint, so the failure undoes only its own operation. Every caller's task completes
+/// only after the transaction holding its operation committed. When nothing is
 /// queued and the connection is free, the caller runs its operation itself, as a batch of one: a lone
 /// run's checkpoint then costs no thread hand-off, and whatever arrives meanwhile queues for the next batch.
 /// </summary>
