@@ -1,6 +1,9 @@
 namespace Keel.Sqlite.Benchmarks;
 
-/// <summary>A chain of N steps served by one trivial worker: N successful attempts, one checkpoint each.</summary>
+/// <summary>
+/// A chain of N steps served by one trivial worker: N successful attempts, one checkpoint each. The worker
+/// yields once, as a worker awaiting a model call does, so concurrent runs interleave.
+/// </summary>
 internal static class ChainWorkflow
 {
     private static readonly WorkerType Worker = new("stepper");
@@ -9,10 +12,11 @@ internal static class ChainWorkflow
 
     public static Orchestrator Register(Orchestrator orchestrator, params int[] lengths)
     {
-        orchestrator.RegisterWorker(new WorkerDefinition(Worker, "Stepper", "records its position", (input, context, cancellationToken) =>
+        orchestrator.RegisterWorker(new WorkerDefinition(Worker, "Stepper", "records its position", async (input, context, cancellationToken) =>
         {
+            await Task.Yield();
             context.Data.Set("at", context.Attempt.StepId);
-            return new ValueTask<object?>(new { step = context.Attempt.StepId, ok = true });
+            return new { step = context.Attempt.StepId, ok = true };
         }));
         foreach (var length in lengths)
         {

@@ -21,6 +21,8 @@ public class DurableAttemptBenchmarks
     private SqliteCommand? _insert;
     private SqliteRunStore? _store;
     private Orchestrator? _orchestrator;
+    private Orchestrator? _inMemory;
+    private int _storeRuns;
     private long _row;
 
     [GlobalSetup]
@@ -39,6 +41,7 @@ public class DurableAttemptBenchmarks
 
         _store = SqliteRunStore.Open(Path.Combine(_directory, "keel.db"));
         _orchestrator = ChainWorkflow.Register(new Orchestrator(new OrchestratorOptions { RunStore = _store }), SingleRunAttempts, AttemptsPerConcurrentRun);
+        _inMemory = ChainWorkflow.Register(new Orchestrator(new OrchestratorOptions { RunStore = new InMemoryRunStore() }), SingleRunAttempts);
     }
 
     [GlobalCleanup]
@@ -75,6 +78,24 @@ public class DurableAttemptBenchmarks
     [Benchmark(OperationsPerInvoke = ConcurrentRuns * AttemptsPerConcurrentRun)]
     public async Task<WorkflowResult[]> HundredRunsConcurrently()
         => await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(_ => _orchestrator!.ExecuteWorkflowAsync(ChainWorkflow.Name(AttemptsPerConcurrentRun))));
+
+    /// <summary>Context: the store alone, 200 checkpoints of one run committed one after another (no hub, no worker).</summary>
+    [Benchmark(OperationsPerInvoke = SingleRunAttempts)]
+    public async Task StoreCommitsOneAtATime()
+    {
+        var runId = "store-" + ++_storeRuns;
+        var now = DateTimeOffset.UnixEpoch;
+        await _store!.CreateRunAsync(StoreCheckpoints.Run(runId, now), [], default);
+        for (var i = 0; i < SingleRunAttempts; i++)
+        {
+            await _store.CommitAsync(StoreCheckpoints.Next(runId, i, now), default);
+        }
+    }
+
+    /// <summary>Context: the hub's own cost per attempt, the same 200-step run over the in-memory store.</summary>
+    [Benchmark(OperationsPerInvoke = SingleRunAttempts)]
+    public async Task<WorkflowResult> InMemoryOneRunAtATime()
+        => await _inMemory!.ExecuteWorkflowAsync(ChainWorkflow.Name(SingleRunAttempts));
 
     private static void Execute(SqliteConnection connection, string sql)
     {

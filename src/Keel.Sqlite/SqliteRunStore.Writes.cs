@@ -5,10 +5,15 @@ namespace Keel;
 
 public sealed partial class SqliteRunStore
 {
-    private const string SelectPosition = "SELECT fence, lease_owner, lease_expires, cost, length(CAST(data AS BLOB)) FROM runs WHERE run_id = $run_id;";
+    private const string SelectPosition = "SELECT fence, lease_owner, lease_expires, cost, length(CAST(data AS BLOB)), state FROM runs WHERE run_id = $run_id;";
 
-    private const string UpdatePosition = """
-        UPDATE runs SET state = $state, current_step = $current_step, visit = $visit, attempt = $attempt,
+    // Two forms of the same update: the state is indexed, so it is written only when it changes.
+    private const string UpdatePositionAndState = "UPDATE runs SET state = $state, " + UpdatePositionColumns;
+
+    private const string UpdatePosition = "UPDATE runs SET " + UpdatePositionColumns;
+
+    private const string UpdatePositionColumns = """
+        current_step = $current_step, visit = $visit, attempt = $attempt,
             steps_taken = $steps_taken, error = $error, data = COALESCE($data, data), updated_at = $updated_at,
             lease_expires = COALESCE($lease_expires, lease_expires), history_count = history_count + $added,
             size_bytes = size_bytes + $size_delta, input_tokens = input_tokens + $input_tokens,
@@ -23,20 +28,22 @@ public sealed partial class SqliteRunStore
         cancellationToken.ThrowIfCancellationRequested();
         var data = DataText.Write(run.Data);
         var initialData = DataText.Write(run.InitialData);
+        var rows = history.Select(HistoryRows.Prepare).ToArray();
         return new(WriteAsync(session =>
         {
             var exists = session.Command("SELECT 1 FROM runs WHERE run_id = $run_id;");
-            exists.Parameters.AddWithValue("$run_id", run.RunId);
+            exists.Parameters.Set("$run_id", run.RunId);
             if (exists.ExecuteScalar() is not null)
             {
                 throw new KeelException($"Run '{run.RunId}' already exists in the SQLite run store '{session.Source}'.");
             }
 
             long size = RunRows.RowBytes(run, data, initialData);
-            foreach (var entry in history)
+            foreach (var row in rows)
             {
                 var insertEntry = session.Command(HistoryRows.Insert);
-                size += HistoryRows.Bind(insertEntry, run.RunId, entry);
+                HistoryRows.Bind(insertEntry, run.RunId, row);
+                size += row.Bytes + DataText.Bytes(run.RunId);
                 insertEntry.ExecuteNonQuery();
             }
 
@@ -51,18 +58,20 @@ public sealed partial class SqliteRunStore
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var data = checkpoint.Data is { } snapshot ? DataText.Write(snapshot) : null;
-        return new(WriteAsync(session => Commit(session, checkpoint, data)));
+        var row = checkpoint.Entry is { } entry ? HistoryRows.Prepare(entry) : null;
+        return new(WriteAsync(session => Commit(session, checkpoint, data, row)));
     }
 
-    private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data)
+    private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
     {
         var select = session.Command(SelectPosition);
-        select.Parameters.AddWithValue("$run_id", checkpoint.RunId);
+        select.Parameters.Set("$run_id", checkpoint.RunId);
         long fence;
         string? owner;
         DateTimeOffset? expires;
         decimal? cost;
         long oldDataBytes;
+        string state;
         using (var reader = select.ExecuteReader())
         {
             if (!reader.Read())
@@ -75,6 +84,7 @@ public sealed partial class SqliteRunStore
             expires = reader.IsDBNull(2) ? null : Names.Time(reader.GetInt64(2));
             cost = Names.Decimal(reader.IsDBNull(3) ? null : reader.GetString(3));
             oldDataBytes = reader.GetInt64(4);
+            state = reader.GetString(5);
         }
 
         if (fence != checkpoint.Fence)
@@ -90,32 +100,41 @@ public sealed partial class SqliteRunStore
         }
 
         long sizeDelta = data is null ? 0 : DataText.Bytes(data) - oldDataBytes;
-        SqliteInsertHistory? pending = null;
-        if (entry is not null)
+        if (row is not null)
         {
-            pending = new SqliteInsertHistory(entry);
-            sizeDelta += pending.Bytes(session, checkpoint.RunId);
+            sizeDelta += row.Bytes + DataText.Bytes(checkpoint.RunId);
         }
 
-        var update = session.Command(UpdatePosition);
+        var newState = Names.Of(checkpoint.State);
+        var update = session.Command(newState == state ? UpdatePosition : UpdatePositionAndState);
         var p = update.Parameters;
-        p.AddWithValue("$run_id", checkpoint.RunId);
-        p.AddWithValue("$state", Names.Of(checkpoint.State));
-        p.AddWithValue("$current_step", checkpoint.CurrentStep);
-        p.AddWithValue("$visit", checkpoint.Visit);
-        p.AddWithValue("$attempt", checkpoint.Attempt);
-        p.AddWithValue("$steps_taken", checkpoint.StepsTaken);
-        p.AddWithValue("$error", Names.Db(checkpoint.Error));
-        p.AddWithValue("$data", Names.Db(data));
-        p.AddWithValue("$updated_at", Names.Ticks(checkpoint.UpdatedAt));
-        p.AddWithValue("$lease_expires", Names.Ticks(checkpoint.LeaseExpires));
-        p.AddWithValue("$added", entry is null ? 0 : 1);
-        p.AddWithValue("$size_delta", sizeDelta);
-        p.AddWithValue("$input_tokens", usage?.InputTokens ?? 0);
-        p.AddWithValue("$output_tokens", usage?.OutputTokens ?? 0);
-        p.AddWithValue("$cost", Names.Text(cost));
+        p.Set("$run_id", checkpoint.RunId);
+        if (newState != state)
+        {
+            p.Set("$state", newState);
+        }
+
+        p.Set("$current_step", checkpoint.CurrentStep);
+        p.Set("$visit", checkpoint.Visit);
+        p.Set("$attempt", checkpoint.Attempt);
+        p.Set("$steps_taken", checkpoint.StepsTaken);
+        p.Set("$error", Names.Db(checkpoint.Error));
+        p.Set("$data", Names.Db(data));
+        p.Set("$updated_at", Names.Ticks(checkpoint.UpdatedAt));
+        p.Set("$lease_expires", Names.Ticks(checkpoint.LeaseExpires));
+        p.Set("$added", entry is null ? 0 : 1);
+        p.Set("$size_delta", sizeDelta);
+        p.Set("$input_tokens", usage?.InputTokens ?? 0);
+        p.Set("$output_tokens", usage?.OutputTokens ?? 0);
+        p.Set("$cost", Names.Text(cost));
         update.ExecuteNonQuery();
-        pending?.Execute();
+        if (row is not null)
+        {
+            var insert = session.Command(HistoryRows.Insert);
+            HistoryRows.Bind(insert, checkpoint.RunId, row);
+            insert.ExecuteNonQuery();
+        }
+
         return true;
     }
 
@@ -127,7 +146,7 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync<long?>(session =>
         {
             var select = session.Command("SELECT lease_owner, lease_expires, fence FROM runs WHERE run_id = $run_id;");
-            select.Parameters.AddWithValue("$run_id", runId);
+            select.Parameters.Set("$run_id", runId);
             string? holder;
             long? expires;
             long fence;
@@ -149,10 +168,10 @@ public sealed partial class SqliteRunStore
             }
 
             var update = session.Command("UPDATE runs SET lease_owner = $owner, lease_expires = $expires, fence = $fence WHERE run_id = $run_id;");
-            update.Parameters.AddWithValue("$run_id", runId);
-            update.Parameters.AddWithValue("$owner", owner);
-            update.Parameters.AddWithValue("$expires", Names.Ticks(now + duration));
-            update.Parameters.AddWithValue("$fence", fence + 1);
+            update.Parameters.Set("$run_id", runId);
+            update.Parameters.Set("$owner", owner);
+            update.Parameters.Set("$expires", Names.Ticks(now + duration));
+            update.Parameters.Set("$fence", fence + 1);
             update.ExecuteNonQuery();
             return fence + 1;
         }));
@@ -165,10 +184,10 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync(session =>
         {
             var update = session.Command("UPDATE runs SET lease_expires = $expires WHERE run_id = $run_id AND fence = $fence AND lease_owner = $owner;");
-            update.Parameters.AddWithValue("$run_id", runId);
-            update.Parameters.AddWithValue("$owner", owner);
-            update.Parameters.AddWithValue("$fence", fence);
-            update.Parameters.AddWithValue("$expires", Names.Ticks(expires));
+            update.Parameters.Set("$run_id", runId);
+            update.Parameters.Set("$owner", owner);
+            update.Parameters.Set("$fence", fence);
+            update.Parameters.Set("$expires", Names.Ticks(expires));
             return update.ExecuteNonQuery() > 0;
         }));
     }
@@ -180,9 +199,9 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync(session =>
         {
             var update = session.Command("UPDATE runs SET lease_owner = NULL, lease_expires = NULL WHERE run_id = $run_id AND fence = $fence AND lease_owner = $owner;");
-            update.Parameters.AddWithValue("$run_id", runId);
-            update.Parameters.AddWithValue("$owner", owner);
-            update.Parameters.AddWithValue("$fence", fence);
+            update.Parameters.Set("$run_id", runId);
+            update.Parameters.Set("$owner", owner);
+            update.Parameters.Set("$fence", fence);
             return update.ExecuteNonQuery() > 0;
         }));
     }
@@ -194,7 +213,7 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync<IReadOnlyList<RunRecord>>(session =>
         {
             var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.updated_at < $before ORDER BY r.created_at DESC, r.run_id DESC;");
-            select.Parameters.AddWithValue("$before", ticks);
+            select.Parameters.Set("$before", ticks);
             var doomed = new List<RunRecord>();
             using (var reader = select.ExecuteReader())
             {
@@ -210,23 +229,9 @@ public sealed partial class SqliteRunStore
                 DELETE FROM runs WHERE updated_at < $before;
                 DELETE FROM definitions WHERE definition_hash NOT IN (SELECT definition_hash FROM runs);
                 """);
-            delete.Parameters.AddWithValue("$before", ticks);
+            delete.Parameters.Set("$before", ticks);
             delete.ExecuteNonQuery();
             return doomed;
         }));
-    }
-
-    /// <summary>A history row bound once (to learn its size) and inserted after the position update.</summary>
-    private sealed class SqliteInsertHistory(HistoryEntry entry)
-    {
-        private Microsoft.Data.Sqlite.SqliteCommand? _command;
-
-        public long Bytes(WriteSession session, string runId)
-        {
-            _command = session.Command(HistoryRows.Insert);
-            return HistoryRows.Bind(_command, runId, entry);
-        }
-
-        public void Execute() => _command!.ExecuteNonQuery();
     }
 }

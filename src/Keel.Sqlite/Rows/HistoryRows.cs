@@ -17,34 +17,44 @@ internal static class HistoryRows
             $timestamp, $duration, $usage_input, $usage_output, $usage_model, $usage_cost, $next_step, $data);
         """;
 
-    /// <summary>Binds <paramref name="entry"/> under <paramref name="runId"/> (a fork's copied prefix carries the new run's id); returns the row's size in bytes.</summary>
-    public static long Bind(SqliteCommand command, string runId, HistoryEntry entry)
+    /// <summary>
+    /// Binds a prepared row under <paramref name="runId"/> (a fork's copied prefix carries the new run's id).
+    /// The JSON texts are made by <see cref="Prepare"/> on the caller's thread, so the writer only binds.
+    /// </summary>
+    public static void Bind(SqliteCommand command, string runId, PreparedEntry row)
+    {
+        var entry = row.Entry;
+        var p = command.Parameters;
+        p.Set("$run_id", runId);
+        p.Set("$sequence", entry.Sequence);
+        p.Set("$step_id", entry.StepId);
+        p.Set("$worker_type", entry.WorkerType.Value);
+        p.Set("$worker_name", entry.WorkerName);
+        p.Set("$visit", entry.Visit);
+        p.Set("$attempt", entry.Attempt);
+        p.Set("$outcome", Names.Of(entry.Outcome));
+        p.Set("$input", Names.Db(row.Input));
+        p.Set("$output", Names.Db(row.Output));
+        p.Set("$error", Names.Db(entry.Error));
+        p.Set("$timestamp", Names.Ticks(entry.Timestamp));
+        p.Set("$duration", entry.Duration.Ticks);
+        p.Set("$usage_input", Names.Db(entry.Usage?.InputTokens));
+        p.Set("$usage_output", Names.Db(entry.Usage?.OutputTokens));
+        p.Set("$usage_model", Names.Db(entry.Usage?.Model));
+        p.Set("$usage_cost", Names.Text(entry.Usage?.Cost));
+        p.Set("$next_step", entry.NextStep);
+        p.Set("$data", Names.Db(row.Data));
+    }
+
+    /// <summary>The entry with its JSON as recorded text, and the bytes its row takes (excluding the run id).</summary>
+    public static PreparedEntry Prepare(HistoryEntry entry)
     {
         var input = KeelJson.ToText(entry.Input);
         var output = KeelJson.ToText(entry.Output);
         var data = entry.Data is { } snapshot ? DataText.Write(snapshot) : null;
-        var p = command.Parameters;
-        p.AddWithValue("$run_id", runId);
-        p.AddWithValue("$sequence", entry.Sequence);
-        p.AddWithValue("$step_id", entry.StepId);
-        p.AddWithValue("$worker_type", entry.WorkerType.Value);
-        p.AddWithValue("$worker_name", entry.WorkerName);
-        p.AddWithValue("$visit", entry.Visit);
-        p.AddWithValue("$attempt", entry.Attempt);
-        p.AddWithValue("$outcome", Names.Of(entry.Outcome));
-        p.AddWithValue("$input", Names.Db(input));
-        p.AddWithValue("$output", Names.Db(output));
-        p.AddWithValue("$error", Names.Db(entry.Error));
-        p.AddWithValue("$timestamp", Names.Ticks(entry.Timestamp));
-        p.AddWithValue("$duration", entry.Duration.Ticks);
-        p.AddWithValue("$usage_input", Names.Db(entry.Usage?.InputTokens));
-        p.AddWithValue("$usage_output", Names.Db(entry.Usage?.OutputTokens));
-        p.AddWithValue("$usage_model", Names.Db(entry.Usage?.Model));
-        p.AddWithValue("$usage_cost", Names.Text(entry.Usage?.Cost));
-        p.AddWithValue("$next_step", entry.NextStep);
-        p.AddWithValue("$data", Names.Db(data));
-        return 8 * 8 + Bytes(runId) + Bytes(entry.StepId) + Bytes(entry.WorkerType.Value) + Bytes(entry.WorkerName) + Bytes(input) + Bytes(output)
+        var bytes = 8 * 8 + Bytes(entry.StepId) + Bytes(entry.WorkerType.Value) + Bytes(entry.WorkerName) + Bytes(input) + Bytes(output)
             + Bytes(entry.Error) + Bytes(entry.Usage?.Model) + Bytes(entry.NextStep) + Bytes(data);
+        return new PreparedEntry(entry, input, output, data, bytes);
     }
 
     public static HistoryEntry Read(SqliteDataReader r) => new()
@@ -71,3 +81,6 @@ internal static class HistoryRows
 
     private static long Bytes(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);
 }
+
+/// <summary>A history entry ready to insert: its JSON as text and its row size.</summary>
+internal sealed record PreparedEntry(HistoryEntry Entry, string? Input, string? Output, string? Data, long Bytes);

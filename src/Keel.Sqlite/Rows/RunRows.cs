@@ -32,31 +32,31 @@ internal static class RunRows
     public static void Bind(SqliteCommand command, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)
     {
         var p = command.Parameters;
-        p.AddWithValue("$run_id", run.RunId);
-        p.AddWithValue("$workflow_name", run.WorkflowName);
-        p.AddWithValue("$goal", run.Goal);
-        p.AddWithValue("$state", Names.Of(run.State));
-        p.AddWithValue("$current_step", run.CurrentStep);
-        p.AddWithValue("$visit", run.Visit);
-        p.AddWithValue("$attempt", run.Attempt);
-        p.AddWithValue("$steps_taken", run.StepsTaken);
-        p.AddWithValue("$data", data);
-        p.AddWithValue("$initial_data", initialData);
-        p.AddWithValue("$definition_json", run.DefinitionJson);
-        p.AddWithValue("$definition_hash", run.DefinitionHash);
-        p.AddWithValue("$created_at", Names.Ticks(run.CreatedAt));
-        p.AddWithValue("$updated_at", Names.Ticks(run.UpdatedAt));
-        p.AddWithValue("$error", Names.Db(run.Error));
-        p.AddWithValue("$parent_run_id", Names.Db(run.ParentRunId));
-        p.AddWithValue("$parent_sequence", Names.Db(run.ParentSequence));
-        p.AddWithValue("$lease_owner", Names.Db(run.LeaseOwner));
-        p.AddWithValue("$lease_expires", Names.Ticks(run.LeaseExpires));
-        p.AddWithValue("$fence", run.Fence);
-        p.AddWithValue("$history_count", historyCount);
-        p.AddWithValue("$size_bytes", sizeBytes);
-        p.AddWithValue("$input_tokens", run.InputTokens);
-        p.AddWithValue("$output_tokens", run.OutputTokens);
-        p.AddWithValue("$cost", Names.Text(run.Cost));
+        p.Set("$run_id", run.RunId);
+        p.Set("$workflow_name", run.WorkflowName);
+        p.Set("$goal", run.Goal);
+        p.Set("$state", Names.Of(run.State));
+        p.Set("$current_step", run.CurrentStep);
+        p.Set("$visit", run.Visit);
+        p.Set("$attempt", run.Attempt);
+        p.Set("$steps_taken", run.StepsTaken);
+        p.Set("$data", data);
+        p.Set("$initial_data", initialData);
+        p.Set("$definition_json", run.DefinitionJson);
+        p.Set("$definition_hash", run.DefinitionHash);
+        p.Set("$created_at", Names.Ticks(run.CreatedAt));
+        p.Set("$updated_at", Names.Ticks(run.UpdatedAt));
+        p.Set("$error", Names.Db(run.Error));
+        p.Set("$parent_run_id", Names.Db(run.ParentRunId));
+        p.Set("$parent_sequence", Names.Db(run.ParentSequence));
+        p.Set("$lease_owner", Names.Db(run.LeaseOwner));
+        p.Set("$lease_expires", Names.Ticks(run.LeaseExpires));
+        p.Set("$fence", run.Fence);
+        p.Set("$history_count", historyCount);
+        p.Set("$size_bytes", sizeBytes);
+        p.Set("$input_tokens", run.InputTokens);
+        p.Set("$output_tokens", run.OutputTokens);
+        p.Set("$cost", Names.Text(run.Cost));
     }
 
     /// <summary>Bytes the run's own row takes (texts as UTF-8, numbers as 8 bytes each).</summary>

@@ -3,18 +3,24 @@ using System.Threading.Channels;
 namespace Keel.Sqlite.Writing;
 
 /// <summary>
-/// The single writer: one thread and one connection take queued operations and run as many as are waiting
-/// in one transaction (group commit), each under its own savepoint, so one failure undoes only its own
-/// operation. Every caller's task completes only after the transaction holding its operation committed.
+/// The single writer: one connection, used by one thread at a time. Operations queue on a channel; a
+/// dedicated thread takes every operation waiting (up to the batch size) and runs them in one transaction
+/// (group commit). When one of them fails, the batch is rolled back and run again with each operation
+/// under its own savepoint, so the failure undoes only its own operation. Every caller's task completes
+/// only after the transaction holding its operation committed. When nothing is
+/// queued and the connection is free, the caller runs its operation itself, as a batch of one: a lone
+/// run's checkpoint then costs no thread hand-off, and whatever arrives meanwhile queues for the next batch.
 /// </summary>
 internal sealed class SqliteWriter : IDisposable
 {
-    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = false });
     private readonly WriteSession _session;
     private readonly int _maxBatch;
     private readonly Thread _thread;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<WriteOperation> _inline = new(1);
     private long _transactions;
+    private volatile bool _closed;
 
     public SqliteWriter(WriteSession session, int maxBatch)
     {
@@ -30,6 +36,24 @@ internal sealed class SqliteWriter : IDisposable
     public Task<T> Enqueue<T>(Func<WriteSession, T> work)
     {
         var operation = new WriteOperation<T>(work);
+        if (_queue.Reader.Count == 0 && _gate.Wait(0))
+        {
+            try
+            {
+                if (!_closed)
+                {
+                    _inline.Clear();
+                    _inline.Add(operation);
+                    Run(_inline);
+                    return operation.Task;
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
         if (!_queue.Writer.TryWrite(operation))
         {
             throw new ObjectDisposedException(nameof(SqliteRunStore), $"The SQLite run store '{_session.Source}' is disposed.");
@@ -47,8 +71,10 @@ internal sealed class SqliteWriter : IDisposable
 
     public void Dispose()
     {
+        _closed = true;
         _queue.Writer.TryComplete();
         _thread.Join();
+        _gate.Wait();
         _session.Dispose();
         _gate.Dispose();
     }
@@ -88,8 +114,10 @@ internal sealed class SqliteWriter : IDisposable
             {
                 RunAlone(batch[0]);
             }
-            else
+            else if (!TryRunTogether(batch))
             {
+                // One operation failed: run the batch again, each operation under its own savepoint.
+                _session.Execute("BEGIN IMMEDIATE;");
                 foreach (var operation in batch)
                 {
                     RunUnderSavepoint(operation);
@@ -108,6 +136,25 @@ internal sealed class SqliteWriter : IDisposable
         {
             operation.Finish(batchError);
         }
+    }
+
+    /// <summary>Runs the batch without savepoints (the common case: nothing fails); on a failure rolls it all back and returns false.</summary>
+    private bool TryRunTogether(List<WriteOperation> batch)
+    {
+        foreach (var operation in batch)
+        {
+            try
+            {
+                operation.Execute(_session);
+            }
+            catch (Exception) when (!_session.InAutocommit)
+            {
+                _session.Execute("ROLLBACK;");
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void RunAlone(WriteOperation operation)

@@ -12,7 +12,7 @@ internal sealed class WriteSession(SqliteConnection connection, string source) :
     /// <summary>The file (or connection string) the store names in its errors.</summary>
     public string Source { get; } = source;
 
-    /// <summary>A prepared command for <paramref name="sql"/>, its parameters cleared.</summary>
+    /// <summary>A prepared command for <paramref name="sql"/>, its parameters as the last use left them (set them all).</summary>
     public SqliteCommand Command(string sql)
     {
         if (!_commands.TryGetValue(sql, out var command))
@@ -22,7 +22,6 @@ internal sealed class WriteSession(SqliteConnection connection, string source) :
             _commands.Add(sql, command);
         }
 
-        command.Parameters.Clear();
         return command;
     }
 

@@ -69,6 +69,17 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public void Open_InADirectoryThatDoesNotExist_IsRefusedNamingTheFile()
+    {
+        var path = System.IO.Path.Combine(_db.Directory, "missing", "keel.db");
+
+        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(path));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be opened", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Read_CorruptFile_ThrowsKeelExceptionNamingTheFile()
     {
         using (var store = SqliteRunStore.Open(_db.Path))
@@ -210,6 +221,35 @@ public sealed class SqliteRunStoreTests : IDisposable
         {
             Assert.Single(await reader.GetHistoryAsync(id, default));
             Assert.Equal(WorkflowState.Completed, (await reader.GetRunAsync(id, default))!.State);
+        }
+    }
+
+    [Fact]
+    public async Task Commit_FromManyThreadsAtOnce_EveryCheckpointCommittedExactlyOnce()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        var ids = Enumerable.Range(0, 40).Select(i => "t" + i).ToArray();
+        foreach (var id in ids)
+        {
+            await store.CreateRunAsync(Run(id), [], default);
+        }
+
+        await Task.WhenAll(ids.Select(id => Task.Run(async () =>
+        {
+            for (var sequence = 0; sequence < 10; sequence++)
+            {
+                await store.CommitAsync(Checkpoint(id, Entry(id, sequence, "s" + sequence), Data(("at", sequence))) with { State = WorkflowState.Running }, default);
+            }
+        })));
+
+        using var reader = SqliteRunStore.Open(_db.Path);
+        foreach (var id in ids)
+        {
+            var history = await reader.GetHistoryAsync(id, default);
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => "s" + i), history.Select(h => h.StepId));
+            var run = await reader.GetRunAsync(id, default);
+            Assert.Equal(10, run!.HistoryCount);
+            Assert.Equal("9", run.Data["at"].GetRawText());
         }
     }
 
