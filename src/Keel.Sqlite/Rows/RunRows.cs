@@ -10,7 +10,8 @@ internal static class RunRows
     public const string Columns = """
         r.run_id, r.workflow_name, o.goal, r.state, r.current_step, r.visit, r.attempt, r.steps_taken, r.data, o.initial_data,
         d.definition_json, r.definition_hash, r.created_at, r.updated_at, r.error, r.parent_run_id, r.parent_sequence,
-        r.lease_owner, r.lease_expires, r.fence, r.history_count, r.size_bytes, r.input_tokens, r.output_tokens, r.cost
+        r.lease_owner, r.lease_expires, r.fence, r.history_count, r.size_bytes, r.input_tokens, r.output_tokens, r.cost,
+        o.max_tokens, o.max_cost
         """;
 
     /// <summary>A run with its origin and definition.</summary>
@@ -20,7 +21,7 @@ internal static class RunRows
 
     public const string Insert = """
         INSERT OR IGNORE INTO definitions (definition_hash, definition_json) VALUES ($definition_hash, $definition_json);
-        INSERT INTO run_origins (run_id, goal, initial_data) VALUES ($run_id, $goal, $initial_data);
+        INSERT INTO run_origins (run_id, goal, initial_data, max_tokens, max_cost) VALUES ($run_id, $goal, $initial_data, $max_tokens, $max_cost);
         INSERT INTO runs (run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
             created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
             size_bytes, input_tokens, output_tokens, cost)
@@ -57,6 +58,8 @@ internal static class RunRows
         p.Set("$input_tokens", run.InputTokens);
         p.Set("$output_tokens", run.OutputTokens);
         p.Set("$cost", Names.Text(run.Cost));
+        p.Set("$max_tokens", Names.Db(run.MaxTokens));
+        p.Set("$max_cost", Names.Text(run.MaxCost));
     }
 
     /// <summary>Bytes the run's own row takes (texts as UTF-8, numbers as 8 bytes each).</summary>
@@ -91,6 +94,8 @@ internal static class RunRows
         InputTokens = r.GetInt64(22),
         OutputTokens = r.GetInt64(23),
         Cost = Names.Decimal(r.IsDBNull(24) ? null : r.GetString(24)),
+        MaxTokens = r.IsDBNull(25) ? null : r.GetInt64(25),
+        MaxCost = Names.Decimal(r.IsDBNull(26) ? null : r.GetString(26)),
     };
 
     private static long Bytes(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);

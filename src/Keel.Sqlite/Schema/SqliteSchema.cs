@@ -11,9 +11,15 @@ namespace Keel.Sqlite.Schema;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
-    private const string CreateV1 = """
+    /// <summary>Version 2: a run's budgets, kept with its origin so a resumed run honours them.</summary>
+    private const string MigrateToV2 = """
+        ALTER TABLE run_origins ADD COLUMN max_tokens INTEGER;
+        ALTER TABLE run_origins ADD COLUMN max_cost TEXT;
+        """;
+
+    internal const string CreateV1 = """
         CREATE TABLE IF NOT EXISTS runs (
             run_id TEXT NOT NULL PRIMARY KEY,
             workflow_name TEXT NOT NULL,
@@ -93,7 +99,7 @@ internal static class SqliteSchema
         using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = CreateV1 + $"PRAGMA user_version = {CurrentVersion};";
+            command.CommandText = (version < 1 ? CreateV1 : string.Empty) + MigrateToV2 + $"PRAGMA user_version = {CurrentVersion};";
             command.ExecuteNonQuery();
         }
 

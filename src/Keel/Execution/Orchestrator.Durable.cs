@@ -24,8 +24,8 @@ public sealed partial class Orchestrator
 
         var (compiled, workers) = Pinned(record, options.AllowDefinitionChange);
         var session = await ClaimAsync(record, compiled, workers, options.Verbose, cancellationToken).ConfigureAwait(false);
-        session.MaxTokens = options.MaxTokens;
-        session.MaxCost = options.MaxCost;
+        session.MaxTokens = options.MaxTokens ?? session.MaxTokens;
+        session.MaxCost = options.MaxCost ?? session.MaxCost;
         if (session.Logger.IsEnabled(LogLevel.Information))
         {
             Log.RunResumed(session.Logger, runId, record.CurrentStep, record.Visit, record.Attempt);
@@ -251,6 +251,8 @@ public sealed partial class Orchestrator
             LeaseOwner = _options.OwnerId,
             LeaseExpires = now + _options.LeaseDuration,
             Fence = 1,
+            MaxTokens = parent.MaxTokens,
+            MaxCost = parent.MaxCost,
         };
         await store.CreateRunAsync(record, prefix, cancellationToken).ConfigureAwait(false);
         _claims.TryAdd(newId, 0);
@@ -390,6 +392,8 @@ public sealed partial class Orchestrator
             Visit = record.Visit,
             Attempt = record.Attempt,
             Error = record.Error,
+            MaxTokens = record.MaxTokens,
+            MaxCost = record.MaxCost,
         };
         TokenUsage? usage = null;
         foreach (var entry in history)

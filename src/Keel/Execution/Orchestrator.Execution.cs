@@ -80,6 +80,8 @@ public sealed partial class Orchestrator
                         LeaseOwner = _options.OwnerId,
                         LeaseExpires = now + _options.LeaseDuration,
                         Fence = 1,
+                        MaxTokens = options.MaxTokens,
+                        MaxCost = options.MaxCost,
                     },
                     [],
                     cancellationToken).ConfigureAwait(false);

@@ -63,7 +63,9 @@ public sealed class ResumeOptions
 
     public bool Verbose { get; init; }
 
+    /// <summary>Overrides the token budget stored with the run (default: the stored one).</summary>
     public long? MaxTokens { get; init; }
 
+    /// <summary>Overrides the cost budget stored with the run (default: the stored one).</summary>
     public decimal? MaxCost { get; init; }
 }

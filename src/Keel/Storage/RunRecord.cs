@@ -65,6 +65,12 @@ public sealed record RunRecord
     public long OutputTokens { get; init; }
 
     public decimal? Cost { get; init; }
+
+    /// <summary>The run's token budget (from <see cref="ExecuteOptions.MaxTokens"/>), kept so a resumed run honours it.</summary>
+    public long? MaxTokens { get; init; }
+
+    /// <summary>The run's cost budget (from <see cref="ExecuteOptions.MaxCost"/>), kept so a resumed run honours it.</summary>
+    public decimal? MaxCost { get; init; }
 }
 
 /// <summary>One atomic write of a run: an entry (when there is one), the data bus (when it changed) and the position.</summary>

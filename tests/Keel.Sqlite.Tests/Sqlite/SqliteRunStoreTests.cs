@@ -40,6 +40,30 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_VersionOneFile_IsMigratedKeepingItsRuns_AndBudgetsRoundTrip()
+    {
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, SqliteSchema.CreateV1 + "PRAGMA user_version = 1;");
+            Scalar(raw, "INSERT INTO definitions VALUES ('h', '{}');");
+            Scalar(raw, "INSERT INTO run_origins VALUES ('old', 'goal', '{}');");
+            Scalar(raw, "INSERT INTO runs (run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash, created_at, updated_at, fence, history_count, size_bytes, input_tokens, output_tokens) VALUES ('old', 'w', 'running', 's', 1, 1, 1, '{}', 'h', 0, 0, 1, 0, 0, 0, 0);");
+        }
+
+        using var store = SqliteRunStore.Open(_db.Path);
+        var old = await store.GetRunAsync("old", default);
+        await store.CreateRunAsync(Run("budgeted") with { MaxTokens = 1500, MaxCost = 0.25m }, [], default);
+        var budgeted = await store.GetRunAsync("budgeted", default);
+
+        Assert.NotNull(old);
+        Assert.Null(old.MaxTokens);
+        Assert.Equal(1500, budgeted!.MaxTokens);
+        Assert.Equal(0.25m, budgeted.MaxCost);
+        using var check = _db.OpenRaw();
+        Assert.Equal(SqliteSchema.CurrentVersion, SqliteSchema.UserVersion(check));
+    }
+
+    [Fact]
     public void Open_NewerSchema_IsRefusedNamingTheFileAndBothVersions()
     {
         SqliteRunStore.Open(_db.Path).Dispose();

@@ -49,3 +49,48 @@ public sealed class UsageBudgetTests : DurableRunTestBase
         Assert.Contains("cost budget", result.Error, StringComparison.Ordinal);
     }
 }
+
+public sealed class StoredBudgetTests
+{
+    [Fact]
+    public async Task Resume_BudgetGivenAtStart_IsHonouredWithoutBeingPassedAgain()
+    {
+        var store = new InMemoryRunStore();
+        var calls = 0;
+        Orchestrator Build(Func<CancellationToken, Task> second)
+        {
+            var orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = store });
+            orchestrator.RegisterWorker(new WorkerDefinition(WorkerType.Coder, "Coder", "spends tokens", async (input, context, ct) =>
+            {
+                calls++;
+                context.ReportUsage(new TokenUsage(600, 0));
+                if (context.Attempt.StepId == "second")
+                {
+                    await second(ct);
+                }
+
+                return "ok";
+            }));
+            orchestrator.RegisterWorkflow(Workflows.CreateGenericPipeline(
+                [("first", WorkerType.Coder, "1"), ("second", WorkerType.Coder, "2"), ("third", WorkerType.Coder, "3")], name: "budgeted"));
+            return orchestrator;
+        }
+
+        using var interrupt = new CancellationTokenSource();
+        var first = Build(async ct =>
+        {
+            await interrupt.CancelAsync();
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.ExecuteWorkflowAsync("budgeted", "goal", new ExecuteOptions { MaxTokens = 1000 }, interrupt.Token));
+        var runId = (await store.ListRunsAsync(new RunQuery(), default))[0].RunId;
+        Assert.Equal(1000, (await store.GetRunAsync(runId, default))!.MaxTokens);
+
+        var result = await Build(_ => Task.CompletedTask).ResumeAsync(runId);
+
+        Assert.Equal(WorkflowState.Failed, result.State);
+        Assert.Contains("token budget of 1000", result.Error, StringComparison.Ordinal);
+        Assert.Equal(["first", "second"], result.History.Select(e => e.StepId));
+        Assert.Equal(3, calls);
+    }
+}
