@@ -23,6 +23,12 @@ public sealed class InMemoryRunStore : IRunStore
 
             var slot = new Slot { Run = run with { HistoryCount = history.Count } };
             slot.History.AddRange(history);
+            slot.FixedBytes = Encoding.UTF8.GetByteCount(run.DefinitionJson) + Encoding.UTF8.GetByteCount(run.Goal);
+            foreach (var entry in history)
+            {
+                slot.HistoryBytes += EntryBytes(entry);
+            }
+
             slot.Run = slot.Run with { SizeBytes = Size(slot) };
             _runs.Add(run.RunId, slot);
         }
@@ -45,6 +51,7 @@ public sealed class InMemoryRunStore : IRunStore
             if (checkpoint.Entry is { } entry)
             {
                 slot.History.Add(entry);
+                slot.HistoryBytes += EntryBytes(entry);
                 if (entry.Usage is { } usage)
                 {
                     run = run with
@@ -172,26 +179,29 @@ public sealed class InMemoryRunStore : IRunStore
     private Slot Find(string runId)
         => _runs.TryGetValue(runId, out var slot) ? slot : throw new RunNotFoundException(runId);
 
+    /// <summary>Approximate bytes of the run: definition, goal, data bus and history (kept as a running sum, so a commit is O(1) in the history's length).</summary>
     private static long Size(Slot slot)
     {
-        long size = Encoding.UTF8.GetByteCount(slot.Run.DefinitionJson) + Encoding.UTF8.GetByteCount(slot.Run.Goal);
+        var size = slot.FixedBytes + slot.HistoryBytes;
         foreach (var value in slot.Run.Data.Values)
         {
             size += value.GetRawText().Length;
         }
 
-        foreach (var entry in slot.History)
-        {
-            size += 64 + (KeelJson.ToText(entry.Input)?.Length ?? 0) + (KeelJson.ToText(entry.Output)?.Length ?? 0) + (entry.Error?.Length ?? 0);
-        }
-
         return size;
     }
+
+    private static long EntryBytes(HistoryEntry entry)
+        => 64 + (KeelJson.ToText(entry.Input)?.Length ?? 0) + (KeelJson.ToText(entry.Output)?.Length ?? 0) + (entry.Error?.Length ?? 0);
 
     private sealed class Slot
     {
         public required RunRecord Run { get; set; }
 
         public List<HistoryEntry> History { get; } = [];
+
+        public long FixedBytes { get; set; }
+
+        public long HistoryBytes { get; set; }
     }
 }
