@@ -17,6 +17,19 @@ internal static class HistoryRows
             $timestamp, $duration, $usage_input, $usage_output, $usage_model, $usage_cost, $next_step, $data);
         """;
 
+    /// <summary>An entry's row that also carries the run's position after it and the run's running totals (see <see cref="Schema.SqliteSchema"/>).</summary>
+    public const string InsertWithPosition = $"""
+        INSERT INTO history ({Columns}, pos_step, pos_visit, pos_attempt, pos_steps, pos_error, pos_updated, pos_bus,
+            total_count, total_bytes, total_input, total_output, total_cost)
+        VALUES ($run_id, $sequence, $step_id, $worker_type, $worker_name, $visit, $attempt, $outcome, $input, $output, $error,
+            $timestamp, $duration, $usage_input, $usage_output, $usage_model, $usage_cost, $next_step, $data,
+            $pos_step, $pos_visit, $pos_attempt, $pos_steps, $pos_error, $pos_updated, $pos_bus,
+            $total_count, $total_bytes, $total_input, $total_output, $total_cost);
+        """;
+
+    /// <summary>Bytes a row carrying the position and totals takes beyond the entry's own.</summary>
+    public const long PositionBytes = 8 * 10;
+
     /// <summary>
     /// Binds a prepared row under <paramref name="runId"/> (a fork's copied prefix carries the new run's id).
     /// The JSON texts are made by <see cref="Prepare"/> on the caller's thread, so the writer only binds.

@@ -6,17 +6,27 @@ namespace Keel.Sqlite.Rows;
 /// <summary>Reads and writes rows of the <c>runs</c> table.</summary>
 internal static class RunRows
 {
-    /// <summary>The columns <see cref="Read"/> expects, in order, from <see cref="From"/>.</summary>
+    /// <summary>
+    /// The columns <see cref="Read"/> expects, in order, from <see cref="From"/>: the position, data bus and
+    /// totals come from the run's newest history row when it carries them (<c>p</c>), else from <c>runs</c>.
+    /// </summary>
     public const string Columns = """
-        r.run_id, r.workflow_name, o.goal, r.state, r.current_step, r.visit, r.attempt, r.steps_taken, r.data, o.initial_data,
-        d.definition_json, r.definition_hash, r.created_at, r.updated_at, r.error, r.parent_run_id, r.parent_sequence,
-        r.lease_owner, r.lease_expires, r.fence, r.history_count, r.size_bytes, r.input_tokens, r.output_tokens, r.cost,
-        o.max_tokens, o.max_cost
+        r.run_id, r.workflow_name, o.goal, r.state, COALESCE(p.pos_step, r.current_step), COALESCE(p.pos_visit, r.visit),
+        COALESCE(p.pos_attempt, r.attempt), COALESCE(p.pos_steps, r.steps_taken),
+        CASE WHEN p.pos_step IS NULL OR p.pos_bus IS NULL THEN r.data ELSE b.data END, o.initial_data,
+        d.definition_json, r.definition_hash, r.created_at, COALESCE(p.pos_updated, r.updated_at),
+        CASE WHEN p.pos_step IS NULL THEN r.error ELSE p.pos_error END, r.parent_run_id, r.parent_sequence,
+        r.lease_owner, r.lease_expires, r.fence, COALESCE(p.total_count, r.history_count), COALESCE(p.total_bytes, r.size_bytes),
+        COALESCE(p.total_input, r.input_tokens), COALESCE(p.total_output, r.output_tokens),
+        CASE WHEN p.pos_step IS NULL THEN r.cost ELSE p.total_cost END, o.max_tokens, o.max_cost
         """;
 
-    /// <summary>A run with its origin and definition.</summary>
+    /// <summary>A run with its origin, definition, newest history row when it carries the position (<c>p</c>) and the row holding its data bus (<c>b</c>).</summary>
     public const string From = """
         runs r JOIN run_origins o ON o.run_id = r.run_id JOIN definitions d ON d.definition_hash = r.definition_hash
+        LEFT JOIN history p ON p.run_id = r.run_id AND p.pos_step IS NOT NULL
+            AND p.sequence = (SELECT max(n.sequence) FROM history n WHERE n.run_id = r.run_id)
+        LEFT JOIN history b ON b.run_id = r.run_id AND b.sequence = p.pos_bus
         """;
 
     public const string Insert = """

@@ -3,20 +3,43 @@ using Microsoft.Data.Sqlite;
 namespace Keel.Sqlite.Schema;
 
 /// <summary>
-/// The store's tables, created on first open and versioned with <c>PRAGMA user_version</c>. A run's row in
-/// <c>runs</c> holds only what a checkpoint rewrites (position, data bus, lease, counters), so each commit
-/// writes few pages; what never changes (goal, initial data) is in <c>run_origins</c>, and definitions are
+/// The store's tables, created on first open and versioned with <c>PRAGMA user_version</c>. An ordinary
+/// attempt's checkpoint inserts one <c>history</c> row that also carries the run's position after it and its
+/// running totals (the <c>pos_*</c> and <c>total_*</c> columns), so the commit writes one B-tree row. The
+/// <c>runs</c> row holds the indexed and queried columns (state, lease, fence) and is rewritten only when
+/// they change; a run's position is its newest history row's when that row carries one, else its
+/// <c>runs</c> row's. What never changes (goal, initial data) is in <c>run_origins</c>, and definitions are
 /// stored once per content hash in <c>definitions</c>.
 /// </summary>
 internal static class SqliteSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>Version 2: a run's budgets, kept with its origin so a resumed run honours them.</summary>
     private const string MigrateToV2 = """
         ALTER TABLE run_origins ADD COLUMN max_tokens INTEGER;
         ALTER TABLE run_origins ADD COLUMN max_cost TEXT;
+        """;
+
+    /// <summary>
+    /// Version 3: a history row may carry the run's position after its attempt (step, visit, attempt, steps
+    /// taken, error, time), the sequence of the row whose <c>data</c> is the run's data bus (NULL: the
+    /// <c>runs</c> row's), and the run's running totals. Rows written before carry none (NULL).
+    /// </summary>
+    private const string MigrateToV3 = """
+        ALTER TABLE history ADD COLUMN pos_step TEXT;
+        ALTER TABLE history ADD COLUMN pos_visit INTEGER;
+        ALTER TABLE history ADD COLUMN pos_attempt INTEGER;
+        ALTER TABLE history ADD COLUMN pos_steps INTEGER;
+        ALTER TABLE history ADD COLUMN pos_error TEXT;
+        ALTER TABLE history ADD COLUMN pos_updated INTEGER;
+        ALTER TABLE history ADD COLUMN pos_bus INTEGER;
+        ALTER TABLE history ADD COLUMN total_count INTEGER;
+        ALTER TABLE history ADD COLUMN total_bytes INTEGER;
+        ALTER TABLE history ADD COLUMN total_input INTEGER;
+        ALTER TABLE history ADD COLUMN total_output INTEGER;
+        ALTER TABLE history ADD COLUMN total_cost TEXT;
         """;
 
     internal const string CreateV1 = """
@@ -99,7 +122,8 @@ internal static class SqliteSchema
         using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = (version < 1 ? CreateV1 : string.Empty) + MigrateToV2 + $"PRAGMA user_version = {CurrentVersion};";
+            command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + MigrateToV3
+                + $"PRAGMA user_version = {CurrentVersion};";
             command.ExecuteNonQuery();
         }
 

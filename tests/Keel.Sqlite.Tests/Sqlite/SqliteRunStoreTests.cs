@@ -64,6 +64,31 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_VersionTwoFile_IsMigratedKeepingItsRunsAndPositions()
+    {
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, SqliteSchema.CreateV1 + "ALTER TABLE run_origins ADD COLUMN max_tokens INTEGER; ALTER TABLE run_origins ADD COLUMN max_cost TEXT; PRAGMA user_version = 2;");
+            Scalar(raw, "INSERT INTO definitions VALUES ('h', '{}');");
+            Scalar(raw, "INSERT INTO run_origins VALUES ('old', 'goal', '{}', 10, NULL);");
+            Scalar(raw, """INSERT INTO runs (run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash, created_at, updated_at, fence, lease_owner, history_count, size_bytes, input_tokens, output_tokens) VALUES ('old', 'w', 'running', 's', 1, 1, 1, '{"x":1}', 'h', 0, 0, 1, 'o', 1, 50, 7, 8);""");
+            Scalar(raw, "INSERT INTO history (run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, timestamp, duration, next_step) VALUES ('old', 0, 's0', 'function', 'f', 1, 1, 'succeeded', 0, 0, 's');");
+        }
+
+        using var store = SqliteRunStore.Open(_db.Path);
+        var old = await store.GetRunAsync("old", default);
+        await store.CommitAsync(Checkpoint("old", Entry("old", 1, "code"), null) with { State = WorkflowState.Running }, default);
+        var next = await store.GetRunAsync("old", default);
+
+        Assert.Equal(("s", 1, 7L, 10L), (old!.CurrentStep, old.HistoryCount, old.InputTokens, old.MaxTokens));
+        Assert.Equal(1, old.Data["x"].GetInt32());
+        Assert.Equal((2, 1, 50L < next!.SizeBytes), (next.HistoryCount, next.Data["x"].GetInt32(), true));
+        Assert.Equal(2, (await store.GetHistoryAsync("old", default)).Count);
+        using var check = _db.OpenRaw();
+        Assert.Equal(SqliteSchema.CurrentVersion, SqliteSchema.UserVersion(check));
+    }
+
+    [Fact]
     public void Open_NewerSchema_IsRefusedNamingTheFileAndBothVersions()
     {
         SqliteRunStore.Open(_db.Path).Dispose();
