@@ -13,7 +13,7 @@ public sealed partial class SqliteRunStore
             h.total_input, h.total_output, h.total_cost
         FROM runs r LEFT JOIN history h ON h.run_id = r.run_id
             AND h.sequence = (SELECT max(n.sequence) FROM history n WHERE n.run_id = r.run_id)
-        WHERE r.run_id = $run_id;
+        WHERE r.run_id = ?1;
         """;
 
     // Rewrites the run's row with the position, data bus and totals (taking the data bus from the history row
@@ -83,8 +83,8 @@ public sealed partial class SqliteRunStore
     /// </summary>
     private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
     {
-        var select = session.Command(SelectPosition);
-        select.Parameters.Set("$run_id", checkpoint.RunId);
+        var select = session.Statement(SelectPosition);
+        select.Bind(1, checkpoint.RunId);
         RunTotals totals;
         long fence;
         string? owner;
@@ -93,23 +93,27 @@ public sealed partial class SqliteRunStore
         long? newest;
         bool newestHasPosition;
         long? bus;
-        using (var reader = select.ExecuteReader())
+        if (!select.Step())
         {
-            if (!reader.Read())
-            {
-                throw new RunNotFoundException(checkpoint.RunId);
-            }
+            throw new RunNotFoundException(checkpoint.RunId);
+        }
 
-            fence = reader.GetInt64(0);
-            owner = reader.IsDBNull(1) ? null : reader.GetString(1);
-            expires = reader.IsDBNull(2) ? null : reader.GetInt64(2);
-            state = reader.GetString(3);
-            newest = reader.IsDBNull(9) ? null : reader.GetInt64(9);
-            newestHasPosition = newest is not null && reader.GetBoolean(10);
-            bus = newestHasPosition && !reader.IsDBNull(11) ? reader.GetInt64(11) : null;
+        try
+        {
+            fence = select.Int64(0);
+            owner = select.Text(1);
+            expires = select.NullableInt64(2);
+            state = select.Text(3)!;
+            newest = select.NullableInt64(9);
+            newestHasPosition = newest is not null && select.Int64(10) != 0;
+            bus = newestHasPosition ? select.NullableInt64(11) : null;
             var from = newestHasPosition ? 12 : 4;
-            totals = new RunTotals(reader.GetInt64(from), reader.GetInt64(from + 1), reader.GetInt64(from + 2), reader.GetInt64(from + 3),
-                Names.Decimal(reader.IsDBNull(from + 4) ? null : reader.GetString(from + 4)));
+            totals = new RunTotals(select.Int64(from), select.Int64(from + 1), select.Int64(from + 2), select.Int64(from + 3),
+                Names.Decimal(select.Text(from + 4)));
+        }
+        finally
+        {
+            select.Reset();
         }
 
         if (fence != checkpoint.Fence)
@@ -135,22 +139,11 @@ public sealed partial class SqliteRunStore
             && !ExtendsLease(checkpoint, owner, expires);
         if (ordinary)
         {
-            var insert = session.Command(HistoryRows.InsertWithPosition);
-            HistoryRows.Bind(insert, checkpoint.RunId, row!);
-            var p = insert.Parameters;
-            p.Set("$pos_step", checkpoint.CurrentStep);
-            p.Set("$pos_visit", checkpoint.Visit);
-            p.Set("$pos_attempt", checkpoint.Attempt);
-            p.Set("$pos_steps", checkpoint.StepsTaken);
-            p.Set("$pos_error", Names.Db(checkpoint.Error));
-            p.Set("$pos_updated", Names.Ticks(checkpoint.UpdatedAt));
-            p.Set("$pos_bus", data is null ? Names.Db(bus) : row!.Entry.Sequence);
-            p.Set("$total_count", totals.Count);
-            p.Set("$total_bytes", totals.Bytes + HistoryRows.PositionBytes);
-            p.Set("$total_input", totals.InputTokens);
-            p.Set("$total_output", totals.OutputTokens);
-            p.Set("$total_cost", Names.Text(totals.Cost));
-            insert.ExecuteNonQuery();
+            var insert = session.Statement(HistoryRows.InsertWithPosition);
+            HistoryRows.BindEntry(insert, checkpoint.RunId, row!);
+            HistoryRows.BindPosition(insert, checkpoint, data is null ? bus : row!.Entry.Sequence, totals.Count,
+                totals.Bytes + HistoryRows.PositionBytes, totals.InputTokens, totals.OutputTokens, totals.Cost);
+            insert.Run();
             return true;
         }
 
