@@ -1,4 +1,5 @@
 using Keel.Sqlite.Rows;
+using Keel.Sqlite.Schema;
 using Keel.Sqlite.Writing;
 
 namespace Keel;
@@ -7,12 +8,11 @@ public sealed partial class SqliteRunStore
 {
     // The run's row (fence, lease, state, totals) and its newest history row, which carries the position and
     // running totals when the run's last checkpoint was an ordinary one.
-    private const string SelectPosition = """
+    private const string SelectPosition = $"""
         SELECT r.fence, r.lease_owner, r.lease_expires, r.state, r.history_count, r.size_bytes, r.input_tokens,
-            r.output_tokens, r.cost, h.sequence, h.pos_step IS NOT NULL, h.pos_bus, h.total_count, h.total_bytes,
-            h.total_input, h.total_output, h.total_cost
-        FROM runs r LEFT JOIN history h ON h.run_id = r.run_id
-            AND h.sequence = (SELECT max(n.sequence) FROM history n WHERE n.run_id = r.run_id)
+            r.output_tokens, r.cost, h.entry_key, h.pos_step IS NOT NULL, h.pos_bus, h.total_count, h.total_bytes,
+            h.total_input, h.total_output, h.total_cost, r.run_key
+        FROM runs r LEFT JOIN history h ON h.entry_key = ({RunRows.NewestEntryKey})
         WHERE r.run_id = ?1;
         """;
 
@@ -22,13 +22,13 @@ public sealed partial class SqliteRunStore
         UPDATE runs SET state = $state, current_step = $current_step, visit = $visit, attempt = $attempt,
             steps_taken = $steps_taken, error = $error, updated_at = $updated_at,
             size_bytes = $size_bytes + CASE WHEN $data IS NULL THEN 0 ELSE length(CAST($data AS BLOB)) - length(CAST(data AS BLOB)) END,
-            data = COALESCE($data, (SELECT h.data FROM history h WHERE h.run_id = $run_id AND h.sequence = $bus), data),
+            data = COALESCE($data, (SELECT h.data FROM history h WHERE h.entry_key = $bus_key), data),
             lease_expires = COALESCE($lease_expires, lease_expires), history_count = $history_count,
             input_tokens = $input_tokens, output_tokens = $output_tokens, cost = $cost
         WHERE run_id = $run_id;
         """;
 
-    private const string ClearPosition = "UPDATE history SET pos_step = NULL WHERE run_id = $run_id AND sequence = $sequence;";
+    private const string ClearPosition = "UPDATE history SET pos_step = NULL WHERE entry_key = $entry_key;";
 
     public ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
     {
@@ -47,17 +47,18 @@ public sealed partial class SqliteRunStore
                 throw new KeelException($"Run '{run.RunId}' already exists in the SQLite run store '{session.Source}'.");
             }
 
+            var runKey = (long)session.Command("SELECT COALESCE(max(run_key), 0) + 1 FROM runs;").ExecuteScalar()!;
             long size = RunRows.RowBytes(run, data, initialData);
             foreach (var row in rows)
             {
                 var insertEntry = session.Command(HistoryRows.Insert);
-                HistoryRows.Bind(insertEntry, run.RunId, row);
+                HistoryRows.Bind(insertEntry, run.RunId, runKey, row);
                 size += row.Bytes + DataText.Bytes(run.RunId);
                 insertEntry.ExecuteNonQuery();
             }
 
             var insert = session.Command(RunRows.Insert);
-            RunRows.Bind(insert, run, data, initialData, history.Count, size);
+            RunRows.Bind(insert, runKey, run, data, initialData, history.Count, size);
             insert.ExecuteNonQuery();
             return true;
         }));
@@ -93,6 +94,7 @@ public sealed partial class SqliteRunStore
         long? newest;
         bool newestHasPosition;
         long? bus;
+        long runKey;
         if (!select.Step())
         {
             throw new RunNotFoundException(checkpoint.RunId);
@@ -107,6 +109,7 @@ public sealed partial class SqliteRunStore
             newest = select.NullableInt64(9);
             newestHasPosition = newest is not null && select.Int64(10) != 0;
             bus = newestHasPosition ? select.NullableInt64(11) : null;
+            runKey = select.Int64(17);
             var from = newestHasPosition ? 12 : 4;
             totals = new RunTotals(select.Int64(from), select.Int64(from + 1), select.Int64(from + 2), select.Int64(from + 3),
                 Names.Decimal(select.Text(from + 4)));
@@ -140,7 +143,7 @@ public sealed partial class SqliteRunStore
         if (ordinary)
         {
             var insert = session.Statement(HistoryRows.InsertWithPosition);
-            HistoryRows.BindEntry(insert, checkpoint.RunId, row!);
+            HistoryRows.BindEntry(insert, checkpoint.RunId, runKey, row!);
             HistoryRows.BindPosition(insert, checkpoint, data is null ? bus : row!.Entry.Sequence, totals.Count,
                 totals.Bytes + HistoryRows.PositionBytes, totals.InputTokens, totals.OutputTokens, totals.Cost);
             insert.Run();
@@ -157,7 +160,7 @@ public sealed partial class SqliteRunStore
         u.Set("$steps_taken", checkpoint.StepsTaken);
         u.Set("$error", Names.Db(checkpoint.Error));
         u.Set("$data", Names.Db(data));
-        u.Set("$bus", Names.Db(bus));
+        u.Set("$bus_key", bus is { } b ? runKey * SqliteSchema.EntriesPerRun + b : DBNull.Value);
         u.Set("$updated_at", Names.Ticks(checkpoint.UpdatedAt));
         u.Set("$lease_expires", Names.Ticks(checkpoint.LeaseExpires));
         u.Set("$history_count", totals.Count);
@@ -169,15 +172,14 @@ public sealed partial class SqliteRunStore
         if (row is not null)
         {
             var insert = session.Command(HistoryRows.Insert);
-            HistoryRows.Bind(insert, checkpoint.RunId, row);
+            HistoryRows.Bind(insert, checkpoint.RunId, runKey, row);
             insert.ExecuteNonQuery();
         }
         else if (newestHasPosition)
         {
             // The run's row now holds the position: the newest history row must no longer claim it.
             var clear = session.Command(ClearPosition);
-            clear.Parameters.Set("$run_id", checkpoint.RunId);
-            clear.Parameters.Set("$sequence", newest!.Value);
+            clear.Parameters.Set("$entry_key", newest!.Value);
             clear.ExecuteNonQuery();
         }
 
@@ -293,11 +295,20 @@ public sealed partial class SqliteRunStore
             }
 
             var delete = session.Command("""
-                DELETE FROM history WHERE run_id IN (SELECT value FROM json_each($ids));
                 DELETE FROM run_origins WHERE run_id IN (SELECT value FROM json_each($ids));
                 DELETE FROM runs WHERE run_id IN (SELECT value FROM json_each($ids));
                 DELETE FROM definitions WHERE definition_hash NOT IN (SELECT definition_hash FROM runs);
                 """);
+            var deleteHistory = session.Command($"""
+                DELETE FROM history WHERE entry_key BETWEEN (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale}
+                    AND (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1;
+                """);
+            foreach (var run in doomed)
+            {
+                deleteHistory.Parameters.Set("$run_id", run.RunId);
+                deleteHistory.ExecuteNonQuery();
+            }
+
             delete.Parameters.Set("$ids", DataText.Array(doomed.Select(r => r.RunId)));
             delete.ExecuteNonQuery();
             return doomed;

@@ -1,4 +1,5 @@
 using System.Text;
+using Keel.Sqlite.Schema;
 using Keel.Sqlite.Writing;
 using Microsoft.Data.Sqlite;
 
@@ -13,26 +14,27 @@ internal static class HistoryRows
         """;
 
     public const string Insert = $"""
-        INSERT INTO history ({Columns})
-        VALUES ($run_id, $sequence, $step_id, $worker_type, $worker_name, $visit, $attempt, $outcome, $input, $output, $error,
+        INSERT INTO history (entry_key, {Columns})
+        VALUES ($entry_key, $run_id, $sequence, $step_id, $worker_type, $worker_name, $visit, $attempt, $outcome, $input, $output, $error,
             $timestamp, $duration, $usage_input, $usage_output, $usage_model, $usage_cost, $next_step, $data);
         """;
 
     /// <summary>
     /// An entry's row that also carries the run's position after it and the run's running totals (see
-    /// <see cref="Schema.SqliteSchema"/>), bound by position: 1 to 19 as <see cref="BindEntry"/>, then 20 to 31
-    /// as <see cref="BindPosition"/>.
+    /// <see cref="Schema.SqliteSchema"/>), bound by position: 1 to 19 as <see cref="BindEntry"/>, 20 to 31
+    /// as <see cref="BindPosition"/>, 32 the row's key.
     /// </summary>
     public const string InsertWithPosition = $"""
         INSERT INTO history ({Columns}, pos_step, pos_visit, pos_attempt, pos_steps, pos_error, pos_updated, pos_bus,
-            total_count, total_bytes, total_input, total_output, total_cost)
+            total_count, total_bytes, total_input, total_output, total_cost, entry_key)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-            ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31);
+            ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32);
         """;
 
     /// <summary>Binds the entry's own columns, 1 to 19, of <see cref="InsertWithPosition"/>.</summary>
-    public static void BindEntry(RawStatement s, string runId, PreparedEntry row)
+    public static void BindEntry(RawStatement s, string runId, long runKey, PreparedEntry row)
     {
+        s.Bind(32, Key(runKey, runId, row.Entry.Sequence));
         var entry = row.Entry;
         var usage = entry.Usage;
         s.Bind(1, runId);
@@ -80,10 +82,11 @@ internal static class HistoryRows
     /// Binds a prepared row under <paramref name="runId"/> (a fork's copied prefix carries the new run's id).
     /// The JSON texts are made by <see cref="Prepare"/> on the caller's thread, so the writer only binds.
     /// </summary>
-    public static void Bind(SqliteCommand command, string runId, PreparedEntry row)
+    public static void Bind(SqliteCommand command, string runId, long runKey, PreparedEntry row)
     {
         var entry = row.Entry;
         var p = command.Parameters;
+        p.Set("$entry_key", Key(runKey, runId, entry.Sequence));
         p.Set("$run_id", runId);
         p.Set("$sequence", entry.Sequence);
         p.Set("$step_id", entry.StepId);
@@ -114,6 +117,17 @@ internal static class HistoryRows
         var bytes = 8 * 8 + Bytes(entry.StepId) + Bytes(entry.WorkerType.Value) + Bytes(entry.WorkerName) + Bytes(input) + Bytes(output)
             + Bytes(entry.Error) + Bytes(entry.Usage?.Model) + Bytes(entry.NextStep) + Bytes(data);
         return new PreparedEntry(entry, input, output, data, bytes);
+    }
+
+    /// <summary>The row key of entry <paramref name="sequence"/> of the run keyed <paramref name="runKey"/>.</summary>
+    public static long Key(long runKey, string runId, int sequence)
+    {
+        if (sequence < 0 || sequence >= SqliteSchema.EntriesPerRun)
+        {
+            throw new KeelException($"History entry {sequence} of run '{runId}' is outside the range the SQLite run store holds (0 to {SqliteSchema.EntriesPerRun - 1}).");
+        }
+
+        return runKey * SqliteSchema.EntriesPerRun + sequence;
     }
 
     public static HistoryEntry Read(SqliteDataReader r) => new()

@@ -1,4 +1,5 @@
 using System.Text;
+using Keel.Sqlite.Schema;
 using Microsoft.Data.Sqlite;
 
 namespace Keel.Sqlite.Rows;
@@ -22,27 +23,32 @@ internal static class RunRows
         """;
 
     /// <summary>A run with its origin, definition, newest history row when it carries the position (<c>p</c>) and the row holding its data bus (<c>b</c>).</summary>
-    public const string From = """
+    public const string From = $"""
         runs r JOIN run_origins o ON o.run_id = r.run_id JOIN definitions d ON d.definition_hash = r.definition_hash
-        LEFT JOIN history p ON p.run_id = r.run_id AND p.pos_step IS NOT NULL
-            AND p.sequence = (SELECT max(n.sequence) FROM history n WHERE n.run_id = r.run_id)
-        LEFT JOIN history b ON b.run_id = r.run_id AND b.sequence = p.pos_bus
+        LEFT JOIN history p ON p.pos_step IS NOT NULL AND p.entry_key = ({NewestEntryKey})
+        LEFT JOIN history b ON b.entry_key = r.run_key * {SqliteSchema.Scale} + p.pos_bus
+        """;
+
+    /// <summary>The key of the newest history row of the run <c>r</c> (NULL when it has none).</summary>
+    public const string NewestEntryKey = $"""
+        SELECT max(n.entry_key) FROM history n WHERE n.entry_key BETWEEN r.run_key * {SqliteSchema.Scale} AND r.run_key * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
         """;
 
     public const string Insert = """
         INSERT OR IGNORE INTO definitions (definition_hash, definition_json) VALUES ($definition_hash, $definition_json);
         INSERT INTO run_origins (run_id, goal, initial_data, max_tokens, max_cost) VALUES ($run_id, $goal, $initial_data, $max_tokens, $max_cost);
-        INSERT INTO runs (run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
+        INSERT INTO runs (run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
             created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
             size_bytes, input_tokens, output_tokens, cost)
-        VALUES ($run_id, $workflow_name, $state, $current_step, $visit, $attempt, $steps_taken, $data, $definition_hash,
+        VALUES ($run_key, $run_id, $workflow_name, $state, $current_step, $visit, $attempt, $steps_taken, $data, $definition_hash,
             $created_at, $updated_at, $error, $parent_run_id, $parent_sequence, $lease_owner, $lease_expires, $fence, $history_count,
             $size_bytes, $input_tokens, $output_tokens, $cost);
         """;
 
-    public static void Bind(SqliteCommand command, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)
+    public static void Bind(SqliteCommand command, long runKey, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)
     {
         var p = command.Parameters;
+        p.Set("$run_key", runKey);
         p.Set("$run_id", run.RunId);
         p.Set("$workflow_name", run.WorkflowName);
         p.Set("$goal", run.Goal);

@@ -3,8 +3,8 @@ using Microsoft.Data.Sqlite;
 namespace Keel.Sqlite.Schema;
 
 /// <summary>
-/// The store's tables, created on first open and versioned with <c>PRAGMA user_version</c>. An ordinary
-/// attempt's checkpoint inserts one <c>history</c> row that also carries the run's position after it and its
+/// The store's tables, created on first open and versioned with <c>PRAGMA user_version</c> (a new file is
+/// created at version 1 and migrated). An ordinary attempt's checkpoint inserts one <c>history</c> row that also carries the run's position after it and its
 /// running totals (the <c>pos_*</c> and <c>total_*</c> columns), so the commit writes one B-tree row. The
 /// <c>runs</c> row holds the indexed and queried columns (state, lease, fence) and is rewritten only when
 /// they change; a run's position is its newest history row's when that row carries one, else its
@@ -22,24 +22,74 @@ internal static class SqliteSchema
         ALTER TABLE run_origins ADD COLUMN max_cost TEXT;
         """;
 
+    /// <summary>Entries a run may hold: a history row's key is the run's key times this plus the entry's sequence.</summary>
+    public const long EntriesPerRun = 1L << 24;
+
+    /// <summary><see cref="EntriesPerRun"/> as SQL text.</summary>
+    public const string Scale = "16777216";
+
     /// <summary>
-    /// Version 3: a history row may carry the run's position after its attempt (step, visit, attempt, steps
+    /// Version 3: each run gets an integer key, and <c>history</c> is keyed by <c>run_key * 2^24 + sequence</c>
+    /// (an integer primary key: a run's entries are appended at the end of the table's B-tree, one page per
+    /// commit). A history row may carry the run's position after its attempt (step, visit, attempt, steps
     /// taken, error, time), the sequence of the row whose <c>data</c> is the run's data bus (NULL: the
-    /// <c>runs</c> row's), and the run's running totals. Rows written before carry none (NULL).
+    /// <c>runs</c> row's), and the run's running totals. Rows written before carry none (NULL). The history
+    /// table is rebuilt, keeping every row of every run.
     /// </summary>
-    private const string MigrateToV3 = """
-        ALTER TABLE history ADD COLUMN pos_step TEXT;
-        ALTER TABLE history ADD COLUMN pos_visit INTEGER;
-        ALTER TABLE history ADD COLUMN pos_attempt INTEGER;
-        ALTER TABLE history ADD COLUMN pos_steps INTEGER;
-        ALTER TABLE history ADD COLUMN pos_error TEXT;
-        ALTER TABLE history ADD COLUMN pos_updated INTEGER;
-        ALTER TABLE history ADD COLUMN pos_bus INTEGER;
-        ALTER TABLE history ADD COLUMN total_count INTEGER;
-        ALTER TABLE history ADD COLUMN total_bytes INTEGER;
-        ALTER TABLE history ADD COLUMN total_input INTEGER;
-        ALTER TABLE history ADD COLUMN total_output INTEGER;
-        ALTER TABLE history ADD COLUMN total_cost TEXT;
+    private const string MigrateToV3 = $"""
+        ALTER TABLE runs ADD COLUMN run_key INTEGER;
+        UPDATE runs SET run_key = rowid;
+        CREATE UNIQUE INDEX runs_by_key ON runs (run_key);
+        CREATE TABLE history_v3 (
+            entry_key INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            step_id TEXT NOT NULL,
+            worker_type TEXT NOT NULL,
+            worker_name TEXT NOT NULL,
+            visit INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            input TEXT,
+            output TEXT,
+            error TEXT,
+            timestamp INTEGER NOT NULL,
+            duration INTEGER NOT NULL,
+            usage_input INTEGER,
+            usage_output INTEGER,
+            usage_model TEXT,
+            usage_cost TEXT,
+            next_step TEXT NOT NULL,
+            data TEXT,
+            pos_step TEXT,
+            pos_visit INTEGER,
+            pos_attempt INTEGER,
+            pos_steps INTEGER,
+            pos_error TEXT,
+            pos_updated INTEGER,
+            pos_bus INTEGER,
+            total_count INTEGER,
+            total_bytes INTEGER,
+            total_input INTEGER,
+            total_output INTEGER,
+            total_cost TEXT
+        );
+        INSERT INTO history_v3 (entry_key, {V2HistoryColumns})
+            SELECT r.run_key * {Scale} + h.sequence, {V2HistoryColumnsOfH}
+            FROM history h JOIN runs r ON r.run_id = h.run_id
+            WHERE h.sequence >= 0 AND h.sequence < {Scale};
+        DROP TABLE history;
+        ALTER TABLE history_v3 RENAME TO history;
+        """;
+
+    private const string V2HistoryColumns = """
+        run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, input, output, error,
+                timestamp, duration, usage_input, usage_output, usage_model, usage_cost, next_step, data
+        """;
+
+    private const string V2HistoryColumnsOfH = """
+        h.run_id, h.sequence, h.step_id, h.worker_type, h.worker_name, h.visit, h.attempt, h.outcome, h.input, h.output,
+                h.error, h.timestamp, h.duration, h.usage_input, h.usage_output, h.usage_model, h.usage_cost, h.next_step, h.data
         """;
 
     internal const string CreateV1 = """
