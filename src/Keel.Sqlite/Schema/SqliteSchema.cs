@@ -172,12 +172,33 @@ internal static class SqliteSchema
         using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
+            if (version >= 1)
+            {
+                RefuseUnkeyableHistory(command, source, version);
+            }
+
             command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + MigrateToV3
                 + $"PRAGMA user_version = {CurrentVersion};";
             command.ExecuteNonQuery();
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>Version 3 keys history rows by sequence within 0 to 2^24 - 1: a file holding others is refused unchanged rather than losing them.</summary>
+    private static void RefuseUnkeyableHistory(SqliteCommand command, string source, int version)
+    {
+        command.CommandText = $"""
+            SELECT h.run_id, h.sequence FROM history h
+            WHERE h.sequence < 0 OR h.sequence >= {Scale} OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = h.run_id)
+            LIMIT 1;
+            """;
+        using var reader = command.ExecuteReader();
+        if (reader.Read())
+        {
+            throw new KeelException(
+                $"SQLite run store '{source}' (schema version {version}) holds history entry {reader.GetInt64(1)} of run '{reader.GetString(0)}', which schema version {CurrentVersion} cannot hold (entries are numbered 0 to {EntriesPerRun - 1} and belong to a stored run). The file was not changed.");
+        }
     }
 
     /// <summary>The file's <c>PRAGMA user_version</c> (0 for a new file).</summary>

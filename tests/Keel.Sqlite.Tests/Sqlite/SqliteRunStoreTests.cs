@@ -89,6 +89,24 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public void Open_VersionTwoFileWithAnEntryVersionThreeCannotHold_IsRefusedUnchanged()
+    {
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, SqliteSchema.CreateV1 + "ALTER TABLE run_origins ADD COLUMN max_tokens INTEGER; ALTER TABLE run_origins ADD COLUMN max_cost TEXT; PRAGMA user_version = 2;");
+            Scalar(raw, "INSERT INTO history (run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, timestamp, duration, next_step) VALUES ('gone', 3, 's0', 'function', 'f', 1, 1, 'succeeded', 0, 0, 's');");
+        }
+
+        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(_db.Path));
+
+        Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("history entry 3 of run 'gone'", error.Message, StringComparison.Ordinal);
+        using var check = _db.OpenRaw();
+        Assert.Equal(2, SqliteSchema.UserVersion(check));
+        Assert.Equal(1L, Scalar(check, "SELECT count(*) FROM history;"));
+    }
+
+    [Fact]
     public async Task Commit_LeaseWithMoreThanHalfItsTermLeft_IsKept_OtherwiseExtended()
     {
         using var store = SqliteRunStore.Open(_db.Path);
