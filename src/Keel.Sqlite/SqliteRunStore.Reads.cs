@@ -1,6 +1,7 @@
 using System.Text;
 using Keel.Sqlite;
 using Keel.Sqlite.Rows;
+using Keel.Sqlite.Schema;
 using Microsoft.Data.Sqlite;
 
 namespace Keel;
@@ -28,7 +29,12 @@ public sealed partial class SqliteRunStore
         return new(Read<IReadOnlyList<HistoryEntry>>(connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {HistoryRows.Columns} FROM history WHERE run_id = $run_id ORDER BY sequence;";
+            command.CommandText = $"""
+                SELECT {HistoryRows.Columns} FROM history
+                WHERE entry_key BETWEEN (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale}
+                    AND (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
+                ORDER BY entry_key;
+                """;
             command.Parameters.AddWithValue("$run_id", runId);
             using var reader = command.ExecuteReader();
             var history = new List<HistoryEntry>();

@@ -1,25 +1,34 @@
 using Keel.Sqlite.Rows;
+using Keel.Sqlite.Schema;
 using Keel.Sqlite.Writing;
 
 namespace Keel;
 
 public sealed partial class SqliteRunStore
 {
-    private const string SelectPosition = "SELECT fence, lease_owner, lease_expires, cost, length(CAST(data AS BLOB)), state FROM runs WHERE run_id = $run_id;";
+    // The run's row (fence, lease, state, totals) and its newest history row, which carries the position and
+    // running totals when the run's last checkpoint was an ordinary one.
+    private const string SelectPosition = $"""
+        SELECT r.fence, r.lease_owner, r.lease_expires, r.state, r.history_count, r.size_bytes, r.input_tokens,
+            r.output_tokens, r.cost, h.entry_key, h.pos_step IS NOT NULL, h.pos_bus, h.total_count, h.total_bytes,
+            h.total_input, h.total_output, h.total_cost, r.run_key
+        FROM runs r LEFT JOIN history h ON h.entry_key = ({RunRows.NewestEntryKey})
+        WHERE r.run_id = ?1;
+        """;
 
-    // Two forms of the same update: the state is indexed, so it is written only when it changes.
-    private const string UpdatePositionAndState = "UPDATE runs SET state = $state, " + UpdatePositionColumns;
-
-    private const string UpdatePosition = "UPDATE runs SET " + UpdatePositionColumns;
-
-    private const string UpdatePositionColumns = """
-        current_step = $current_step, visit = $visit, attempt = $attempt,
-            steps_taken = $steps_taken, error = $error, data = COALESCE($data, data), updated_at = $updated_at,
-            lease_expires = COALESCE($lease_expires, lease_expires), history_count = history_count + $added,
-            size_bytes = size_bytes + $size_delta, input_tokens = input_tokens + $input_tokens,
-            output_tokens = output_tokens + $output_tokens, cost = $cost
+    // Rewrites the run's row with the position, data bus and totals (taking the data bus from the history row
+    // holding it when the checkpoint brings none).
+    private const string UpdateRun = """
+        UPDATE runs SET state = $state, current_step = $current_step, visit = $visit, attempt = $attempt,
+            steps_taken = $steps_taken, error = $error, updated_at = $updated_at,
+            size_bytes = $size_bytes + CASE WHEN $data IS NULL THEN 0 ELSE length(CAST($data AS BLOB)) - length(CAST(data AS BLOB)) END,
+            data = COALESCE($data, (SELECT h.data FROM history h WHERE h.entry_key = $bus_key), data),
+            lease_expires = COALESCE($lease_expires, lease_expires), history_count = $history_count,
+            input_tokens = $input_tokens, output_tokens = $output_tokens, cost = $cost
         WHERE run_id = $run_id;
         """;
+
+    private const string ClearPosition = "UPDATE history SET pos_step = NULL WHERE entry_key = $entry_key;";
 
     public ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
     {
@@ -38,17 +47,18 @@ public sealed partial class SqliteRunStore
                 throw new KeelException($"Run '{run.RunId}' already exists in the SQLite run store '{session.Source}'.");
             }
 
+            var runKey = (long)session.Command("SELECT COALESCE(max(run_key), 0) + 1 FROM runs;").ExecuteScalar()!;
             long size = RunRows.RowBytes(run, data, initialData);
             foreach (var row in rows)
             {
                 var insertEntry = session.Command(HistoryRows.Insert);
-                HistoryRows.Bind(insertEntry, run.RunId, row);
+                HistoryRows.Bind(insertEntry, run.RunId, runKey, row);
                 size += row.Bytes + DataText.Bytes(run.RunId);
                 insertEntry.ExecuteNonQuery();
             }
 
             var insert = session.Command(RunRows.Insert);
-            RunRows.Bind(insert, run, data, initialData, history.Count, size);
+            RunRows.Bind(insert, runKey, run, data, initialData, history.Count, size);
             insert.ExecuteNonQuery();
             return true;
         }));
@@ -57,86 +67,147 @@ public sealed partial class SqliteRunStore
     public ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var data = checkpoint.Data is { } snapshot ? DataText.Write(snapshot) : null;
         var row = checkpoint.Entry is { } entry ? HistoryRows.Prepare(entry) : null;
+        var data = checkpoint.Data switch
+        {
+            null => null,
+            var snapshot when row is not null && ReferenceEquals(snapshot, row.Entry.Data) => row.Data,
+            var snapshot => DataText.Write(snapshot),
+        };
         return new(WriteAsync(session => Commit(session, checkpoint, data, row)));
     }
 
+    /// <summary>
+    /// Commits a checkpoint. An ordinary one (an entry, the state unchanged, the data bus unchanged or the
+    /// entry's own snapshot, the lease far enough from expiry) inserts only the history row, carrying the
+    /// position and totals; any other rewrites the run's row too.
+    /// </summary>
     private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
     {
-        var select = session.Command(SelectPosition);
-        select.Parameters.Set("$run_id", checkpoint.RunId);
+        var select = session.Statement(SelectPosition);
+        select.Bind(1, checkpoint.RunId);
+        RunTotals totals;
         long fence;
         string? owner;
-        DateTimeOffset? expires;
-        decimal? cost;
-        long oldDataBytes;
+        long? expires;
         string state;
-        using (var reader = select.ExecuteReader())
+        long? newest;
+        bool newestHasPosition;
+        long? bus;
+        long runKey;
+        if (!select.Step())
         {
-            if (!reader.Read())
-            {
-                throw new RunNotFoundException(checkpoint.RunId);
-            }
+            throw new RunNotFoundException(checkpoint.RunId);
+        }
 
-            fence = reader.GetInt64(0);
-            owner = reader.IsDBNull(1) ? null : reader.GetString(1);
-            expires = reader.IsDBNull(2) ? null : Names.Time(reader.GetInt64(2));
-            cost = Names.Decimal(reader.IsDBNull(3) ? null : reader.GetString(3));
-            oldDataBytes = reader.GetInt64(4);
-            state = reader.GetString(5);
+        try
+        {
+            fence = select.Int64(0);
+            owner = select.Text(1);
+            expires = select.NullableInt64(2);
+            state = select.Text(3)!;
+            newest = select.NullableInt64(9);
+            newestHasPosition = newest is not null && select.Int64(10) != 0;
+            bus = newestHasPosition ? select.NullableInt64(11) : null;
+            runKey = select.Int64(17);
+            var from = newestHasPosition ? 12 : 4;
+            totals = new RunTotals(select.Int64(from), select.Int64(from + 1), select.Int64(from + 2), select.Int64(from + 3),
+                Names.Decimal(select.Text(from + 4)));
+        }
+        finally
+        {
+            select.Reset();
         }
 
         if (fence != checkpoint.Fence)
         {
-            throw new RunOwnedElsewhereException(checkpoint.RunId, owner, expires);
+            throw new RunOwnedElsewhereException(checkpoint.RunId, owner, expires is { } e ? Names.Time(e) : null);
         }
 
-        var entry = checkpoint.Entry;
-        var usage = entry?.Usage;
-        if (usage?.Cost is { } added)
-        {
-            cost = (cost ?? 0) + added;
-        }
-
-        long sizeDelta = data is null ? 0 : DataText.Bytes(data) - oldDataBytes;
         if (row is not null)
         {
-            sizeDelta += row.Bytes + DataText.Bytes(checkpoint.RunId);
+            var usage = row.Entry.Usage;
+            totals = new RunTotals(
+                totals.Count + 1,
+                totals.Bytes + row.Bytes + DataText.Bytes(checkpoint.RunId),
+                totals.InputTokens + (usage?.InputTokens ?? 0),
+                totals.OutputTokens + (usage?.OutputTokens ?? 0),
+                usage?.Cost is { } added ? (totals.Cost ?? 0) + added : totals.Cost);
         }
 
         var newState = Names.Of(checkpoint.State);
-        var update = session.Command(newState == state ? UpdatePosition : UpdatePositionAndState);
-        var p = update.Parameters;
-        p.Set("$run_id", checkpoint.RunId);
-        if (newState != state)
+        var ordinary = row is not null
+            && newState == state
+            && (data is null || ReferenceEquals(data, row.Data))
+            && !ExtendsLease(checkpoint, owner, expires);
+        if (ordinary)
         {
-            p.Set("$state", newState);
+            var insert = session.Statement(HistoryRows.InsertWithPosition);
+            HistoryRows.BindEntry(insert, checkpoint.RunId, runKey, row!);
+            HistoryRows.BindPosition(insert, checkpoint, data is null ? bus : row!.Entry.Sequence, totals.Count,
+                totals.Bytes + HistoryRows.PositionBytes, totals.InputTokens, totals.OutputTokens, totals.Cost);
+            insert.Run();
+            return true;
         }
 
-        p.Set("$current_step", checkpoint.CurrentStep);
-        p.Set("$visit", checkpoint.Visit);
-        p.Set("$attempt", checkpoint.Attempt);
-        p.Set("$steps_taken", checkpoint.StepsTaken);
-        p.Set("$error", Names.Db(checkpoint.Error));
-        p.Set("$data", Names.Db(data));
-        p.Set("$updated_at", Names.Ticks(checkpoint.UpdatedAt));
-        p.Set("$lease_expires", Names.Ticks(checkpoint.LeaseExpires));
-        p.Set("$added", entry is null ? 0 : 1);
-        p.Set("$size_delta", sizeDelta);
-        p.Set("$input_tokens", usage?.InputTokens ?? 0);
-        p.Set("$output_tokens", usage?.OutputTokens ?? 0);
-        p.Set("$cost", Names.Text(cost));
+        var update = session.Command(UpdateRun);
+        var u = update.Parameters;
+        u.Set("$run_id", checkpoint.RunId);
+        u.Set("$state", newState);
+        u.Set("$current_step", checkpoint.CurrentStep);
+        u.Set("$visit", checkpoint.Visit);
+        u.Set("$attempt", checkpoint.Attempt);
+        u.Set("$steps_taken", checkpoint.StepsTaken);
+        u.Set("$error", Names.Db(checkpoint.Error));
+        u.Set("$data", Names.Db(data));
+        u.Set("$bus_key", bus is { } b ? runKey * SqliteSchema.EntriesPerRun + b : DBNull.Value);
+        u.Set("$updated_at", Names.Ticks(checkpoint.UpdatedAt));
+        u.Set("$lease_expires", Names.Ticks(checkpoint.LeaseExpires));
+        u.Set("$history_count", totals.Count);
+        u.Set("$size_bytes", totals.Bytes);
+        u.Set("$input_tokens", totals.InputTokens);
+        u.Set("$output_tokens", totals.OutputTokens);
+        u.Set("$cost", Names.Text(totals.Cost));
         update.ExecuteNonQuery();
         if (row is not null)
         {
             var insert = session.Command(HistoryRows.Insert);
-            HistoryRows.Bind(insert, checkpoint.RunId, row);
+            HistoryRows.Bind(insert, checkpoint.RunId, runKey, row);
             insert.ExecuteNonQuery();
+        }
+        else if (newestHasPosition)
+        {
+            // The run's row now holds the position: the newest history row must no longer claim it.
+            var clear = session.Command(ClearPosition);
+            clear.Parameters.Set("$entry_key", newest!.Value);
+            clear.ExecuteNonQuery();
         }
 
         return true;
     }
+
+    /// <summary>
+    /// True when the checkpoint's lease expiry must be written now: the lease is not held, or less than half
+    /// of the term the checkpoint asks for remains. Otherwise the holder's heartbeat (every third of the term)
+    /// keeps it, and the commit leaves the run's row alone.
+    /// </summary>
+    private static bool ExtendsLease(Checkpoint checkpoint, string? owner, long? expires)
+    {
+        if (checkpoint.LeaseExpires is not { } wanted)
+        {
+            return false;
+        }
+
+        if (owner is null || expires is not { } current)
+        {
+            return true;
+        }
+
+        var now = Names.Ticks(checkpoint.UpdatedAt);
+        return (current - now) * 2 < Names.Ticks(wanted) - now;
+    }
+
+    private readonly record struct RunTotals(long Count, long Bytes, long InputTokens, long OutputTokens, decimal? Cost);
 
     public ValueTask<long?> TryAcquireLeaseAsync(string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -212,7 +283,7 @@ public sealed partial class SqliteRunStore
         var ticks = Names.Ticks(olderThan);
         return new(WriteAsync<IReadOnlyList<RunRecord>>(session =>
         {
-            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.updated_at < $before ORDER BY r.created_at DESC, r.run_id DESC;");
+            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE COALESCE(p.pos_updated, r.updated_at) < $before ORDER BY r.created_at DESC, r.run_id DESC;");
             select.Parameters.Set("$before", ticks);
             var doomed = new List<RunRecord>();
             using (var reader = select.ExecuteReader())
@@ -224,12 +295,21 @@ public sealed partial class SqliteRunStore
             }
 
             var delete = session.Command("""
-                DELETE FROM history WHERE run_id IN (SELECT run_id FROM runs WHERE updated_at < $before);
-                DELETE FROM run_origins WHERE run_id IN (SELECT run_id FROM runs WHERE updated_at < $before);
-                DELETE FROM runs WHERE updated_at < $before;
+                DELETE FROM run_origins WHERE run_id IN (SELECT value FROM json_each($ids));
+                DELETE FROM runs WHERE run_id IN (SELECT value FROM json_each($ids));
                 DELETE FROM definitions WHERE definition_hash NOT IN (SELECT definition_hash FROM runs);
                 """);
-            delete.Parameters.Set("$before", ticks);
+            var deleteHistory = session.Command($"""
+                DELETE FROM history WHERE entry_key BETWEEN (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale}
+                    AND (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1;
+                """);
+            foreach (var run in doomed)
+            {
+                deleteHistory.Parameters.Set("$run_id", run.RunId);
+                deleteHistory.ExecuteNonQuery();
+            }
+
+            delete.Parameters.Set("$ids", DataText.Array(doomed.Select(r => r.RunId)));
             delete.ExecuteNonQuery();
             return doomed;
         }));

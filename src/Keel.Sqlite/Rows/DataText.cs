@@ -32,6 +32,24 @@ internal static class DataText
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>A JSON array of the strings (for <c>json_each</c>).</summary>
+    public static string Array(IEnumerable<string> items)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var item in items)
+            {
+                writer.WriteStringValue(item);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     public static Dictionary<string, JsonElement> Read(string text)
     {
         using var document = JsonDocument.Parse(text);

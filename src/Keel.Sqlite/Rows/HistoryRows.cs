@@ -1,4 +1,6 @@
 using System.Text;
+using Keel.Sqlite.Schema;
+using Keel.Sqlite.Writing;
 using Microsoft.Data.Sqlite;
 
 namespace Keel.Sqlite.Rows;
@@ -12,19 +14,79 @@ internal static class HistoryRows
         """;
 
     public const string Insert = $"""
-        INSERT INTO history ({Columns})
-        VALUES ($run_id, $sequence, $step_id, $worker_type, $worker_name, $visit, $attempt, $outcome, $input, $output, $error,
+        INSERT INTO history (entry_key, {Columns})
+        VALUES ($entry_key, $run_id, $sequence, $step_id, $worker_type, $worker_name, $visit, $attempt, $outcome, $input, $output, $error,
             $timestamp, $duration, $usage_input, $usage_output, $usage_model, $usage_cost, $next_step, $data);
         """;
+
+    /// <summary>
+    /// An entry's row that also carries the run's position after it and the run's running totals (see
+    /// <see cref="Schema.SqliteSchema"/>), bound by position: 1 to 19 as <see cref="BindEntry"/>, 20 to 31
+    /// as <see cref="BindPosition"/>, 32 the row's key.
+    /// </summary>
+    public const string InsertWithPosition = $"""
+        INSERT INTO history ({Columns}, pos_step, pos_visit, pos_attempt, pos_steps, pos_error, pos_updated, pos_bus,
+            total_count, total_bytes, total_input, total_output, total_cost, entry_key)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+            ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32);
+        """;
+
+    /// <summary>Binds the entry's own columns, 1 to 19, of <see cref="InsertWithPosition"/>.</summary>
+    public static void BindEntry(RawStatement s, string runId, long runKey, PreparedEntry row)
+    {
+        s.Bind(32, Key(runKey, runId, row.Entry.Sequence));
+        var entry = row.Entry;
+        var usage = entry.Usage;
+        s.Bind(1, runId);
+        s.Bind(2, entry.Sequence);
+        s.Bind(3, entry.StepId);
+        s.Bind(4, entry.WorkerType.Value);
+        s.Bind(5, entry.WorkerName);
+        s.Bind(6, entry.Visit);
+        s.Bind(7, entry.Attempt);
+        s.Bind(8, Names.Of(entry.Outcome));
+        s.Bind(9, row.Input);
+        s.Bind(10, row.Output);
+        s.Bind(11, entry.Error);
+        s.Bind(12, Names.Ticks(entry.Timestamp));
+        s.Bind(13, entry.Duration.Ticks);
+        s.Bind(14, usage?.InputTokens);
+        s.Bind(15, usage?.OutputTokens);
+        s.Bind(16, usage?.Model);
+        s.Bind(17, Names.Invariant(usage?.Cost));
+        s.Bind(18, entry.NextStep);
+        s.Bind(19, row.Data);
+    }
+
+    /// <summary>Binds the run's position and totals, 20 to 31, of <see cref="InsertWithPosition"/>.</summary>
+    public static void BindPosition(RawStatement s, Checkpoint checkpoint, long? bus, long count, long bytes, long inputTokens, long outputTokens, decimal? cost)
+    {
+        s.Bind(20, checkpoint.CurrentStep);
+        s.Bind(21, checkpoint.Visit);
+        s.Bind(22, checkpoint.Attempt);
+        s.Bind(23, checkpoint.StepsTaken);
+        s.Bind(24, checkpoint.Error);
+        s.Bind(25, Names.Ticks(checkpoint.UpdatedAt));
+        s.Bind(26, bus);
+        s.Bind(27, count);
+        s.Bind(28, bytes);
+        s.Bind(29, inputTokens);
+        s.Bind(30, outputTokens);
+        s.Bind(31, Names.Invariant(cost));
+    }
+
+    /// <summary>Bytes a row carrying the position and totals takes beyond the entry's own.</summary>
+    public const long PositionBytes = 8 * 10;
 
     /// <summary>
     /// Binds a prepared row under <paramref name="runId"/> (a fork's copied prefix carries the new run's id).
     /// The JSON texts are made by <see cref="Prepare"/> on the caller's thread, so the writer only binds.
     /// </summary>
-    public static void Bind(SqliteCommand command, string runId, PreparedEntry row)
+    public static void Bind(SqliteCommand command, string runId, long runKey, PreparedEntry row)
     {
         var entry = row.Entry;
         var p = command.Parameters;
+        p.Set("$entry_key", Key(runKey, runId, entry.Sequence));
         p.Set("$run_id", runId);
         p.Set("$sequence", entry.Sequence);
         p.Set("$step_id", entry.StepId);
@@ -55,6 +117,17 @@ internal static class HistoryRows
         var bytes = 8 * 8 + Bytes(entry.StepId) + Bytes(entry.WorkerType.Value) + Bytes(entry.WorkerName) + Bytes(input) + Bytes(output)
             + Bytes(entry.Error) + Bytes(entry.Usage?.Model) + Bytes(entry.NextStep) + Bytes(data);
         return new PreparedEntry(entry, input, output, data, bytes);
+    }
+
+    /// <summary>The row key of entry <paramref name="sequence"/> of the run keyed <paramref name="runKey"/>.</summary>
+    public static long Key(long runKey, string runId, int sequence)
+    {
+        if (sequence < 0 || sequence >= SqliteSchema.EntriesPerRun)
+        {
+            throw new KeelException($"History entry {sequence} of run '{runId}' is outside the range the SQLite run store holds (0 to {SqliteSchema.EntriesPerRun - 1}).");
+        }
+
+        return runKey * SqliteSchema.EntriesPerRun + sequence;
     }
 
     public static HistoryEntry Read(SqliteDataReader r) => new()

@@ -59,6 +59,8 @@ internal static class Names
 
     public static object Text(decimal? value) => value is { } v ? v.ToString(CultureInfo.InvariantCulture) : DBNull.Value;
 
+    public static string? Invariant(decimal? value) => value?.ToString(CultureInfo.InvariantCulture);
+
     public static decimal? Decimal(string? text) => text is null ? null : decimal.Parse(text, NumberStyles.Number, CultureInfo.InvariantCulture);
 
     public static object Db(string? text) => (object?)text ?? DBNull.Value;

@@ -1,4 +1,5 @@
 using System.Text;
+using Keel.Sqlite.Schema;
 using Microsoft.Data.Sqlite;
 
 namespace Keel.Sqlite.Rows;
@@ -6,33 +7,48 @@ namespace Keel.Sqlite.Rows;
 /// <summary>Reads and writes rows of the <c>runs</c> table.</summary>
 internal static class RunRows
 {
-    /// <summary>The columns <see cref="Read"/> expects, in order, from <see cref="From"/>.</summary>
+    /// <summary>
+    /// The columns <see cref="Read"/> expects, in order, from <see cref="From"/>: the position, data bus and
+    /// totals come from the run's newest history row when it carries them (<c>p</c>), else from <c>runs</c>.
+    /// </summary>
     public const string Columns = """
-        r.run_id, r.workflow_name, o.goal, r.state, r.current_step, r.visit, r.attempt, r.steps_taken, r.data, o.initial_data,
-        d.definition_json, r.definition_hash, r.created_at, r.updated_at, r.error, r.parent_run_id, r.parent_sequence,
-        r.lease_owner, r.lease_expires, r.fence, r.history_count, r.size_bytes, r.input_tokens, r.output_tokens, r.cost,
-        o.max_tokens, o.max_cost
+        r.run_id, r.workflow_name, o.goal, r.state, COALESCE(p.pos_step, r.current_step), COALESCE(p.pos_visit, r.visit),
+        COALESCE(p.pos_attempt, r.attempt), COALESCE(p.pos_steps, r.steps_taken),
+        CASE WHEN p.pos_step IS NULL OR p.pos_bus IS NULL THEN r.data ELSE b.data END, o.initial_data,
+        d.definition_json, r.definition_hash, r.created_at, COALESCE(p.pos_updated, r.updated_at),
+        CASE WHEN p.pos_step IS NULL THEN r.error ELSE p.pos_error END, r.parent_run_id, r.parent_sequence,
+        r.lease_owner, r.lease_expires, r.fence, COALESCE(p.total_count, r.history_count), COALESCE(p.total_bytes, r.size_bytes),
+        COALESCE(p.total_input, r.input_tokens), COALESCE(p.total_output, r.output_tokens),
+        CASE WHEN p.pos_step IS NULL THEN r.cost ELSE p.total_cost END, o.max_tokens, o.max_cost
         """;
 
-    /// <summary>A run with its origin and definition.</summary>
-    public const string From = """
+    /// <summary>A run with its origin, definition, newest history row when it carries the position (<c>p</c>) and the row holding its data bus (<c>b</c>).</summary>
+    public const string From = $"""
         runs r JOIN run_origins o ON o.run_id = r.run_id JOIN definitions d ON d.definition_hash = r.definition_hash
+        LEFT JOIN history p ON p.pos_step IS NOT NULL AND p.entry_key = ({NewestEntryKey})
+        LEFT JOIN history b ON b.entry_key = r.run_key * {SqliteSchema.Scale} + p.pos_bus
+        """;
+
+    /// <summary>The key of the newest history row of the run <c>r</c> (NULL when it has none).</summary>
+    public const string NewestEntryKey = $"""
+        SELECT max(n.entry_key) FROM history n WHERE n.entry_key BETWEEN r.run_key * {SqliteSchema.Scale} AND r.run_key * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
         """;
 
     public const string Insert = """
         INSERT OR IGNORE INTO definitions (definition_hash, definition_json) VALUES ($definition_hash, $definition_json);
         INSERT INTO run_origins (run_id, goal, initial_data, max_tokens, max_cost) VALUES ($run_id, $goal, $initial_data, $max_tokens, $max_cost);
-        INSERT INTO runs (run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
+        INSERT INTO runs (run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
             created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
             size_bytes, input_tokens, output_tokens, cost)
-        VALUES ($run_id, $workflow_name, $state, $current_step, $visit, $attempt, $steps_taken, $data, $definition_hash,
+        VALUES ($run_key, $run_id, $workflow_name, $state, $current_step, $visit, $attempt, $steps_taken, $data, $definition_hash,
             $created_at, $updated_at, $error, $parent_run_id, $parent_sequence, $lease_owner, $lease_expires, $fence, $history_count,
             $size_bytes, $input_tokens, $output_tokens, $cost);
         """;
 
-    public static void Bind(SqliteCommand command, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)
+    public static void Bind(SqliteCommand command, long runKey, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)
     {
         var p = command.Parameters;
+        p.Set("$run_key", runKey);
         p.Set("$run_id", run.RunId);
         p.Set("$workflow_name", run.WorkflowName);
         p.Set("$goal", run.Goal);

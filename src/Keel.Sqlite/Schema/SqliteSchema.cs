@@ -3,20 +3,93 @@ using Microsoft.Data.Sqlite;
 namespace Keel.Sqlite.Schema;
 
 /// <summary>
-/// The store's tables, created on first open and versioned with <c>PRAGMA user_version</c>. A run's row in
-/// <c>runs</c> holds only what a checkpoint rewrites (position, data bus, lease, counters), so each commit
-/// writes few pages; what never changes (goal, initial data) is in <c>run_origins</c>, and definitions are
+/// The store's tables, created on first open and versioned with <c>PRAGMA user_version</c> (a new file is
+/// created at version 1 and migrated). An ordinary attempt's checkpoint inserts one <c>history</c> row that also carries the run's position after it and its
+/// running totals (the <c>pos_*</c> and <c>total_*</c> columns), so the commit writes one B-tree row. The
+/// <c>runs</c> row holds the indexed and queried columns (state, lease, fence) and is rewritten only when
+/// they change; a run's position is its newest history row's when that row carries one, else its
+/// <c>runs</c> row's. What never changes (goal, initial data) is in <c>run_origins</c>, and definitions are
 /// stored once per content hash in <c>definitions</c>.
 /// </summary>
 internal static class SqliteSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>Version 2: a run's budgets, kept with its origin so a resumed run honours them.</summary>
     private const string MigrateToV2 = """
         ALTER TABLE run_origins ADD COLUMN max_tokens INTEGER;
         ALTER TABLE run_origins ADD COLUMN max_cost TEXT;
+        """;
+
+    /// <summary>Entries a run may hold: a history row's key is the run's key times this plus the entry's sequence.</summary>
+    public const long EntriesPerRun = 1L << 24;
+
+    /// <summary><see cref="EntriesPerRun"/> as SQL text.</summary>
+    public const string Scale = "16777216";
+
+    /// <summary>
+    /// Version 3: each run gets an integer key, and <c>history</c> is keyed by <c>run_key * 2^24 + sequence</c>
+    /// (an integer primary key: a run's entries are appended at the end of the table's B-tree, one page per
+    /// commit). A history row may carry the run's position after its attempt (step, visit, attempt, steps
+    /// taken, error, time), the sequence of the row whose <c>data</c> is the run's data bus (NULL: the
+    /// <c>runs</c> row's), and the run's running totals. Rows written before carry none (NULL). The history
+    /// table is rebuilt, keeping every row of every run.
+    /// </summary>
+    private const string MigrateToV3 = $"""
+        ALTER TABLE runs ADD COLUMN run_key INTEGER;
+        UPDATE runs SET run_key = rowid;
+        CREATE UNIQUE INDEX runs_by_key ON runs (run_key);
+        CREATE TABLE history_v3 (
+            entry_key INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            step_id TEXT NOT NULL,
+            worker_type TEXT NOT NULL,
+            worker_name TEXT NOT NULL,
+            visit INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            input TEXT,
+            output TEXT,
+            error TEXT,
+            timestamp INTEGER NOT NULL,
+            duration INTEGER NOT NULL,
+            usage_input INTEGER,
+            usage_output INTEGER,
+            usage_model TEXT,
+            usage_cost TEXT,
+            next_step TEXT NOT NULL,
+            data TEXT,
+            pos_step TEXT,
+            pos_visit INTEGER,
+            pos_attempt INTEGER,
+            pos_steps INTEGER,
+            pos_error TEXT,
+            pos_updated INTEGER,
+            pos_bus INTEGER,
+            total_count INTEGER,
+            total_bytes INTEGER,
+            total_input INTEGER,
+            total_output INTEGER,
+            total_cost TEXT
+        );
+        INSERT INTO history_v3 (entry_key, {V2HistoryColumns})
+            SELECT r.run_key * {Scale} + h.sequence, {V2HistoryColumnsOfH}
+            FROM history h JOIN runs r ON r.run_id = h.run_id
+            WHERE h.sequence >= 0 AND h.sequence < {Scale};
+        DROP TABLE history;
+        ALTER TABLE history_v3 RENAME TO history;
+        """;
+
+    private const string V2HistoryColumns = """
+        run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, input, output, error,
+                timestamp, duration, usage_input, usage_output, usage_model, usage_cost, next_step, data
+        """;
+
+    private const string V2HistoryColumnsOfH = """
+        h.run_id, h.sequence, h.step_id, h.worker_type, h.worker_name, h.visit, h.attempt, h.outcome, h.input, h.output,
+                h.error, h.timestamp, h.duration, h.usage_input, h.usage_output, h.usage_model, h.usage_cost, h.next_step, h.data
         """;
 
     internal const string CreateV1 = """
@@ -99,11 +172,33 @@ internal static class SqliteSchema
         using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = (version < 1 ? CreateV1 : string.Empty) + MigrateToV2 + $"PRAGMA user_version = {CurrentVersion};";
+            if (version >= 1)
+            {
+                RefuseUnkeyableHistory(command, source, version);
+            }
+
+            command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + MigrateToV3
+                + $"PRAGMA user_version = {CurrentVersion};";
             command.ExecuteNonQuery();
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>Version 3 keys history rows by sequence within 0 to 2^24 - 1: a file holding others is refused unchanged rather than losing them.</summary>
+    private static void RefuseUnkeyableHistory(SqliteCommand command, string source, int version)
+    {
+        command.CommandText = $"""
+            SELECT h.run_id, h.sequence FROM history h
+            WHERE h.sequence < 0 OR h.sequence >= {Scale} OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = h.run_id)
+            LIMIT 1;
+            """;
+        using var reader = command.ExecuteReader();
+        if (reader.Read())
+        {
+            throw new KeelException(
+                $"SQLite run store '{source}' (schema version {version}) holds history entry {reader.GetInt64(1)} of run '{reader.GetString(0)}', which schema version {CurrentVersion} cannot hold (entries are numbered 0 to {EntriesPerRun - 1} and belong to a stored run). The file was not changed.");
+        }
     }
 
     /// <summary>The file's <c>PRAGMA user_version</c> (0 for a new file).</summary>

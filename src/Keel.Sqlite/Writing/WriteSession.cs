@@ -6,6 +6,7 @@ namespace Keel.Sqlite.Writing;
 internal sealed class WriteSession(SqliteConnection connection, string source) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _statements = new(StringComparer.Ordinal);
 
     public SqliteConnection Connection { get; } = connection;
 
@@ -25,7 +26,19 @@ internal sealed class WriteSession(SqliteConnection connection, string source) :
         return command;
     }
 
-    public void Execute(string sql) => Command(sql).ExecuteNonQuery();
+    /// <summary>A statement for <paramref name="sql"/> prepared once and bound by position (the hot path's).</summary>
+    public RawStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new RawStatement(Connection.Handle!, sql);
+            _statements.Add(sql, statement);
+        }
+
+        return statement;
+    }
+
+    public void Execute(string sql) => Statement(sql).Run();
 
     /// <summary>True when no transaction is open (SQLite rolled one back by itself, e.g. on a full disk).</summary>
     public bool InAutocommit => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) != 0;
@@ -38,6 +51,12 @@ internal sealed class WriteSession(SqliteConnection connection, string source) :
         }
 
         _commands.Clear();
+        foreach (var statement in _statements.Values)
+        {
+            statement.Dispose();
+        }
+
+        _statements.Clear();
         Connection.Dispose();
     }
 }

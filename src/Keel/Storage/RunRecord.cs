@@ -100,7 +100,7 @@ public sealed record Checkpoint
 
     public required DateTimeOffset UpdatedAt { get; init; }
 
-    /// <summary>When set, the lease is extended to this time in the same transaction.</summary>
+    /// <summary>When set, the lease is extended to this time in the same transaction; a store may leave it while more than half of the asked-for term remains (the heartbeat renews it every third).</summary>
     public DateTimeOffset? LeaseExpires { get; init; }
 }
 

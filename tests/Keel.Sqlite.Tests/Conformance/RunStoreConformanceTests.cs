@@ -323,6 +323,47 @@ public abstract class RunStoreConformanceTests : IDisposable
         Assert.True(second > first, $"size {first} then {second}");
     }
 
+    [Fact]
+    public async Task Commit_MixOfEntriesStateChangesAndPlainCheckpoints_ReadsTheLatestPositionDataAndTotals()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        var first = Entry("r1", 0) with { Data = Bus(("n", 1)) };
+        var second = Entry("r1", 1) with { Data = null };
+        await Store.CommitAsync(Step("r1", 1, first, first.Data) with { CurrentStep = "a" }, default);
+        await Store.CommitAsync(Step("r1", 1, second) with { CurrentStep = "b", StepsTaken = 5, Error = null, UpdatedAt = T0 + TimeSpan.FromMinutes(2) }, default);
+
+        var afterEntries = (await Reopen().GetRunAsync("r1", default))!;
+        Assert.Equal(("b", 5, (string?)null, T0 + TimeSpan.FromMinutes(2)), (afterEntries.CurrentStep, afterEntries.StepsTaken, afterEntries.Error, afterEntries.UpdatedAt));
+        Assert.Equal((2, 240L, 60L, 0.000246m), (afterEntries.HistoryCount, afterEntries.InputTokens, afterEntries.OutputTokens, afterEntries.Cost));
+        Compare.Data(first.Data, afterEntries.Data, "data after two entries");
+
+        await Store.CommitAsync(Step("r1", 1, null) with { State = WorkflowState.WaitingForApproval, CurrentStep = "gate", UpdatedAt = T0 + TimeSpan.FromMinutes(3) }, default);
+        var parked = (await Reopen().GetRunAsync("r1", default))!;
+        Assert.Equal((WorkflowState.WaitingForApproval, "gate", 2), (parked.State, parked.CurrentStep, parked.HistoryCount));
+        Compare.Data(first.Data, parked.Data, "data after parking");
+        Assert.Equal(["r1"], Ids(await Reopen().ListRunsAsync(new RunQuery { State = WorkflowState.WaitingForApproval }, default)));
+
+        var third = Entry("r1", 2) with { Data = Bus(("n", 3)) };
+        await Store.CommitAsync(Step("r1", 1, third, third.Data) with { State = WorkflowState.WaitingForApproval, CurrentStep = "c", UpdatedAt = T0 + TimeSpan.FromMinutes(4) }, default);
+        await Store.CommitAsync(Step("r1", 1, null, Bus(("n", 4))) with { CurrentStep = "d", UpdatedAt = T0 + TimeSpan.FromMinutes(5) }, default);
+        var resumed = (await Reopen().GetRunAsync("r1", default))!;
+        Assert.Equal((WorkflowState.Running, "d", 3, 360L), (resumed.State, resumed.CurrentStep, resumed.HistoryCount, resumed.InputTokens));
+        Assert.Equal(T0 + TimeSpan.FromMinutes(5), resumed.UpdatedAt);
+        Compare.Data(Bus(("n", 4)), resumed.Data, "data after a plain checkpoint");
+        Assert.Empty(await Reopen().ListRunsAsync(new RunQuery { State = WorkflowState.WaitingForApproval }, default));
+        Assert.Equal(3, (await Reopen().GetHistoryAsync("r1", default)).Count);
+    }
+
+    [Fact]
+    public async Task DeleteRuns_UsesTheTimeOfTheLatestCheckpoint()
+    {
+        await Store.CreateRunAsync(NewRun("r1", createdAt: T0), [], default);
+        await Store.CommitAsync(Step("r1", 1, Entry("r1", 0)) with { UpdatedAt = T0 + TimeSpan.FromDays(3) }, default);
+
+        Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default));
+        Assert.Equal("r1", Assert.Single(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(4), default)).RunId);
+    }
+
     private static string[] Ids(IReadOnlyList<RunRecord> runs) => runs.Select(r => r.RunId).ToArray();
 
     private static void AssertRun(RunRecord expected, RunRecord actual)

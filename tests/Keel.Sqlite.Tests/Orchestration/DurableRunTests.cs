@@ -36,6 +36,22 @@ public sealed class DurableRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Execute_OrdinaryAttempts_CommitOnlyTheirHistoryRows_TheRunRowOnlyAtStateChanges()
+    {
+        var result = await NewOrchestrator(_db.Path, "solo").ExecuteWorkflowAsync(CrashWorkflow.Name, null, new ExecuteOptions { RunId = RunId, Data = Seed });
+        Assert.Equal(WorkflowState.Completed, result.State);
+
+        using var raw = _db.OpenRaw();
+        using var command = raw.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM history WHERE run_id = $id AND pos_step IS NOT NULL;";
+        command.Parameters.AddWithValue("$id", RunId);
+        var carrying = (long)command.ExecuteScalar()!;
+
+        // Every attempt but the last (which completes the run and rewrites its row) carries the position.
+        Assert.Equal(result.History.Count - 1, carrying);
+    }
+
+    [Fact]
     public async Task Resume_InterruptedAtEveryStepBoundary_MatchesTheUninterruptedRunFieldByField()
     {
         using var baselineDb = new TempDatabase();

@@ -64,6 +64,102 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_VersionTwoFile_IsMigratedKeepingItsRunsAndPositions()
+    {
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, SqliteSchema.CreateV1 + "ALTER TABLE run_origins ADD COLUMN max_tokens INTEGER; ALTER TABLE run_origins ADD COLUMN max_cost TEXT; PRAGMA user_version = 2;");
+            Scalar(raw, "INSERT INTO definitions VALUES ('h', '{}');");
+            Scalar(raw, "INSERT INTO run_origins VALUES ('old', 'goal', '{}', 10, NULL);");
+            Scalar(raw, """INSERT INTO runs (run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash, created_at, updated_at, fence, lease_owner, history_count, size_bytes, input_tokens, output_tokens) VALUES ('old', 'w', 'running', 's', 1, 1, 1, '{"x":1}', 'h', 0, 0, 1, 'o', 1, 50, 7, 8);""");
+            Scalar(raw, "INSERT INTO history (run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, timestamp, duration, next_step) VALUES ('old', 0, 's0', 'function', 'f', 1, 1, 'succeeded', 0, 0, 's');");
+        }
+
+        using var store = SqliteRunStore.Open(_db.Path);
+        var old = await store.GetRunAsync("old", default);
+        await store.CommitAsync(Checkpoint("old", Entry("old", 1, "code"), null) with { State = WorkflowState.Running }, default);
+        var next = await store.GetRunAsync("old", default);
+
+        Assert.Equal(("s", 1, 7L, 10L), (old!.CurrentStep, old.HistoryCount, old.InputTokens, old.MaxTokens));
+        Assert.Equal(1, old.Data["x"].GetInt32());
+        Assert.Equal((2, 1, 50L < next!.SizeBytes), (next.HistoryCount, next.Data["x"].GetInt32(), true));
+        Assert.Equal(2, (await store.GetHistoryAsync("old", default)).Count);
+        using var check = _db.OpenRaw();
+        Assert.Equal(SqliteSchema.CurrentVersion, SqliteSchema.UserVersion(check));
+    }
+
+    [Fact]
+    public void Open_VersionTwoFileWithAnEntryVersionThreeCannotHold_IsRefusedUnchanged()
+    {
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, SqliteSchema.CreateV1 + "ALTER TABLE run_origins ADD COLUMN max_tokens INTEGER; ALTER TABLE run_origins ADD COLUMN max_cost TEXT; PRAGMA user_version = 2;");
+            Scalar(raw, "INSERT INTO history (run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, timestamp, duration, next_step) VALUES ('gone', 3, 's0', 'function', 'f', 1, 1, 'succeeded', 0, 0, 's');");
+        }
+
+        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(_db.Path));
+
+        Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("history entry 3 of run 'gone'", error.Message, StringComparison.Ordinal);
+        using var check = _db.OpenRaw();
+        Assert.Equal(2, SqliteSchema.UserVersion(check));
+        Assert.Equal(1L, Scalar(check, "SELECT count(*) FROM history;"));
+    }
+
+    [Fact]
+    public async Task Commit_LeaseWithMoreThanHalfItsTermLeft_IsKept_OtherwiseExtended()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        await store.CreateRunAsync(Run("r1"), [], default);
+        var running = Checkpoint("r1", Entry("r1", 0, "code"), null) with { State = WorkflowState.Running, UpdatedAt = T0 };
+
+        // Lease ends at T0 + 1 min; asking for T0 + 90 s leaves more than half of the 90 s term: kept.
+        await store.CommitAsync(running with { LeaseExpires = T0 + TimeSpan.FromSeconds(90) }, default);
+        var kept = await store.GetRunAsync("r1", default);
+
+        // Asking for T0 + 3 min: one minute left of a three-minute term is less than half: extended.
+        await store.CommitAsync(running with { Entry = Entry("r1", 1, "code"), LeaseExpires = T0 + TimeSpan.FromMinutes(3) }, default);
+        var extended = await store.GetRunAsync("r1", default);
+
+        Assert.Equal(T0 + TimeSpan.FromMinutes(1), kept!.LeaseExpires);
+        Assert.Equal(T0 + TimeSpan.FromMinutes(3), extended!.LeaseExpires);
+        Assert.Equal((2, "complete"), (extended.HistoryCount, extended.CurrentStep));
+    }
+
+    [Fact]
+    public async Task Commit_SequenceOutsideTheStoredRange_IsRefusedNamingTheRun()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        await store.CreateRunAsync(Run("r1"), [], default);
+
+        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 1 << 24, "code"), null), default));
+
+        Assert.Contains("'r1'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("16777215", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await store.GetRunAsync("r1", default))!.HistoryCount);
+    }
+
+    [Fact]
+    public async Task DeleteRuns_RemovesTheDeletedRunsHistoryRows_AndANewRunStartsEmpty()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        await store.CreateRunAsync(Run("keep") with { CreatedAt = T0 + TimeSpan.FromDays(2), UpdatedAt = T0 + TimeSpan.FromDays(2) }, [], default);
+        await store.CreateRunAsync(Run("old"), [], default);
+        await store.CommitAsync(Checkpoint("keep", Entry("keep", 0, "code"), null) with { State = WorkflowState.Running, UpdatedAt = T0 + TimeSpan.FromDays(2) }, default);
+        await store.CommitAsync(Checkpoint("old", Entry("old", 0, "code"), null) with { State = WorkflowState.Running }, default);
+        await store.CommitAsync(Checkpoint("old", Entry("old", 1, "code"), null) with { State = WorkflowState.Running }, default);
+
+        await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default);
+        await store.CreateRunAsync(Run("fresh"), [], default);
+
+        using var raw = _db.OpenRaw();
+        Assert.Equal(1L, Scalar(raw, "SELECT count(*) FROM history;"));
+        Assert.Equal("keep", Scalar(raw, "SELECT run_id FROM history;"));
+        Assert.Empty(await store.GetHistoryAsync("fresh", default));
+        Assert.Equal(0, (await store.GetRunAsync("fresh", default))!.HistoryCount);
+    }
+
+    [Fact]
     public void Open_NewerSchema_IsRefusedNamingTheFileAndBothVersions()
     {
         SqliteRunStore.Open(_db.Path).Dispose();
