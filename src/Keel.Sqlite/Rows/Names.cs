@@ -5,51 +5,15 @@ namespace Keel.Sqlite.Rows;
 /// <summary>How enums, times and decimals are written in the store: states and outcomes by snake-case name, times as UTC ticks.</summary>
 internal static class Names
 {
-    public static string Of(WorkflowState state) => state switch
-    {
-        WorkflowState.Pending => "pending",
-        WorkflowState.Running => "running",
-        WorkflowState.WaitingForApproval => "waiting_for_approval",
-        WorkflowState.Completed => "completed",
-        WorkflowState.Failed => "failed",
-        WorkflowState.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown workflow state."),
-    };
+    public static string Of(WorkflowState state) => StableNames.Of(state);
 
-    public static WorkflowState State(string name) => name switch
-    {
-        "pending" => WorkflowState.Pending,
-        "running" => WorkflowState.Running,
-        "waiting_for_approval" => WorkflowState.WaitingForApproval,
-        "completed" => WorkflowState.Completed,
-        "failed" => WorkflowState.Failed,
-        "cancelled" => WorkflowState.Cancelled,
-        _ => throw new KeelException($"The run store holds an unknown run state '{name}'."),
-    };
+    public static WorkflowState State(string name)
+        => StableNames.TryParse(name, out WorkflowState state) ? state : throw new KeelException($"The run store holds an unknown run state '{name}'.");
 
-    public static string Of(AttemptOutcome outcome) => outcome switch
-    {
-        AttemptOutcome.Succeeded => "succeeded",
-        AttemptOutcome.Failed => "failed",
-        AttemptOutcome.InvalidOutput => "invalid_output",
-        AttemptOutcome.TimedOut => "timed_out",
-        AttemptOutcome.Cancelled => "cancelled",
-        AttemptOutcome.Approved => "approved",
-        AttemptOutcome.Rejected => "rejected",
-        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown attempt outcome."),
-    };
+    public static string Of(AttemptOutcome outcome) => StableNames.Of(outcome);
 
-    public static AttemptOutcome Outcome(string name) => name switch
-    {
-        "succeeded" => AttemptOutcome.Succeeded,
-        "failed" => AttemptOutcome.Failed,
-        "invalid_output" => AttemptOutcome.InvalidOutput,
-        "timed_out" => AttemptOutcome.TimedOut,
-        "cancelled" => AttemptOutcome.Cancelled,
-        "approved" => AttemptOutcome.Approved,
-        "rejected" => AttemptOutcome.Rejected,
-        _ => throw new KeelException($"The run store holds an unknown attempt outcome '{name}'."),
-    };
+    public static AttemptOutcome Outcome(string name)
+        => StableNames.TryParse(name, out AttemptOutcome outcome) ? outcome : throw new KeelException($"The run store holds an unknown attempt outcome '{name}'.");
 
     public static long Ticks(DateTimeOffset time) => time.UtcTicks;
 

@@ -269,28 +269,9 @@ public sealed partial class Orchestrator
         }
     }
 
-    internal static string StateName(WorkflowState state) => state switch
-    {
-        WorkflowState.Pending => "pending",
-        WorkflowState.Running => "running",
-        WorkflowState.WaitingForApproval => "waiting_for_approval",
-        WorkflowState.Completed => "completed",
-        WorkflowState.Failed => "failed",
-        WorkflowState.Cancelled => "cancelled",
-        _ => state.ToString(),
-    };
+    internal static string StateName(WorkflowState state) => StableNames.Of(state);
 
-    internal static string OutcomeName(AttemptOutcome outcome) => outcome switch
-    {
-        AttemptOutcome.Succeeded => "succeeded",
-        AttemptOutcome.Failed => "failed",
-        AttemptOutcome.InvalidOutput => "invalid_output",
-        AttemptOutcome.TimedOut => "timed_out",
-        AttemptOutcome.Cancelled => "cancelled",
-        AttemptOutcome.Approved => "approved",
-        AttemptOutcome.Rejected => "rejected",
-        _ => outcome.ToString(),
-    };
+    internal static string OutcomeName(AttemptOutcome outcome) => StableNames.Of(outcome);
 
     private sealed class HeartbeatState(Orchestrator owner, RunSession session)
     {

@@ -29,7 +29,7 @@ public sealed class InMemoryRunStore : IRunStore
                 slot.HistoryBytes += EntryBytes(entry);
             }
 
-            slot.Run = slot.Run with { SizeBytes = Size(slot) };
+            slot.Run = slot.Run with { SizeBytes = Size(slot, slot.Run.Data) };
             _runs.Add(run.RunId, slot);
         }
 
@@ -48,21 +48,14 @@ public sealed class InMemoryRunStore : IRunStore
             }
 
             var run = slot.Run;
+            var usage = checkpoint.Entry?.Usage;
             if (checkpoint.Entry is { } entry)
             {
                 slot.History.Add(entry);
                 slot.HistoryBytes += EntryBytes(entry);
-                if (entry.Usage is { } usage)
-                {
-                    run = run with
-                    {
-                        InputTokens = run.InputTokens + usage.InputTokens,
-                        OutputTokens = run.OutputTokens + usage.OutputTokens,
-                        Cost = usage.Cost is null ? run.Cost : (run.Cost ?? 0) + usage.Cost,
-                    };
-                }
             }
 
+            var data = checkpoint.Data ?? run.Data;
             slot.Run = run with
             {
                 State = checkpoint.State,
@@ -71,12 +64,15 @@ public sealed class InMemoryRunStore : IRunStore
                 Attempt = checkpoint.Attempt,
                 StepsTaken = checkpoint.StepsTaken,
                 Error = checkpoint.Error,
-                Data = checkpoint.Data ?? run.Data,
+                Data = data,
                 UpdatedAt = checkpoint.UpdatedAt,
                 LeaseExpires = checkpoint.LeaseExpires ?? run.LeaseExpires,
                 HistoryCount = slot.History.Count,
+                SizeBytes = Size(slot, data),
+                InputTokens = run.InputTokens + (usage?.InputTokens ?? 0),
+                OutputTokens = run.OutputTokens + (usage?.OutputTokens ?? 0),
+                Cost = usage?.Cost is { } cost ? (run.Cost ?? 0) + cost : run.Cost,
             };
-            slot.Run = slot.Run with { SizeBytes = Size(slot) };
         }
 
         return ValueTask.CompletedTask;
@@ -180,10 +176,10 @@ public sealed class InMemoryRunStore : IRunStore
         => _runs.TryGetValue(runId, out var slot) ? slot : throw new RunNotFoundException(runId);
 
     /// <summary>Approximate bytes of the run: definition, goal, data bus and history (kept as a running sum, so a commit is O(1) in the history's length).</summary>
-    private static long Size(Slot slot)
+    private static long Size(Slot slot, IReadOnlyDictionary<string, System.Text.Json.JsonElement> data)
     {
         var size = slot.FixedBytes + slot.HistoryBytes;
-        foreach (var value in slot.Run.Data.Values)
+        foreach (var value in data.Values)
         {
             size += value.GetRawText().Length;
         }
