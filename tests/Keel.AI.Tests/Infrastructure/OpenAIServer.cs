@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Keel.Testing;
 
 namespace Keel.AI.Tests;
 
@@ -203,28 +204,10 @@ internal sealed class OpenAIServer : IAsyncDisposable
     /// <summary>The server's root, for clients that add their own paths (Ollama).</summary>
     public Uri Root => new(BaseUrl.GetLeftPart(UriPartial.Authority) + "/");
 
-    private static JsonObject Completion(ContentReply reply, int index) => new()
-    {
-        ["id"] = $"chatcmpl-{index}",
-        ["object"] = "chat.completion",
-        ["created"] = 1_700_000_000,
-        ["model"] = reply.Model,
-        ["choices"] = new JsonArray(new JsonObject
-        {
-            ["index"] = 0,
-            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply.Text },
-            ["finish_reason"] = "stop",
-            ["logprobs"] = null,
-        }),
-        ["usage"] = Usage(reply),
-    };
+    private static JsonObject Completion(ContentReply reply, int index)
+        => ChatCompletionWire.Completion(reply.Model, reply.Text, reply.InputTokens, reply.OutputTokens, index);
 
-    private static JsonObject Usage(ContentReply reply) => new()
-    {
-        ["prompt_tokens"] = reply.InputTokens,
-        ["completion_tokens"] = reply.OutputTokens,
-        ["total_tokens"] = reply.InputTokens + reply.OutputTokens,
-    };
+    private static JsonObject Usage(ContentReply reply) => ChatCompletionWire.Usage(reply.InputTokens, reply.OutputTokens);
 
     private static async Task StreamAsync(HttpContext http, ContentReply reply, int index)
     {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Keel.Testing;
 
 namespace Keel.Cli.Tests;
 
@@ -126,26 +127,8 @@ internal sealed class OpenAIServer : IAsyncDisposable
         http.Response.Close();
     }
 
-    private static JsonObject Completion(Reply reply, int index) => new()
-    {
-        ["id"] = $"chatcmpl-{index}",
-        ["object"] = "chat.completion",
-        ["created"] = 1_700_000_000,
-        ["model"] = reply.Model,
-        ["choices"] = new JsonArray(new JsonObject
-        {
-            ["index"] = 0,
-            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply.Text },
-            ["finish_reason"] = "stop",
-            ["logprobs"] = null,
-        }),
-        ["usage"] = new JsonObject
-        {
-            ["prompt_tokens"] = reply.InputTokens,
-            ["completion_tokens"] = reply.OutputTokens,
-            ["total_tokens"] = reply.InputTokens + reply.OutputTokens,
-        },
-    };
+    private static JsonObject Completion(Reply reply, int index)
+        => ChatCompletionWire.Completion(reply.Model, reply.Text, reply.InputTokens, reply.OutputTokens, index);
 
     /// <summary>Starts the listener on a free port (another test may take a probed port first: then try another).</summary>
     private static Uri Listen(HttpListener listener)
