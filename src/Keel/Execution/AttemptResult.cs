@@ -35,4 +35,26 @@ internal static class Router
 
         return workflow.OnFailure[stepIndex];
     }
+
+    /// <summary>
+    /// The routing law with the run's step budget: a new visit when the budget is spent goes to
+    /// <c>failed</c> instead, and <paramref name="blocked"/> names the target it would have entered
+    /// (<see cref="int.MinValue"/> when the budget did not stop anything).
+    /// </summary>
+    public static int Next(CompiledWorkflow workflow, int stepIndex, AttemptOutcome outcome, int attempt, int stepsTaken, out bool retry, out int blocked)
+    {
+        var target = Next(workflow, stepIndex, outcome, attempt, out retry);
+        if (target >= 0 && !retry && stepsTaken >= workflow.MaxSteps)
+        {
+            blocked = target;
+            return CompiledWorkflow.FailedIndex;
+        }
+
+        blocked = int.MinValue;
+        return target;
+    }
+
+    /// <summary>Why a run ended when the step budget stopped it.</summary>
+    public static string BudgetSpent(CompiledWorkflow workflow, int blocked, string fromStep)
+        => $"step budget of {workflow.MaxSteps} step visits spent: the run was about to enter '{workflow.TargetName(blocked)}' after '{fromStep}'";
 }

@@ -31,14 +31,10 @@ public sealed partial class Orchestrator
         }
         else
         {
-            target = Router.Next(session.Workflow, stepIndex, result.Outcome, attempt, out retry);
-            if (target >= 0 && !retry)
+            target = Router.Next(session.Workflow, stepIndex, result.Outcome, attempt, session.StepsTaken, out retry, out var blocked);
+            if (blocked != int.MinValue)
             {
-                if (session.StepsTaken >= session.Workflow.MaxSteps)
-                {
-                    runError = $"step budget of {session.Workflow.MaxSteps} step visits spent: the run was about to enter '{session.Workflow.TargetName(target)}' after '{step.StepId}'";
-                    target = CompiledWorkflow.FailedIndex;
-                }
+                runError = Router.BudgetSpent(session.Workflow, blocked, step.StepId);
             }
             else if (target == CompiledWorkflow.FailedIndex && !result.Outcome.IsSuccess())
             {

@@ -98,12 +98,12 @@ public sealed partial class Orchestrator
             var decider = string.IsNullOrWhiteSpace(by) ? "unknown" : by;
             var now = _time.GetUtcNow();
             var context = session.Context;
-            var target = approved ? compiled.OnSuccess[session.StepIndex] : compiled.OnFailure[session.StepIndex];
+            var outcome = approved ? AttemptOutcome.Approved : AttemptOutcome.Rejected;
+            var target = Router.Next(compiled, session.StepIndex, outcome, attempt: 1, session.StepsTaken, out _, out var blocked);
             string? runError = null;
-            if (target >= 0 && session.StepsTaken >= compiled.MaxSteps)
+            if (blocked != int.MinValue)
             {
-                runError = $"step budget of {compiled.MaxSteps} step visits spent: the run was about to enter '{compiled.TargetName(target)}' after '{stepId}'";
-                target = CompiledWorkflow.FailedIndex;
+                runError = Router.BudgetSpent(compiled, blocked, stepId);
             }
             else if (target == CompiledWorkflow.FailedIndex)
             {
@@ -119,7 +119,7 @@ public sealed partial class Orchestrator
                 WorkerName = decider,
                 Visit = session.Visit,
                 Attempt = 1,
-                Outcome = approved ? AttemptOutcome.Approved : AttemptOutcome.Rejected,
+                Outcome = outcome,
                 Input = KeelJson.Normalize(step.Prompt),
                 Output = KeelJson.Normalize(new ApprovalDecision(approved ? "approved" : "rejected", decider, comment)),
                 Error = approved ? null : comment ?? "rejected",

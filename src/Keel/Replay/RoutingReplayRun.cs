@@ -79,13 +79,8 @@ internal sealed class RoutingReplayRun
                 return null;
             }
 
-            var target = Router.Next(_workflow, stepIndex, outcome, attempt, out var retry);
-            var budgetSpent = false;
-            if (target >= 0 && !retry && stepsTaken >= _workflow.MaxSteps)
-            {
-                budgetSpent = true;
-                target = CompiledWorkflow.FailedIndex;
-            }
+            var target = Router.Next(_workflow, stepIndex, outcome, attempt, stepsTaken, out var retry, out var blocked);
+            var budgetSpent = blocked != int.MinValue;
 
             var next = retry ? step.StepId : _workflow.TargetName(target);
             _replayed.Add(Transition(step.StepId, visit, attempt, next));
