@@ -28,6 +28,28 @@ public sealed partial class SqliteRunStore
         WHERE run_id = $run_id;
         """;
 
+    // An ordinary checkpoint in one statement: the entry's row with the position, its running totals taken
+    // from the newest row carrying them (or the run's row), inserted only when the fence, the state and the
+    // lease allow it. Bound as HistoryRows.BindEntry (1 to 19) and BindPosition (20 to 25), then: 26 the
+    // data bus's row when the entry brings it (else the newest row's), 27 to 29 the bytes and tokens the
+    // entry adds, 30 the fence, 31 the state, 32 the lease expiry asked for. Inserts nothing (and the commit
+    // takes the general path) when any condition fails.
+    private const string AppendOrdinary = $"""
+        INSERT INTO history ({HistoryRows.Columns}, pos_step, pos_visit, pos_attempt, pos_steps, pos_error, pos_updated, pos_bus,
+            total_count, total_bytes, total_input, total_output, total_cost, entry_key)
+        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+            ?20, ?21, ?22, ?23, ?24, ?25, COALESCE(?26, h.pos_bus),
+            CASE WHEN h.entry_key IS NULL THEN r.history_count ELSE h.total_count END + 1,
+            CASE WHEN h.entry_key IS NULL THEN r.size_bytes ELSE h.total_bytes END + ?27,
+            CASE WHEN h.entry_key IS NULL THEN r.input_tokens ELSE h.total_input END + ?28,
+            CASE WHEN h.entry_key IS NULL THEN r.output_tokens ELSE h.total_output END + ?29,
+            CASE WHEN h.entry_key IS NULL THEN r.cost ELSE h.total_cost END,
+            r.run_key * {SqliteSchema.Scale} + ?2
+        FROM runs r LEFT JOIN history h ON h.entry_key = ({RunRows.NewestEntryKey}) AND h.pos_step IS NOT NULL
+        WHERE r.run_id = ?1 AND r.fence = ?30 AND r.state = ?31
+            AND (?32 IS NULL OR (r.lease_owner IS NOT NULL AND r.lease_expires IS NOT NULL AND (r.lease_expires - ?25) * 2 >= ?32 - ?25));
+        """;
+
     private const string ClearPosition = "UPDATE history SET pos_step = NULL WHERE entry_key = $entry_key;";
 
     public ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
@@ -74,7 +96,44 @@ public sealed partial class SqliteRunStore
             var snapshot when row is not null && ReferenceEquals(snapshot, row.Entry.Data) => row.Data,
             var snapshot => DataText.Write(snapshot),
         };
-        return new(WriteAsync(session => Commit(session, checkpoint, data, row)));
+        return new(WriteAsync(session =>
+        {
+            if (_singleStatementCommits && TryAppendOrdinary(session, checkpoint, data, row))
+            {
+                Interlocked.Increment(ref _singleStatementCommitCount);
+                return true;
+            }
+
+            return Commit(session, checkpoint, data, row);
+        }));
+    }
+
+    /// <summary>
+    /// The common checkpoint (an attempt recorded, the state unchanged, the data bus unchanged or the entry's
+    /// own snapshot, no cost to add up) in one statement. False when it does not apply or the run's row says
+    /// otherwise; nothing is written then.
+    /// </summary>
+    private static bool TryAppendOrdinary(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
+    {
+        if (row is null || row.Entry.Usage?.Cost is not null || (data is not null && !ReferenceEquals(data, row.Data)))
+        {
+            return false;
+        }
+
+        var entry = row.Entry;
+        HistoryRows.Key(0, checkpoint.RunId, entry.Sequence);
+        var append = session.Statement(AppendOrdinary);
+        HistoryRows.BindEntry(append, checkpoint.RunId, row);
+        HistoryRows.BindPosition(append, checkpoint);
+        append.Bind(26, data is null ? null : entry.Sequence);
+        append.Bind(27, row.Bytes + DataText.Bytes(checkpoint.RunId) + HistoryRows.PositionBytes);
+        append.Bind(28, entry.Usage?.InputTokens ?? 0);
+        append.Bind(29, entry.Usage?.OutputTokens ?? 0);
+        append.Bind(30, checkpoint.Fence);
+        append.Bind(31, Names.Of(checkpoint.State));
+        append.Bind(32, checkpoint.LeaseExpires is { } lease ? Names.Ticks(lease) : null);
+        append.Run();
+        return append.Changes == 1;
     }
 
     /// <summary>
@@ -143,8 +202,10 @@ public sealed partial class SqliteRunStore
         if (ordinary)
         {
             var insert = session.Statement(HistoryRows.InsertWithPosition);
-            HistoryRows.BindEntry(insert, checkpoint.RunId, runKey, row!);
-            HistoryRows.BindPosition(insert, checkpoint, data is null ? bus : row!.Entry.Sequence, totals.Count,
+            insert.Bind(32, HistoryRows.Key(runKey, checkpoint.RunId, row!.Entry.Sequence));
+            HistoryRows.BindEntry(insert, checkpoint.RunId, row);
+            HistoryRows.BindPosition(insert, checkpoint);
+            HistoryRows.BindTotals(insert, data is null ? bus : row.Entry.Sequence, totals.Count,
                 totals.Bytes + HistoryRows.PositionBytes, totals.InputTokens, totals.OutputTokens, totals.Cost);
             insert.Run();
             return true;

@@ -21,6 +21,12 @@ public sealed class SqliteRunStoreOptions
 
     /// <summary>Most checkpoints grouped into one transaction by the writer. Default 256.</summary>
     public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// Whether an ordinary checkpoint is written by the one-statement append (default) or always by the
+    /// general read-then-write path. Off only in tests, which show both paths leave the same rows.
+    /// </summary>
+    internal bool SingleStatementCommits { get; set; } = true;
 }
 
 /// <summary>SQLite's <c>PRAGMA synchronous</c> modes a run store offers.</summary>

@@ -31,10 +31,9 @@ internal static class HistoryRows
             ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32);
         """;
 
-    /// <summary>Binds the entry's own columns, 1 to 19, of <see cref="InsertWithPosition"/>.</summary>
-    public static void BindEntry(RawStatement s, string runId, long runKey, PreparedEntry row)
+    /// <summary>Binds the entry's own columns, 1 to 19, of <see cref="InsertWithPosition"/> (the row's key, 32, is the caller's).</summary>
+    public static void BindEntry(RawStatement s, string runId, PreparedEntry row)
     {
-        s.Bind(32, Key(runKey, runId, row.Entry.Sequence));
         var entry = row.Entry;
         var usage = entry.Usage;
         s.Bind(1, runId);
@@ -58,8 +57,8 @@ internal static class HistoryRows
         s.Bind(19, row.Data);
     }
 
-    /// <summary>Binds the run's position and totals, 20 to 31, of <see cref="InsertWithPosition"/>.</summary>
-    public static void BindPosition(RawStatement s, Checkpoint checkpoint, long? bus, long count, long bytes, long inputTokens, long outputTokens, decimal? cost)
+    /// <summary>Binds the run's position, 20 to 25, of <see cref="InsertWithPosition"/>.</summary>
+    public static void BindPosition(RawStatement s, Checkpoint checkpoint)
     {
         s.Bind(20, checkpoint.CurrentStep);
         s.Bind(21, checkpoint.Visit);
@@ -67,6 +66,11 @@ internal static class HistoryRows
         s.Bind(23, checkpoint.StepsTaken);
         s.Bind(24, checkpoint.Error);
         s.Bind(25, Names.Ticks(checkpoint.UpdatedAt));
+    }
+
+    /// <summary>Binds the data bus's row and the running totals, 26 to 31, of <see cref="InsertWithPosition"/>.</summary>
+    public static void BindTotals(RawStatement s, long? bus, long count, long bytes, long inputTokens, long outputTokens, decimal? cost)
+    {
         s.Bind(26, bus);
         s.Bind(27, count);
         s.Bind(28, bytes);

@@ -8,23 +8,84 @@ namespace Keel.Sqlite.Writing;
 /// thousands of times a second (no parameter lookup by name, no data reader). Errors surface as
 /// <see cref="SqliteException"/>, as from a command.
 /// </summary>
+/// <remarks>
+/// SQLite keeps a statement's bindings across resets, so a parameter bound to the value it already holds
+/// is not bound again: a run's checkpoints repeat most of their values (run id, worker, visit, nulls), and
+/// each native call costs more than the comparison.
+/// </remarks>
 internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private readonly Bound[] _bound;
 
     public RawStatement(sqlite3 db, string sql)
     {
         _db = db;
         var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out _statement);
         SqliteException.ThrowExceptionForRC(rc, db);
+        _bound = new Bound[raw.sqlite3_bind_parameter_count(_statement) + 1];
     }
 
-    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+    public void Bind(int index, long value)
+    {
+        ref var bound = ref _bound[index];
+        if (bound.Kind == BoundKind.Integer && bound.Integer == value)
+        {
+            return;
+        }
 
-    public void Bind(int index, long? value) => Check(value is { } v ? raw.sqlite3_bind_int64(_statement, index, v) : raw.sqlite3_bind_null(_statement, index));
+        bound.Kind = BoundKind.Unknown;
+        Check(raw.sqlite3_bind_int64(_statement, index, value));
+        bound = new Bound { Kind = BoundKind.Integer, Integer = value };
+    }
 
-    public void Bind(int index, string? value) => Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, value));
+    public void Bind(int index, long? value)
+    {
+        if (value is { } v)
+        {
+            Bind(index, v);
+        }
+        else
+        {
+            BindNull(index);
+        }
+    }
+
+    public void Bind(int index, string? value)
+    {
+        if (value is null)
+        {
+            BindNull(index);
+            return;
+        }
+
+        ref var bound = ref _bound[index];
+        if (bound.Kind == BoundKind.Text && string.Equals(bound.Text, value, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        bound.Kind = BoundKind.Unknown;
+        Check(raw.sqlite3_bind_text(_statement, index, value));
+        bound = new Bound { Kind = BoundKind.Text, Text = value };
+    }
+
+    /// <summary>Rows the last completed INSERT, UPDATE or DELETE on the connection changed.</summary>
+    public int Changes => raw.sqlite3_changes(_db);
+
+    private void BindNull(int index)
+    {
+        ref var bound = ref _bound[index];
+        if (bound.Kind == BoundKind.Null)
+        {
+            return;
+        }
+
+        bound.Kind = BoundKind.Unknown;
+        Check(raw.sqlite3_bind_null(_statement, index));
+        bound = new Bound { Kind = BoundKind.Null };
+    }
 
     /// <summary>Steps once: true when a row is available (read it, then <see cref="Reset"/>), false when done (already reset).</summary>
     public bool Step()
@@ -72,6 +133,22 @@ internal sealed class RawStatement : IDisposable
     public string? Text(int column) => IsNull(column) ? null : raw.sqlite3_column_text(_statement, column).utf8_to_string();
 
     public void Dispose() => _statement.Dispose();
+
+    private enum BoundKind : byte
+    {
+        Unknown,
+        Null,
+        Integer,
+        Text,
+    }
+
+    /// <summary>The value a parameter holds now, as far as this statement bound it.</summary>
+    private struct Bound
+    {
+        public BoundKind Kind;
+        public long Integer;
+        public string? Text;
+    }
 
     private void Check(int rc)
     {

@@ -6,7 +6,9 @@ namespace Keel.Sqlite.Writing;
 internal sealed class WriteSession(SqliteConnection connection, string source) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, RawStatement> _statements = new(StringComparer.Ordinal);
+    // Keyed by the SQL string's identity: the hot path's statements are constants, and hashing their text on
+    // every commit costs more than binding them. An equal string from elsewhere only prepares a second copy.
+    private readonly Dictionary<string, RawStatement> _statements = new(ReferenceEqualityComparer.Instance);
 
     public SqliteConnection Connection { get; } = connection;
 

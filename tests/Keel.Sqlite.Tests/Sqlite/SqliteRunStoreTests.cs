@@ -127,6 +127,59 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_OneStatementAppend_LeavesTheSameRunsAndHistoriesAsTheGeneralPath()
+    {
+        using var general = new TempDatabase();
+        using var fast = SqliteRunStore.Open(_db.Path);
+        using var slow = new SqliteRunStore(new SqliteRunStoreOptions { Path = general.Path, SingleStatementCommits = false });
+        var lease = T0 + TimeSpan.FromMinutes(1);
+        var tokens = new TokenUsage(120, 30, "model-a", null);
+        var priced = new TokenUsage(200, 50, "model-a", 0.0125m);
+        var running = Checkpoint("r1", Entry("r1", 0, "plan"), null) with { State = WorkflowState.Running, CurrentStep = "code", LeaseExpires = lease };
+        HistoryEntry At(int sequence, string step) => Entry("r1", sequence, step) with { NextStep = "code" };
+        var bus = Data(("topic", "dogs"), ("n", 2));
+        var steps = new Checkpoint[]
+        {
+            running,
+            running with { Entry = At(1, "code") with { Data = bus }, Data = bus, Visit = 2 },
+            running with { Entry = At(2, "code") with { Usage = tokens }, Attempt = 2 },
+            running with { Entry = At(3, "code") with { Usage = priced }, StepsTaken = 3 },
+            running with { Entry = At(4, "test"), Error = "last attempt failed" },
+            running with { Entry = null, State = WorkflowState.WaitingForApproval, CurrentStep = "review" },
+            running with { Entry = At(5, "review") with { Outcome = AttemptOutcome.Approved } },
+            running with { Entry = At(6, "deploy") with { Usage = tokens } },
+            running with { Entry = At(7, "deploy"), LeaseExpires = T0 + TimeSpan.FromMinutes(10) },
+            running with { Entry = At(8, "deploy") with { Data = bus }, Data = Data(("topic", "birds")) },
+            running with { Entry = At(9, "deploy") with { Data = Data(("topic", "fish")) }, Data = null },
+            running with { Entry = At(10, "deploy"), UpdatedAt = T0 + TimeSpan.FromMinutes(2) },
+            running with { Entry = At(11, "deploy") with { Usage = priced }, State = WorkflowState.Completed, CurrentStep = "complete" },
+        };
+        await fast.CreateRunAsync(Run("r1"), [], default);
+        await slow.CreateRunAsync(Run("r1"), [], default);
+
+        foreach (var (checkpoint, i) in steps.Select((c, i) => (c, i)))
+        {
+            await fast.CommitAsync(checkpoint, default);
+            await slow.CommitAsync(checkpoint, default);
+            Assert.Equal(Json(await slow.GetRunAsync("r1", default)), Json(await fast.GetRunAsync("r1", default)));
+            if (i == 4)
+            {
+                // A checkpoint from a stale fence is refused by both paths alike.
+                await Assert.ThrowsAsync<RunOwnedElsewhereException>(async () => await fast.CommitAsync(running with { Entry = At(5, "x"), Fence = 7 }, default));
+                await Assert.ThrowsAsync<RunOwnedElsewhereException>(async () => await slow.CommitAsync(running with { Entry = At(5, "x"), Fence = 7 }, default));
+            }
+        }
+
+        Assert.Equal(Json(await slow.GetHistoryAsync("r1", default)), Json(await fast.GetHistoryAsync("r1", default)));
+        var run = await fast.GetRunAsync("r1", default);
+        Assert.Equal((12, 640L, 160L, 0.025m, "birds"), (run!.HistoryCount, run.InputTokens, run.OutputTokens, run.Cost, run.Data["topic"].GetString()));
+        Assert.Equal(0, slow.SingleStatementCommitCount);
+        Assert.Equal(6, fast.SingleStatementCommitCount);
+    }
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, KeelJson.Options);
+
+    [Fact]
     public async Task Commit_SequenceOutsideTheStoredRange_IsRefusedNamingTheRun()
     {
         using var store = SqliteRunStore.Open(_db.Path);
