@@ -23,7 +23,8 @@ public sealed partial class SqliteRunStore
             steps_taken = $steps_taken, error = $error, updated_at = $updated_at,
             size_bytes = $size_bytes + CASE WHEN $data IS NULL THEN 0 ELSE length(CAST($data AS BLOB)) - length(CAST(data AS BLOB)) END,
             data = COALESCE($data, (SELECT h.data FROM history h WHERE h.entry_key = $bus_key), data),
-            lease_expires = COALESCE($lease_expires, lease_expires), history_count = $history_count,
+            lease_owner = CASE WHEN $release THEN NULL ELSE lease_owner END,
+            lease_expires = CASE WHEN $release THEN NULL ELSE COALESCE($lease_expires, lease_expires) END, history_count = $history_count,
             input_tokens = $input_tokens, output_tokens = $output_tokens, cost = $cost
         WHERE run_id = $run_id;
         """;
@@ -115,7 +116,7 @@ public sealed partial class SqliteRunStore
     /// </summary>
     private static bool TryAppendOrdinary(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
     {
-        if (row is null || row.Entry.Usage?.Cost is not null || (data is not null && !ReferenceEquals(data, row.Data)))
+        if (row is null || checkpoint.ReleasesLease || row.Entry.Usage?.Cost is not null || (data is not null && !ReferenceEquals(data, row.Data)))
         {
             return false;
         }
@@ -196,6 +197,7 @@ public sealed partial class SqliteRunStore
 
         var newState = Names.Of(checkpoint.State);
         var ordinary = row is not null
+            && !checkpoint.ReleasesLease
             && newState == state
             && (data is null || ReferenceEquals(data, row.Data))
             && !ExtendsLease(checkpoint, owner, expires);
@@ -224,6 +226,7 @@ public sealed partial class SqliteRunStore
         u.Set("$bus_key", bus is { } b ? runKey * SqliteSchema.EntriesPerRun + b : DBNull.Value);
         u.Set("$updated_at", Names.Ticks(checkpoint.UpdatedAt));
         u.Set("$lease_expires", Names.Ticks(checkpoint.LeaseExpires));
+        u.Set("$release", checkpoint.ReleasesLease ? 1 : 0);
         u.Set("$history_count", totals.Count);
         u.Set("$size_bytes", totals.Bytes);
         u.Set("$input_tokens", totals.InputTokens);

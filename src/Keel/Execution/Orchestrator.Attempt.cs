@@ -262,6 +262,7 @@ public sealed partial class Orchestrator
     {
         var context = session.Context;
         var now = _time.GetUtcNow();
+        var stops = context.State != WorkflowState.Running;
         var checkpoint = new Checkpoint
         {
             RunId = session.RunId,
@@ -275,7 +276,8 @@ public sealed partial class Orchestrator
             StepsTaken = session.StepsTaken,
             Error = session.Error,
             UpdatedAt = now,
-            LeaseExpires = now + _options.LeaseDuration,
+            LeaseExpires = stops ? null : now + _options.LeaseDuration,
+            ReleasesLease = stops,
         };
         try
         {
@@ -290,6 +292,7 @@ public sealed partial class Orchestrator
         }
 
         session.CommittedDataVersion = context.Data.Version;
+        session.LeaseReleased = stops;
     }
 
     private Activity? StartAttemptActivity(RunSession session, WorkflowStep step, WorkerDefinition worker, int attempt)

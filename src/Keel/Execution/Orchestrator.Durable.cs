@@ -356,6 +356,11 @@ public sealed partial class Orchestrator
     {
         try
         {
+            if (session.LeaseReleased)
+            {
+                return;
+            }
+
             await _store!.ReleaseLeaseAsync(session.RunId, _options.OwnerId, session.Fence, CancellationToken.None).ConfigureAwait(false);
         }
         finally

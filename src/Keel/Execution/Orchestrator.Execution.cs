@@ -172,7 +172,7 @@ public sealed partial class Orchestrator
                 heartbeat!.Dispose();
                 try
                 {
-                    if (!session.LeaseLost)
+                    if (!session.LeaseLost && !session.LeaseReleased)
                     {
                         await _store.ReleaseLeaseAsync(session.RunId, _options.OwnerId, session.Fence, CancellationToken.None).ConfigureAwait(false);
                     }
@@ -287,7 +287,9 @@ public sealed partial class Orchestrator
             try
             {
                 var expires = owner._time.GetUtcNow() + owner._options.LeaseDuration;
-                if (!await owner._store!.RenewLeaseAsync(session.RunId, owner._options.OwnerId, session.Fence, expires, CancellationToken.None).ConfigureAwait(false))
+                if (!session.LeaseReleased
+                    && !await owner._store!.RenewLeaseAsync(session.RunId, owner._options.OwnerId, session.Fence, expires, CancellationToken.None).ConfigureAwait(false)
+                    && !session.LeaseReleased)
                 {
                     session.LeaseLost = true;
                     Log.LeaseLost(session.Logger, session.RunId);

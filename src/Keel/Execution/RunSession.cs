@@ -58,6 +58,9 @@ internal sealed class RunSession
 
     public bool LeaseLost { get; set; }
 
+    /// <summary>The last checkpoint freed the lease (the run ended or parked): nothing is left to release.</summary>
+    public bool LeaseReleased { get; set; }
+
     public string? Prompt { get; set; }
 
     /// <summary>Completed when this process stops driving the run (with a store only).</summary>

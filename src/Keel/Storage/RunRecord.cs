@@ -102,6 +102,12 @@ public sealed record Checkpoint
 
     /// <summary>When set, the lease is extended to this time in the same transaction; a store may leave it while more than half of the asked-for term remains (the heartbeat renews it every third).</summary>
     public DateTimeOffset? LeaseExpires { get; init; }
+
+    /// <summary>
+    /// True when the writer stops driving the run with this checkpoint (the run ended or waits for
+    /// approval): the store frees the lease in the same transaction, so ending a run costs no extra commit.
+    /// </summary>
+    public bool ReleasesLease { get; init; }
 }
 
 /// <summary>Filters for listing runs. Every field is optional.</summary>

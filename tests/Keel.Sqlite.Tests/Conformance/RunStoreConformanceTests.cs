@@ -268,6 +268,23 @@ public abstract class RunStoreConformanceTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_ReleasingTheLease_EndsTheRunAndFreesItInOneWrite()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        await Store.CreateRunAsync(NewRun("r2"), [], default);
+
+        await Store.CommitAsync(Step("r1", 1, Entry("r1", 0)) with { State = WorkflowState.Completed, CurrentStep = "complete", ReleasesLease = true }, default);
+        await Store.CommitAsync(Step("r2", 1, null) with { State = WorkflowState.WaitingForApproval, CurrentStep = "review", ReleasesLease = true }, default);
+
+        var ended = await Reopen().GetRunAsync("r1", default);
+        var parked = await Reopen().GetRunAsync("r2", default);
+        Assert.Equal((WorkflowState.Completed, 1, (string?)null, (DateTimeOffset?)null), (ended!.State, ended.HistoryCount, ended.LeaseOwner, ended.LeaseExpires));
+        Assert.Equal((WorkflowState.WaitingForApproval, (string?)null, (DateTimeOffset?)null), (parked!.State, parked.LeaseOwner, parked.LeaseExpires));
+        Assert.False(await Store.RenewLeaseAsync("r2", "owner-a", 1, T0 + TimeSpan.FromMinutes(5), default));
+        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r2", "owner-b", T0, TimeSpan.FromSeconds(30), default));
+    }
+
+    [Fact]
     public async Task Lease_UnknownRun_ThrowsRunNotFound()
         => await Assert.ThrowsAsync<RunNotFoundException>(async () => await Store.TryAcquireLeaseAsync("nope", "o", T0, TimeSpan.FromSeconds(1), default));
 

@@ -6,6 +6,33 @@ namespace Keel.Tests.Storage;
 public sealed class LeaseTests : DurableRunTestBase
 {
     [Fact]
+    public async Task Execute_RunThatEndsOrParks_FreesTheLeaseWithItsLastCheckpoint_NoSeparateWrite()
+    {
+        var store = new CountingStore(Store);
+        var (pm, coder, reviewer) = Hub.BuildWebsiteWorkers();
+        var orchestrator = Hub.Create(Clock, store, ownerId: "process-1").With(pm, coder, reviewer);
+        orchestrator.RegisterWorkflow(Workflows.CreateBuildWebsiteWorkflow());
+        var approval = new WorkflowDefinition("gated");
+        approval.AddStep(new WorkflowStep("plan", WorkerType.ProductManager, onSuccess: "sign_off"), isInitial: true);
+        approval.AddStep(WorkflowStep.Approval("sign_off", "Ship it?", onApproved: WorkflowStep.Complete));
+        orchestrator.RegisterWorkflow(approval);
+
+        var completed = await orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { RunId = "ends" });
+        var parked = await orchestrator.ExecuteWorkflowAsync("gated", "g", new ExecuteOptions { RunId = "parks" });
+
+        Assert.Equal((WorkflowState.Completed, WorkflowState.WaitingForApproval), (completed.State, parked.State));
+        Assert.Equal((2, 3 + 2, 0), (store.Creates, store.Commits, store.Releases));
+        foreach (var runId in new[] { "ends", "parks" })
+        {
+            var run = await Store.GetRunAsync(runId, default);
+            Assert.Equal(((string?)null, (DateTimeOffset?)null), (run!.LeaseOwner, run.LeaseExpires));
+        }
+
+        var other = Process("process-2");
+        Assert.Equal(WorkflowState.Completed, (await other.Orchestrator.ApproveAsync("parks", "sign_off", "ana")).State);
+    }
+
+    [Fact]
     public async Task Resume_RunHeldByAnotherProcess_IsRefused()
     {
         var first = Process("process-1");
@@ -72,5 +99,47 @@ public sealed class LeaseTests : DurableRunTestBase
         Assert.Equal(["create_specs"], history.Select(e => e.StepId));
         var stored = await Store.GetRunAsync("run-stolen", CancellationToken.None);
         Assert.Equal(("process-2", thief, WorkflowState.Running), (stored!.LeaseOwner, (long?)stored.Fence, stored.State));
+    }
+
+    /// <summary>Counts the writes that reach the store.</summary>
+    private sealed class CountingStore(IRunStore inner) : IRunStore
+    {
+        public int Creates { get; private set; }
+
+        public int Commits { get; private set; }
+
+        public int Releases { get; private set; }
+
+        public ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
+        {
+            Creates++;
+            return inner.CreateRunAsync(run, history, cancellationToken);
+        }
+
+        public ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+        {
+            Commits++;
+            return inner.CommitAsync(checkpoint, cancellationToken);
+        }
+
+        public ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken)
+        {
+            Releases++;
+            return inner.ReleaseLeaseAsync(runId, owner, fence, cancellationToken);
+        }
+
+        public ValueTask<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken) => inner.GetRunAsync(runId, cancellationToken);
+
+        public ValueTask<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string runId, CancellationToken cancellationToken) => inner.GetHistoryAsync(runId, cancellationToken);
+
+        public ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken) => inner.ListRunsAsync(query, cancellationToken);
+
+        public ValueTask<long?> TryAcquireLeaseAsync(string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken)
+            => inner.TryAcquireLeaseAsync(runId, owner, now, duration, cancellationToken);
+
+        public ValueTask<bool> RenewLeaseAsync(string runId, string owner, long fence, DateTimeOffset expires, CancellationToken cancellationToken)
+            => inner.RenewLeaseAsync(runId, owner, fence, expires, cancellationToken);
+
+        public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) => inner.DeleteRunsAsync(olderThan, cancellationToken);
     }
 }
