@@ -29,28 +29,6 @@ public sealed partial class SqliteRunStore
         WHERE run_id = $run_id;
         """;
 
-    // An ordinary checkpoint in one statement: the entry's row with the position, its running totals taken
-    // from the newest row carrying them (or the run's row), inserted only when the fence, the state and the
-    // lease allow it. Bound as HistoryRows.BindEntry (1 to 19) and BindPosition (20 to 25), then: 26 the
-    // data bus's row when the entry brings it (else the newest row's), 27 to 29 the bytes and tokens the
-    // entry adds, 30 the fence, 31 the state, 32 the lease expiry asked for. Inserts nothing (and the commit
-    // takes the general path) when any condition fails.
-    private const string AppendOrdinary = $"""
-        INSERT INTO history ({HistoryRows.Columns}, pos_step, pos_visit, pos_attempt, pos_steps, pos_error, pos_updated, pos_bus,
-            total_count, total_bytes, total_input, total_output, total_cost, entry_key)
-        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-            ?20, ?21, ?22, ?23, ?24, ?25, COALESCE(?26, h.pos_bus),
-            CASE WHEN h.entry_key IS NULL THEN r.history_count ELSE h.total_count END + 1,
-            CASE WHEN h.entry_key IS NULL THEN r.size_bytes ELSE h.total_bytes END + ?27,
-            CASE WHEN h.entry_key IS NULL THEN r.input_tokens ELSE h.total_input END + ?28,
-            CASE WHEN h.entry_key IS NULL THEN r.output_tokens ELSE h.total_output END + ?29,
-            CASE WHEN h.entry_key IS NULL THEN r.cost ELSE h.total_cost END,
-            r.run_key * {SqliteSchema.Scale} + ?2
-        FROM runs r LEFT JOIN history h ON h.entry_key = ({RunRows.NewestEntryKey}) AND h.pos_step IS NOT NULL
-        WHERE r.run_id = ?1 AND r.fence = ?30 AND r.state = ?31
-            AND (?32 IS NULL OR (r.lease_owner IS NOT NULL AND r.lease_expires IS NOT NULL AND (r.lease_expires - ?25) * 2 >= ?32 - ?25));
-        """;
-
     private const string ClearPosition = "UPDATE history SET pos_step = NULL WHERE entry_key = $entry_key;";
 
     public ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
@@ -63,44 +41,7 @@ public sealed partial class SqliteRunStore
             var snapshot when row is not null && ReferenceEquals(snapshot, row.Entry.Data) => row.Data,
             var snapshot => DataText.Write(snapshot),
         };
-        return new(WriteAsync(session =>
-        {
-            if (_singleStatementCommits && TryAppendOrdinary(session, checkpoint, data, row))
-            {
-                Interlocked.Increment(ref _singleStatementCommitCount);
-                return true;
-            }
-
-            return Commit(session, checkpoint, data, row);
-        }));
-    }
-
-    /// <summary>
-    /// The common checkpoint (an attempt recorded, the state unchanged, the data bus unchanged or the entry's
-    /// own snapshot, no cost to add up) in one statement. False when it does not apply or the run's row says
-    /// otherwise; nothing is written then.
-    /// </summary>
-    private static bool TryAppendOrdinary(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
-    {
-        if (row is null || checkpoint.ReleasesLease || row.Entry.Usage?.Cost is not null || (data is not null && !ReferenceEquals(data, row.Data)))
-        {
-            return false;
-        }
-
-        var entry = row.Entry;
-        HistoryRows.Key(0, checkpoint.RunId, entry.Sequence);
-        var append = session.Statement(AppendOrdinary);
-        HistoryRows.BindEntry(append, checkpoint.RunId, row);
-        HistoryRows.BindPosition(append, checkpoint);
-        append.Bind(26, data is null ? null : entry.Sequence);
-        append.Bind(27, row.Bytes + DataText.Bytes(checkpoint.RunId) + HistoryRows.PositionBytes);
-        append.Bind(28, entry.Usage?.InputTokens ?? 0);
-        append.Bind(29, entry.Usage?.OutputTokens ?? 0);
-        append.Bind(30, checkpoint.Fence);
-        append.Bind(31, Names.Of(checkpoint.State));
-        append.Bind(32, checkpoint.LeaseExpires is { } lease ? Names.Ticks(lease) : null);
-        append.Run();
-        return append.Changes == 1;
+        return new(WriteAsync(session => Commit(session, checkpoint, data, row)));
     }
 
     /// <summary>
@@ -110,41 +51,8 @@ public sealed partial class SqliteRunStore
     /// </summary>
     private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
     {
-        var select = session.Statement(SelectPosition);
-        select.Bind(1, checkpoint.RunId);
-        RunTotals totals;
-        long fence;
-        string? owner;
-        long? expires;
-        string state;
-        long? newest;
-        bool newestHasPosition;
-        long? bus;
-        long runKey;
-        if (!select.Step())
-        {
-            throw new RunNotFoundException(checkpoint.RunId);
-        }
-
-        try
-        {
-            fence = select.Int64(0);
-            owner = select.Text(1);
-            expires = select.NullableInt64(2);
-            state = select.Text(3)!;
-            newest = select.NullableInt64(9);
-            newestHasPosition = newest is not null && select.Int64(10) != 0;
-            bus = newestHasPosition ? select.NullableInt64(11) : null;
-            runKey = select.Int64(17);
-            var from = newestHasPosition ? 12 : 4;
-            totals = new RunTotals(select.Int64(from), select.Int64(from + 1), select.Int64(from + 2), select.Int64(from + 3),
-                Names.Decimal(select.Text(from + 4)));
-        }
-        finally
-        {
-            select.Reset();
-        }
-
+        var tail = session.Tails.TryGet(checkpoint.RunId, out var known) ? known : ReadTail(session, checkpoint.RunId);
+        var (runKey, fence, owner, expires, state, newest, newestHasPosition, bus, totals) = tail;
         if (fence != checkpoint.Fence)
         {
             throw new RunOwnedElsewhereException(checkpoint.RunId, owner, expires is { } e ? Names.Time(e) : null);
@@ -166,18 +74,31 @@ public sealed partial class SqliteRunStore
             && !checkpoint.ReleasesLease
             && newState == state
             && (data is null || ReferenceEquals(data, row.Data))
-            && !ExtendsLease(checkpoint, owner, expires);
+            && !ExtendsLease(checkpoint, owner, expires)
+            && row.Entry.Sequence > (newest is { } n ? n - runKey * SqliteSchema.EntriesPerRun : -1);
         if (ordinary)
         {
+            var key = HistoryRows.Key(runKey, checkpoint.RunId, row!.Entry.Sequence);
+            var newBus = data is null ? bus : row.Entry.Sequence;
             var insert = session.Statement(HistoryRows.InsertWithPosition);
-            insert.Bind(32, HistoryRows.Key(runKey, checkpoint.RunId, row!.Entry.Sequence));
+            insert.Bind(32, key);
             HistoryRows.BindEntry(insert, checkpoint.RunId, row);
             HistoryRows.BindPosition(insert, checkpoint);
-            HistoryRows.BindTotals(insert, data is null ? bus : row.Entry.Sequence, totals.Count,
-                totals.Bytes + HistoryRows.PositionBytes, totals.InputTokens, totals.OutputTokens, totals.Cost);
+            HistoryRows.BindTotals(insert, newBus, totals.Count, totals.Bytes + HistoryRows.PositionBytes, totals.InputTokens, totals.OutputTokens, totals.Cost);
             insert.Run();
+
+            // The new row is now the run's newest and carries its totals (with the position's bytes).
+            session.Tails.Set(checkpoint.RunId, tail with
+            {
+                Newest = key,
+                NewestHasPosition = true,
+                Bus = newBus,
+                Totals = totals with { Bytes = totals.Bytes + HistoryRows.PositionBytes },
+            });
             return true;
         }
+
+        session.Tails.Forget(checkpoint.RunId);
 
         var update = session.Command(UpdateRun);
         var u = update.Parameters;
@@ -216,6 +137,38 @@ public sealed partial class SqliteRunStore
         return true;
     }
 
+    /// <summary>Reads what a commit needs to know of a run: its fence, lease, state, newest row and running totals.</summary>
+    private static RunTail ReadTail(WriteSession session, string runId)
+    {
+        var select = session.Statement(SelectPosition);
+        select.Bind(1, runId);
+        if (!select.Step())
+        {
+            throw new RunNotFoundException(runId);
+        }
+
+        try
+        {
+            var newest = select.NullableInt64(9);
+            var newestHasPosition = newest is not null && select.Int64(10) != 0;
+            var from = newestHasPosition ? 12 : 4;
+            return new RunTail(
+                RunKey: select.Int64(17),
+                Fence: select.Int64(0),
+                Owner: select.Text(1),
+                Expires: select.NullableInt64(2),
+                State: select.Text(3)!,
+                Newest: newest,
+                NewestHasPosition: newestHasPosition,
+                Bus: newestHasPosition ? select.NullableInt64(11) : null,
+                Totals: new RunTotals(select.Int64(from), select.Int64(from + 1), select.Int64(from + 2), select.Int64(from + 3), Names.Decimal(select.Text(from + 4))));
+        }
+        finally
+        {
+            select.Reset();
+        }
+    }
+
     /// <summary>
     /// True when the checkpoint's lease expiry must be written now: the lease is not held, or less than half
     /// of the term the checkpoint asks for remains. Otherwise the holder's heartbeat (every third of the term)
@@ -237,5 +190,4 @@ public sealed partial class SqliteRunStore
         return (current - now) * 2 < Names.Ticks(wanted) - now;
     }
 
-    private readonly record struct RunTotals(long Count, long Bytes, long InputTokens, long OutputTokens, decimal? Cost);
 }

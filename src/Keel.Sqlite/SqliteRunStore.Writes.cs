@@ -16,6 +16,7 @@ public sealed partial class SqliteRunStore
         var rows = history.Select(HistoryRows.Prepare).ToArray();
         return new(WriteAsync(session =>
         {
+            session.Tails.Forget(run.RunId);
             var exists = session.Command("SELECT 1 FROM runs WHERE run_id = $run_id;");
             exists.Parameters.Set("$run_id", run.RunId);
             if (exists.ExecuteScalar() is not null)
@@ -47,6 +48,7 @@ public sealed partial class SqliteRunStore
         cancellationToken.ThrowIfCancellationRequested();
         return new(WriteAsync<long?>(session =>
         {
+            session.Tails.Forget(runId);
             var select = session.Command("SELECT lease_owner, lease_expires, fence FROM runs WHERE run_id = $run_id;");
             select.Parameters.Set("$run_id", runId);
             string? holder;
@@ -85,6 +87,7 @@ public sealed partial class SqliteRunStore
         ArgumentNullException.ThrowIfNull(owner);
         return new(WriteAsync(session =>
         {
+            session.Tails.Forget(runId);
             var update = session.Command("UPDATE runs SET lease_expires = $expires WHERE run_id = $run_id AND fence = $fence AND lease_owner = $owner;");
             update.Parameters.Set("$run_id", runId);
             update.Parameters.Set("$owner", owner);
@@ -100,6 +103,7 @@ public sealed partial class SqliteRunStore
         ArgumentNullException.ThrowIfNull(owner);
         return new(WriteAsync(session =>
         {
+            session.Tails.Forget(runId);
             var update = session.Command("UPDATE runs SET lease_owner = NULL, lease_expires = NULL WHERE run_id = $run_id AND fence = $fence AND lease_owner = $owner;");
             update.Parameters.Set("$run_id", runId);
             update.Parameters.Set("$owner", owner);
@@ -114,6 +118,7 @@ public sealed partial class SqliteRunStore
         var ticks = Names.Ticks(olderThan);
         return new(WriteAsync<IReadOnlyList<RunRecord>>(session =>
         {
+            session.Tails.Clear();
             var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE COALESCE(p.pos_updated, r.updated_at) < $before ORDER BY r.created_at DESC, r.run_id DESC;");
             select.Parameters.Set("$before", ticks);
             var doomed = new List<RunRecord>();

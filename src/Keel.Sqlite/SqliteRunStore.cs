@@ -17,8 +17,7 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
 {
     private readonly string _connectionString;
     private readonly SqliteWriter _writer;
-    private readonly bool _singleStatementCommits;
-    private long _singleStatementCommitCount;
+    private readonly WriteSession _session;
     private int _disposed;
 
     /// <summary>Opens (creating when missing) the database <paramref name="options"/> names. Throws <see cref="KeelException"/> naming the file when it cannot be used.</summary>
@@ -42,8 +41,8 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
             throw SqliteErrors.Translate(ex, DataSource);
         }
 
-        _writer = new SqliteWriter(new WriteSession(connection, DataSource), options.MaxBatchSize);
-        _singleStatementCommits = options.SingleStatementCommits;
+        _session = new WriteSession(connection, DataSource, options.RememberRunTails);
+        _writer = new SqliteWriter(_session, options.MaxBatchSize);
     }
 
     /// <summary>Opens (creating when missing) the database file at <paramref name="path"/> with the default options.</summary>
@@ -56,8 +55,8 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
     /// <summary>The database file the store uses.</summary>
     public string DataSource { get; }
 
-    /// <summary>Checkpoints the one-statement append took so far (for tests).</summary>
-    internal long SingleStatementCommitCount => Interlocked.Read(ref _singleStatementCommitCount);
+    /// <summary>Commits that found their run's tail remembered, and read nothing first (for tests).</summary>
+    internal long RememberedTailCommits => _session.Tails.Hits;
 
     /// <summary>The writer, for tests and benchmarks (pausing it groups operations; counting its transactions).</summary>
     internal SqliteWriter Writer => _writer;

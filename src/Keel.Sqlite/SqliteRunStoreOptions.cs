@@ -23,10 +23,10 @@ public sealed class SqliteRunStoreOptions
     public int MaxBatchSize { get; set; } = 256;
 
     /// <summary>
-    /// Whether an ordinary checkpoint is written by the one-statement append (default) or always by the
-    /// general read-then-write path. Off only in tests, which show both paths leave the same rows.
+    /// Whether the writer remembers each run's tail between its checkpoints (default) or reads it before
+    /// every one. Off only in tests, which show both leave the same rows.
     /// </summary>
-    internal bool SingleStatementCommits { get; set; } = true;
+    internal bool RememberRunTails { get; set; } = true;
 }
 
 /// <summary>SQLite's <c>PRAGMA synchronous</c> modes a run store offers.</summary>

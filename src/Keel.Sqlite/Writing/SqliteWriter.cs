@@ -109,7 +109,7 @@ internal sealed class SqliteWriter : IDisposable
         Exception? batchError = null;
         try
         {
-            _session.Execute("BEGIN IMMEDIATE;");
+            _session.Begin();
             if (batch.Count == 1)
             {
                 RunAlone(batch[0]);
@@ -117,7 +117,7 @@ internal sealed class SqliteWriter : IDisposable
             else if (!TryRunTogether(batch))
             {
                 // One operation failed: run the batch again, each operation under its own savepoint.
-                _session.Execute("BEGIN IMMEDIATE;");
+                _session.Begin();
                 foreach (var operation in batch)
                 {
                     RunUnderSavepoint(operation);
@@ -149,7 +149,7 @@ internal sealed class SqliteWriter : IDisposable
             }
             catch (Exception) when (!_session.InAutocommit)
             {
-                _session.Execute("ROLLBACK;");
+                _session.Rollback();
                 return false;
             }
         }
@@ -167,8 +167,8 @@ internal sealed class SqliteWriter : IDisposable
         {
             // Only this operation is in the transaction: undo all of it, then report its own error.
             operation.Error = SqliteErrors.Translate(ex, _session.Source);
-            _session.Execute("ROLLBACK;");
-            _session.Execute("BEGIN IMMEDIATE;");
+            _session.Rollback();
+            _session.Begin();
         }
     }
 
@@ -183,13 +183,14 @@ internal sealed class SqliteWriter : IDisposable
         catch (Exception ex) when (!_session.InAutocommit)
         {
             operation.Error = SqliteErrors.Translate(ex, _session.Source);
-            _session.Execute("ROLLBACK TO op;");
+            _session.Rollback("ROLLBACK TO op;");
             _session.Execute("RELEASE op;");
         }
     }
 
     private void RollBack()
     {
+        _session.Tails.Clear();
         if (_session.InAutocommit)
         {
             return;
@@ -197,7 +198,7 @@ internal sealed class SqliteWriter : IDisposable
 
         try
         {
-            _session.Execute("ROLLBACK;");
+            _session.Rollback();
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {

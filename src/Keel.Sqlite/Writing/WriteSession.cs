@@ -3,8 +3,10 @@ using Microsoft.Data.Sqlite;
 namespace Keel.Sqlite.Writing;
 
 /// <summary>The writer's connection and its prepared commands, reused across batches.</summary>
-internal sealed class WriteSession(SqliteConnection connection, string source) : IDisposable
+internal sealed class WriteSession(SqliteConnection connection, string source, bool rememberTails = true) : IDisposable
 {
+    private long _dataVersion = -1;
+
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     // Keyed by the SQL string's identity: the hot path's statements are constants, and hashing their text on
     // every commit costs more than binding them. An equal string from elsewhere only prepares a second copy.
@@ -41,6 +43,39 @@ internal sealed class WriteSession(SqliteConnection connection, string source) :
     }
 
     public void Execute(string sql) => Statement(sql).Run();
+
+    /// <summary>What the writer remembers of each run's tail (see <see cref="RunTails"/>).</summary>
+    public RunTails Tails { get; } = new(rememberTails);
+
+    /// <summary>
+    /// Begins a write transaction, holding the write lock, and forgets every remembered tail when another
+    /// connection committed since this one last looked.
+    /// </summary>
+    public void Begin()
+    {
+        Execute("BEGIN IMMEDIATE;");
+        var version = Statement("PRAGMA data_version;");
+        try
+        {
+            var current = version.Step() ? version.Int64(0) : -1;
+            if (current != _dataVersion)
+            {
+                Tails.Clear();
+                _dataVersion = current;
+            }
+        }
+        finally
+        {
+            version.Reset();
+        }
+    }
+
+    /// <summary>Rolls the open transaction back (when one is open) and forgets every remembered tail.</summary>
+    public void Rollback(string sql = "ROLLBACK;")
+    {
+        Tails.Clear();
+        Execute(sql);
+    }
 
     /// <summary>True when no transaction is open (SQLite rolled one back by itself, e.g. on a full disk).</summary>
     public bool InAutocommit => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) != 0;

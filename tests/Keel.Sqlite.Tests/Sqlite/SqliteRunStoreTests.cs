@@ -127,11 +127,11 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Commit_OneStatementAppend_LeavesTheSameRunsAndHistoriesAsTheGeneralPath()
+    public async Task Commit_RememberedTails_LeaveTheSameRunsAndHistoriesAsReadingFirst()
     {
         using var general = new TempDatabase();
         using var fast = SqliteRunStore.Open(_db.Path);
-        using var slow = new SqliteRunStore(new SqliteRunStoreOptions { Path = general.Path, SingleStatementCommits = false });
+        using var slow = new SqliteRunStore(new SqliteRunStoreOptions { Path = general.Path, RememberRunTails = false });
         var lease = T0 + TimeSpan.FromMinutes(1);
         var tokens = new TokenUsage(120, 30, "model-a", null);
         var priced = new TokenUsage(200, 50, "model-a", 0.0125m);
@@ -173,8 +173,32 @@ public sealed class SqliteRunStoreTests : IDisposable
         Assert.Equal(Json(await slow.GetHistoryAsync("r1", default)), Json(await fast.GetHistoryAsync("r1", default)));
         var run = await fast.GetRunAsync("r1", default);
         Assert.Equal((12, 640L, 160L, 0.025m, "birds"), (run!.HistoryCount, run.InputTokens, run.OutputTokens, run.Cost, run.Data["topic"].GetString()));
-        Assert.Equal(0, slow.SingleStatementCommitCount);
-        Assert.Equal(6, fast.SingleStatementCommitCount);
+        Assert.Equal(0, slow.RememberedTailCommits);
+        Assert.True(fast.RememberedTailCommits >= 4, $"{fast.RememberedTailCommits} commits used a remembered tail");
+    }
+
+    [Fact]
+    public async Task Commit_AfterAnotherStoreTookTheRun_IsRefusedDespiteTheRememberedTail()
+    {
+        using var first = SqliteRunStore.Open(_db.Path);
+        using var second = SqliteRunStore.Open(_db.Path);
+        var running = Checkpoint("r1", Entry("r1", 0, "plan"), null) with { State = WorkflowState.Running, CurrentStep = "code" };
+        await first.CreateRunAsync(Run("r1"), [], default);
+        await first.CommitAsync(running, default);
+        await first.CommitAsync(running with { Entry = Entry("r1", 1, "code") }, default);
+
+        // Another connection (another process, say) takes the run over and commits an entry of its own.
+        var fence = await second.TryAcquireLeaseAsync("r1", "other", T0 + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1), default);
+        await second.CommitAsync(running with { Entry = Entry("r1", 2, "code"), Fence = fence!.Value }, default);
+
+        var stale = await Assert.ThrowsAsync<RunOwnedElsewhereException>(async () => await first.CommitAsync(running with { Entry = Entry("r1", 3, "code") }, default));
+        Assert.Equal("other", stale.Owner);
+        await first.CommitAsync(running with { Entry = Entry("r1", 3, "test"), Fence = fence.Value }, default);
+        var run = await first.GetRunAsync("r1", default);
+        var history = await first.GetHistoryAsync("r1", default);
+        Assert.Equal((4, "code"), (run!.HistoryCount, history[2].StepId));
+        Assert.Equal(["plan", "code", "code", "test"], history.Select(e => e.StepId));
+        Assert.True(first.RememberedTailCommits >= 1);
     }
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, KeelJson.Options);
