@@ -102,7 +102,7 @@ public sealed class LeaseTests : DurableRunTestBase
     }
 
     /// <summary>Counts the writes that reach the store.</summary>
-    private sealed class CountingStore(IRunStore inner) : IRunStore
+    private sealed class CountingStore(IRunStore inner) : DelegatingRunStore(inner)
     {
         public int Creates { get; private set; }
 
@@ -110,36 +110,22 @@ public sealed class LeaseTests : DurableRunTestBase
 
         public int Releases { get; private set; }
 
-        public ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
+        public override ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
         {
             Creates++;
-            return inner.CreateRunAsync(run, history, cancellationToken);
+            return base.CreateRunAsync(run, history, cancellationToken);
         }
 
-        public ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+        public override ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
         {
             Commits++;
-            return inner.CommitAsync(checkpoint, cancellationToken);
+            return base.CommitAsync(checkpoint, cancellationToken);
         }
 
-        public ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken)
+        public override ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken)
         {
             Releases++;
-            return inner.ReleaseLeaseAsync(runId, owner, fence, cancellationToken);
+            return base.ReleaseLeaseAsync(runId, owner, fence, cancellationToken);
         }
-
-        public ValueTask<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken) => inner.GetRunAsync(runId, cancellationToken);
-
-        public ValueTask<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string runId, CancellationToken cancellationToken) => inner.GetHistoryAsync(runId, cancellationToken);
-
-        public ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken) => inner.ListRunsAsync(query, cancellationToken);
-
-        public ValueTask<long?> TryAcquireLeaseAsync(string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken)
-            => inner.TryAcquireLeaseAsync(runId, owner, now, duration, cancellationToken);
-
-        public ValueTask<bool> RenewLeaseAsync(string runId, string owner, long fence, DateTimeOffset expires, CancellationToken cancellationToken)
-            => inner.RenewLeaseAsync(runId, owner, fence, expires, cancellationToken);
-
-        public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) => inner.DeleteRunsAsync(olderThan, cancellationToken);
     }
 }

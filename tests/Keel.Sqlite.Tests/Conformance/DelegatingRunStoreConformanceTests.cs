@@ -1,0 +1,9 @@
+namespace Keel.Sqlite.Tests.Conformance;
+
+/// <summary>A store derived from <see cref="DelegatingRunStore"/> that overrides nothing conforms as the store it wraps does.</summary>
+public sealed class DelegatingRunStoreConformanceTests : RunStoreConformanceTests
+{
+    protected override IRunStore CreateStore() => new PassThrough(new InMemoryRunStore());
+
+    private sealed class PassThrough(IRunStore inner) : DelegatingRunStore(inner);
+}
