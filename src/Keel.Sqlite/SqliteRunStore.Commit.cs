@@ -80,21 +80,13 @@ public sealed partial class SqliteRunStore
         {
             var key = HistoryRows.Key(runKey, checkpoint.RunId, row!.Entry.Sequence);
             var newBus = data is null ? bus : row.Entry.Sequence;
+            var carried = totals with { Bytes = totals.Bytes + HistoryRows.PositionBytes };
             var insert = session.Statement(HistoryRows.InsertWithPosition);
-            insert.Bind(32, key);
-            HistoryRows.BindEntry(insert, checkpoint.RunId, row);
-            HistoryRows.BindPosition(insert, checkpoint);
-            HistoryRows.BindTotals(insert, newBus, totals.Count, totals.Bytes + HistoryRows.PositionBytes, totals.InputTokens, totals.OutputTokens, totals.Cost);
+            HistoryRows.BindWithPosition(insert, checkpoint, row, key, newBus, carried);
             insert.Run();
 
-            // The new row is now the run's newest and carries its totals (with the position's bytes).
-            session.Tails.Set(checkpoint.RunId, tail with
-            {
-                Newest = key,
-                NewestHasPosition = true,
-                Bus = newBus,
-                Totals = totals with { Bytes = totals.Bytes + HistoryRows.PositionBytes },
-            });
+            // The new row is now the run's newest and carries the totals.
+            session.Tails.Set(checkpoint.RunId, tail with { Newest = key, NewestHasPosition = true, Bus = newBus, Totals = carried });
             return true;
         }
 
@@ -189,5 +181,4 @@ public sealed partial class SqliteRunStore
         var now = Names.Ticks(checkpoint.UpdatedAt);
         return (current - now) * 2 < Names.Ticks(wanted) - now;
     }
-
 }

@@ -21,8 +21,7 @@ internal static class HistoryRows
 
     /// <summary>
     /// An entry's row that also carries the run's position after it and the run's running totals (see
-    /// <see cref="Schema.SqliteSchema"/>), bound by position: 1 to 19 as <see cref="BindEntry"/>, 20 to 31
-    /// as <see cref="BindPosition"/>, 32 the row's key.
+    /// <see cref="Schema.SqliteSchema"/>), bound by position with <see cref="BindWithPosition"/>.
     /// </summary>
     public const string InsertWithPosition = $"""
         INSERT INTO history ({Columns}, pos_step, pos_visit, pos_attempt, pos_steps, pos_error, pos_updated, pos_bus,
@@ -31,12 +30,15 @@ internal static class HistoryRows
             ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32);
         """;
 
-    /// <summary>Binds the entry's own columns, 1 to 19, of <see cref="InsertWithPosition"/> (the row's key, 32, is the caller's).</summary>
-    public static void BindEntry(RawStatement s, string runId, PreparedEntry row)
+    /// <summary>
+    /// Binds <see cref="InsertWithPosition"/>: the entry's own columns (1 to 19), the position after it (20 to
+    /// 25), the data bus's row and the running totals (26 to 31) and the row's key (32).
+    /// </summary>
+    public static void BindWithPosition(RawStatement s, Checkpoint checkpoint, PreparedEntry row, long key, long? bus, RunTotals totals)
     {
         var entry = row.Entry;
         var usage = entry.Usage;
-        s.Bind(1, runId);
+        s.Bind(1, checkpoint.RunId);
         s.Bind(2, entry.Sequence);
         s.Bind(3, entry.StepId);
         s.Bind(4, entry.WorkerType.Value);
@@ -55,28 +57,19 @@ internal static class HistoryRows
         s.Bind(17, Names.Invariant(usage?.Cost));
         s.Bind(18, entry.NextStep);
         s.Bind(19, row.Data);
-    }
-
-    /// <summary>Binds the run's position, 20 to 25, of <see cref="InsertWithPosition"/>.</summary>
-    public static void BindPosition(RawStatement s, Checkpoint checkpoint)
-    {
         s.Bind(20, checkpoint.CurrentStep);
         s.Bind(21, checkpoint.Visit);
         s.Bind(22, checkpoint.Attempt);
         s.Bind(23, checkpoint.StepsTaken);
         s.Bind(24, checkpoint.Error);
         s.Bind(25, Names.Ticks(checkpoint.UpdatedAt));
-    }
-
-    /// <summary>Binds the data bus's row and the running totals, 26 to 31, of <see cref="InsertWithPosition"/>.</summary>
-    public static void BindTotals(RawStatement s, long? bus, long count, long bytes, long inputTokens, long outputTokens, decimal? cost)
-    {
         s.Bind(26, bus);
-        s.Bind(27, count);
-        s.Bind(28, bytes);
-        s.Bind(29, inputTokens);
-        s.Bind(30, outputTokens);
-        s.Bind(31, Names.Invariant(cost));
+        s.Bind(27, totals.Count);
+        s.Bind(28, totals.Bytes);
+        s.Bind(29, totals.InputTokens);
+        s.Bind(30, totals.OutputTokens);
+        s.Bind(31, Names.Invariant(totals.Cost));
+        s.Bind(32, key);
     }
 
     /// <summary>Bytes a row carrying the position and totals takes beyond the entry's own.</summary>

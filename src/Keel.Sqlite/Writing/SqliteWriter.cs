@@ -183,19 +183,13 @@ internal sealed class SqliteWriter : IDisposable
         catch (Exception ex) when (!_session.InAutocommit)
         {
             operation.Error = SqliteErrors.Translate(ex, _session.Source);
-            _session.Rollback("ROLLBACK TO op;");
+            _session.RollbackToSavepoint();
             _session.Execute("RELEASE op;");
         }
     }
 
     private void RollBack()
     {
-        _session.Tails.Clear();
-        if (_session.InAutocommit)
-        {
-            return;
-        }
-
         try
         {
             _session.Rollback();

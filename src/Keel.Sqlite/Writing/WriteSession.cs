@@ -71,10 +71,20 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
     }
 
     /// <summary>Rolls the open transaction back (when one is open) and forgets every remembered tail.</summary>
-    public void Rollback(string sql = "ROLLBACK;")
+    public void Rollback()
     {
         Tails.Clear();
-        Execute(sql);
+        if (!InAutocommit)
+        {
+            Execute("ROLLBACK;");
+        }
+    }
+
+    /// <summary>Rolls back to the savepoint <c>op</c> and forgets every remembered tail (a tail may have moved since).</summary>
+    public void RollbackToSavepoint()
+    {
+        Tails.Clear();
+        Execute("ROLLBACK TO op;");
     }
 
     /// <summary>True when no transaction is open (SQLite rolled one back by itself, e.g. on a full disk).</summary>
