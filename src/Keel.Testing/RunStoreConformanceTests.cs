@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Keel.Sqlite.Tests.Support;
 
-namespace Keel.Sqlite.Tests.Conformance;
+namespace Keel.Testing;
 
 /// <summary>What every <see cref="IRunStore"/> must do. Each store's test class inherits this suite.</summary>
 public abstract class RunStoreConformanceTests : IDisposable
@@ -109,7 +108,7 @@ public abstract class RunStoreConformanceTests : IDisposable
 
         var store = Reopen();
         var history = await store.GetHistoryAsync("r1", default);
-        Compare.History([entry, failed], history, exact: true);
+        RecordedValues.History([entry, failed], history, exact: true);
         Assert.Equal(JsonValueKind.Undefined, history[1].Output.ValueKind);
         Assert.Equal(JsonValueKind.Undefined, history[1].Input.ValueKind);
         var run = await store.GetRunAsync("r1", default);
@@ -121,7 +120,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         Assert.Equal(lease, run.LeaseExpires);
         Assert.Equal(2, run.HistoryCount);
         Assert.Equal((120L, 30L, 0.000123m), (run.InputTokens, run.OutputTokens, run.Cost));
-        Compare.Data(entry.Data, run.Data, "run data");
+        RecordedValues.Data(entry.Data, run.Data, "run data");
     }
 
     [Fact]
@@ -134,7 +133,7 @@ public abstract class RunStoreConformanceTests : IDisposable
 
         var run = await Reopen().GetRunAsync("r1", default);
         Assert.NotNull(run);
-        Compare.Data(created.Data, run.Data, "run data");
+        RecordedValues.Data(created.Data, run.Data, "run data");
         Assert.Equal(created.LeaseExpires, run.LeaseExpires);
         Assert.Equal(0, run.HistoryCount);
         Assert.Equal("code", run.CurrentStep);
@@ -206,7 +205,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         var history = await store.GetHistoryAsync("child", default);
         var run = await store.GetRunAsync("child", default);
 
-        Compare.History([.. prefix, Entry("child", 2, "code")], history, exact: true);
+        RecordedValues.History([.. prefix, Entry("child", 2, "code")], history, exact: true);
         Assert.NotNull(run);
         Assert.Equal(3, run.HistoryCount);
         Assert.Equal("parent", run.ParentRunId);
@@ -352,12 +351,12 @@ public abstract class RunStoreConformanceTests : IDisposable
         var afterEntries = (await Reopen().GetRunAsync("r1", default))!;
         Assert.Equal(("b", 5, (string?)null, T0 + TimeSpan.FromMinutes(2)), (afterEntries.CurrentStep, afterEntries.StepsTaken, afterEntries.Error, afterEntries.UpdatedAt));
         Assert.Equal((2, 240L, 60L, 0.000246m), (afterEntries.HistoryCount, afterEntries.InputTokens, afterEntries.OutputTokens, afterEntries.Cost));
-        Compare.Data(first.Data, afterEntries.Data, "data after two entries");
+        RecordedValues.Data(first.Data, afterEntries.Data, "data after two entries");
 
         await Store.CommitAsync(Step("r1", 1, null) with { State = WorkflowState.WaitingForApproval, CurrentStep = "gate", UpdatedAt = T0 + TimeSpan.FromMinutes(3) }, default);
         var parked = (await Reopen().GetRunAsync("r1", default))!;
         Assert.Equal((WorkflowState.WaitingForApproval, "gate", 2), (parked.State, parked.CurrentStep, parked.HistoryCount));
-        Compare.Data(first.Data, parked.Data, "data after parking");
+        RecordedValues.Data(first.Data, parked.Data, "data after parking");
         Assert.Equal(["r1"], Ids(await Reopen().ListRunsAsync(new RunQuery { State = WorkflowState.WaitingForApproval }, default)));
 
         var third = Entry("r1", 2) with { Data = Bus(("n", 3)) };
@@ -366,7 +365,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         var resumed = (await Reopen().GetRunAsync("r1", default))!;
         Assert.Equal((WorkflowState.Running, "d", 3, 360L), (resumed.State, resumed.CurrentStep, resumed.HistoryCount, resumed.InputTokens));
         Assert.Equal(T0 + TimeSpan.FromMinutes(5), resumed.UpdatedAt);
-        Compare.Data(Bus(("n", 4)), resumed.Data, "data after a plain checkpoint");
+        RecordedValues.Data(Bus(("n", 4)), resumed.Data, "data after a plain checkpoint");
         Assert.Empty(await Reopen().ListRunsAsync(new RunQuery { State = WorkflowState.WaitingForApproval }, default));
         Assert.Equal(3, (await Reopen().GetHistoryAsync("r1", default)).Count);
     }
@@ -391,8 +390,8 @@ public abstract class RunStoreConformanceTests : IDisposable
         Assert.Equal(expected.State, actual.State);
         Assert.Equal(expected.CurrentStep, actual.CurrentStep);
         Assert.Equal((expected.Visit, expected.Attempt, expected.StepsTaken), (actual.Visit, actual.Attempt, actual.StepsTaken));
-        Compare.Data(expected.Data, actual.Data, "data");
-        Compare.Data(expected.InitialData, actual.InitialData, "initial data");
+        RecordedValues.Data(expected.Data, actual.Data, "data");
+        RecordedValues.Data(expected.InitialData, actual.InitialData, "initial data");
         Assert.Equal(expected.DefinitionJson, actual.DefinitionJson);
         Assert.Equal(expected.DefinitionHash, actual.DefinitionHash);
         Assert.Equal(expected.CreatedAt, actual.CreatedAt);
