@@ -71,7 +71,7 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        session.Register(workers, driver.Observer);
+        session.Register(workers);
         session.Orchestrator.RegisterWorkflow(file.Definition);
         var runId = Guid.NewGuid().ToString("N");
         (json ? io.Error : io.Out).WriteLine(ModelSetup.Notice("the built-in and command workers of the file run without one"));
