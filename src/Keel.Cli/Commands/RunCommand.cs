@@ -77,7 +77,7 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        session.Register(workers, driver.Observer);
+        session.Register(workers);
         session.Orchestrator.RegisterWorkflow(file.Definition);
         var runId = Guid.NewGuid().ToString("N");
         if (file.Workers.Values.Any(w => w.Kind == WorkerKind.Llm))
