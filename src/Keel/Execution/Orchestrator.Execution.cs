@@ -141,6 +141,12 @@ public sealed partial class Orchestrator
                     break;
                 }
 
+                if (step.Kind is StepKind.Parallel or StepKind.Map)
+                {
+                    await RunFanOutAsync(session, step, cancellationToken, token).ConfigureAwait(false);
+                    continue;
+                }
+
                 var delay = await RunAttemptAsync(session, step, session.Workers[session.StepIndex]!, cancellationToken, token).ConfigureAwait(false);
                 if (delay > TimeSpan.Zero && session.StepIndex >= 0)
                 {
