@@ -37,7 +37,7 @@ public sealed class InMemoryPlanStore : IPlanStore
         var key = GoalText.Key(goal);
         lock (_gate)
         {
-            return ValueTask.FromResult(_plans.LastOrDefault(p => GoalText.Key(p.Goal) == key && p.Planning.Fingerprint == fingerprint));
+            return ValueTask.FromResult(Newest().FirstOrDefault(p => GoalText.Key(p.Goal) == key && p.Planning.Fingerprint == fingerprint));
         }
     }
 
@@ -45,9 +45,12 @@ public sealed class InMemoryPlanStore : IPlanStore
     {
         lock (_gate)
         {
-            return ValueTask.FromResult<IReadOnlyList<Plan>>(Enumerable.Reverse(_plans).ToArray());
+            return ValueTask.FromResult<IReadOnlyList<Plan>>(Newest().ToArray());
         }
     }
+
+    /// <summary>Newest first: by creation time, then the later stored.</summary>
+    private IEnumerable<Plan> Newest() => _plans.Select((plan, index) => (plan, index)).OrderByDescending(p => p.plan.CreatedAt).ThenByDescending(p => p.index).Select(p => p.plan);
 
     public ValueTask<Plan> ApproveAsync(string hash, PlanApproval approval, CancellationToken cancellationToken = default)
     {
@@ -71,13 +74,16 @@ public sealed class InMemoryPlanStore : IPlanStore
 }
 
 /// <summary>Plan lookup by a full hash or a unique prefix.</summary>
-internal static class PlanHashes
+public static class PlanHashes
 {
+    /// <summary>The shortest hash prefix that names a plan.</summary>
     public const int MinimumPrefix = 8;
 
+    /// <summary>True when <paramref name="query"/> is <paramref name="hash"/> or a prefix of it at least <see cref="MinimumPrefix"/> long.</summary>
     public static bool Matches(string hash, string query)
         => query.Length >= MinimumPrefix && hash.StartsWith(query.ToLowerInvariant(), StringComparison.Ordinal);
 
+    /// <summary>The one plan among <paramref name="candidates"/>, null when none; throws when the prefix names several.</summary>
     public static Plan? Pick(IReadOnlyList<Plan> candidates, string query) => candidates.Count switch
     {
         0 => null,

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 
 namespace Keel;
 
-public sealed partial class Orchestrator
+internal sealed partial class RunDriver
 {
     /// <summary>
     /// Runs a parallel or map step: its units (branches, items) run concurrently, at most
@@ -15,10 +15,10 @@ public sealed partial class Orchestrator
     private async ValueTask RunFanOutAsync(RunSession session, WorkflowStep step, CancellationToken callerToken, CancellationToken runToken)
     {
         var context = session.Context;
-        var stepIndex = session.StepIndex;
-        context.CurrentStep = step.StepId;
-        context.Attempt = new AttemptInfo(session.RunId, step.StepId, session.Visit, 1, null, null);
-        context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, session.Visit);
+        var at = session.Position;
+        var stepIndex = at.StepIndex;
+        context.Attempt = new AttemptInfo(session.RunId, step.StepId, at.Visit, 1, null, null);
+        context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
 
@@ -28,7 +28,7 @@ public sealed partial class Orchestrator
         try
         {
             var transformer = step.InputTransformer ?? (step.Kind == StepKind.Map ? session.Workers[stepIndex]?.InputTransformer : null);
-            input = transformer is null ? DefaultInput(context, step.StepId, session.Visit) : KeelJson.Normalize(transformer(context));
+            input = transformer is null ? Orchestrator.DefaultInput(context, step.StepId, at.Visit) : KeelJson.Normalize(transformer(context));
             units = step.Kind == StepKind.Parallel ? Branches(session, step) : Items(session, step, input, out problem);
         }
         catch (Exception ex)
@@ -71,27 +71,11 @@ public sealed partial class Orchestrator
         }
 
         var cancelled = session.CancelRequested;
-        int target;
-        string? runError = null;
-        if (cancelled)
-        {
-            target = CompiledWorkflow.FailedIndex;
-        }
-        else
-        {
-            // The units spent the retries: the join itself is never retried.
-            target = Router.Next(session.Workflow, stepIndex, outcome, label, step.MaxRetries + 1, session.StepsTaken, out _, out var blocked);
-            if (blocked != int.MinValue)
-            {
-                runError = Router.BudgetSpent(session.Workflow, blocked, step.StepId);
-            }
-            else if (target == CompiledWorkflow.FailedIndex && !outcome.IsSuccess())
-            {
-                runError = $"step '{step.StepId}' failed: {error}";
-            }
-        }
-
-        var dataChanged = context.Data.Version != session.CommittedDataVersion;
+        var dataChanged = DataChanged(session);
+        var joinAt = at with { Attempt = step.MaxRetries + 1 };
+        var next = cancelled
+            ? Router.Cancelled(at, CancelReason(session))
+            : Router.After(session.Workflow, joinAt, outcome, label, session.Visits, $"step '{step.StepId}' failed: {error}", out _);
         var entry = new HistoryEntry
         {
             RunId = session.RunId,
@@ -99,7 +83,7 @@ public sealed partial class Orchestrator
             StepId = step.StepId,
             WorkerType = step.WorkerType,
             WorkerName = "join",
-            Visit = session.Visit,
+            Visit = at.Visit,
             Attempt = 1,
             Outcome = outcome,
             Input = input,
@@ -107,30 +91,29 @@ public sealed partial class Orchestrator
             Error = outcome.IsSuccess() ? null : error,
             Timestamp = startedAt,
             Duration = _time.GetElapsedTime(started),
-            NextStep = cancelled ? "cancelled" : session.Workflow.TargetName(target),
+            NextStep = cancelled ? "cancelled" : next.Step,
             Data = dataChanged && _store is not null ? context.Data.Snapshot() : null,
         };
         context.MutableHistory.Add(entry);
+        session.Position = next.AtStep || cancelled ? next : next with { Attempt = 1 };
+        RunEvent recorded = AttemptRecorded.For(entry, session.NextEvent());
         if (cancelled)
         {
-            session.StepIndex = CompiledWorkflow.FailedIndex;
-            session.Error = session.CancelReason ?? $"cancelled by {session.CancelledBy ?? "request"}";
-            context.State = WorkflowState.Cancelled;
+            await CommitAsync(session, entry, dataChanged, [recorded, CancelEvent(session), Ended(session)], clearsControl: true).ConfigureAwait(false);
+        }
+        else if (next.AtStep)
+        {
+            await CommitAsync(session, entry, dataChanged, [recorded]).ConfigureAwait(false);
         }
         else
         {
-            MoveTo(session, target, retry: false, runError);
-        }
-
-        if (_store is not null)
-        {
-            await CommitAsync(session, entry, dataChanged).ConfigureAwait(false);
+            await CommitAsync(session, entry, dataChanged, [recorded, Ended(session)]).ConfigureAwait(false);
         }
     }
 
     private List<FanOutUnit> Branches(RunSession session, WorkflowStep step)
     {
-        var workers = _workers;
+        var workers = _hub.RegisteredWorkers;
         var units = new List<FanOutUnit>(step.Branches!.Count);
         for (var i = 0; i < step.Branches.Count; i++)
         {
@@ -170,7 +153,7 @@ public sealed partial class Orchestrator
             return null;
         }
 
-        var worker = session.Workers[session.StepIndex]!;
+        var worker = session.Workers[session.Position.StepIndex]!;
         var units = new List<FanOutUnit>(count);
         var index = 0;
         foreach (var item in list.EnumerateArray())
@@ -215,7 +198,7 @@ public sealed partial class Orchestrator
         var byId = units.ToDictionary(u => u.StepId, StringComparer.Ordinal);
         foreach (var entry in session.Context.MutableHistory)
         {
-            if (entry.Visit == session.Visit && byId.TryGetValue(entry.StepId, out var unit))
+            if (entry.Visit == session.Position.Visit && byId.TryGetValue(entry.StepId, out var unit))
             {
                 unit.FirstAttempt = entry.Attempt + 1;
                 unit.Final = string.Equals(entry.NextStep, step.StepId, StringComparison.Ordinal) ? entry : null;
@@ -287,7 +270,7 @@ public sealed partial class Orchestrator
             AttemptOutcome? previousOutcome = null;
             for (var attempt = unit.FirstAttempt; ; attempt++)
             {
-                context.Attempt = new AttemptInfo(session.RunId, unit.StepId, session.Visit, attempt, previousError, previousOutcome);
+                context.Attempt = new AttemptInfo(session.RunId, unit.StepId, session.Position.Visit, attempt, previousError, previousOutcome);
                 var startedAt = _time.GetUtcNow();
                 var started = _time.GetTimestamp();
                 AttemptResult result;
@@ -297,8 +280,8 @@ public sealed partial class Orchestrator
                     var transformer = unit.InputTransformer ?? unit.Worker.InputTransformer;
                     input = transformer is not null ? KeelJson.Normalize(transformer(context))
                         : step.Kind == StepKind.Map ? unit.Item
-                        : DefaultInput(session.Context, step.StepId, session.Visit);
-                    result = await CallWorkerAsync(session, context, unit.StepId, unit.Timeout, unit.Worker, input, callerToken, runToken).ConfigureAwait(false);
+                        : Orchestrator.DefaultInput(session.Context, step.StepId, session.Position.Visit);
+                    result = await _hub.CallWorkerAsync(session, context, unit.StepId, unit.Timeout, unit.Worker, input, callerToken, runToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !callerToken.IsCancellationRequested)
                 {
@@ -313,7 +296,7 @@ public sealed partial class Orchestrator
                     StepId = unit.StepId,
                     WorkerType = unit.WorkerType,
                     WorkerName = unit.Worker.Name,
-                    Visit = session.Visit,
+                    Visit = session.Position.Visit,
                     Attempt = attempt,
                     Outcome = result.Outcome,
                     Input = result.Input,
@@ -365,7 +348,7 @@ public sealed partial class Orchestrator
             context.TotalUsage = context.TotalUsage is null ? usage : context.TotalUsage.Add(usage);
         }
 
-        var dataChanged = context.Data.Version != session.CommittedDataVersion;
+        var dataChanged = DataChanged(session);
         var recorded = entry with
         {
             Sequence = context.MutableHistory.Count,
@@ -377,10 +360,8 @@ public sealed partial class Orchestrator
             unit.Final = recorded;
         }
 
-        if (_store is not null)
-        {
-            await CommitAsync(session, recorded, dataChanged).ConfigureAwait(false);
-        }
+        await CommitAsync(session, recorded, dataChanged, [AttemptRecorded.For(recorded, session.NextEvent())]).ConfigureAwait(false);
+        Orchestrator.RecordAttempt(session, session.Workflow.Steps[session.Position.StepIndex], unit.Worker, recorded, null);
     }
 
     /// <summary>Applies what a unit changed on its copy of the bus (sets and removals) to the run's bus.</summary>
