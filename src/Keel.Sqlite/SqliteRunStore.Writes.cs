@@ -115,6 +115,7 @@ public sealed partial class SqliteRunStore
         cancellationToken.ThrowIfCancellationRequested();
         var dead = DataText.Array(request.DeadOwners ?? []);
         var hashes = request.DefinitionHashes is { } pinned ? DataText.Array(pinned) : null;
+        var excluding = DataText.Array(request.Excluding ?? []);
         return new(WriteAsync<IReadOnlyList<ClaimedRun>>(session =>
         {
             var now = Names.Ticks(Clock.GetUtcNow());
@@ -123,11 +124,13 @@ public sealed partial class SqliteRunStore
                 WHERE state IN ('pending', 'running')
                     AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires <= $now OR lease_owner IN (SELECT value FROM json_each($dead)))
                     AND ($hashes IS NULL OR definition_hash IN (SELECT value FROM json_each($hashes)))
+                    AND run_id NOT IN (SELECT value FROM json_each($excluding))
                 ORDER BY created_at, run_id LIMIT $limit;
                 """);
             select.Parameters.Set("$now", now);
             select.Parameters.Set("$dead", dead);
             select.Parameters.Set("$hashes", Names.Db(hashes));
+            select.Parameters.Set("$excluding", excluding);
             select.Parameters.Set("$limit", Math.Max(0, request.Limit));
             var claimed = new List<ClaimedRun>();
             using (var reader = select.ExecuteReader())
@@ -198,21 +201,24 @@ public sealed partial class SqliteRunStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(states);
         cancellationToken.ThrowIfCancellationRequested();
         var ticks = Names.Ticks(olderThan);
+        var stateNames = DataText.Array(states.Select(Names.Of));
         return new(WriteAsync<IReadOnlyList<RunRecord>>(session =>
         {
             session.Tails.Clear();
-            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE COALESCE(p.pos_updated, r.updated_at) < $before ORDER BY r.created_at DESC, r.run_id DESC;");
+            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE COALESCE(p.pos_updated, r.updated_at) < $before AND r.state IN (SELECT value FROM json_each($states)) ORDER BY r.created_at DESC, r.run_id DESC;");
             select.Parameters.Set("$before", ticks);
+            select.Parameters.Set("$states", stateNames);
             var doomed = new List<RunRecord>();
             using (var reader = select.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    doomed.Add(RunRows.Read(reader));
+                    doomed.Add(Decode.Run(reader, session.Source));
                 }
             }
 

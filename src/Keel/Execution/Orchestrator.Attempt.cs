@@ -37,7 +37,7 @@ public sealed partial class Orchestrator
         {
             var transformer = step.InputTransformer ?? worker.InputTransformer;
             input = transformer is null
-                ? context.GetLastOutput() ?? context.GoalElement
+                ? DefaultInput(context, step.StepId, session.Position.Visit)
                 : KeelJson.Normalize(transformer(context));
         }
         catch (Exception ex)
@@ -76,7 +76,7 @@ public sealed partial class Orchestrator
         catch (Exception ex) when (timeoutSource is { IsCancellationRequested: true } && !session.CancelRequested)
         {
             _ = ex;
-            return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{step.StepId}' timed out after {step.Timeout}");
+            return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{step.StepId}' timed out after {DurationText.Format(step.Timeout!.Value)}");
         }
         catch (Exception) when (session.CancelRequested)
         {
@@ -141,7 +141,47 @@ public sealed partial class Orchestrator
             }
         }
 
-        return AttemptResult.Success(input, output);
+        var label = Router.Label(step, output, out var labelError);
+        if (labelError is not null)
+        {
+            return new AttemptResult(AttemptOutcome.InvalidOutput, input, output, labelError);
+        }
+
+        return AttemptResult.Success(input, output, label);
+    }
+
+    /// <summary>
+    /// The input of a step without a transformer: the last successful output, else the goal. On a visit
+    /// with feedback: this step's previous input (else that default) with <c>feedback</c> and
+    /// <c>previous_output</c> added (an object input gains the two fields; any other is wrapped as <c>input</c>).
+    /// </summary>
+    internal static JsonElement DefaultInput(WorkflowContext context, string stepId, int visit)
+    {
+        if (context.Feedback is not { } feedback)
+        {
+            return context.GetLastOutput() ?? context.GoalElement;
+        }
+
+        var basis = Feedback.PreviousInputOf(context.MutableHistory, stepId, visit) ?? context.GetLastOutput() ?? context.GoalElement;
+        var value = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (basis.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in basis.EnumerateObject())
+            {
+                if (property.Name is not ("feedback" or "previous_output"))
+                {
+                    value[property.Name] = property.Value;
+                }
+            }
+        }
+        else
+        {
+            value["input"] = basis;
+        }
+
+        value["feedback"] = feedback.ToJsonObject();
+        value["previous_output"] = feedback.PreviousOutput;
+        return KeelJson.Normalize(value);
     }
 
     internal Activity? StartAttemptActivity(RunSession session, WorkflowStep step, WorkerDefinition worker, int attempt)

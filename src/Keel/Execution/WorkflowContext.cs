@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Text.Json;
 
 namespace Keel;
@@ -11,7 +10,7 @@ namespace Keel;
 public sealed class WorkflowContext
 {
     private readonly List<HistoryEntry> _history;
-    private ReadOnlyCollection<HistoryEntry>? _historyView;
+    private HistoryList? _historyView;
     private JsonElement _goalElement;
     private TokenUsage? _attemptUsage;
 
@@ -43,11 +42,17 @@ public sealed class WorkflowContext
     /// <summary>The shared data bus: values set here are normalised to JSON and recorded with the attempt.</summary>
     public DataBus Data { get; }
 
-    /// <summary>The attempts recorded so far, oldest first (read-only).</summary>
-    public IReadOnlyList<HistoryEntry> History => _historyView ??= _history.AsReadOnly();
+    /// <summary>The attempts recorded so far, oldest first (read-only; prints one entry after another).</summary>
+    public IReadOnlyList<HistoryEntry> History => _historyView ??= new HistoryList(_history);
 
     /// <summary>The attempt being run (step, visit, number, idempotency key).</summary>
     public AttemptInfo Attempt { get; internal set; }
+
+    /// <summary>
+    /// Why this step was entered, when the run came here along a failure path or an outcome label: the
+    /// sending step, its error and output, and this step's previous output. Null on a forward path.
+    /// </summary>
+    public Feedback? Feedback { get; internal set; }
 
     /// <summary>The services of the host, when the orchestrator was built by dependency injection.</summary>
     public IServiceProvider? Services { get; }

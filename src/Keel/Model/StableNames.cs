@@ -18,6 +18,8 @@ public static class StableNames
     public static string Of(AttemptOutcome outcome)
         => (uint)outcome < (uint)Outcomes.Length ? Outcomes[(int)outcome] : throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown attempt outcome.");
 
+    public static string Of(JoinMode join) => join == JoinMode.Any ? "any" : "all";
+
     /// <summary>Reads a recorded state name; false when it is not one.</summary>
     public static bool TryParse(string name, out WorkflowState state)
     {

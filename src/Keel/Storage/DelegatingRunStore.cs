@@ -73,6 +73,6 @@ public abstract class DelegatingRunStore : IRunStore
         => Inner.RequestAsync(request, cancellationToken);
 
     /// <inheritdoc />
-    public virtual ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
-        => Inner.DeleteRunsAsync(olderThan, cancellationToken);
+    public virtual ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
+        => Inner.DeleteRunsAsync(olderThan, states, cancellationToken);
 }

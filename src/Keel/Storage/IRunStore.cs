@@ -84,6 +84,9 @@ public interface IRunStore
     /// </summary>
     ValueTask<bool> RequestAsync(RunRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Deletes runs last updated before <paramref name="olderThan"/>, in one transaction; returns the runs deleted.</summary>
-    ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes the runs last updated before <paramref name="olderThan"/> whose state is one of
+    /// <paramref name="states"/> (others are left alone, however old), in one transaction; returns the runs deleted.
+    /// </summary>
+    ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken);
 }

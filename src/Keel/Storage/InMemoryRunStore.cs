@@ -189,7 +189,7 @@ public sealed class InMemoryRunStore : IRunStore
                 var free = run.State == WorkflowState.Pending
                     ? run.LeaseOwner is null || run.LeaseExpires <= now || IsDead(request.DeadOwners, run.LeaseOwner)
                     : run.State == WorkflowState.Running && (run.LeaseOwner is null || run.LeaseExpires <= now || IsDead(request.DeadOwners, run.LeaseOwner));
-                if (!free || (request.DefinitionHashes is { } hashes && !hashes.Contains(run.DefinitionHash)))
+                if (!free || (request.DefinitionHashes is { } hashes && !hashes.Contains(run.DefinitionHash)) || (request.Excluding?.Contains(run.RunId) ?? false))
                 {
                     continue;
                 }
@@ -311,11 +311,12 @@ public sealed class InMemoryRunStore : IRunStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(states);
         lock (_gate)
         {
-            var doomed = _runs.Values.Where(s => s.Run.UpdatedAt < olderThan).Select(s => s.Run).ToArray();
+            var doomed = _runs.Values.Where(s => s.Run.UpdatedAt < olderThan && states.Contains(s.Run.State)).Select(s => s.Run).ToArray();
             foreach (var run in doomed)
             {
                 _runs.Remove(run.RunId);

@@ -10,7 +10,7 @@ namespace Keel;
 /// claim, then its capacity slot, then its lease, keeps the lease alive with a heartbeat, and gives all
 /// of them back in one <c>finally</c>. <see cref="LoopAsync"/> drives the run: the one place a step is executed.
 /// </summary>
-internal sealed partial class RunDriver
+internal sealed partial class RunOwner
 {
     private readonly Orchestrator _hub;
     private readonly SemaphoreSlim? _slots;
@@ -19,7 +19,7 @@ internal sealed partial class RunDriver
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, RunSession?> _owned = new(StringComparer.Ordinal);
 
-    public RunDriver(Orchestrator hub, SemaphoreSlim? slots)
+    public RunOwner(Orchestrator hub, SemaphoreSlim? slots)
     {
         _hub = hub;
         _slots = slots;
@@ -33,6 +33,9 @@ internal sealed partial class RunDriver
 
     /// <summary>The session of a run this process drives now, or null.</summary>
     public RunSession? Active(string runId) => _owned.TryGetValue(runId, out var session) ? session : null;
+
+    /// <summary>The runs this process owns now.</summary>
+    public IReadOnlyCollection<string> OwnedRuns => _owned.Keys.ToArray();
 
     /// <summary>True while this process owns the run (driving it, or about to).</summary>
     public bool Owns(string runId) => _owned.ContainsKey(runId);
@@ -193,6 +196,7 @@ internal sealed partial class RunDriver
         var context = session.Context;
         var at = session.Position;
         context.Attempt = _hub.PreviousAttempt(session, step, at.Attempt);
+        context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
         var started = new AttemptStarted
         {
             RunId = session.RunId,
@@ -217,7 +221,7 @@ internal sealed partial class RunDriver
         var cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
         var next = cancelled
             ? Router.Cancelled(at, CancelReason(session))
-            : Router.After(session.Workflow, at, result.Outcome, session.Visits, $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
+            : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
         var dataChanged = DataChanged(session);
         var entry = HistoryEntries.Attempt(
             session, at, step, worker.Name, result, started.Timestamp, duration, usage,
