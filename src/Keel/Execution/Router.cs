@@ -98,7 +98,7 @@ internal static class Router
 
     /// <summary>
     /// The position after an attempt (or a decision) at <paramref name="at"/> ended with
-    /// <paramref name="outcome"/>. <paramref name="visits"/> holds each step's visits so far (read only);
+    /// <paramref name="outcome"/> (and, for a labelled step, <paramref name="label"/>). <paramref name="visits"/> holds each step's visits so far (read only);
     /// <paramref name="failure"/> says why the run fails when it reaches <c>failed</c> from a failed outcome.
     /// </summary>
     public static RunPosition After(CompiledWorkflow workflow, RunPosition at, AttemptOutcome outcome, int[] visits, string? failure, out bool retry)
