@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Keel.Cli.Files;
 
 namespace Keel.Cli.Tests;
 
@@ -98,7 +97,7 @@ public sealed class WorkflowFileTests
             .ToDictionary(k => k.GetProperty("properties").GetProperty("kind").GetProperty("const").GetString()!, k => k.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray());
 
         Assert.Equal(WorkflowFileParser.TopFields.Order(StringComparer.Ordinal), top);
-        Assert.Equal(WorkflowFileParser.StepFields.Order(StringComparer.Ordinal), step);
+        Assert.Equal(WorkflowFileParser.StepFieldNames.Order(StringComparer.Ordinal), step);
         Assert.Equal(WorkflowFileParser.BuiltinFields.Order(StringComparer.Ordinal), kinds["builtin"]);
         Assert.Equal(WorkflowFileParser.CommandFields.Order(StringComparer.Ordinal), kinds["command"]);
         Assert.Equal(WorkflowFileParser.LlmFields.Order(StringComparer.Ordinal), kinds["llm"]);
