@@ -11,7 +11,7 @@ internal static class Doc
 
     public static DocScalar Number(double value) => new(value.ToString("R", CultureInfo.InvariantCulture), false, 0, 0);
 
-    public static DocScalar Duration(TimeSpan value) => new(DurationText.Format(value), true, 0, 0);
+    public static DocScalar Duration(TimeSpan value) => new(WorkflowDuration.Format(value), true, 0, 0);
 
     public static DocMap Map(IEnumerable<(string Key, DocNode? Value)> entries)
         => new(entries.Where(e => e.Value is not null).Select(e => new KeyValuePair<DocScalar, DocNode>(Text(e.Key), e.Value!)).ToArray(), 0, 0);

@@ -256,19 +256,19 @@ internal sealed partial class WorkflowFileParser
     {
         if (node is DocScalar scalar && !scalar.IsNull)
         {
-            if (DurationText.TryParse(scalar.Value!, out var value, out var tooLarge))
+            if (WorkflowDuration.TryParse(scalar.Value!, out var value, out var tooLarge))
             {
                 return value;
             }
 
             if (tooLarge)
             {
-                Problem(node, $"field '{field}' is too large: {scalar.Value} (timeouts go up to {DurationText.Format(WorkflowLimits.MaxTimeout)}, retry delays up to {DurationText.Format(WorkflowLimits.MaxRetryDelay)})");
+                Problem(node, $"field '{field}' is too large: {scalar.Value} (timeouts go up to {WorkflowDuration.Format(WorkflowLimits.MaxTimeout)}, retry delays up to {WorkflowDuration.Format(WorkflowLimits.MaxRetryDelay)})");
                 return null;
             }
         }
 
-        Problem(node, $"field '{field}' must be {DurationText.Expected}, found {Describe(node)}");
+        Problem(node, $"field '{field}' must be {WorkflowDuration.Expected}, found {Describe(node)}");
         return null;
     }
 
