@@ -114,7 +114,7 @@ internal static class ReplayCommand
     private static void WriteJson(TextWriter output, RoutingReplayReport report, string name, string file, string store, int changed, int exit)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, KeelJson.IndentedWriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("workflow", name);
