@@ -157,7 +157,8 @@ internal static class WorkflowFileWriter
                 emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, scalar.Value!, ScalarStyle.Plain, isPlainImplicit: true, isQuotedImplicit: false));
                 break;
             case DocScalar scalar:
-                emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, scalar.Value ?? string.Empty, StringStyle(scalar.Value ?? string.Empty), isPlainImplicit: false, isQuotedImplicit: true));
+                var style = StringStyle(scalar.Value ?? string.Empty);
+                emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, scalar.Value ?? string.Empty, style, isPlainImplicit: style == ScalarStyle.Plain, isQuotedImplicit: true));
                 break;
         }
     }

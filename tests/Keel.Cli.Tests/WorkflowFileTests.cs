@@ -112,11 +112,11 @@ public sealed class WorkflowFileTests
     [Fact]
     public void Docs_AnnotatedExample_IsAValidWorkflowFile()
     {
-        var docs = File.ReadAllText(Path.Combine(KeelProcess.RepositoryRoot, "docs", "cli.md"));
+        var docs = File.ReadAllText(Path.Combine(KeelProcess.RepositoryRoot, "docs", "workflow-files.md"));
         var start = docs.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
         var yaml = docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
 
-        var loaded = WorkflowFileLoader.Parse("cli.md", Path.Combine(KeelProcess.RepositoryRoot, "docs", "example.yaml"), yaml);
+        var loaded = WorkflowFileLoader.Parse("workflow-files.md", Path.Combine(KeelProcess.RepositoryRoot, "docs", "example.yaml"), yaml);
 
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
         Assert.Equal("release-with-approval", loaded.File!.Definition.Name);

@@ -64,7 +64,9 @@ public sealed class RoundTripTests
         => string.Join("\n", new[] { $"{definition.Name}|{definition.Description}|{definition.Goal}|{definition.InitialStep}|{definition.MaxSteps}" }
             .Concat(definition.Steps.Select(s => $"{s.StepId}|{s.Kind}|{s.WorkerType.Value}|{s.Description}|{s.Prompt}|{s.OnSuccess}|{s.OnFailure}|{s.MaxRetries}|{s.Timeout?.Ticks}|{s.RetryDelay?.Ticks}|{s.RetryBackoff:R}|{s.MaxRetryDelay.Ticks}")));
 
-    private static string Declarations(WorkflowFile file)
-        => string.Join("\n", file.Workers.Values.OrderBy(w => w.WorkerType, StringComparer.Ordinal).Select(w =>
+    private static string Declarations(WorkflowFile file) => Declarations(file.Workers.Values);
+
+    internal static string Declarations(IEnumerable<WorkerDeclaration> workers)
+        => string.Join("\n", workers.OrderBy(w => w.WorkerType, StringComparer.Ordinal).Select(w =>
             $"{w.WorkerType}|{w.Kind}|{w.Description}|{w.Command}|{string.Join(",", w.Args)}|{w.WorkingDir}|{string.Join(",", w.Env.OrderBy(e => e.Key, StringComparer.Ordinal))}|{w.Instructions}|{w.Model}|{w.OutputSchema?.GetRawText()}"));
 }
