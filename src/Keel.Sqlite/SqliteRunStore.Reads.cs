@@ -8,6 +8,7 @@ namespace Keel;
 
 public sealed partial class SqliteRunStore
 {
+    /// <inheritdoc />
     public ValueTask<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -18,10 +19,11 @@ public sealed partial class SqliteRunStore
             command.CommandText = $"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.run_id = $run_id;";
             command.Parameters.AddWithValue("$run_id", runId);
             using var reader = command.ExecuteReader();
-            return reader.Read() ? RunRows.Read(reader) : null;
+            return reader.Read() ? Decode.Run(reader, DataSource) : null;
         }));
     }
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -40,13 +42,86 @@ public sealed partial class SqliteRunStore
             var history = new List<HistoryEntry>();
             while (reader.Read())
             {
-                history.Add(HistoryRows.Read(reader));
+                history.Add(Decode.Entry(reader, DataSource, runId));
             }
 
             return history;
         }));
     }
 
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<RunEvent>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(Read<IReadOnlyList<RunEvent>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = EventRows.SelectAfter;
+            command.Parameters.AddWithValue("$run_id", runId);
+            command.Parameters.AddWithValue("$after", Math.Max(0, afterSequence));
+            command.Parameters.AddWithValue("$limit", Math.Max(0, limit));
+            using var reader = command.ExecuteReader();
+            var events = new List<RunEvent>();
+            while (reader.Read())
+            {
+                events.Add(RunEventJson.Deserialize(reader.GetString(0)));
+            }
+
+            return events;
+        }));
+    }
+
+    /// <summary>
+    /// Waits for this store's next commit (any run), or <paramref name="timeout"/>: commits by other
+    /// processes are seen when the watcher reads again after the timeout (polling with a wake-up).
+    /// </summary>
+    public async ValueTask WaitForEventsAsync(string runId, long afterSequence, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        var next = NextCommit();
+        var newest = Read(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT COALESCE(({RunRows.NewestEventKey}) - r.run_key * {SqliteSchema.Scale}, 0) FROM runs r WHERE r.run_id = $run_id;";
+            command.Parameters.AddWithValue("$run_id", runId);
+            return command.ExecuteScalar() is long value ? value : 0;
+        });
+        if (newest > afterSequence)
+        {
+            return;
+        }
+
+        try
+        {
+            await next.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Nothing committed here meanwhile: the watcher reads again (another process may have).
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyDictionary<WorkflowState, int>> CountRunsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(Read<IReadOnlyDictionary<WorkflowState, int>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT state, count(*) FROM runs GROUP BY state;";
+            using var reader = command.ExecuteReader();
+            var counts = new Dictionary<WorkflowState, int>();
+            while (reader.Read())
+            {
+                counts[Names.State(reader.GetString(0))] = reader.GetInt32(1);
+            }
+
+            return counts;
+        }));
+    }
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -85,19 +160,122 @@ public sealed partial class SqliteRunStore
                 command.Parameters.AddWithValue("$free", Names.Ticks(free));
             }
 
+            if (query.After is { } cursor)
+            {
+                sql.Append(" AND (r.created_at < $cursor_at OR (r.created_at = $cursor_at AND r.run_id < $cursor_id))");
+                command.Parameters.AddWithValue("$cursor_at", Names.Ticks(cursor.CreatedAt));
+                command.Parameters.AddWithValue("$cursor_id", cursor.RunId);
+            }
+
             sql.Append(" ORDER BY r.created_at DESC, r.run_id DESC LIMIT $limit;");
             command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));
             command.CommandText = sql.ToString();
-            using var reader = command.ExecuteReader();
-            var runs = new List<RunRecord>();
-            while (reader.Read())
-            {
-                runs.Add(RunRows.Read(reader));
-            }
-
-            return runs;
+            return ReadRuns(connection, command, query);
         }));
     }
+
+    /// <summary>
+    /// Every run the query yields. When a row cannot be decoded, or SQLite finds the file corrupt on the way,
+    /// salvages what it can (each run known to any table, read on its own) and throws
+    /// <see cref="RunStoreDamagedException"/> carrying the runs read and naming the unreadable ones.
+    /// </summary>
+    private List<RunRecord> ReadRuns(SqliteConnection connection, SqliteCommand command, RunQuery query)
+    {
+        var runs = new List<RunRecord>();
+        string? problem = null;
+        Exception? cause = null;
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                try
+                {
+                    runs.Add(RunRows.Read(reader));
+                }
+                catch (Exception ex) when (Decode.IsUndecodable(ex) && ex is not SqliteException)
+                {
+                    problem ??= $"the row of run '{Decode.RunIdOf(reader)}' cannot be read ({ex.Message})";
+                    cause ??= ex;
+                }
+            }
+        }
+        catch (SqliteException ex) when (SqliteErrors.IsDamage(ex))
+        {
+            problem = $"{SqliteErrors.Describe(ex)} while listing runs";
+            cause = ex;
+        }
+
+        if (problem is null)
+        {
+            return runs;
+        }
+
+        var (readable, unreadable) = Salvage(connection);
+        var matching = readable.Where(r => Matches(r, query)).OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.RunId, StringComparer.Ordinal).Take(Math.Max(0, query.Limit)).ToArray();
+        var named = unreadable.Count == 0 ? string.Empty : "; unreadable: " + string.Join(", ", unreadable.Select(id => $"'{id}'"));
+        throw SqliteErrors.Damaged(DataSource, $"{problem}; {readable.Count} run(s) could still be read{named}", cause, matching, unreadable);
+    }
+
+    /// <summary>Each run any table knows of, read on its own: those that decode, and the ids of those that do not.</summary>
+    private (List<RunRecord> Readable, List<string> Unreadable) Salvage(SqliteConnection connection)
+    {
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var sql in (string[])["SELECT run_id FROM runs;", "SELECT run_id FROM run_origins;", "SELECT DISTINCT run_id FROM history;"])
+        {
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    if (!reader.IsDBNull(0) && reader.GetValue(0) is string id)
+                    {
+                        ids.Add(id);
+                    }
+                }
+            }
+            catch (Exception ex) when (Decode.IsUndecodable(ex))
+            {
+                // Keep the ids read before the damage; the other tables may name the rest.
+            }
+        }
+
+        var readable = new List<RunRecord>();
+        var unreadable = new List<string>();
+        foreach (var id in ids)
+        {
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.run_id = $run_id;";
+                command.Parameters.AddWithValue("$run_id", id);
+                using var reader = command.ExecuteReader();
+                if (reader.Read())
+                {
+                    readable.Add(RunRows.Read(reader));
+                }
+                else
+                {
+                    unreadable.Add(id);
+                }
+            }
+            catch (Exception ex) when (Decode.IsUndecodable(ex))
+            {
+                unreadable.Add(id);
+            }
+        }
+
+        return (readable, unreadable);
+    }
+
+    private static bool Matches(RunRecord run, RunQuery query)
+        => (query.WorkflowName is null || run.WorkflowName == query.WorkflowName)
+            && (query.State is null || run.State == query.State)
+            && (query.CreatedAfter is null || run.CreatedAt >= query.CreatedAfter)
+            && (query.CreatedBefore is null || run.CreatedAt < query.CreatedBefore)
+            && (query.LeaseFreeAt is null || run.LeaseOwner is null || run.LeaseExpires is null || run.LeaseExpires <= query.LeaseFreeAt);
 
     private T Read<T>(Func<SqliteConnection, T> read)
     {

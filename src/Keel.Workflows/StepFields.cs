@@ -3,12 +3,13 @@ namespace Keel;
 /// <summary>
 /// How one field of a step is read from a file and written to one. <see cref="Write"/> gives the field's
 /// node, or null when the step has the default (so the field is left out); <see cref="Read"/> applies the
-/// node found in the file to the step read so far, reporting a bad value through the parser.
+/// node found in the file to the step read so far, reporting a bad value through the parser (null for the
+/// routing constructs, which are read together in WorkflowFileParser.Constructs.cs).
 /// </summary>
 internal sealed record StepField(
     string Name,
     Func<WorkflowStep, DocNode?> Write,
-    Func<WorkflowStep, DocNode, WorkflowFileParser, WorkflowStep> Read);
+    Func<WorkflowStep, DocNode, WorkflowFileParser, WorkflowStep>? Read);
 
 /// <summary>
 /// The step fields of the workflow-file format, in the order they are written: the one place a new
@@ -20,7 +21,7 @@ internal sealed record StepField(
 internal static class StepFields
 {
     /// <summary>The fields that decide the kind of step, read before the others.</summary>
-    public static readonly string[] Identity = ["id", "worker", "approval"];
+    public static readonly string[] Identity = ["id", "worker", "approval", "parallel"];
 
     private static readonly TimeSpan DefaultMaxRetryDelay = new WorkflowStep { StepId = "x", WorkerType = default }.MaxRetryDelay;
 
@@ -50,7 +51,29 @@ internal static class StepFields
         new("max_retry_delay",
             s => s.MaxRetryDelay == DefaultMaxRetryDelay ? null : Doc.Duration(s.MaxRetryDelay),
             (s, node, p) => p.ReadDuration(node, "max_retry_delay") is { } v ? s with { MaxRetryDelay = v } : s),
+        new("on_label",
+            s => s.OnLabel is { } labels ? Doc.Map(labels.Select(l => (l.Key, (DocNode?)Doc.Text(l.Value)))) : null,
+            null),
+        new("label_field", s => s.LabelFrom?.FieldName is { } field ? Doc.Text(field) : null, null),
+        new("label_function", s => s.LabelFrom?.FunctionName is { } function ? Doc.Text(function) : null, null),
+        new("join", s => s.Join == JoinMode.All ? null : Doc.Text(s.Join.ToString().ToLowerInvariant()), null),
+        new("max_parallel", s => s.MaxParallel is { } max ? Doc.Number(max) : null, null),
+        new("map",
+            s => s.Kind == StepKind.Map
+                ? Doc.Map([("items_from", s.MapItemsFrom is { } from ? Doc.Text(from) : null), ("max_items", s.MapMaxItems is { } items ? Doc.Number(items) : null)])
+                : null,
+            null),
     ];
+
+    /// <summary>A parallel step's branches, written under <c>parallel:</c>.</summary>
+    public static DocSeq Branches(IEnumerable<Branch> branches) => Doc.List(branches.Select(b => (DocNode)Doc.Map(
+    [
+        ("name", Doc.Text(b.Name)),
+        ("worker", Doc.Text(b.WorkerType.Value)),
+        ("max_retries", b.MaxRetries == 0 ? null : Doc.Number(b.MaxRetries)),
+        ("timeout", b.Timeout is { } t ? Doc.Duration(t) : null),
+        ("retry_delay", b.RetryDelay is { } d ? Doc.Duration(d) : null),
+    ])));
 
     /// <summary>Every step field name the format accepts.</summary>
     public static readonly string[] Names = [.. Identity, .. All.Select(f => f.Name)];

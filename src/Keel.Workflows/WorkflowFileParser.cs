@@ -99,37 +99,50 @@ internal sealed partial class WorkflowFileParser
 
             step = WorkflowStep.Approval(id, prompt, WorkflowStep.Complete);
         }
+        else if (Find(map, "parallel") is { } parallel)
+        {
+            step = ParseParallel(map, id, parallel, WorkflowStep.Complete, null, string.Empty, workers);
+        }
         else
         {
-            var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, or 'approval: PROMPT' for an approval step)");
-            if (worker is not null && !string.IsNullOrWhiteSpace(worker))
-            {
-                var type = new WorkerType(worker).Value;
-                if (!workers.ContainsKey(type))
-                {
-                    if (BuiltinNames.Contains(type))
-                    {
-                        workers[type] = new WorkerDeclaration { WorkerType = type, Kind = WorkerKind.Builtin, BaseDirectory = _baseDirectory };
-                    }
-                    else
-                    {
-                        Problem(Find(map, "worker")!, $"step '{id}' uses worker '{worker}', which is not declared under 'workers:' (declared: {Names(workers.Keys)}; built in: {string.Join(", ", BuiltinNames)})");
-                    }
-                }
-            }
-
+            var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, 'parallel:' branches, or 'approval: PROMPT' for an approval step)");
+            CheckDeclared(worker, Find(map, "worker"), $"step '{id}'", workers);
             step = new WorkflowStep { StepId = id, WorkerType = string.IsNullOrWhiteSpace(worker) ? default : new WorkerType(worker) };
         }
 
         foreach (var field in StepFields.All)
         {
-            if (Find(map, field.Name) is { } value)
+            if (field.Read is not null && Find(map, field.Name) is { } value)
             {
                 step = field.Read(step, value, this);
             }
         }
 
-        return step;
+        // The routing constructs (labels, parallel branches, maps) are read in WorkflowFileParser.Constructs.cs.
+        return step.Kind == StepKind.Parallel
+            ? WithLabels(map, id, step)
+            : WithLabels(map, id, WithMap(map, Find(map, "max_parallel") is null ? step : step with { MaxParallel = Int(map, "max_parallel") }));
+    }
+
+    private void CheckDeclared(string? worker, DocNode? node, string where, Dictionary<string, WorkerDeclaration> workers)
+    {
+        if (worker is null || string.IsNullOrWhiteSpace(worker) || node is null)
+        {
+            return;
+        }
+
+        var type = new WorkerType(worker).Value;
+        if (!workers.ContainsKey(type))
+        {
+            if (BuiltinNames.Contains(type))
+            {
+                workers[type] = new WorkerDeclaration { WorkerType = type, Kind = WorkerKind.Builtin, BaseDirectory = _baseDirectory };
+            }
+            else
+            {
+                Problem(node, $"{where} uses worker '{worker}', which is not declared under 'workers:' (declared: {Names(workers.Keys)}; built in: {string.Join(", ", BuiltinNames)})");
+            }
+        }
     }
 
     private static string Names(IEnumerable<string> names)
@@ -199,6 +212,8 @@ internal sealed partial class WorkflowFileParser
     }
 
     private int? Int(DocMap map, string field) => Find(map, field) is { } node ? ReadInt(node, field) : null;
+
+    private TimeSpan? Duration(DocMap map, string field) => Find(map, field) is { } node ? ReadDuration(node, field) : null;
 
     /// <summary>A string field's value, or null (reported) when the node is not a string.</summary>
     internal string? ReadString(DocNode node, string field)

@@ -38,9 +38,12 @@ internal static class WorkflowFileWriter
 
     private static DocMap Step(WorkflowStep step)
     {
-        var identity = step.Kind == StepKind.Approval
-            ? new (string, DocNode?)[] { ("id", Doc.Text(step.StepId)), ("approval", Doc.Text(step.Prompt ?? string.Empty)) }
-            : [("id", Doc.Text(step.StepId)), ("worker", Doc.Text(step.WorkerType.Value))];
+        var identity = step.Kind switch
+        {
+            StepKind.Approval => new (string, DocNode?)[] { ("id", Doc.Text(step.StepId)), ("approval", Doc.Text(step.Prompt ?? string.Empty)) },
+            StepKind.Parallel => [("id", Doc.Text(step.StepId)), ("parallel", StepFields.Branches(step.Branches ?? []))],
+            _ => [("id", Doc.Text(step.StepId)), ("worker", Doc.Text(step.WorkerType.Value))],
+        };
         return Doc.Map([.. identity, .. StepFields.All.Select(f => (f.Name, f.Write(step)))]);
     }
 

@@ -9,7 +9,7 @@ public sealed class WorkflowFileTests
     [InlineData("build-website.json")]
     public void Load_BuildWebsiteFile_IsTheLibrarysPrebuiltDefinition(string name)
     {
-        var loaded = WorkflowFileLoader.Load(Path.Combine(KeelProcess.Examples, name));
+        var loaded = WorkflowDocument.Load(Path.Combine(KeelProcess.Examples, name));
 
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
         Assert.Equal(

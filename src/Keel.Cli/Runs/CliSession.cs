@@ -1,6 +1,6 @@
 namespace Keel.Cli.Runs;
 
-/// <summary>An orchestrator on the SQLite run store for one command, with the run's workers registered and observed.</summary>
+/// <summary>An orchestrator on the SQLite run store for one command, with the run's workers registered and its progress heard by a listener.</summary>
 internal sealed class CliSession : IDisposable
 {
     private readonly SqliteRunStore _store;
@@ -33,31 +33,39 @@ internal sealed class CliSession : IDisposable
         {
             store = SqliteRunStore.Open(path);
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             error.WriteLine("error: " + ex.Message);
             return null;
         }
 
-        var options = new OrchestratorOptions { RunStore = observer is null ? store : new ProgressStore(store, observer) };
+        var options = new OrchestratorOptions { RunStore = store };
+        if (observer is not null)
+        {
+            options.EventListeners.Add(new ProgressListener(observer));
+        }
+
         return new CliSession(store, new Orchestrator(options), path);
     }
 
-    public void Register(IEnumerable<WorkerDefinition> workers, IRunObserver? observer)
+    public void Register(IEnumerable<WorkerDefinition> workers)
     {
         foreach (var worker in workers)
         {
-            Orchestrator.RegisterWorker(observer is null ? worker : ObservedWorkers.Wrap(worker, observer));
+            Orchestrator.RegisterWorker(worker);
         }
     }
 
-    /// <summary>A run by id, or by a prefix that names exactly one run.</summary>
+    /// <summary>
+    /// A run by id, or by a prefix that names exactly one run. Throws <see cref="RunStoreDamagedException"/>
+    /// when the run's stored definition no longer matches its content hash (damaged bytes).
+    /// </summary>
     public async Task<RunRecord?> FindRunAsync(string idOrPrefix, TextWriter error, CancellationToken cancellationToken)
     {
         var run = await _store.GetRunAsync(idOrPrefix, cancellationToken).ConfigureAwait(false);
         if (run is not null)
         {
-            return run;
+            return Intact(run);
         }
 
         var matches = (await _store.ListRunsAsync(new RunQuery { Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false))
@@ -65,7 +73,7 @@ internal sealed class CliSession : IDisposable
             .ToArray();
         if (matches.Length == 1)
         {
-            return matches[0];
+            return Intact(matches[0]);
         }
 
         error.WriteLine(matches.Length == 0
@@ -75,4 +83,20 @@ internal sealed class CliSession : IDisposable
     }
 
     public void Dispose() => _store.Dispose();
+
+    /// <summary>The run, when its stored definition still hashes to the hash it was pinned with.</summary>
+    private RunRecord Intact(RunRecord run)
+    {
+        if (!string.Equals(WorkflowDefinitionJson.Hash(run.DefinitionJson), run.DefinitionHash, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RunStoreDamagedException(
+                StorePath,
+                $"the run store file '{StorePath}' is damaged: the stored definition of run '{run.RunId}' (workflow '{run.WorkflowName}') no longer matches "
+                    + $"its content hash {run.DefinitionHash[..Math.Min(12, run.DefinitionHash.Length)]}, so its bytes changed after it was written. "
+                    + "Keep a copy of the file before changing it; other runs may still be readable (keel runs).",
+                unreadableRunIds: [run.RunId]);
+        }
+
+        return run;
+    }
 }

@@ -1,7 +1,7 @@
 namespace Keel;
 
 /// <summary>Checks a definition before it can run. Collects every problem rather than stopping at the first.</summary>
-internal static class WorkflowValidator
+internal static partial class WorkflowValidator
 {
     public static IReadOnlyList<ValidationProblem> Validate(WorkflowDefinition workflow)
     {
@@ -51,6 +51,8 @@ internal static class WorkflowValidator
             {
                 CheckTarget(name, step, "on_failure", step.OnFailure, ids, problems);
             }
+
+            CheckConstructs(name, step, ids, problems);
         }
 
         if (string.IsNullOrWhiteSpace(workflow.InitialStep))
@@ -82,7 +84,7 @@ internal static class WorkflowValidator
             problems.Add(new(name, step.StepId, "step_id", $"'{step.StepId}' is a reserved terminal target"));
         }
 
-        if (step.Kind == StepKind.Work && step.WorkerType.IsEmpty)
+        if (step.Kind is StepKind.Work or StepKind.Map && step.WorkerType.IsEmpty)
         {
             problems.Add(new(name, step.StepId, "worker_type", "is empty"));
         }
@@ -158,14 +160,14 @@ internal static class WorkflowValidator
 
         // Targets as indices: a step, Complete, Failed, or Unknown (already reported).
         var success = new int[steps.Count];
-        var failure = new int[steps.Count];
+        var edges = new int[steps.Count][];
         for (var i = 0; i < steps.Count; i++)
         {
             success[i] = Resolve(steps[i].OnSuccess, index);
-            failure[i] = Resolve(steps[i].OnFailure ?? WorkflowStep.Failed, index);
+            edges[i] = [.. Targets(steps[i]).Select(t => Resolve(t, index))];
         }
 
-        var reached = Reached(index[workflow.InitialStep!], success, failure, out var reachesComplete);
+        var reached = Reached(index[workflow.InitialStep!], edges, out var reachesComplete);
         for (var i = 0; i < steps.Count; i++)
         {
             if (!string.IsNullOrWhiteSpace(steps[i].StepId) && !reached[i] && index.GetValueOrDefault(steps[i].StepId, -1) == i)
@@ -180,7 +182,7 @@ internal static class WorkflowValidator
         }
 
         // Steps from which no terminal can be reached: a cycle nothing lets the run leave.
-        var terminates = Terminating(success, failure);
+        var terminates = Terminating(edges);
         for (var i = 0; i < steps.Count; i++)
         {
             if (reached[i] && !terminates[i])
@@ -209,17 +211,31 @@ internal static class WorkflowValidator
         _ => index.TryGetValue(target, out var i) ? i : UnknownTarget,
     };
 
-    private static bool[] Reached(int initial, int[] success, int[] failure, out bool reachesComplete)
+    private static IEnumerable<string> Targets(WorkflowStep step)
+    {
+        if (!step.HasLabels)
+        {
+            yield return step.OnSuccess;
+        }
+
+        yield return step.OnFailure ?? WorkflowStep.Failed;
+        foreach (var target in LabelTargets(step))
+        {
+            yield return target;
+        }
+    }
+
+    private static bool[] Reached(int initial, int[][] edges, out bool reachesComplete)
     {
         reachesComplete = false;
-        var reached = new bool[success.Length];
+        var reached = new bool[edges.Length];
         var stack = new Stack<int>();
         reached[initial] = true;
         stack.Push(initial);
         while (stack.Count > 0)
         {
             var i = stack.Pop();
-            foreach (var target in (ReadOnlySpan<int>)[success[i], failure[i]])
+            foreach (var target in edges[i])
             {
                 if (target == CompleteTarget)
                 {
@@ -237,13 +253,13 @@ internal static class WorkflowValidator
     }
 
     /// <summary>The steps from which some path reaches a terminal: a search backward from the terminals.</summary>
-    private static bool[] Terminating(int[] success, int[] failure)
+    private static bool[] Terminating(int[][] edges)
     {
-        var n = success.Length;
+        var n = edges.Length;
         var counts = new int[n + 1];
-        foreach (var edges in (ReadOnlySpan<int[]>)[success, failure])
+        foreach (var targets in edges)
         {
-            foreach (var target in edges)
+            foreach (var target in targets)
             {
                 if (target >= 0)
                 {
@@ -264,7 +280,7 @@ internal static class WorkflowValidator
         var stack = new Stack<int>();
         for (var i = 0; i < n; i++)
         {
-            foreach (var target in (ReadOnlySpan<int>)[success[i], failure[i]])
+            foreach (var target in edges[i])
             {
                 if (target >= 0)
                 {
