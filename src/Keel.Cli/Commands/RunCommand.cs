@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Keel.Cli.Files;
 using Keel.Cli.Planning;
 using Keel.Cli.Runs;
 using Keel.Cli.Workers;
@@ -37,7 +36,7 @@ internal static class RunCommand
 
     private static async Task<int> ExecuteAsync(CommandIo io, string path, string? goal, string[] data, string? storeOption, bool json, CancellationToken cancellationToken)
     {
-        var loaded = WorkflowFileLoader.Load(path);
+        var loaded = WorkflowDocument.Load(path);
         if (!loaded.IsValid)
         {
             foreach (var problem in loaded.Problems)

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Keel.Cli.Files;
 using Keel.Cli.Workers;
 using Keel.Demo;
 
@@ -33,7 +32,7 @@ internal static class RunWorkers
             return (Placeholders(run).Select(w => WorkerFactory.Builtin(w.WorkerType.Value)).ToArray(), null);
         }
 
-        var loaded = WorkflowFileLoader.Load(file);
+        var loaded = WorkflowDocument.Load(file);
         if (!loaded.IsValid)
         {
             return ([], $"run '{run.RunId}' was started from {file}, which cannot be used now:" + Environment.NewLine
