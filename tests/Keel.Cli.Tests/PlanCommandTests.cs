@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Keel.Cli.Files;
 
 namespace Keel.Cli.Tests;
 
@@ -23,7 +22,7 @@ public sealed class PlanCommandTests : IDisposable
 
         var stored = await StoredPlansAsync();
         var hash = Assert.Single(stored).GetProperty("hash").GetString()!;
-        var loaded = WorkflowFileLoader.Load(_folder.File("plan.yaml"));
+        var loaded = WorkflowDocument.Load(_folder.File("plan.yaml"));
         Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems));
         Assert.Equal(hash, WorkflowDefinitionJson.Hash(WorkflowDefinitionJson.Serialize(loaded.File!.Definition)));
         Assert.Contains(hash[..12], plan.Out, StringComparison.Ordinal);
@@ -35,7 +34,7 @@ public sealed class PlanCommandTests : IDisposable
         await KeelProcess.RunAsync(_folder.Path, "plan", "--goal", "Build a \"quoted\" site — ünïcode", "-o", "plan.json");
 
         var hash = Assert.Single(await StoredPlansAsync()).GetProperty("hash").GetString();
-        var loaded = WorkflowFileLoader.Load(_folder.File("plan.json"));
+        var loaded = WorkflowDocument.Load(_folder.File("plan.json"));
 
         Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems));
         Assert.Equal(hash, WorkflowDefinitionJson.Hash(WorkflowDefinitionJson.Serialize(loaded.File!.Definition)));
