@@ -375,18 +375,17 @@ public abstract class RunStoreConformanceTests : IDisposable
     {
         foreach (var state in Enum.GetValues<WorkflowState>())
         {
-            await Store.CreateRunAsync(NewRun(Names(state), createdAt: T0, state: state), [], default);
+            await Store.CreateRunAsync(NewRun(state.ToString(), createdAt: T0, state: state), [], default);
         }
 
         var ended = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), WorkflowStates.Ended, default);
 
-        Assert.Equal(["cancelled", "completed", "failed"], Ids(ended).Order(StringComparer.Ordinal));
-        Assert.Equal(["pending", "running", "waiting_for_approval"], Ids(await Reopen().ListRunsAsync(new RunQuery(), default)).Order(StringComparer.Ordinal));
-        Assert.Equal(["running"], Ids(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [WorkflowState.Running], default)));
+        var unfinished = Enum.GetValues<WorkflowState>().Where(s => !s.IsEnded()).Select(s => s.ToString()).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["Cancelled", "Completed", "Failed"], Ids(ended).Order(StringComparer.Ordinal));
+        Assert.Equal(unfinished, Ids(await Reopen().ListRunsAsync(new RunQuery(), default)).Order(StringComparer.Ordinal));
+        Assert.Equal(["Running"], Ids(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [WorkflowState.Running], default)));
         Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [], default));
-        Assert.Equal(2, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
-
-        static string Names(WorkflowState state) => Orchestrator.StateName(state);
+        Assert.Equal(unfinished.Length - 1, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ internal static class ObservedWorkers
             OutputValidator = worker.OutputValidator,
             Executor = (input, context, cancellationToken) =>
             {
-                observer.Started(context.Attempt.StepId, worker.WorkerType, worker.Name, context.Attempt.Number);
+                observer.Started(context.Attempt.StepId, worker.WorkerType, worker.Name, context.Attempt.Visit, context.Attempt.Number);
                 return inner(input, context, cancellationToken);
             },
         };

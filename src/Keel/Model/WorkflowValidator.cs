@@ -88,12 +88,12 @@ internal static class WorkflowValidator
 
         if (step.Timeout is { } timeout && timeout <= TimeSpan.Zero)
         {
-            problems.Add(new(name, step.StepId, "timeout", $"must be positive, got {timeout}"));
+            problems.Add(new(name, step.StepId, "timeout", $"must be positive, got {DurationText.Format(timeout)}"));
         }
 
         if (step.RetryDelay is { } delay && delay < TimeSpan.Zero)
         {
-            problems.Add(new(name, step.StepId, "retry_delay", $"must not be negative, got {delay}"));
+            problems.Add(new(name, step.StepId, "retry_delay", $"must not be negative, got {DurationText.Format(delay)}"));
         }
 
         if (step.Kind == StepKind.Approval && string.IsNullOrWhiteSpace(step.Prompt))
