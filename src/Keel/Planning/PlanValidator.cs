@@ -37,6 +37,14 @@ public static class PlanValidator
                 problems.Add(new(name, null, "budget", $"the estimated cost {cost.ExpectedCost:0.######} is over the budget of {maxCost:0.######}"));
             }
 
+            foreach (var unpriced in cost.Steps.Where(s => s.Cost is null && s.InputTokens + s.OutputTokens > 0))
+            {
+                if (policy.MaxCost is not null)
+                {
+                    problems.Add(new(name, unpriced.StepId, "budget", $"model '{unpriced.Model}' has no price, so the step's cost cannot be checked against the budget"));
+                }
+            }
+
             if (policy.MaxTokens is { } maxTokens && cost.ExpectedTokens > maxTokens)
             {
                 problems.Add(new(name, null, "budget", $"the estimated {cost.ExpectedTokens} tokens are over the budget of {maxTokens} tokens"));
