@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Keel.Cli.Files;
 using Keel.Cli.Runs;
 
 namespace Keel.Cli.Workers;

@@ -45,15 +45,36 @@ public sealed partial class Orchestrator
             return AttemptResult.Failure(AttemptOutcome.Failed, default, $"input transformer threw {ex.GetType().Name}: {ex.Message}");
         }
 
+        var result = await CallWorkerAsync(session, context, step.StepId, step.Timeout, worker, input, callerToken, runToken).ConfigureAwait(false);
+        if (!result.Outcome.IsSuccess())
+        {
+            return result;
+        }
+
+        var label = Router.Label(step, result.Output, out var labelError);
+        if (labelError is not null)
+        {
+            return new AttemptResult(AttemptOutcome.InvalidOutput, input, result.Output, labelError);
+        }
+
+        return AttemptResult.Success(input, result.Output, label);
+    }
+
+    /// <summary>
+    /// Calls the executor on <paramref name="input"/> within <paramref name="timeout"/>, shapes and checks
+    /// the output. Never throws, except on interruption. <paramref name="context"/> is the one the worker sees.
+    /// </summary>
+    internal async ValueTask<AttemptResult> CallWorkerAsync(RunSession session, WorkflowContext context, string stepId, TimeSpan? timeout, WorkerDefinition worker, JsonElement input, CancellationToken callerToken, CancellationToken runToken)
+    {
         object? raw;
         CancellationTokenSource? timeoutSource = null;
         CancellationTokenSource? linked = null;
         try
         {
             var token = runToken;
-            if (step.Timeout is { } timeout)
+            if (timeout is { } allowed)
             {
-                timeoutSource = new CancellationTokenSource(timeout, _time);
+                timeoutSource = new CancellationTokenSource(allowed, _time);
                 linked = CancellationTokenSource.CreateLinkedTokenSource(runToken, timeoutSource.Token);
                 token = linked.Token;
             }
@@ -76,7 +97,7 @@ public sealed partial class Orchestrator
         catch (Exception ex) when (timeoutSource is { IsCancellationRequested: true } && !session.CancelRequested)
         {
             _ = ex;
-            return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{step.StepId}' timed out after {DurationText.Format(step.Timeout!.Value)}");
+            return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{stepId}' timed out after {DurationText.Format(timeout!.Value)}");
         }
         catch (Exception) when (session.CancelRequested)
         {
@@ -141,13 +162,7 @@ public sealed partial class Orchestrator
             }
         }
 
-        var label = Router.Label(step, output, out var labelError);
-        if (labelError is not null)
-        {
-            return new AttemptResult(AttemptOutcome.InvalidOutput, input, output, labelError);
-        }
-
-        return AttemptResult.Success(input, output, label);
+        return AttemptResult.Success(input, output);
     }
 
     /// <summary>

@@ -62,6 +62,9 @@ public sealed partial class Orchestrator
     /// <summary>The run store, when one is configured.</summary>
     public IRunStore? RunStore => _store;
 
+    /// <summary>The registered workers by type, as this moment's snapshot (parallel branches resolve theirs from it).</summary>
+    internal IReadOnlyDictionary<WorkerType, WorkerDefinition> RegisteredWorkers => _workers;
+
     /// <summary>The registered workers.</summary>
     public IReadOnlyCollection<WorkerDefinition> Workers => _workers.Values;
 

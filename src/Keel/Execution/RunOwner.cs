@@ -171,6 +171,12 @@ internal sealed partial class RunOwner
                 break;
             }
 
+            if (step.Kind is StepKind.Parallel or StepKind.Map)
+            {
+                await RunFanOutAsync(session, step, callerToken, runToken).ConfigureAwait(false);
+                continue;
+            }
+
             var delay = await ExecuteStepAsync(session, step, session.Workers[session.Position.StepIndex]!, callerToken, runToken).ConfigureAwait(false);
             if (delay > TimeSpan.Zero && session.Position.AtStep && session.Position.State == WorkflowState.Running)
             {

@@ -49,10 +49,11 @@ public sealed class LabelReader
     /// </summary>
     public static LabelReader ReviewVerdict { get; } = Function(ReviewVerdictName, ReadReviewVerdict);
 
-    internal const string ReviewVerdictName = "review_verdict";
+    /// <summary>The recorded name of <see cref="ReviewVerdict"/>.</summary>
+    public const string ReviewVerdictName = "review_verdict";
 
-    /// <summary>The function readers a definition file may name.</summary>
-    internal static LabelReader? BuiltIn(string name)
+    /// <summary>The built-in function reader a definition file may name, or null when there is none by that name.</summary>
+    public static LabelReader? BuiltIn(string name)
         => string.Equals(name, ReviewVerdictName, StringComparison.Ordinal) ? ReviewVerdict : null;
 
     /// <summary>The label, or null with <paramref name="error"/> saying why there is none.</summary>
@@ -105,8 +106,11 @@ public sealed class LabelReader
         return value.GetString();
     }
 
-    /// <summary>A reader named in a definition file: a built-in function name, or null.</summary>
-    internal static LabelReader Named(string name)
+    /// <summary>
+    /// The function reader recorded as <paramref name="name"/>: the built-in one, or a placeholder whose
+    /// every read fails the attempt (the function lives in code that registered the workflow).
+    /// </summary>
+    public static LabelReader Named(string name)
         => BuiltIn(name) ?? new LabelReader(null, name, null);
 
     private static string? ReadReviewVerdict(JsonElement output)

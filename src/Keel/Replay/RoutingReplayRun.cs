@@ -69,14 +69,30 @@ internal sealed class RoutingReplayRun
                 }
             }
 
-            if (!_outcomes.TryGetValue((step.StepId, visit, attempt), out var recordedEntry))
+            AttemptOutcome? joined = null;
+            if (step.Kind is StepKind.Parallel or StepKind.Map)
+            {
+                if (ReplayUnits(step, visit, ref position, out var missingUnit) is { } recomputed)
+                {
+                    joined = recomputed;
+                }
+                else if (missingUnit is not null)
+                {
+                    return missingUnit;
+                }
+
+                // The join is one entry whatever the retries of its units: it is never retried.
+                attempt = step.MaxRetries + 1;
+            }
+
+            if (!_outcomes.TryGetValue((step.StepId, visit, step.Kind is StepKind.Parallel or StepKind.Map ? 1 : attempt), out var recordedEntry))
             {
                 return $"step '{step.StepId}' visit {visit} attempt {attempt}";
             }
 
             // The label is read again from the recorded output by the edited definition's code: a success
             // whose label the edit does not map is a failed attempt, as it would be in a live run.
-            var outcome = recordedEntry.Outcome;
+            var outcome = joined ?? recordedEntry.Outcome;
             string? label = null;
             if (outcome == AttemptOutcome.Succeeded && step.HasLabels)
             {
@@ -96,7 +112,7 @@ internal sealed class RoutingReplayRun
             var budgetSpent = blocked != int.MinValue;
 
             var next = retry ? step.StepId : _workflow.TargetName(target);
-            _replayed.Add(Transition(step.StepId, visit, attempt, next));
+            _replayed.Add(Transition(step.StepId, visit, step.Kind is StepKind.Parallel or StepKind.Map ? 1 : attempt, next));
             if (_divergedAt is null)
             {
                 var recorded = _history[position];
@@ -128,6 +144,90 @@ internal sealed class RoutingReplayRun
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Re-drives the recorded attempts of a parallel or map step's units at <paramref name="position"/>
+    /// (retries by the edited definition) and returns the join's outcome recomputed from them, or null to
+    /// keep the recorded one (a map whose input gave no list, or a path that has already diverged).
+    /// <paramref name="missing"/> names a branch of the edited definition with no recorded attempt.
+    /// </summary>
+    private AttemptOutcome? ReplayUnits(WorkflowStep step, int visit, ref int position, out string? missing)
+    {
+        missing = null;
+        if (_divergedAt is not null)
+        {
+            return null;
+        }
+
+        var prefix = step.StepId + "/";
+        var finals = new Dictionary<string, AttemptOutcome>(StringComparer.Ordinal);
+        var lastOrder = 0;
+        var lastName = string.Empty;
+        while (position < _history.Count && _history[position].Visit == visit && _history[position].StepId.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            var entry = _history[position];
+            var name = entry.StepId[prefix.Length..];
+            var maxRetries = step.Kind == StepKind.Map ? step.MaxRetries : step.Branches!.FirstOrDefault(b => b.Name == name)?.MaxRetries ?? 0;
+            var retry = !entry.Outcome.IsSuccess() && entry.Outcome != AttemptOutcome.Cancelled && entry.Attempt <= maxRetries;
+            var next = retry ? entry.StepId : step.StepId;
+            _replayed.Add(Transition(entry.StepId, visit, entry.Attempt, next));
+            if (_divergedAt is null && !string.Equals(entry.NextStep, next, StringComparison.Ordinal))
+            {
+                _divergedAt = position;
+                _reason = retry
+                    ? $"'{entry.StepId}' now retries after attempt {entry.Attempt} (max_retries {maxRetries}) where it ended"
+                    : $"'{entry.StepId}' now ends after attempt {entry.Attempt} (max_retries {maxRetries}) where it retried";
+            }
+
+            var order = step.Kind == StepKind.Map
+                ? (int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var item) ? item : int.MaxValue)
+                : step.Branches!.ToList().FindIndex(b => b.Name == name);
+            if (_divergedAt is null && (order < lastOrder || order < 0))
+            {
+                _divergedAt = position;
+                _reason = order < 0
+                    ? $"'{entry.StepId}' is not a {(step.Kind == StepKind.Map ? "item" : "branch")} of '{step.StepId}' now"
+                    : $"'{entry.StepId}' is recorded after '{step.StepId}/{lastName}': attempts are ordered by {(step.Kind == StepKind.Map ? "item" : "branch declaration")}, never by finish time";
+            }
+
+            lastOrder = Math.Max(lastOrder, order);
+            lastName = order >= lastOrder ? name : lastName;
+            finals[name] = entry.Outcome;
+            position++;
+        }
+
+        if (_divergedAt is not null)
+        {
+            return null;
+        }
+
+        IEnumerable<string> names;
+        if (step.Kind == StepKind.Parallel)
+        {
+            names = step.Branches!.Select(b => b.Name);
+            foreach (var name in names)
+            {
+                if (!finals.ContainsKey(name))
+                {
+                    missing = $"branch '{step.StepId}/{name}' visit {visit}";
+                    return null;
+                }
+            }
+        }
+        else
+        {
+            if (finals.Count == 0)
+            {
+                return null;
+            }
+
+            names = finals.Keys;
+        }
+
+        var succeeded = names.Count(n => finals[n] == AttemptOutcome.Succeeded);
+        var all = names.Count();
+        return (step.Join == JoinMode.All ? succeeded == all : succeeded > 0) ? AttemptOutcome.Succeeded : AttemptOutcome.Failed;
     }
 
     private string Explain(WorkflowStep step, AttemptOutcome outcome, string? label, int attempt, bool retry, bool budgetSpent, string next, int position)

@@ -56,7 +56,9 @@ public sealed class GoldenHistoryTests
     {
         var golden = Load(file);
         var orchestrator = new Orchestrator(new OrchestratorOptions { TimeProvider = new FixedClock(), RunIdFactory = () => golden.RunId });
-        foreach (var type in golden.Definition.Steps.Select(s => s.WorkerType).Distinct())
+        var types = golden.Definition.Steps.Where(s => s.Kind != StepKind.Parallel).Select(s => s.WorkerType)
+            .Concat(golden.Definition.Steps.SelectMany(s => s.Branches ?? []).Select(b => b.WorkerType));
+        foreach (var type in types.Distinct())
         {
             orchestrator.RegisterWorker(new WorkerDefinition(type, type.Value + " worker", "replays recorded outcomes", (input, context, ct) => Replay(golden, context)));
         }

@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace Keel;
+
+/// <summary>
+/// One branch of a parallel step, or one item of a map step, while the step runs: its worker, its
+/// retries and its own view of the run (a context over the history as it was when the step began and a
+/// copy of the data bus), so concurrent units never see one another and never race.
+/// </summary>
+internal sealed class FanOutUnit
+{
+    public required int Index { get; init; }
+
+    /// <summary><c>{step}/{branch}</c> or <c>{step}/{item index}</c>: the step id its attempts are recorded under.</summary>
+    public required string StepId { get; init; }
+
+    /// <summary>The branch name, or the item index as text.</summary>
+    public required string Name { get; init; }
+
+    public required WorkerType WorkerType { get; init; }
+
+    public required WorkerDefinition Worker { get; init; }
+
+    public required int MaxRetries { get; init; }
+
+    public TimeSpan? Timeout { get; init; }
+
+    public TimeSpan? RetryDelay { get; init; }
+
+    public InputTransformer? InputTransformer { get; init; }
+
+    /// <summary>The item of a map step (the unit's input), or undefined for a branch.</summary>
+    public JsonElement Item { get; init; }
+
+    public required WorkflowContext Context { get; init; }
+
+    /// <summary>The first attempt to run (after attempts recorded before an interruption).</summary>
+    public int FirstAttempt { get; set; } = 1;
+
+    /// <summary>The unit's last attempt, once it has ended (recorded or replayed from the history).</summary>
+    public HistoryEntry? Final { get; set; }
+
+    /// <summary>True once the unit's last attempt is in the run's history.</summary>
+    public bool Done { get; set; }
+
+    /// <summary>The run's data bus when the step began: what the unit's changes are measured against.</summary>
+    public required IReadOnlyDictionary<string, JsonElement> BaseData { get; init; }
+
+    /// <summary>Attempts finished but not yet committed (they wait for every earlier unit).</summary>
+    public Queue<HistoryEntry> Pending { get; } = new();
+
+    /// <summary>The unit's data bus when it ended, merged into the run's bus when its last attempt is committed.</summary>
+    public IReadOnlyDictionary<string, JsonElement>? FinalData { get; set; }
+
+    public TimeSpan DelayBeforeRetry(int failedAttempt)
+        => new WorkflowStep { StepId = StepId, WorkerType = WorkerType, RetryDelay = RetryDelay }.DelayBeforeRetry(failedAttempt);
+}
