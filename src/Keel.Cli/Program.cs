@@ -25,6 +25,10 @@ internal static class Program
             DecisionCommand.Approve(io),
             DecisionCommand.Reject(io),
             CancelCommand.Create(io),
+            PauseCommand.Pause(io),
+            PauseCommand.Unpause(io),
+            WatchCommand.Create(io),
+            WorkerCommand.Create(io),
             PruneCommand.Create(io),
             DemoCommand.Create(io),
             ReplayCommand.Create(io),
@@ -46,7 +50,7 @@ internal static class Program
             return ExitCodes.BadInput;
         }
 
-        if (parse.CommandResult.Command.Name is "run" or "resume" or "approve" or "reject" or "demo" && !Workers.ModelSetup.Configure(io.Error))
+        if (parse.CommandResult.Command.Name is "run" or "resume" or "approve" or "reject" or "demo" or "worker" && !Workers.ModelSetup.Configure(io.Error))
         {
             return ExitCodes.BadInput;
         }

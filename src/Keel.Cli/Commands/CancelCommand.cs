@@ -12,7 +12,7 @@ internal static class CancelCommand
         var by = CommonOptions.By();
         var reason = new Option<string?>("--reason", "-m") { Description = "Why (recorded in the history).", HelpName = "TEXT" };
         var store = CommonOptions.Store();
-        var command = new Command("cancel", "Cancel a run that is interrupted or waiting for approval. A cancelled run cannot be resumed.") { run, by, reason, store };
+        var command = new Command("cancel", "Cancel a run: at once when nobody drives it, else as a request its driving process honours after the attempt in flight. A cancelled run cannot be resumed.") { run, by, reason, store };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(io, parse.GetValue(run)!, CommonOptions.Who(parse.GetValue(by)), parse.GetValue(reason), parse.GetValue(store), cancellationToken));
         return command;
     }
@@ -35,7 +35,9 @@ internal static class CancelCommand
         {
             session.Register(RunWorkers.Placeholders(run));
             var result = await session.Orchestrator.CancelAsync(run.RunId, who, reason, cancellationToken).ConfigureAwait(false);
-            io.Out.WriteLine($"Cancelled run {result.RunId} at step '{result.CurrentStep}': {result.Error}");
+            io.Out.WriteLine(result.State == WorkflowState.Cancelled
+                ? $"Cancelled run {result.RunId} at step '{result.CurrentStep}': {result.Error}"
+                : $"Cancel requested for run {result.RunId}: the process driving it stops it at its next heartbeat or commit (follow it with: keel watch {result.RunId}{StorePaths.Suffix(storeOption)}).");
             return ExitCodes.Completed;
         }
         catch (KeelException ex)

@@ -19,7 +19,7 @@ internal sealed class CliSession : IDisposable
     public IRunStore Store => _store;
 
     /// <summary>Opens the store; <paramref name="mustExist"/> refuses to create a missing file (for commands that only read).</summary>
-    public static CliSession? Open(string? storeOption, IRunObserver? observer, bool mustExist, TextWriter error)
+    public static CliSession? Open(string? storeOption, IRunObserver? observer, bool mustExist, TextWriter error, int? maxConcurrentRuns = null)
     {
         var path = StorePaths.Resolve(storeOption);
         if (mustExist && !File.Exists(path))
@@ -39,7 +39,7 @@ internal sealed class CliSession : IDisposable
             return null;
         }
 
-        var options = new OrchestratorOptions { RunStore = store };
+        var options = new OrchestratorOptions { RunStore = store, MaxConcurrentRuns = maxConcurrentRuns };
         if (observer is not null)
         {
             options.EventListeners.Add(new ProgressListener(observer));
