@@ -28,6 +28,8 @@ internal static class Program
             PruneCommand.Create(io),
             DemoCommand.Create(io),
             ReplayCommand.Create(io),
+            PlanCommand.Create(io),
+            PlansCommand.Create(io),
         };
 
         // No response files: an argument starting with '@' ("--comment '@bob: ship it'", "--goal @release-notes")
