@@ -51,81 +51,15 @@ internal static class PlanFile
 
     public static string Yaml(Plan plan)
     {
-        var definition = plan.Definition;
+        // The one workflow-file format writes the definition (without loss, so it reads back to the plan's hash).
+        var workers = plan.Workers.Select(type => new WorkerDeclaration { WorkerType = type.Value, Kind = WorkerKind.Builtin });
         var text = new StringBuilder();
         text.Append("# plan ").Append(plan.Hash).Append('\n');
         text.Append("# planner: ").Append(plan.Planning.Planner).Append(": ").Append(OneLine(plan.Planning.Explanation)).Append('\n');
-        text.Append("name: ").Append(Quote(definition.Name)).Append('\n');
-        if (definition.Description.Length > 0)
-        {
-            text.Append("description: ").Append(Quote(definition.Description)).Append('\n');
-        }
-
-        if (definition.Goal.Length > 0)
-        {
-            text.Append("goal: ").Append(Quote(definition.Goal)).Append('\n');
-        }
-
-        text.Append("initial_step: ").Append(Quote(definition.InitialStep ?? string.Empty)).Append('\n');
-        if (definition.MaxSteps is { } maxSteps)
-        {
-            text.Append("max_steps: ").Append(maxSteps.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        }
-
-        text.Append("workers:\n");
-        foreach (var type in plan.Workers)
-        {
-            text.Append("  ").Append(Quote(type.Value)).Append(":\n    kind: builtin\n");
-        }
-
-        text.Append("steps:\n");
-        foreach (var step in definition.Steps)
-        {
-            text.Append("  - id: ").Append(Quote(step.StepId)).Append('\n');
-            if (step.Kind == StepKind.Approval)
-            {
-                text.Append("    approval: ").Append(Quote(step.Prompt ?? string.Empty)).Append('\n');
-            }
-            else
-            {
-                text.Append("    worker: ").Append(Quote(step.WorkerType.Value)).Append('\n');
-            }
-
-            if (step.Description.Length > 0)
-            {
-                text.Append("    description: ").Append(Quote(step.Description)).Append('\n');
-            }
-
-            text.Append("    on_success: ").Append(Quote(step.OnSuccess)).Append('\n');
-            if (step.OnFailure is { } failure)
-            {
-                text.Append("    on_failure: ").Append(Quote(failure)).Append('\n');
-            }
-
-            if (step.MaxRetries > 0)
-            {
-                text.Append("    max_retries: ").Append(step.MaxRetries.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            }
-
-            if (step.Timeout is { } timeout)
-            {
-                text.Append("    timeout: ").Append(timeout.TotalSeconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-            }
-
-            if (step.RetryDelay is { } delay)
-            {
-                text.Append("    retry_delay: ").Append(delay.TotalSeconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-                if (step.RetryBackoff != 2.0)
-                {
-                    text.Append("    retry_backoff: ").Append(step.RetryBackoff.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-                }
-            }
-        }
-
+        text.Append(WorkflowDocument.Write(plan.Definition, workers, WorkflowFormat.Yaml));
         return text.ToString();
     }
 
-    /// <summary>A YAML double-quoted scalar (JSON string syntax, which YAML reads the same).</summary>
     private static string Quote(string value) => JsonSerializer.Serialize(value);
 
     private static string OneLine(string text) => text.Replace('\n', ' ').Replace('\r', ' ');
