@@ -28,9 +28,13 @@ internal static class Program
             PruneCommand.Create(io),
             DemoCommand.Create(io),
             ReplayCommand.Create(io),
+            PlanCommand.Create(io),
+            PlansCommand.Create(io),
         };
 
-        var parse = root.Parse(args);
+        // No response files: an argument starting with '@' ("--comment '@bob: ship it'", "--goal @release-notes")
+        // is the user's text, never the name of a file to read arguments from.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0 && parse.Action is not ExitCodesHelpAction)
         {
             foreach (var error in parse.Errors)

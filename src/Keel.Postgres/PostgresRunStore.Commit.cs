@@ -30,7 +30,8 @@ public sealed partial class PostgresRunStore
 
     private static readonly string CommitWithoutEntry = $"WITH run AS ({UpdateRun}) SELECT count(*)::int FROM run;";
 
-    public ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var row = checkpoint.Entry is { } entry ? HistoryRows.Prepare(entry) : null;
@@ -43,42 +44,86 @@ public sealed partial class PostgresRunStore
         return CommitAsync(checkpoint, row, data, cancellationToken);
     }
 
-    private async ValueTask CommitAsync(Checkpoint checkpoint, PreparedEntry? row, string? data, CancellationToken cancellationToken)
+    private async ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, PreparedEntry? row, string? data, CancellationToken cancellationToken)
     {
-        var written = await UseAsync(async (connection, ct) =>
+        var (written, control) = await InTransactionAsync(async (connection, transaction, ct) =>
         {
-            await using var command = new NpgsqlCommand(Sql(row is null ? CommitWithoutEntry : CommitWithEntry), connection);
-            var usage = row?.Entry.Usage;
-            command
-                .With(checkpoint.RunId)
-                .With(checkpoint.Fence)
-                .With(Names.Of(checkpoint.State))
-                .With(checkpoint.CurrentStep)
-                .With(checkpoint.Visit)
-                .With(checkpoint.Attempt)
-                .With(checkpoint.StepsTaken)
-                .With(checkpoint.Error)
-                .With(Names.Ticks(checkpoint.UpdatedAt))
-                .With(data)
-                .With(row is null ? 0L : row.Bytes)
-                .With(checkpoint.ReleasesLease)
-                .With(Names.Ticks(checkpoint.LeaseExpires))
-                .With(row is null ? 0 : 1)
-                .With(usage?.InputTokens ?? 0L)
-                .With(usage?.OutputTokens ?? 0L)
-                .With(usage?.Cost);
-            if (row is not null)
+            // The run's row, locked: its fence, newest event and pending control request.
+            long lastEvent;
+            string? pending;
+            await using (var select = new NpgsqlCommand(Sql("SELECT fence, last_event, control FROM {0}.runs WHERE run_id = $1 FOR UPDATE;"), connection, transaction).With(checkpoint.RunId))
+            await using (var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
-                HistoryRows.Bind(command, checkpoint.RunId, row);
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false) || reader.GetInt64(0) != checkpoint.Fence)
+                {
+                    return (false, RunControl.None);
+                }
+
+                lastEvent = reader.GetInt64(1);
+                pending = reader.IsDBNull(2) ? null : reader.GetString(2);
             }
 
-            return (int)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            if (checkpoint.Events.Count > 0)
+            {
+                var first = checkpoint.Events[0].Sequence;
+                if (first <= lastEvent)
+                {
+                    // A repeat of a committed checkpoint (its acknowledgement was lost): already written.
+                    return (true, Names.Control(pending));
+                }
+
+                if (first != lastEvent + 1)
+                {
+                    throw new KeelException($"Run '{checkpoint.RunId}': the checkpoint's first event is #{first}, but the run's newest is #{lastEvent} (events are numbered without gaps).");
+                }
+            }
+
+            await using (var command = new NpgsqlCommand(Sql(row is null ? CommitWithoutEntry : CommitWithEntry), connection, transaction))
+            {
+                var usage = row?.Entry.Usage;
+                command
+                    .With(checkpoint.RunId)
+                    .With(checkpoint.Fence)
+                    .With(Names.Of(checkpoint.State))
+                    .With(checkpoint.CurrentStep)
+                    .With(checkpoint.Visit)
+                    .With(checkpoint.Attempt)
+                    .With(checkpoint.StepsTaken)
+                    .With(checkpoint.Error)
+                    .With(Names.Ticks(checkpoint.UpdatedAt))
+                    .With(data)
+                    .With(row is null ? 0L : row.Bytes)
+                    .With(checkpoint.ReleasesLease)
+                    .With(Names.Ticks(checkpoint.LeaseExpires))
+                    .With(row is null ? 0 : 1)
+                    .With(usage?.InputTokens ?? 0L)
+                    .With(usage?.OutputTokens ?? 0L)
+                    .With(usage?.Cost);
+                if (row is not null)
+                {
+                    HistoryRows.Bind(command, checkpoint.RunId, row);
+                }
+
+                await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
+            }
+
+            if (checkpoint.ClearsControl && pending is not null)
+            {
+                await using var clear = new NpgsqlCommand(Sql("UPDATE {0}.runs SET control = NULL, control_by = NULL, control_reason = NULL WHERE run_id = $1;"), connection, transaction).With(checkpoint.RunId);
+                await clear.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                pending = null;
+            }
+
+            await InsertEventsAsync(connection, transaction, checkpoint.RunId, checkpoint.Events, ct).ConfigureAwait(false);
+            return (true, Names.Control(pending));
         }, cancellationToken).ConfigureAwait(false);
 
-        if (written == 0)
+        if (!written)
         {
             throw await RefusalAsync(checkpoint.RunId, cancellationToken).ConfigureAwait(false);
         }
+
+        return control;
     }
 
     /// <summary>Why a fenced write matched no row: the run does not exist, or another owner's fence is current.</summary>

@@ -47,6 +47,7 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
 
         builder.ApplicationName ??= "keel";
         DataSource = PostgresConnection.Describe(builder) + $", schema {options.Schema}";
+        Clock = options.Clock ?? TimeProvider.System;
         _dataSource = NpgsqlDataSource.Create(builder);
     }
 
@@ -56,6 +57,9 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         return new PostgresRunStore(new PostgresRunStoreOptions { ConnectionString = connectionString });
     }
+
+    /// <summary>The clock lease times are read from (<see cref="PostgresRunStoreOptions.Clock"/>).</summary>
+    public TimeProvider Clock { get; }
 
     /// <summary>The server, database, user and schema the store uses, for messages (never the password).</summary>
     public string DataSource { get; }

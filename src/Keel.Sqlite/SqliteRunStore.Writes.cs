@@ -115,6 +115,7 @@ public sealed partial class SqliteRunStore
         cancellationToken.ThrowIfCancellationRequested();
         var dead = DataText.Array(request.DeadOwners ?? []);
         var hashes = request.DefinitionHashes is { } pinned ? DataText.Array(pinned) : null;
+        var excluding = DataText.Array(request.Excluding ?? []);
         return new(WriteAsync<IReadOnlyList<ClaimedRun>>(session =>
         {
             var now = Names.Ticks(Clock.GetUtcNow());
@@ -123,11 +124,13 @@ public sealed partial class SqliteRunStore
                 WHERE state IN ('pending', 'running')
                     AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires <= $now OR lease_owner IN (SELECT value FROM json_each($dead)))
                     AND ($hashes IS NULL OR definition_hash IN (SELECT value FROM json_each($hashes)))
+                    AND run_id NOT IN (SELECT value FROM json_each($excluding))
                 ORDER BY created_at, run_id LIMIT $limit;
                 """);
             select.Parameters.Set("$now", now);
             select.Parameters.Set("$dead", dead);
             select.Parameters.Set("$hashes", Names.Db(hashes));
+            select.Parameters.Set("$excluding", excluding);
             select.Parameters.Set("$limit", Math.Max(0, request.Limit));
             var claimed = new List<ClaimedRun>();
             using (var reader = select.ExecuteReader())

@@ -143,6 +143,8 @@ public abstract partial class RunStoreConformanceTests
 
         Assert.Equal(["dead", "mine"], claimed.Select(c => c.RunId).Order(StringComparer.Ordinal));
         Assert.Equal(1L, await Store.TryAcquireLeaseAsync("other", "w1", TimeSpan.FromSeconds(30), null, default));
+        await Store.CreateRunAsync(Pending("driven"), [], default);
+        Assert.Empty(await Store.ClaimRunsAsync(new ClaimRequest { Owner = "w1", LeaseDuration = TimeSpan.FromSeconds(30), Limit = 10, Excluding = ["driven"] }, default));
     }
 
     [Fact]

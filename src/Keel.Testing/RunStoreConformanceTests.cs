@@ -396,16 +396,16 @@ public abstract partial class RunStoreConformanceTests : IDisposable
     {
         foreach (var state in Enum.GetValues<WorkflowState>())
         {
-            await Store.CreateRunAsync(NewRun(Names(state), createdAt: T0, state: state), [], default);
+            await Store.CreateRunAsync(NewRun(state.ToString(), createdAt: T0, state: state), [], default);
         }
 
         var ended = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), WorkflowStates.Ended, default);
 
         Assert.Equal(["cancelled", "completed", "failed"], Ids(ended).Order(StringComparer.Ordinal));
-        Assert.Equal(["pending", "running", "waiting_for_approval"], Ids(await Reopen().ListRunsAsync(new RunQuery(), default)).Order(StringComparer.Ordinal));
+        Assert.Equal(["paused", "pending", "running", "waiting_for_approval"], Ids(await Reopen().ListRunsAsync(new RunQuery(), default)).Order(StringComparer.Ordinal));
         Assert.Equal(["running"], Ids(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [WorkflowState.Running], default)));
         Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [], default));
-        Assert.Equal(2, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
+        Assert.Equal(3, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
 
         static string Names(WorkflowState state) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
     }

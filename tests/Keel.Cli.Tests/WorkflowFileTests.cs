@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Keel.Cli.Files;
 
 namespace Keel.Cli.Tests;
 
@@ -10,7 +9,7 @@ public sealed class WorkflowFileTests
     [InlineData("build-website.json")]
     public void Load_BuildWebsiteFile_IsTheLibrarysPrebuiltDefinition(string name)
     {
-        var loaded = WorkflowFileLoader.Load(Path.Combine(KeelProcess.Examples, name));
+        var loaded = WorkflowDocument.Load(Path.Combine(KeelProcess.Examples, name));
 
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
         Assert.Equal(
@@ -98,7 +97,7 @@ public sealed class WorkflowFileTests
             .ToDictionary(k => k.GetProperty("properties").GetProperty("kind").GetProperty("const").GetString()!, k => k.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray());
 
         Assert.Equal(WorkflowFileParser.TopFields.Order(StringComparer.Ordinal), top);
-        Assert.Equal(WorkflowFileParser.StepFields.Order(StringComparer.Ordinal), step);
+        Assert.Equal(WorkflowFileParser.StepFieldNames.Order(StringComparer.Ordinal), step);
         Assert.Equal(WorkflowFileParser.BuiltinFields.Order(StringComparer.Ordinal), kinds["builtin"]);
         Assert.Equal(WorkflowFileParser.CommandFields.Order(StringComparer.Ordinal), kinds["command"]);
         Assert.Equal(WorkflowFileParser.LlmFields.Order(StringComparer.Ordinal), kinds["llm"]);
@@ -113,11 +112,11 @@ public sealed class WorkflowFileTests
     [Fact]
     public void Docs_AnnotatedExample_IsAValidWorkflowFile()
     {
-        var docs = File.ReadAllText(Path.Combine(KeelProcess.RepositoryRoot, "docs", "cli.md"));
+        var docs = File.ReadAllText(Path.Combine(KeelProcess.RepositoryRoot, "docs", "workflow-files.md"));
         var start = docs.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
         var yaml = docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
 
-        var loaded = WorkflowFileLoader.Parse("cli.md", Path.Combine(KeelProcess.RepositoryRoot, "docs", "example.yaml"), yaml);
+        var loaded = WorkflowFileLoader.Parse("workflow-files.md", Path.Combine(KeelProcess.RepositoryRoot, "docs", "example.yaml"), yaml);
 
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
         Assert.Equal("release-with-approval", loaded.File!.Definition.Name);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Keel.Cli.Files;
 using Keel.Cli.Runs;
 
 namespace Keel.Cli.Commands;
@@ -23,7 +22,7 @@ internal static class GraphCommand
 
     private static int Execute(CommandIo io, string path, string format)
     {
-        var loaded = WorkflowFileLoader.Load(path);
+        var loaded = WorkflowDocument.Load(path);
         if (loaded.File is null)
         {
             foreach (var problem in loaded.Problems)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
-using Keel.Cli.Files;
 using Keel.Cli.Runs;
 
 namespace Keel.Cli.Commands;
@@ -35,7 +34,7 @@ internal static class ReplayCommand
 
     private static async Task<int> ExecuteAsync(CommandIo io, string path, string? workflowOption, string? storeOption, bool json, CancellationToken cancellationToken)
     {
-        var loaded = WorkflowFileLoader.Load(path);
+        var loaded = WorkflowDocument.Load(path);
         if (!loaded.IsValid)
         {
             foreach (var problem in loaded.Problems)
@@ -115,7 +114,7 @@ internal static class ReplayCommand
     private static void WriteJson(TextWriter output, RoutingReplayReport report, string name, string file, string store, int changed, int exit)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, KeelJson.IndentedWriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("workflow", name);

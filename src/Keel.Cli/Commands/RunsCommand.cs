@@ -108,7 +108,7 @@ internal static class RunsCommand
     private static void WriteJson(TextWriter output, IReadOnlyList<RunRecord> runs)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, KeelJson.IndentedWriterOptions))
         {
             writer.WriteStartArray();
             foreach (var run in runs)

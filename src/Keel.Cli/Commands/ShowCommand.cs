@@ -87,14 +87,14 @@ internal static class ShowCommand
     private static string Pretty(JsonElement element)
         => element.ValueKind == JsonValueKind.String ? element.GetString()! : JsonSerializer.Serialize(element, PrettyOptions);
 
-    private static readonly JsonSerializerOptions PrettyOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions PrettyOptions = new(KeelJson.Options) { WriteIndented = true };
 
     private static string Indent(string text) => "  " + text.ReplaceLineEndings(Environment.NewLine + "  ");
 
     private static void WriteJson(TextWriter output, RunRecord run, IReadOnlyList<HistoryEntry> history, bool outputs)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, KeelJson.IndentedWriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("run_id", run.RunId);

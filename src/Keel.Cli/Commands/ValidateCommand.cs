@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Keel.Cli.Files;
 using Keel.Cli.Runs;
 using Keel.Cli.Workers;
 
@@ -18,7 +17,7 @@ internal static class ValidateCommand
 
     public static int Execute(CommandIo io, string path)
     {
-        var loaded = WorkflowFileLoader.Load(path);
+        var loaded = WorkflowDocument.Load(path);
         var problems = loaded.IsValid ? LlmDeclarationCheck.Problems(loaded.File!) : loaded.Problems;
         if (problems.Count == 0)
         {

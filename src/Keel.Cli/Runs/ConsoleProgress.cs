@@ -32,12 +32,12 @@ internal sealed class ConsoleProgress : IRunObserver, IDisposable
 
     public int Attempts { get; private set; }
 
-    public void Started(string stepId, WorkerType workerType, string workerName, int attempt)
+    public void Started(string stepId, WorkerType workerType, string workerName, int visit, int attempt)
     {
         lock (_gate)
         {
             var worker = string.Equals(workerType.Value, workerName, StringComparison.OrdinalIgnoreCase) ? workerType.Value : $"{workerType} ({workerName})";
-            _current = $"{stepId} · {worker} · attempt {attempt}";
+            _current = $"{stepId} · {worker} · {Attempt(visit, attempt)}";
             _attemptClock.Restart();
         }
 
@@ -61,7 +61,7 @@ internal sealed class ConsoleProgress : IRunObserver, IDisposable
         var mark = symbols ? (entry.Outcome.IsSuccess() ? "  ✓ " : entry.Outcome == AttemptOutcome.Cancelled ? "  ■ " : "  ✗ ") : "  ";
         var text = string.Create(
             CultureInfo.InvariantCulture,
-            $"{mark}{entry.StepId,-18} {entry.WorkerType.Value,-16} attempt {entry.Attempt}  {Format.Outcome(entry.Outcome),-14} {Format.Duration(entry.Duration),8}  tokens {Format.Tokens(entry.Usage)}");
+            $"{mark}{entry.StepId,-18} {entry.WorkerType.Value,-16} {Attempt(entry.Visit, entry.Attempt),-9}  {Format.Outcome(entry.Outcome),-14} {Format.Duration(entry.Duration),8}  tokens {Format.Tokens(entry.Usage)}");
         if (entry.Error is { } error)
         {
             text += "  " + Format.Short(error, 120);
@@ -74,6 +74,10 @@ internal sealed class ConsoleProgress : IRunObserver, IDisposable
 
         return text;
     }
+
+    /// <summary>The attempt as <c>keel show</c> names it: <c>attempt 2</c>, or <c>attempt 1 (visit 2)</c> once the run came back to the step.</summary>
+    public static string Attempt(int visit, int attempt)
+        => visit > 1 ? $"attempt {attempt} (visit {visit})" : $"attempt {attempt}";
 
     public void Dispose()
     {

@@ -4,7 +4,7 @@ namespace Keel.Cli.Runs;
 internal interface IRunObserver
 {
     /// <summary>A worker was called for an attempt.</summary>
-    void Started(string stepId, WorkerType workerType, string workerName, int attempt);
+    void Started(string stepId, WorkerType workerType, string workerName, int visit, int attempt);
 
     /// <summary>An attempt (or a decision) was committed to the store.</summary>
     void Recorded(HistoryEntry entry);

@@ -12,7 +12,7 @@ internal sealed class ProgressListener(IRunObserver observer) : RunEventListener
         switch (arguments.Event)
         {
             case AttemptStarted started:
-                observer.Started(started.StepId, started.WorkerType, started.WorkerName, started.Attempt);
+                observer.Started(started.StepId, started.WorkerType, started.WorkerName, started.Visit, started.Attempt);
                 break;
             case AttemptRecorded recorded:
                 Report(recorded.RunId, history, recorded.HistorySequence);

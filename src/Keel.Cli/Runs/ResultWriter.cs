@@ -34,7 +34,7 @@ internal static class ResultWriter
     public static void Json(TextWriter output, WorkflowResult result, string storePath)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, KeelJson.IndentedWriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("run_id", result.RunId);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Keel.Cli.Files;
 using Keel.Cli.Workers;
 using Keel.Demo;
 
@@ -28,7 +27,12 @@ internal static class RunWorkers
                 : ([], $"run '{run.RunId}' is a demo run on chat workers, and no model is configured now. To configure one, {ModelSetup.HowToConfigure}.");
         }
 
-        var loaded = WorkflowFileLoader.Load(file);
+        if (file.StartsWith(RunTags.PlanPrefix, StringComparison.Ordinal))
+        {
+            return (Placeholders(run).Select(w => WorkerFactory.Builtin(w.WorkerType.Value)).ToArray(), null);
+        }
+
+        var loaded = WorkflowDocument.Load(file);
         if (!loaded.IsValid)
         {
             return ([], $"run '{run.RunId}' was started from {file}, which cannot be used now:" + Environment.NewLine

@@ -1,5 +1,4 @@
 using Keel.AI;
-using Keel.Cli.Files;
 using Microsoft.Extensions.AI;
 
 namespace Keel.Cli.Workers;

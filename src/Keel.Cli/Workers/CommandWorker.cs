@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Keel.Cli.Files;
 using Keel.Cli.Runs;
 
 namespace Keel.Cli.Workers;
@@ -10,11 +9,16 @@ namespace Keel.Cli.Workers;
 /// A worker that runs a process. The process reads one JSON object on stdin (the step's input, the goal,
 /// the data bus and where it runs) and writes its output as JSON on stdout. A non-zero exit code or
 /// output that is not JSON fails the attempt, with the end of stderr in the error. On timeout or
-/// cancellation the whole process tree is killed.
+/// cancellation the whole process tree is killed. The attempt ends when the process itself exits: what it
+/// wrote is read for at most <see cref="Drain"/> more, so a background child that inherited its stdout or
+/// stderr (<c>sleep 20 &amp;</c>) cannot hold the attempt open.
 /// </summary>
 internal static class CommandWorker
 {
     private const int StderrTail = 2000;
+
+    /// <summary>How long output is still read after the process exited (the pipes' buffers hold what it wrote before).</summary>
+    internal static readonly TimeSpan Drain = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Processes started and not yet exited: a timed-out attempt the hub stopped waiting for may still own one.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Process, byte> Running = new();
@@ -81,8 +85,8 @@ internal static class CommandWorker
         }
 
         using var kill = cancellationToken.Register(static state => Kill((Process)state!), process);
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        var stdout = new OutputCapture(process.StandardOutput);
+        var stderr = new OutputCapture(process.StandardError);
         try
         {
             await process.StandardInput.WriteAsync(Envelope(input, context)).ConfigureAwait(false);
@@ -95,8 +99,9 @@ internal static class CommandWorker
 
         await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         Running.TryRemove(process, out _);
-        var output = await stdout.ConfigureAwait(false);
-        var errors = await stderr.ConfigureAwait(false);
+        await OutputCapture.DrainAsync(stdout, stderr, Drain).ConfigureAwait(false);
+        var output = stdout.Text;
+        var errors = stderr.Text;
         cancellationToken.ThrowIfCancellationRequested();
 
         if (process.ExitCode != 0)

@@ -1,4 +1,3 @@
-using Keel.Cli.Files;
 
 namespace Keel.Cli.Workers;
 

@@ -1,5 +1,4 @@
 using Keel.AI;
-using Keel.Cli.Files;
 using Microsoft.Extensions.AI;
 
 namespace Keel.Cli.Workers;
@@ -10,9 +9,9 @@ namespace Keel.Cli.Workers;
 /// </summary>
 internal static class LlmDeclarationCheck
 {
-    public static IReadOnlyList<FileProblem> Problems(WorkflowFile file)
+    public static IReadOnlyList<WorkflowFileProblem> Problems(WorkflowFile file)
     {
-        var problems = new List<FileProblem>();
+        var problems = new List<WorkflowFileProblem>();
         foreach (var declaration in file.Workers.Values.Where(w => w.Kind == WorkerKind.Llm))
         {
             try
@@ -24,7 +23,7 @@ internal static class LlmDeclarationCheck
             }
             catch (KeelException ex)
             {
-                problems.Add(new FileProblem(file.Path, 0, 0, $"llm worker '{declaration.WorkerType}': {Reason(declaration, ex)}"));
+                problems.Add(new WorkflowFileProblem(file.Path, 0, 0, $"llm worker '{declaration.WorkerType}': {Reason(declaration, ex)}"));
             }
         }
 

@@ -1,4 +1,3 @@
-using Keel.Cli.Files;
 using Keel.Demo;
 
 namespace Keel.Cli.Workers;

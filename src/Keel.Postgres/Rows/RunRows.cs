@@ -10,7 +10,7 @@ internal static class RunRows
         r.run_id, r.workflow_name, r.goal, r.state, r.current_step, r.visit, r.attempt, r.steps_taken, r.data, r.initial_data,
         d.definition_json, r.definition_hash, r.created_at, r.updated_at, r.error, r.parent_run_id, r.parent_sequence,
         r.lease_owner, r.lease_expires, r.fence, r.history_count, r.size_bytes, r.input_tokens, r.output_tokens, r.cost,
-        r.max_tokens, r.max_cost
+        r.max_tokens, r.max_cost, r.control, r.control_by, r.control_reason, r.last_event
         """;
 
     /// <summary>The tables <see cref="Columns"/> reads (<c>{0}</c> is the schema).</summary>
@@ -92,5 +92,9 @@ internal static class RunRows
         Cost = r.IsDBNull(24) ? null : r.GetDecimal(24),
         MaxTokens = r.IsDBNull(25) ? null : r.GetInt64(25),
         MaxCost = r.IsDBNull(26) ? null : r.GetDecimal(26),
+        Control = Names.Control(r.IsDBNull(27) ? null : r.GetString(27)),
+        ControlBy = r.IsDBNull(28) ? null : r.GetString(28),
+        ControlReason = r.IsDBNull(29) ? null : r.GetString(29),
+        LastEventSequence = r.GetInt64(30),
     };
 }

@@ -13,7 +13,7 @@ namespace Keel.Postgres.Schema;
 internal static class PostgresSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>The server's clock, as UTC ticks (what leases are measured against).</summary>
     public const string NowTicks = "((extract(epoch from clock_timestamp()) * 10000000)::bigint + 621355968000000000)";
@@ -79,8 +79,20 @@ internal static class PostgresSchema
         );
         """;
 
+    /// <summary>Version 2: each run's events (numbered per run), its newest event's number, and its pending control request.</summary>
+    private const string MigrateToV2 = """
+        CREATE TABLE {0}.events (
+            run_id text NOT NULL,
+            sequence bigint NOT NULL,
+            type text NOT NULL,
+            body text NOT NULL,
+            PRIMARY KEY (run_id, sequence)
+        );
+        ALTER TABLE {0}.runs ADD COLUMN last_event bigint NOT NULL DEFAULT 0, ADD COLUMN control text, ADD COLUMN control_by text, ADD COLUMN control_reason text;
+        """;
+
     /// <summary>The migrations, in order: entry i takes a schema from version i to i + 1 (<c>{0}</c> is the schema).</summary>
-    private static readonly string[] Migrations = [CreateV1];
+    private static readonly string[] Migrations = [CreateV1, MigrateToV2];
 
     /// <summary>Creates or migrates the schema when it is missing or older; refuses one newer than <see cref="CurrentVersion"/>.</summary>
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, string schema, string source, CancellationToken cancellationToken)

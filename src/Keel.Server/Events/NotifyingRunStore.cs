@@ -9,9 +9,10 @@ internal sealed class NotifyingRunStore(IRunStore inner, RunChanges changes) : D
         changes.Raise();
     }
 
-    public override async ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    public override async ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
     {
-        await Inner.CommitAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+        var control = await Inner.CommitAsync(checkpoint, cancellationToken).ConfigureAwait(false);
         changes.Raise();
+        return control;
     }
 }

@@ -69,6 +69,7 @@ public sealed partial class Orchestrator
                             LeaseDuration = _options.LeaseDuration,
                             Limit = taken,
                             DefinitionHashes = RegisteredHashes,
+                            Excluding = _driver.OwnedRuns,
                             DeadOwners = await DeadOwnersAsync(store, cancellationToken).ConfigureAwait(false),
                         },
                         cancellationToken).ConfigureAwait(false);

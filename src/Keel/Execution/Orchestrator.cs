@@ -18,7 +18,7 @@ public sealed partial class Orchestrator
     private readonly IServiceProvider? _services;
     private readonly ILogger _logger;
     private readonly RunEventListener[] _listeners;
-    private readonly RunDriver _driver;
+    private readonly RunOwner _driver;
     private Dictionary<WorkerType, WorkerDefinition> _workers = [];
     private Dictionary<string, Registration> _workflows = new(StringComparer.Ordinal);
     private int _registryVersion;
@@ -47,7 +47,7 @@ public sealed partial class Orchestrator
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LeaseDuration, TimeSpan.Zero, nameof(options.LeaseDuration));
-        _driver = new RunDriver(this, slots);
+        _driver = new RunOwner(this, slots);
     }
 
     /// <summary>An orchestrator with <paramref name="configure"/> applied to the default options.</summary>

@@ -98,13 +98,9 @@ internal static class Router
 
     /// <summary>
     /// The position after an attempt (or a decision) at <paramref name="at"/> ended with
-    /// <paramref name="outcome"/>. <paramref name="visits"/> holds each step's visits so far (read only);
+    /// <paramref name="outcome"/> (and, for a labelled step, <paramref name="label"/>). <paramref name="visits"/> holds each step's visits so far (read only);
     /// <paramref name="failure"/> says why the run fails when it reaches <c>failed</c> from a failed outcome.
     /// </summary>
-    public static RunPosition After(CompiledWorkflow workflow, RunPosition at, AttemptOutcome outcome, int[] visits, string? failure, out bool retry)
-        => After(workflow, at, outcome, null, visits, failure, out retry);
-
-    /// <summary>The position after an attempt whose success carries <paramref name="label"/> (see the overload without one).</summary>
     public static RunPosition After(CompiledWorkflow workflow, RunPosition at, AttemptOutcome outcome, string? label, int[] visits, string? failure, out bool retry)
     {
         var target = Next(workflow, at.StepIndex, outcome, label, at.Attempt, at.StepsTaken, out retry, out var blocked);

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Keel;
 
-/// <summary>The mutable state of one run while this process drives it (owned by its <see cref="RunDriver"/>).</summary>
+/// <summary>The mutable state of one run while this process drives it (owned by its <see cref="RunOwner"/>).</summary>
 internal sealed class RunSession
 {
     private RunPosition _position;

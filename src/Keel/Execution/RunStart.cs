@@ -1,6 +1,6 @@
 namespace Keel;
 
-/// <summary>How a <see cref="RunDriver"/> comes to own a run.</summary>
+/// <summary>How a <see cref="RunOwner"/> comes to own a run.</summary>
 internal enum StartKind
 {
     /// <summary>A new run: stored holding this process's lease (or not stored at all without a store).</summary>
@@ -28,7 +28,7 @@ internal enum StartKind
     Unpause,
 }
 
-/// <summary>What a <see cref="RunDriver"/> is asked to do with one run.</summary>
+/// <summary>What a <see cref="RunOwner"/> is asked to do with one run.</summary>
 internal sealed record RunStart
 {
     public required StartKind Kind { get; init; }

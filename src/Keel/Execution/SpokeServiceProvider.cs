@@ -3,9 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Keel;
 
 /// <summary>
-/// The services a worker sees: the host's, except the hub itself, the other workers and the run store
-/// (any <see cref="IRunStore"/>), so that a worker cannot call another worker, start a run of its own,
-/// or read or write any run (hub and spoke, enforced).
+/// The services a worker sees: the host's, except the hub itself (the orchestrator, the orchestration
+/// service), the other workers, the run store (any <see cref="IRunStore"/>) and the plan store, so that a
+/// worker cannot call another worker, start a run of its own, read or write any run, or approve a plan
+/// (hub and spoke, enforced).
 /// </summary>
 internal sealed class SpokeServiceProvider(IServiceProvider inner) : IServiceProvider
 {
@@ -36,7 +37,8 @@ internal sealed class SpokeServiceProvider(IServiceProvider inner) : IServicePro
     internal static bool IsHubService(Type serviceType)
     {
         if (serviceType == typeof(Orchestrator) || serviceType == typeof(WorkerDefinition) || serviceType == typeof(KeelBuilder)
-            || serviceType == typeof(KeelWorkerService) || typeof(IRunStore).IsAssignableFrom(serviceType))
+            || serviceType == typeof(KeelWorkerService) || serviceType == typeof(OrchestrationService)
+            || typeof(IRunStore).IsAssignableFrom(serviceType) || typeof(IPlanStore).IsAssignableFrom(serviceType))
         {
             return true;
         }

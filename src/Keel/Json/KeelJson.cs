@@ -7,14 +7,58 @@ using System.Text.Json.Nodes;
 namespace Keel;
 
 /// <summary>
-/// How values cross the hub: everything is normalised to JSON when it is recorded, so a fresh run and a
-/// resumed run show workers the same values. Serialisation uses the web defaults (camelCase names,
-/// case-insensitive reads).
+/// Keel's one JSON dialect, for values that cross the hub, definitions, history, events and every
+/// machine-readable output: snake_case names (read case-insensitively), enums as snake_case strings,
+/// and no needless escapes (<c>&gt;</c>, <c>'</c>, <c>+</c> and non-ASCII letters are written as they
+/// are). Everything is normalised to JSON when it is recorded, so a fresh run and a resumed run show
+/// workers the same values. Text written this way is safe in a JSON file, an HTTP body or a terminal;
+/// to embed it in an HTML page, pass it through <see cref="ForHtml"/>.
 /// </summary>
 public static class KeelJson
 {
+    /// <summary>
+    /// The encoder of the dialect: escapes only what JSON requires (quotes, backslashes, control
+    /// characters) and the characters that are invisible or break lines in JavaScript (U+2028, U+2029).
+    /// </summary>
+    public static JavaScriptEncoder Encoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    /// <summary>The naming policy of the dialect: snake_case, lower case.</summary>
+    public static JsonNamingPolicy NamingPolicy => JsonNamingPolicy.SnakeCaseLower;
+
     /// <summary>The serializer options used for every value that crosses the hub.</summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    /// <summary>Writer options of the dialect, compact.</summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = Encoder };
+
+    /// <summary>Writer options of the dialect, indented (for output a person may read).</summary>
+    public static JsonWriterOptions IndentedWriterOptions { get; } = new() { Encoder = Encoder, Indented = true };
+
+    /// <summary>
+    /// JSON text made safe to embed in an HTML page, inside a <c>&lt;script&gt;</c> element or an
+    /// attribute: <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c> and <c>'</c> are written as <c>\u</c> escapes,
+    /// which every JSON reader reads back as the same characters. The JSON stays equal in value.
+    /// </summary>
+    public static string ForHtml(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var builder = new StringBuilder(json.Length + 16);
+        foreach (var c in json)
+        {
+            _ = c switch
+            {
+                '<' => builder.Append("\\u003C"),
+                '>' => builder.Append("\\u003E"),
+                '&' => builder.Append("\\u0026"),
+                '\'' => builder.Append("\\u0027"),
+                '\u2028' => builder.Append("\\u2028"),
+                '\u2029' => builder.Append("\\u2029"),
+                _ => builder.Append(c),
+            };
+        }
+
+        return builder.ToString();
+    }
 
     private static readonly JsonElement NullElement = Parse("null");
     private static readonly JsonElement TrueElement = Parse("true");
@@ -51,8 +95,7 @@ public static class KeelJson
 
     /// <summary>
     /// A string's element without a serializer round trip. A string of printable ASCII that the serializer's
-    /// encoder would leave as it is (the common case: no quotes, backslashes, control characters, HTML-sensitive
-    /// or non-ASCII characters) is its bytes between quotes; any other string goes through the serializer, so
+    /// encoder would leave as it is (the common case: no quotes, backslashes or control characters) is its bytes between quotes; any other string goes through the serializer, so
     /// the recorded text is byte for byte what <see cref="JsonSerializer"/> writes.
     /// </summary>
     private static JsonElement StringElement(string text)
@@ -74,7 +117,7 @@ public static class KeelJson
         {
             var body = buffer.Slice(1, text.Length);
             Ascii.FromUtf16(text, body, out _);
-            if (JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(body) >= 0)
+            if (Encoder.FindFirstCharacterToEncodeUtf8(body) >= 0)
             {
                 return JsonSerializer.SerializeToElement(text, Options);
             }
@@ -124,8 +167,9 @@ public static class KeelJson
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             WriteIndented = false,
+            Encoder = Encoder,
         };
-        options.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(NamingPolicy));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

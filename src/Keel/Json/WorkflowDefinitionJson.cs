@@ -15,7 +15,8 @@ public static class WorkflowDefinitionJson
     private static readonly JsonSerializerOptions Options = new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        PropertyNamingPolicy = KeelJson.NamingPolicy,
+        Encoder = KeelJson.Encoder,
         WriteIndented = false,
     };
 
@@ -26,9 +27,24 @@ public static class WorkflowDefinitionJson
         return JsonSerializer.Serialize(ToDocument(workflow), Options);
     }
 
-    /// <summary>SHA-256 (hex, lower case) of the canonical JSON text.</summary>
+    /// <summary>
+    /// SHA-256 (hex, lower case) of the canonical JSON text, taken over one fixed escaping of its strings
+    /// (every character outside printable ASCII and every HTML-sensitive one as a <c>\u</c> escape), so
+    /// the hash depends on the definition alone, not on how the text was escaped: runs pinned before
+    /// the text was written without needless escapes keep their hash.
+    /// </summary>
     public static string Hash(string canonicalJson)
-        => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJson)));
+    {
+        ArgumentNullException.ThrowIfNull(canonicalJson);
+        using var document = JsonDocument.Parse(canonicalJson);
+        using var buffer = new MemoryStream(canonicalJson.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            document.RootElement.WriteTo(writer);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+    }
 
     /// <summary>Reads a definition from its canonical JSON text (not validated).</summary>
     public static WorkflowDefinition Deserialize(string json)

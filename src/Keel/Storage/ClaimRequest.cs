@@ -19,6 +19,9 @@ public sealed record ClaimRequest
     /// </summary>
     public IReadOnlyCollection<string>? DefinitionHashes { get; init; }
 
+    /// <summary>Runs the owner drives already (a lease may lapse while its owner is slow): never claimed again by it.</summary>
+    public IReadOnlyCollection<string>? Excluding { get; init; }
+
     /// <summary>Owners known to be gone (a process of this machine that no longer exists): their leases count as free.</summary>
     public IReadOnlyCollection<string>? DeadOwners { get; init; }
 }

@@ -189,7 +189,7 @@ public sealed class InMemoryRunStore : IRunStore
                 var free = run.State == WorkflowState.Pending
                     ? run.LeaseOwner is null || run.LeaseExpires <= now || IsDead(request.DeadOwners, run.LeaseOwner)
                     : run.State == WorkflowState.Running && (run.LeaseOwner is null || run.LeaseExpires <= now || IsDead(request.DeadOwners, run.LeaseOwner));
-                if (!free || (request.DefinitionHashes is { } hashes && !hashes.Contains(run.DefinitionHash)))
+                if (!free || (request.DefinitionHashes is { } hashes && !hashes.Contains(run.DefinitionHash)) || (request.Excluding?.Contains(run.RunId) ?? false))
                 {
                     continue;
                 }

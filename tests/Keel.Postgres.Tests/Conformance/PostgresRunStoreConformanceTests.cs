@@ -10,11 +10,11 @@ public sealed class PostgresRunStoreConformanceTests(PostgresServer server) : Ru
     private readonly PostgresDatabase _database = new(server);
     private readonly List<PostgresRunStore> _reopened = [];
 
-    protected override IRunStore CreateStore() => _database.Open();
+    protected override IRunStore CreateStore(TimeProvider clock) => _database.Open(clock);
 
     protected override IRunStore Reopen()
     {
-        var store = _database.Open();
+        var store = _database.Open(Clock);
         _reopened.Add(store);
         return store;
     }

@@ -15,6 +15,14 @@ public sealed class PostgresDatabase(PostgresServer server) : IDisposable
 
     public PostgresRunStore Open() => new(Options);
 
+    /// <summary>A store over the schema whose leases follow <paramref name="clock"/>.</summary>
+    public PostgresRunStore Open(TimeProvider clock)
+    {
+        var options = Options;
+        options.Clock = clock;
+        return new PostgresRunStore(options);
+    }
+
     /// <summary>A raw connection, outside the store (to look at or tamper with its tables).</summary>
     public NpgsqlConnection OpenRaw()
     {

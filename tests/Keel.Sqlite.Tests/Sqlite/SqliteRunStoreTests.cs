@@ -97,7 +97,7 @@ public sealed class SqliteRunStoreTests : IDisposable
             Scalar(raw, "INSERT INTO history (run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, timestamp, duration, next_step) VALUES ('gone', 3, 's0', 'function', 'f', 1, 1, 'succeeded', 0, 0, 's');");
         }
 
-        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(_db.Path));
+        var error = Assert.ThrowsAny<KeelException>(() => SqliteRunStore.Open(_db.Path));
 
         Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
         Assert.Contains("history entry 3 of run 'gone'", error.Message, StringComparison.Ordinal);
@@ -209,7 +209,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         using var store = SqliteRunStore.Open(_db.Path);
         await store.CreateRunAsync(Run("r1"), [], default);
 
-        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 1 << 24, "code"), null), default));
+        var error = await Assert.ThrowsAnyAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 1 << 24, "code"), null), default));
 
         Assert.Contains("'r1'", error.Message, StringComparison.Ordinal);
         Assert.Contains("16777215", error.Message, StringComparison.Ordinal);
@@ -245,7 +245,7 @@ public sealed class SqliteRunStoreTests : IDisposable
             Scalar(raw, "PRAGMA user_version = 7;");
         }
 
-        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(_db.Path));
+        var error = Assert.ThrowsAny<KeelException>(() => SqliteRunStore.Open(_db.Path));
 
         Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
         Assert.Contains("schema version 7", error.Message, StringComparison.Ordinal);
@@ -259,7 +259,7 @@ public sealed class SqliteRunStoreTests : IDisposable
     {
         File.WriteAllText(_db.Path, "this is a text file, long enough to have a header that is not SQLite's at all...........");
 
-        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(_db.Path));
+        var error = Assert.Throws<RunStoreDamagedException>(() => SqliteRunStore.Open(_db.Path));
 
         Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
         Assert.Contains("not a SQLite database", error.Message, StringComparison.Ordinal);
@@ -270,7 +270,7 @@ public sealed class SqliteRunStoreTests : IDisposable
     {
         var path = System.IO.Path.Combine(_db.Directory, "missing", "keel.db");
 
-        var error = Assert.Throws<KeelException>(() => SqliteRunStore.Open(path));
+        var error = Assert.Throws<RunStoreException>(() => SqliteRunStore.Open(path));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("cannot be opened", error.Message, StringComparison.Ordinal);
@@ -302,7 +302,7 @@ public sealed class SqliteRunStoreTests : IDisposable
 
         File.WriteAllBytes(_db.Path, bytes);
 
-        var error = await Assert.ThrowsAsync<KeelException>(async () =>
+        var error = await Assert.ThrowsAsync<RunStoreDamagedException>(async () =>
         {
             using var store = SqliteRunStore.Open(_db.Path);
             await store.ListRunsAsync(new RunQuery(), default);
@@ -319,7 +319,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         using var raw = _db.OpenRaw();
         Scalar(raw, "BEGIN EXCLUSIVE; INSERT INTO runs SELECT * FROM runs WHERE 0;");
 
-        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.CreateRunAsync(Run("r1"), [], default));
+        var error = await Assert.ThrowsAsync<RunStoreException>(async () => await store.CreateRunAsync(Run("r1"), [], default));
 
         Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
         Assert.Contains("locked", error.Message, StringComparison.Ordinal);
@@ -337,7 +337,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         await store.Writer.Enqueue(s => s.Command($"PRAGMA max_page_count = {pages + 1};").ExecuteScalar());
         var huge = new Dictionary<string, JsonElement> { ["blob"] = KeelJson.Normalize(new string('x', 200_000)) };
 
-        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "code"), huge), default));
+        var error = await Assert.ThrowsAsync<RunStoreException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "code"), huge), default));
 
         Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
         Assert.Contains("full", error.Message, StringComparison.Ordinal);
@@ -351,7 +351,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         await store.CreateRunAsync(Run("r1"), [], default);
         FailHistoryInsertsFor("boom");
 
-        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "boom"), Data(("x", 1))), default));
+        var error = await Assert.ThrowsAsync<RunStoreException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "boom"), Data(("x", 1))), default));
 
         Assert.Contains("injected failure", error.Message, StringComparison.Ordinal);
         await AssertUntouched(store, "r1");
@@ -382,7 +382,7 @@ public sealed class SqliteRunStoreTests : IDisposable
 
         await a;
         await d;
-        await Assert.ThrowsAsync<KeelException>(() => b);
+        await Assert.ThrowsAsync<RunStoreException>(() => b);
         await Assert.ThrowsAsync<RunOwnedElsewhereException>(() => c);
         Assert.Equal(before + 1, store.Writer.Transactions);
         using var reader = SqliteRunStore.Open(_db.Path);

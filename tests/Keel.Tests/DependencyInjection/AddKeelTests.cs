@@ -114,6 +114,7 @@ public sealed class SpokeServicesTests
         object? seenStore = "unset";
         object? seenConcreteStore = "unset";
         object? seenScopedStore = "unset";
+        object? seenPlans = "unset";
         services.AddSingleton<IRunStore>(new InMemoryRunStore());
         services.AddSingleton(new InMemoryRunStore());
         services.AddKeel(keel => keel
@@ -127,9 +128,11 @@ public sealed class SpokeServicesTests
                 seenStore = context.Services!.GetService(typeof(IRunStore));
                 seenConcreteStore = context.Services!.GetService(typeof(InMemoryRunStore));
                 seenScopedStore = scope.ServiceProvider.GetService(typeof(IEnumerable<IRunStore>));
+                seenPlans = context.Services!.GetService(typeof(IPlanStore)) ?? context.Services!.GetService(typeof(OrchestrationService));
                 return ValueTask.FromResult<object?>("done");
             }))
-            .AddWorkflow(Workflows.CreateGenericPipeline([("code", WorkerType.Coder, "code")], name: "spoke")));
+            .AddWorkflow(Workflows.CreateGenericPipeline([("code", WorkerType.Coder, "code")], name: "spoke"))
+            .AddPlanning());
         using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
         var orchestrator = (Orchestrator)provider.GetService(typeof(Orchestrator))!;
 
@@ -142,5 +145,6 @@ public sealed class SpokeServicesTests
         Assert.Null(seenStore);
         Assert.Null(seenConcreteStore);
         Assert.Null(seenScopedStore);
+        Assert.Null(seenPlans);
     }
 }

@@ -119,6 +119,18 @@ public sealed class WorkflowValidationTests
     }
 
     [Fact]
+    public void Register_NegativeTimeoutAndDelay_AreShownInPlainUnits()
+    {
+        var workflow = new WorkflowDefinition("durations");
+        workflow.AddStep(new WorkflowStep("a", "t", timeout: TimeSpan.FromMilliseconds(-500)) { RetryDelay = TimeSpan.FromMinutes(-2) }, isInitial: true);
+
+        var error = Register(workflow);
+
+        AssertProblem(error, "a", "timeout", "got -500 ms");
+        AssertProblem(error, "a", "retry_delay", "got -2 min");
+    }
+
+    [Fact]
     public void Register_ManyProblems_AreReportedAtOnce()
     {
         var workflow = new WorkflowDefinition("mess");

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Keel.Cli.Files;
+namespace Keel;
 
 /// <summary>
 /// Turns the nodes of a workflow file into a <see cref="WorkflowDefinition"/> and worker declarations,
@@ -10,13 +10,13 @@ namespace Keel.Cli.Files;
 internal sealed partial class WorkflowFileParser
 {
     internal static readonly string[] TopFields = ["name", "description", "goal", "max_steps", "initial_step", "steps", "workers", "$schema"];
-    internal static readonly string[] StepFields = ["id", "worker", "description", "on_success", "on_failure", "max_retries", "timeout", "retry_delay", "retry_backoff", "approval", .. ConstructFields];
+    internal static string[] StepFieldNames => StepFields.Names;
 
     private readonly string _file;
     private readonly string _baseDirectory;
-    private readonly List<FileProblem> _problems;
+    private readonly List<WorkflowFileProblem> _problems;
 
-    public WorkflowFileParser(string file, string baseDirectory, List<FileProblem> problems)
+    public WorkflowFileParser(string file, string baseDirectory, List<WorkflowFileProblem> problems)
     {
         _file = file;
         _baseDirectory = baseDirectory;
@@ -79,21 +79,16 @@ internal sealed partial class WorkflowFileParser
             return null;
         }
 
-        CheckFields(map, StepFields, "a step");
+        CheckFields(map, StepFields.Names, "a step");
         var id = String(map, "id", required: true) ?? string.Empty;
         var key = "step:" + id;
         Locations.TryAdd(key, map);
-        foreach (var field in StepFields)
+        foreach (var (field, value) in map.Entries)
         {
-            if (Find(map, field) is { } value)
-            {
-                Locations.TryAdd(key + ":" + field, value);
-            }
+            Locations.TryAdd(key + ":" + field.Value, value);
         }
 
-        var description = String(map, "description") ?? string.Empty;
-        var onSuccess = String(map, "on_success");
-        var onFailure = String(map, "on_failure");
+        WorkflowStep step;
         var prompt = String(map, "approval");
         if (prompt is not null)
         {
@@ -102,30 +97,31 @@ internal sealed partial class WorkflowFileParser
                 Problem(workerNode, $"step '{id}' is an approval step: it takes no worker (remove 'worker' or 'approval')");
             }
 
-            return WorkflowStep.Approval(id, prompt, onSuccess ?? WorkflowStep.Complete, onFailure ?? WorkflowStep.Failed, description);
+            step = WorkflowStep.Approval(id, prompt, WorkflowStep.Complete);
+        }
+        else if (Find(map, "parallel") is { } parallel)
+        {
+            step = ParseParallel(map, id, parallel, WorkflowStep.Complete, null, string.Empty, workers);
+        }
+        else
+        {
+            var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, 'parallel:' branches, or 'approval: PROMPT' for an approval step)");
+            CheckDeclared(worker, Find(map, "worker"), $"step '{id}'", workers);
+            step = new WorkflowStep { StepId = id, WorkerType = string.IsNullOrWhiteSpace(worker) ? default : new WorkerType(worker) };
         }
 
-        if (Find(map, "parallel") is { } parallel)
+        foreach (var field in StepFields.All)
         {
-            return WithLabels(map, id, ParseParallel(map, id, parallel, onSuccess, onFailure, description, workers));
+            if (field.Read is not null && Find(map, field.Name) is { } value)
+            {
+                step = field.Read(step, value, this);
+            }
         }
 
-        var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, 'parallel:' branches, or 'approval: PROMPT' for an approval step)");
-        CheckDeclared(worker, Find(map, "worker"), $"step '{id}'", workers);
-
-        return WithLabels(map, id, WithMap(map, new WorkflowStep
-        {
-            StepId = id,
-            WorkerType = string.IsNullOrWhiteSpace(worker) ? default : new WorkerType(worker),
-            Description = description,
-            OnSuccess = onSuccess ?? WorkflowStep.Complete,
-            OnFailure = onFailure,
-            MaxRetries = Int(map, "max_retries") ?? 0,
-            Timeout = Duration(map, "timeout"),
-            RetryDelay = Duration(map, "retry_delay"),
-            RetryBackoff = Number(map, "retry_backoff") ?? 2.0,
-            MaxParallel = Int(map, "max_parallel"),
-        }));
+        // The routing constructs (labels, parallel branches, maps) are read in WorkflowFileParser.Constructs.cs.
+        return step.Kind == StepKind.Parallel
+            ? WithLabels(map, id, step)
+            : WithLabels(map, id, WithMap(map, Find(map, "max_parallel") is null ? step : step with { MaxParallel = Int(map, "max_parallel") }));
     }
 
     private void CheckDeclared(string? worker, DocNode? node, string where, Dictionary<string, WorkerDeclaration> workers)
@@ -215,110 +211,97 @@ internal sealed partial class WorkflowFileParser
         return null;
     }
 
-    private int? Int(DocMap map, string field)
+    private int? Int(DocMap map, string field) => Find(map, field) is { } node ? ReadInt(node, field) : null;
+
+    private TimeSpan? Duration(DocMap map, string field) => Find(map, field) is { } node ? ReadDuration(node, field) : null;
+
+    /// <summary>A string field's value, or null (reported) when the node is not a string.</summary>
+    internal string? ReadString(DocNode node, string field)
     {
-        var node = Find(map, field);
-        if (node is null)
+        if (node is DocScalar scalar && !scalar.IsNull)
         {
-            return null;
+            return scalar.Value;
         }
 
-        if (node is DocScalar { Quoted: false } scalar && int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        Problem(node, $"field '{field}' must be a string, found {node.KindName}");
+        return null;
+    }
+
+    /// <summary>A whole-number field's value, or null (reported).</summary>
+    internal int? ReadInt(DocNode node, string field)
+    {
+        if (node is DocScalar { Quoted: false } scalar)
         {
-            return value;
+            if (int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            if (double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var big) && double.IsFinite(big) && Math.Abs(big) >= int.MaxValue)
+            {
+                Problem(node, $"field '{field}' is too large: {scalar.Value} (see the bounds in docs/workflow-files.md)");
+                return null;
+            }
         }
 
         Problem(node, $"field '{field}' must be a whole number, found {Describe(node)}");
         return null;
     }
 
-    private double? Number(DocMap map, string field)
+    /// <summary>A number field's value (finite), or null (reported).</summary>
+    internal double? ReadNumber(DocNode node, string field)
     {
-        var node = Find(map, field);
-        if (node is null)
-        {
-            return null;
-        }
-
         if (node is DocScalar { Quoted: false } scalar && double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
-            return value;
+            if (double.IsFinite(value))
+            {
+                return value;
+            }
+
+            Problem(node, $"field '{field}' is too large: {scalar.Value} (see the bounds in docs/workflow-files.md)");
+            return null;
         }
 
         Problem(node, $"field '{field}' must be a number, found {Describe(node)}");
         return null;
     }
 
-    private TimeSpan? Duration(DocMap map, string field)
+    /// <summary>A duration field's value, or null (reported).</summary>
+    internal TimeSpan? ReadDuration(DocNode node, string field)
     {
-        var node = Find(map, field);
-        if (node is null)
+        if (node is DocScalar scalar && !scalar.IsNull)
         {
-            return null;
+            if (WorkflowDuration.TryParse(scalar.Value!, out var value, out var tooLarge))
+            {
+                return value;
+            }
+
+            if (tooLarge)
+            {
+                Problem(node, $"field '{field}' is too large: {scalar.Value} (timeouts go up to {WorkflowDuration.Format(WorkflowLimits.MaxTimeout)}, retry delays up to {WorkflowDuration.Format(WorkflowLimits.MaxRetryDelay)})");
+                return null;
+            }
         }
 
-        if (node is DocScalar scalar && !scalar.IsNull && Durations.TryParse(scalar.Value!, out var value))
-        {
-            return value;
-        }
-
-        Problem(node, $"field '{field}' must be {Durations.Expected}, found {Describe(node)}");
+        Problem(node, $"field '{field}' must be {WorkflowDuration.Expected}, found {Describe(node)}");
         return null;
     }
 
     private static string Describe(DocNode node)
         => node is DocScalar { IsNull: false } scalar ? $"'{scalar.Value}'" : node.KindName;
 
-    private void Problem(DocNode node, string message) => _problems.Add(new FileProblem(_file, node.Line, node.Column, message));
+    private void Problem(DocNode node, string message) => _problems.Add(new WorkflowFileProblem(_file, node.Line, node.Column, message));
 
     internal static readonly string[] BuiltinNames = ["product_manager", "coder", "reviewer"];
 
     private static JsonElement ToJson(DocNode node)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        using (var writer = new Utf8JsonWriter(stream, KeelJson.WriterOptions))
         {
-            Write(writer, node);
+            WorkflowFileWriter.WriteJson(writer, node);
         }
 
         return KeelJson.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
-    }
-
-    private static void Write(Utf8JsonWriter writer, DocNode node)
-    {
-        switch (node)
-        {
-            case DocMap map:
-                writer.WriteStartObject();
-                foreach (var (key, value) in map.Entries)
-                {
-                    writer.WritePropertyName(key.Value ?? string.Empty);
-                    Write(writer, value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case DocSeq seq:
-                writer.WriteStartArray();
-                foreach (var item in seq.Items)
-                {
-                    Write(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            case DocScalar scalar when scalar.IsNull:
-                writer.WriteNullValue();
-                break;
-            case DocScalar { Quoted: false } scalar when scalar.Value is "true" or "false":
-                writer.WriteBooleanValue(scalar.Value == "true");
-                break;
-            case DocScalar { Quoted: false } scalar when double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _):
-                writer.WriteRawValue(scalar.Value!);
-                break;
-            case DocScalar scalar:
-                writer.WriteStringValue(scalar.Value);
-                break;
-        }
     }
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Keel;
 
-internal sealed partial class RunDriver
+internal sealed partial class RunOwner
 {
     /// <summary>Takes the run's lease (creating the run holding it, for a new one) and loads its position under it.</summary>
     private async Task<RunSession> OpenAsync(RunStart start, CancellationToken cancellationToken)
@@ -236,7 +236,7 @@ internal sealed partial class RunDriver
     }
 
     /// <summary>Renews the lease every third of its term; a lost lease stops the run, a control request is taken up.</summary>
-    private sealed class Heartbeat(RunDriver driver, RunSession session)
+    private sealed class Heartbeat(RunOwner driver, RunSession session)
     {
         private int _busy;
 

@@ -1,6 +1,6 @@
 namespace Keel;
 
-internal sealed partial class RunDriver
+internal sealed partial class RunOwner
 {
     /// <summary>What the start records under the lease before (or instead of) driving: a decision, a cancellation, a pause, an unpause.</summary>
     private async ValueTask PrepareAsync(RunStart start, RunSession session)
@@ -54,7 +54,7 @@ internal sealed partial class RunDriver
         var step = session.Workflow.Steps[at.StepIndex];
         var outcome = start.Approved ? AttemptOutcome.Approved : AttemptOutcome.Rejected;
         var rejected = $"step '{step.StepId}' was rejected by {start.By}" + (string.IsNullOrWhiteSpace(start.Reason) ? string.Empty : ": " + start.Reason);
-        var next = Router.After(session.Workflow, Router.InState(at, WorkflowState.Running), outcome, session.Visits, rejected, out _);
+        var next = Router.After(session.Workflow, Router.InState(at, WorkflowState.Running), outcome, null, session.Visits, rejected, out _);
         var entry = HistoryEntries.Decision(session, at, step, start.Approved, start.By, start.Reason, _time.GetUtcNow(), next.Step);
         session.Context.MutableHistory.Add(entry);
         session.Position = next;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Keel.Cli.Files;
+namespace Keel;
 
 /// <summary>How a worker type of a workflow file is implemented.</summary>
 public enum WorkerKind
@@ -9,7 +9,7 @@ public enum WorkerKind
     Builtin,
     /// <summary>A process: the step's input as JSON on stdin, its output as JSON on stdout.</summary>
     Command,
-    /// <summary>A model call, built by an <see cref="Workers.ILlmWorkerFactory"/>.</summary>
+    /// <summary>A model call, built by an factory the host supplies (the keel command uses the configured model provider).</summary>
     Llm,
 }
 

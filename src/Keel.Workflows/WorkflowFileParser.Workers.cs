@@ -1,4 +1,4 @@
-namespace Keel.Cli.Files;
+namespace Keel;
 
 internal sealed partial class WorkflowFileParser
 {

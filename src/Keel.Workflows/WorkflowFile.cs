@@ -1,4 +1,4 @@
-namespace Keel.Cli.Files;
+namespace Keel;
 
 /// <summary>A workflow file read and checked: its definition and the workers it declares.</summary>
 public sealed class WorkflowFile

@@ -1,4 +1,4 @@
-namespace Keel.Cli.Files;
+namespace Keel;
 
 /// <summary>A node of a workflow file, YAML or JSON, with the position it starts at (1-based).</summary>
 internal abstract record DocNode(int Line, int Column)

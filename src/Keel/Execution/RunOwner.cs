@@ -10,7 +10,7 @@ namespace Keel;
 /// claim, then its capacity slot, then its lease, keeps the lease alive with a heartbeat, and gives all
 /// of them back in one <c>finally</c>. <see cref="LoopAsync"/> drives the run: the one place a step is executed.
 /// </summary>
-internal sealed partial class RunDriver
+internal sealed partial class RunOwner
 {
     private readonly Orchestrator _hub;
     private readonly SemaphoreSlim? _slots;
@@ -19,7 +19,7 @@ internal sealed partial class RunDriver
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, RunSession?> _owned = new(StringComparer.Ordinal);
 
-    public RunDriver(Orchestrator hub, SemaphoreSlim? slots)
+    public RunOwner(Orchestrator hub, SemaphoreSlim? slots)
     {
         _hub = hub;
         _slots = slots;
@@ -33,6 +33,9 @@ internal sealed partial class RunDriver
 
     /// <summary>The session of a run this process drives now, or null.</summary>
     public RunSession? Active(string runId) => _owned.TryGetValue(runId, out var session) ? session : null;
+
+    /// <summary>The runs this process owns now.</summary>
+    public IReadOnlyCollection<string> OwnedRuns => _owned.Keys.ToArray();
 
     /// <summary>True while this process owns the run (driving it, or about to).</summary>
     public bool Owns(string runId) => _owned.ContainsKey(runId);

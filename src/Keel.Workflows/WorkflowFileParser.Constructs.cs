@@ -1,9 +1,8 @@
-namespace Keel.Cli.Files;
+namespace Keel;
 
 /// <summary>The routing constructs in a workflow file: outcome labels, parallel branches and map steps.</summary>
 internal sealed partial class WorkflowFileParser
 {
-    internal static readonly string[] ConstructFields = ["on_label", "label_field", "label_function", "parallel", "join", "max_parallel", "map"];
 
     private static readonly string[] BranchFields = ["name", "worker", "max_retries", "timeout", "retry_delay"];
 

@@ -1,21 +1,21 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Keel.Cli.Files;
+namespace Keel;
 
 /// <summary>Reads JSON text into <see cref="DocNode"/>s with <see cref="Utf8JsonReader"/>, keeping each node's position.</summary>
 internal static class JsonDocReader
 {
-    public static DocNode? Read(string file, string text, List<FileProblem> problems)
+    public static DocNode? Read(string file, string text, WorkflowReadOptions options, List<WorkflowFileProblem> problems)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var lines = LineStarts(bytes);
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = options.MaxDepth });
         try
         {
             if (!reader.Read())
             {
-                problems.Add(new FileProblem(file, 1, 1, "the file is empty (expected a JSON object with name and steps)"));
+                problems.Add(new WorkflowFileProblem(file, 1, 1, "the file is empty (expected a JSON object with name and steps)"));
                 return null;
             }
 
@@ -23,7 +23,7 @@ internal static class JsonDocReader
             if (reader.Read())
             {
                 var (line, column) = Position(lines, reader.TokenStartIndex);
-                problems.Add(new FileProblem(file, line, column, "invalid JSON: more content after the workflow object (expected the end of the file)"));
+                problems.Add(new WorkflowFileProblem(file, line, column, "invalid JSON: more content after the workflow object (expected the end of the file)"));
             }
 
             return root;
@@ -32,7 +32,7 @@ internal static class JsonDocReader
         {
             var line = (int)(ex.LineNumber ?? 0) + 1;
             var column = (int)(ex.BytePositionInLine ?? 0) + 1;
-            problems.Add(new FileProblem(file, line, column, "invalid JSON: " + Clean(ex.Message)));
+            problems.Add(new WorkflowFileProblem(file, line, column, "invalid JSON: " + Clean(ex.Message)));
             return null;
         }
     }

@@ -1,0 +1,36 @@
+using System.Text.Json;
+
+namespace Keel.Cli.Tests;
+
+public sealed class CommandWorkerTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public async Task Run_WorkerLeavesABackgroundChildHoldingItsOutput_AttemptEndsWhenTheWorkerExits()
+    {
+        var file = _folder.Write("background.yaml", """
+            name: background
+            goal: g
+            workers:
+              starter:
+                kind: command
+                command: /bin/sh
+                args: ["-c", "cat > /dev/null; sleep 9 & printf '{\"started\":true}'; echo 'left a child' >&2"]
+            steps:
+              - id: start
+                worker: starter
+                timeout: 6s
+            """);
+
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", file, "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var result = JsonDocument.Parse(run.Out);
+        var entry = Assert.Single(result.RootElement.GetProperty("history").EnumerateArray());
+        Assert.Equal("succeeded", entry.GetProperty("outcome").GetString());
+        Assert.True(result.RootElement.GetProperty("final_output").GetProperty("started").GetBoolean());
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
