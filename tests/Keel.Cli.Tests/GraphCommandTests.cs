@@ -28,7 +28,9 @@ public sealed class GraphCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.StartsWith("digraph \"build_website\" {", result.Out, StringComparison.Ordinal);
         Assert.Contains("\"review_code\" -> \"implement_code\" [label=\"failure\", color=\"#c62828\", style=dashed];", result.Out, StringComparison.Ordinal);
-        Assert.Contains("\"review_code\" -> \"complete\" [label=\"success\", color=\"#2e7d32\", style=solid];", result.Out, StringComparison.Ordinal);
+        Assert.Contains("\"implement_code\" -> \"review_code\" [label=\"success\", color=\"#2e7d32\", style=solid];", result.Out, StringComparison.Ordinal);
+        Assert.Contains("\"review_code\" -> \"complete\" [label=\"approve\", color=\"#1565c0\", style=solid];", result.Out, StringComparison.Ordinal);
+        Assert.Contains("\"review_code\" -> \"implement_code\" [label=\"request_changes\", color=\"#1565c0\", style=solid];", result.Out, StringComparison.Ordinal);
         Assert.Contains("\"complete\" [shape=doublecircle", result.Out, StringComparison.Ordinal);
         Assert.EndsWith("}\n", result.Out, StringComparison.Ordinal);
     }

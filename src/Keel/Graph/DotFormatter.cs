@@ -23,7 +23,22 @@ public static class DotFormatter
 
         foreach (var node in graph.Nodes)
         {
+            if (node.Kind == GraphNodeKind.Branch)
+            {
+                continue;
+            }
+
             text.Append("    ").Append(Quote(node.Id)).Append(" [").Append(Attributes(node)).Append("];\n");
+            if (node.Kind == GraphNodeKind.Parallel)
+            {
+                text.Append("    subgraph ").Append(Quote("cluster_" + node.Id)).Append(" {\n        label=").Append(Quote(node.Id + " branches")).Append(";\n        style=dashed;\n");
+                foreach (var branch in graph.Nodes.Where(n => n.Kind == GraphNodeKind.Branch && n.Id.StartsWith(node.Id + "/", StringComparison.Ordinal)))
+                {
+                    text.Append("        ").Append(Quote(branch.Id)).Append(" [").Append(Attributes(branch)).Append("];\n");
+                }
+
+                text.Append("    }\n");
+            }
         }
 
         foreach (var edge in graph.Edges)
@@ -41,6 +56,10 @@ public static class DotFormatter
         GraphNodeKind.Terminal => "shape=doublecircle, label=" + Quote(node.Id),
         GraphNodeKind.Approval => "shape=hexagon, style=filled, fillcolor=\"#fff4d6\", label=" + Quote(node.Id + "\napproval"),
         GraphNodeKind.Unknown => "shape=box, style=dashed, label=" + Quote(node.Id + "\n(unknown step)"),
+        GraphNodeKind.Parallel => "shape=trapezium, label=" + Quote(node.Id + "\n" + node.Label),
+        GraphNodeKind.Join => "shape=invtrapezium, label=" + Quote(node.Label),
+        GraphNodeKind.Map => "shape=box3d, label=" + Quote(node.Id + "\n" + node.Label),
+        GraphNodeKind.Branch => "label=" + Quote(node.Description + "\n" + node.Label),
         _ => "label=" + Quote(node.Id + "\n" + node.Label),
     };
 
@@ -48,6 +67,8 @@ public static class DotFormatter
     {
         GraphEdgeKind.Success => "color=\"#2e7d32\", style=solid",
         GraphEdgeKind.Failure => "color=\"#c62828\", style=dashed",
+        GraphEdgeKind.Label => "color=\"#1565c0\", style=solid",
+        GraphEdgeKind.Branch => "color=\"#333333\", style=solid",
         _ => "color=\"#757575\", style=dotted",
     };
 

@@ -16,4 +16,8 @@ public enum GraphEdgeKind
     Failure,
     /// <summary>A failed attempt run again (max_retries above 0).</summary>
     Retry,
+    /// <summary>A successful attempt routed by an outcome label (the edge's label is the label).</summary>
+    Label,
+    /// <summary>A parallel step's fork to a branch, or a branch to its join.</summary>
+    Branch,
 }

@@ -15,4 +15,12 @@ public enum GraphNodeKind
     Terminal,
     /// <summary>A transition target that names no step (only in an invalid definition).</summary>
     Unknown,
+    /// <summary>A parallel step where its branches fork (its id is the step's).</summary>
+    Parallel,
+    /// <summary>A branch of a parallel step (id <c>{step}/{branch}</c>).</summary>
+    Branch,
+    /// <summary>The join of a parallel step (id <c>{step}/join</c>): its outcome edges leave from here.</summary>
+    Join,
+    /// <summary>A map step: one attempt of its worker per item of a run-time list.</summary>
+    Map,
 }

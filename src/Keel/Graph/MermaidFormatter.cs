@@ -21,13 +21,30 @@ public static class MermaidFormatter
 
         foreach (var node in graph.Nodes)
         {
+            if (node.Kind == GraphNodeKind.Branch)
+            {
+                continue;
+            }
+
             text.Append("    ").Append(Id(node.Id)).Append(Shape(node)).Append('\n');
+            if (node.Kind == GraphNodeKind.Parallel)
+            {
+                // The branches of a parallel step, drawn side by side in one group.
+                text.Append("    subgraph ").Append(Id(node.Id + "/branches")).Append(" [\"").Append(Escape(node.Id)).Append(" branches\"]\n");
+                foreach (var branch in graph.Nodes.Where(n => n.Kind == GraphNodeKind.Branch && n.Id.StartsWith(node.Id + "/", StringComparison.Ordinal)))
+                {
+                    text.Append("        ").Append(Id(branch.Id)).Append(Shape(branch)).Append('\n');
+                }
+
+                text.Append("    end\n");
+            }
         }
 
         var index = 0;
         var success = new List<int>();
         var failure = new List<int>();
         var retry = new List<int>();
+        var branches = new List<int>();
         if (graph.InitialStep is not null)
         {
             index++;
@@ -35,9 +52,15 @@ public static class MermaidFormatter
 
         foreach (var edge in graph.Edges)
         {
-            var arrow = edge.Kind == GraphEdgeKind.Success ? "-->" : "-.->";
-            text.Append("    ").Append(Id(edge.From)).Append(' ').Append(arrow).Append('|').Append(Escape(edge.Label)).Append("| ").Append(Id(edge.To)).Append('\n');
-            (edge.Kind switch { GraphEdgeKind.Success => success, GraphEdgeKind.Failure => failure, _ => retry }).Add(index++);
+            var arrow = edge.Kind is GraphEdgeKind.Success or GraphEdgeKind.Label or GraphEdgeKind.Branch ? "-->" : "-.->";
+            text.Append("    ").Append(Id(edge.From)).Append(' ').Append(arrow);
+            if (edge.Label.Length > 0)
+            {
+                text.Append('|').Append(Escape(edge.Label)).Append('|');
+            }
+
+            text.Append(' ').Append(Id(edge.To)).Append('\n');
+            (edge.Kind switch { GraphEdgeKind.Success or GraphEdgeKind.Label => success, GraphEdgeKind.Failure => failure, GraphEdgeKind.Branch => branches, _ => retry }).Add(index++);
         }
 
         text.Append("    classDef terminal fill:#eee,stroke:#333\n");
@@ -73,6 +96,10 @@ public static class MermaidFormatter
         GraphNodeKind.Terminal => "([" + node.Id + "])",
         GraphNodeKind.Approval => "{{\"" + Escape(node.Id) + "<br/>approval\"}}",
         GraphNodeKind.Unknown => "[\"" + Escape(node.Id) + "<br/>(unknown step)\"]",
+        GraphNodeKind.Parallel => "[/\"" + Escape(node.Id) + "<br/>" + Escape(node.Label) + "\"\\]",
+        GraphNodeKind.Join => "[\\\"" + Escape(node.Label) + "\"/]",
+        GraphNodeKind.Map => "[[\"" + Escape(node.Id) + "<br/>" + Escape(node.Label) + "\"]]",
+        GraphNodeKind.Branch => "[\"" + Escape(node.Description) + "<br/>" + Escape(node.Label) + "\"]",
         _ => "[\"" + Escape(node.Id) + "<br/>" + Escape(node.Label) + "\"]",
     };
 

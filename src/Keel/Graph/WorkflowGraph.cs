@@ -39,9 +39,30 @@ public sealed class WorkflowGraph
         {
             if (known.Add(step.StepId))
             {
-                var kind = step.Kind == StepKind.Approval ? GraphNodeKind.Approval : GraphNodeKind.Step;
-                var label = step.Kind == StepKind.Approval ? "approval" : step.WorkerType.Value;
+                var kind = step.Kind switch
+                {
+                    StepKind.Approval => GraphNodeKind.Approval,
+                    StepKind.Parallel => GraphNodeKind.Parallel,
+                    StepKind.Map => GraphNodeKind.Map,
+                    _ => GraphNodeKind.Step,
+                };
+                var label = step.Kind switch
+                {
+                    StepKind.Approval => "approval",
+                    StepKind.Parallel => "parallel" + (step.MaxParallel is { } most ? $", {most} at once" : string.Empty),
+                    StepKind.Map => $"map: {step.WorkerType.Value} per item (at most {step.MapMaxItems})",
+                    _ => step.WorkerType.Value,
+                };
                 nodes.Add(new GraphNode(step.StepId, kind, label, step.Description));
+                if (step.Kind == StepKind.Parallel)
+                {
+                    foreach (var branch in step.Branches ?? [])
+                    {
+                        nodes.Add(new GraphNode(step.StepId + "/" + branch.Name, GraphNodeKind.Branch, branch.WorkerType.Value, branch.Name));
+                    }
+
+                    nodes.Add(new GraphNode(step.StepId + "/join", GraphNodeKind.Join, "join " + StableNames.Of(step.Join), string.Empty));
+                }
             }
         }
 
@@ -55,10 +76,39 @@ public sealed class WorkflowGraph
             }
 
             var approval = step.Kind == StepKind.Approval;
-            edges.Add(new GraphEdge(step.StepId, step.OnSuccess, GraphEdgeKind.Success, approval ? "approved" : "success"));
+            var from = step.StepId;
+            if (step.Kind == StepKind.Parallel)
+            {
+                from = step.StepId + "/join";
+                foreach (var branch in step.Branches ?? [])
+                {
+                    var id = step.StepId + "/" + branch.Name;
+                    edges.Add(new GraphEdge(step.StepId, id, GraphEdgeKind.Branch, branch.Name));
+                    if (branch.MaxRetries > 0)
+                    {
+                        edges.Add(new GraphEdge(id, id, GraphEdgeKind.Retry, $"retry x{branch.MaxRetries}"));
+                    }
+
+                    edges.Add(new GraphEdge(id, from, GraphEdgeKind.Branch, string.Empty));
+                }
+            }
+
+            if (step.OnLabel is { Count: > 0 } labels)
+            {
+                foreach (var (label, target) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+                {
+                    edges.Add(new GraphEdge(from, target, GraphEdgeKind.Label, label));
+                    targets.Add(target);
+                }
+            }
+            else
+            {
+                edges.Add(new GraphEdge(from, step.OnSuccess, GraphEdgeKind.Success, approval ? "approved" : "success"));
+                targets.Add(step.OnSuccess);
+            }
+
             var onFailure = step.OnFailure ?? WorkflowStep.Failed;
-            edges.Add(new GraphEdge(step.StepId, onFailure, GraphEdgeKind.Failure, approval ? "rejected" : "failure"));
-            targets.Add(step.OnSuccess);
+            edges.Add(new GraphEdge(from, onFailure, GraphEdgeKind.Failure, approval ? "rejected" : "failure"));
             targets.Add(onFailure);
         }
 
