@@ -1,4 +1,5 @@
 using Keel.Postgres;
+using Keel.Postgres.Notifications;
 using Keel.Postgres.Schema;
 using Npgsql;
 
@@ -18,6 +19,7 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
     private readonly string _connectionString;
     private readonly string _schemaName;
     private readonly SemaphoreSlim _readyGate = new(1, 1);
+    private readonly Lazy<PostgresListener> _listener;
     private volatile bool _ready;
     private int _disposed;
 
@@ -48,7 +50,16 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         builder.ApplicationName ??= "keel";
         DataSource = PostgresConnection.Describe(builder) + $", schema {options.Schema}";
         _dataSource = NpgsqlDataSource.Create(builder);
+        var listenerBuilder = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { KeepAlive = 10, Pooling = false, ApplicationName = builder.ApplicationName + " (listen)" };
+        var listenerSource = NpgsqlDataSource.Create(listenerBuilder);
+        _listener = new Lazy<PostgresListener>(() => new PostgresListener(listenerSource, _schemaName));
+        _listenerSource = listenerSource;
     }
+
+    private readonly NpgsqlDataSource _listenerSource;
+
+    /// <summary>The process's LISTEN connection for this schema (opened on first use).</summary>
+    internal PostgresListener Listener => _listener.Value;
 
     /// <summary>Opens a store over <paramref name="connectionString"/> (an Npgsql connection string or a <c>postgres://</c> URI) in the default schema.</summary>
     public static PostgresRunStore Open(string connectionString)
@@ -91,18 +102,18 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         }
     }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _dataSource.Dispose();
-        }
-    }
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            if (_listener.IsValueCreated)
+            {
+                await _listener.Value.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await _listenerSource.DisposeAsync().ConfigureAwait(false);
             await _dataSource.DisposeAsync().ConfigureAwait(false);
         }
     }

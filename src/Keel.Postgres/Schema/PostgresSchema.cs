@@ -77,6 +77,17 @@ internal static class PostgresSchema
             data text,
             PRIMARY KEY (run_id, sequence)
         );
+        CREATE TABLE {0}.slots (
+            scope text NOT NULL,
+            slot integer NOT NULL,
+            holder text,
+            expires bigint,
+            PRIMARY KEY (scope, slot)
+        );
+        CREATE TABLE {0}.model_pauses (
+            model text PRIMARY KEY,
+            until_ticks bigint NOT NULL
+        );
         """;
 
     /// <summary>The migrations, in order: entry i takes a schema from version i to i + 1 (<c>{0}</c> is the schema).</summary>
