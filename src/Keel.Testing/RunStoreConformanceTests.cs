@@ -314,7 +314,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         await Store.CreateRunAsync(NewRun("new", createdAt: T0 + TimeSpan.FromDays(2)), [], default);
         var before = await Store.GetRunAsync("old", default);
 
-        var deleted = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default);
+        var deleted = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default);
 
         var only = Assert.Single(deleted);
         Assert.Equal("old", only.RunId);
@@ -325,7 +325,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         Assert.Null(await store.GetRunAsync("old", default));
         Assert.Empty(await store.GetHistoryAsync("old", default));
         Assert.NotNull(await store.GetRunAsync("new", default));
-        Assert.Empty(await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default));
+        Assert.Empty(await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default));
     }
 
     [Fact]
@@ -371,14 +371,35 @@ public abstract class RunStoreConformanceTests : IDisposable
     }
 
     [Fact]
+    public async Task DeleteRuns_KeepsRunsNotInTheNamedStates_HoweverOld()
+    {
+        foreach (var state in Enum.GetValues<WorkflowState>())
+        {
+            await Store.CreateRunAsync(NewRun(Names(state), createdAt: T0, state: state), [], default);
+        }
+
+        var ended = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), WorkflowStates.Ended, default);
+
+        Assert.Equal(["cancelled", "completed", "failed"], Ids(ended).Order(StringComparer.Ordinal));
+        Assert.Equal(["pending", "running", "waiting_for_approval"], Ids(await Reopen().ListRunsAsync(new RunQuery(), default)).Order(StringComparer.Ordinal));
+        Assert.Equal(["running"], Ids(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [WorkflowState.Running], default)));
+        Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [], default));
+        Assert.Equal(2, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
+
+        static string Names(WorkflowState state) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
+    }
+
+    [Fact]
     public async Task DeleteRuns_UsesTheTimeOfTheLatestCheckpoint()
     {
         await Store.CreateRunAsync(NewRun("r1", createdAt: T0), [], default);
         await Store.CommitAsync(Step("r1", 1, Entry("r1", 0)) with { UpdatedAt = T0 + TimeSpan.FromDays(3) }, default);
 
-        Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default));
-        Assert.Equal("r1", Assert.Single(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(4), default)).RunId);
+        Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default));
+        Assert.Equal("r1", Assert.Single(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(4), AnyState, default)).RunId);
     }
+
+    private static readonly WorkflowState[] AnyState = Enum.GetValues<WorkflowState>();
 
     private static string[] Ids(IReadOnlyList<RunRecord> runs) => runs.Select(r => r.RunId).ToArray();
 

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Keel.Server.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Keel.Server.Events;
+
+/// <summary>Writes server-sent events (text/event-stream) and flushes each one.</summary>
+internal static class Sse
+{
+    public static void Begin(HttpResponse response)
+    {
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        response.Headers["X-Accel-Buffering"] = "no";
+        response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    public static async Task WriteAsync(HttpResponse response, string type, long? id, object payload, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.Serialize(payload, ApiJson.Options);
+        var text = (id is { } sequence ? $"id: {sequence}\n" : string.Empty) + $"event: {type}\ndata: {json}\n\n";
+        await response.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task CommentAsync(HttpResponse response, string text, CancellationToken cancellationToken)
+    {
+        await response.WriteAsync($": {text}\n\n", cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Keel.Server.Http;
+
+/// <summary>Reads a JSON request body, turning a malformed one into a 422 that names the field (its JSON path) and the position.</summary>
+internal static class Body
+{
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, bool required, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding")))
+        {
+            return required ? (null, Problems.Invalid("$", "a JSON body is required")) : (null, null);
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return (null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "The body must be JSON (Content-Type: application/json)."));
+        }
+
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, ApiJson.Options, cancellationToken).ConfigureAwait(false);
+            return value is null && required ? (null, Problems.Invalid("$", "a JSON object is required, got null")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path;
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty;
+            return (null, Problems.Invalid(field, "is not valid here" + where + ": " + Simplify(ex.Message)));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "Request body too large", ex.Message));
+        }
+    }
+
+    private static string Simplify(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,260 @@
+using System.Net;
+using Keel.Server.Approvals;
+using Keel.Server.Definitions;
+using Keel.Server.Events;
+using Keel.Server.Http;
+using Keel.Server.Runs;
+using Keel.Server.Security;
+using Keel.Server.Usage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Keel.Server;
+
+/// <summary>
+/// The Keel service in one process: the HTTP API under <c>/v1</c>, its OpenAPI document at
+/// <c>/openapi/v1.json</c>, live events, the approvals inbox and the dashboard at <c>/</c>, on the
+/// configured run store. Start it with <see cref="StartAsync"/>; dispose it to stop (runs in flight are
+/// interrupted and stay resumable).
+/// </summary>
+public sealed class KeelServer : IAsyncDisposable
+{
+    /// <summary>The address used when none is configured: loopback only.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    private readonly WebApplication _app;
+    private readonly RunLauncher _launcher;
+    private readonly CancellationTokenSource _background = new();
+    private readonly List<Task> _loops = [];
+    private int _disposed;
+
+    private KeelServer(WebApplication app, RunLauncher launcher, Orchestrator orchestrator, bool keysRequired)
+    {
+        _app = app;
+        _launcher = launcher;
+        Orchestrator = orchestrator;
+        KeysRequired = keysRequired;
+    }
+
+    /// <summary>The orchestrator the server drives runs with (register workers and workflows on it).</summary>
+    public Orchestrator Orchestrator { get; }
+
+    /// <summary>The addresses the server listens on, with the real port when port 0 was asked for.</summary>
+    public IReadOnlyList<Uri> Addresses { get; private set; } = [];
+
+    /// <summary>True when every API call must carry a key.</summary>
+    public bool KeysRequired { get; }
+
+    /// <summary>Checks the options, binds the addresses and starts serving.</summary>
+    public static async Task<KeelServer> StartAsync(KeelServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var inner = options.RunStore ?? throw new KeelException("KeelServerOptions.RunStore is required (UseSqlite, or an InMemoryRunStore for tests).");
+        if (options.Urls.Count == 0)
+        {
+            options.Urls.Add(DefaultUrl);
+        }
+
+        var offLoopback = options.Urls.Where(u => !IsLoopback(u)).ToArray();
+        if (offLoopback.Length > 0 && options.ApiKeys.Count == 0)
+        {
+            throw new KeelException($"The server would listen off loopback ({string.Join(", ", offLoopback)}) with no API key: configure at least one key (KEEL_API_KEYS or --api-keys-file), or listen on 127.0.0.1.");
+        }
+
+        if (options.RequireApiKeyOnLoopback && options.ApiKeys.Count == 0)
+        {
+            throw new KeelException("API keys are required on loopback, and none is configured.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentRuns, 1, nameof(options.MaxConcurrentRuns));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestBodyBytes, 1024, nameof(options.MaxRequestBodyBytes));
+        var keysRequired = offLoopback.Length > 0 || options.RequireApiKeyOnLoopback;
+        var check = new ApiKeyCheck(options.ApiKeys);
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("Keel.Server");
+        var changes = new RunChanges();
+        var store = new NotifyingRunStore(inner, changes);
+        var orchestratorOptions = new OrchestratorOptions
+        {
+            RunStore = store,
+            TimeProvider = options.TimeProvider,
+            LoggerFactory = options.LoggerFactory,
+            MaxConcurrentRuns = options.MaxConcurrentRuns,
+            RunIdFactory = RunLauncher.NewRunId,
+        };
+        if (options.OwnerId is { } owner)
+        {
+            orchestratorOptions.OwnerId = owner;
+        }
+
+        var orchestrator = new Orchestrator(orchestratorOptions);
+        options.Configure?.Invoke(orchestrator);
+        var catalog = new DefinitionCatalog(options.DefinitionsFolder);
+        foreach (var workflow in orchestrator.Workflows)
+        {
+            catalog.Add(workflow, WorkflowDefinitionJson.Serialize(workflow), "json", options.TimeProvider.GetUtcNow());
+        }
+
+        var reader = options.DefinitionReader ?? new CanonicalJsonReader();
+        foreach (var skipped in catalog.Load(stored => Reregister(orchestrator, reader, stored)))
+        {
+            Log.BackgroundFailed(logger, "a stored definition was skipped: " + skipped);
+        }
+
+        var launcher = new RunLauncher(changes, options.TimeProvider, logger);
+        var context = new ServerContext(orchestrator, store, launcher, catalog, changes, options, logger);
+        var app = Build(options, context, check, keysRequired, loggerFactory);
+        var server = new KeelServer(app, launcher, orchestrator, keysRequired);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        server.Addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToArray();
+        server.StartLoops(context);
+        Log.Listening(logger, string.Join(", ", server.Addresses), keysRequired, options.RunWorkerLoop);
+        return server;
+    }
+
+    private static void Reregister(Orchestrator orchestrator, IDefinitionReader reader, StoredDefinition stored)
+    {
+        var read = reader.Read(stored.Content, stored.Format);
+        foreach (var worker in read.Workers)
+        {
+            orchestrator.RegisterWorker(worker);
+        }
+
+        orchestrator.RegisterWorkflow(read.Definition ?? stored.Definition);
+    }
+
+    private static WebApplication Build(KeelServerOptions options, ServerContext context, ApiKeyCheck check, bool keysRequired, ILoggerFactory loggerFactory)
+    {
+        var webRoot = options.WebRoot ?? Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(KeelServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = "Production",
+            Args = [],
+        });
+        builder.Logging.ClearProviders();
+        if (options.LoggerFactory is not null)
+        {
+            builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+        }
+
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxRequestHeaderCount = 64;
+            kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
+        builder.Services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Keel";
+            document.Info.Description = "Keel's HTTP API: definitions, runs, live events, approvals and usage.";
+            document.Info.Version = "v1";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddSingleton(context);
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(async (http, next) =>
+        {
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers["Referrer-Policy"] = "no-referrer";
+            http.Response.Headers.XFrameOptions = "DENY";
+            await next(http).ConfigureAwait(false);
+        });
+        app.UseMiddleware<ApiKeyMiddleware>(check, keysRequired);
+        if (Directory.Exists(webRoot))
+        {
+            var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+            app.MapFallback("/{**path}", (HttpContext http) => http.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal)
+                ? Problems.NotFound($"There is no API route {http.Request.Method} {http.Request.Path}.")
+                : Results.File(files.GetFileInfo("index.html").PhysicalPath!, "text/html")).ExcludeFromDescription();
+        }
+        else
+        {
+            app.MapGet("/", () => Results.Text($"The Keel dashboard is not built into {webRoot} (build Keel.Server with Node.js installed). The API is under /v1; its OpenAPI document is /openapi/v1.json.\n"))
+                .ExcludeFromDescription();
+        }
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        RunEndpoints.Map(app);
+        EventEndpoints.Map(app);
+        ApprovalEndpoints.Map(app);
+        DefinitionEndpoints.Map(app);
+        UsageEndpoints.Map(app);
+        return app;
+    }
+
+    private void StartLoops(ServerContext context)
+    {
+        var token = _background.Token;
+        _loops.Add(Task.Run(() => new DeadlineSweeper(context).RunAsync(token), CancellationToken.None));
+        if (context.Options.RunWorkerLoop)
+        {
+            _loops.Add(Task.Run(() => new RecoveryLoop(context).RunAsync(token), CancellationToken.None));
+        }
+    }
+
+    /// <summary>True for a URL whose host is a loopback address or <c>localhost</c>.</summary>
+    internal static bool IsLoopback(string url)
+    {
+        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        return string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    }
+
+    /// <summary>Stops listening, then interrupts the runs this process drives (they stay resumable) and waits for them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _background.CancelAsync().ConfigureAwait(false);
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await _app.StopAsync(stop.Token).ConfigureAwait(false);
+        }
+
+        await _launcher.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _background.Dispose();
+    }
+
+    private sealed class ForwardingLoggerProvider(ILoggerFactory factory) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => factory.CreateLogger(categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,494 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Keel.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Keel.Server.Runs;
+
+/// <summary><c>/v1/runs</c>: start (idempotent), list, read, cancel, resume, fork; bulk cancel.</summary>
+internal static class RunEndpoints
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    /// <summary>Data bus keys starting with this belong to Keel and its hosts.</summary>
+    public const string ReservedPrefix = "keel.";
+
+    /// <summary>The request fingerprint kept with a run started with an idempotency key.</summary>
+    public const string RequestTag = "keel.request";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/v1/runs").WithTags("runs");
+        runs.MapPost("/", StartAsync).WithName("StartRun").WithSummary("Start a run (idempotent with an Idempotency-Key header)")
+            .Produces<RunSummary>(StatusCodes.Status201Created).Produces<RunSummary>(StatusCodes.Status200OK)
+            .Accepts<StartRunRequest>("application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status409Conflict);
+        runs.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("List runs, newest first, by filters and a cursor").Produces<RunPage>().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        runs.MapGet("/{id}", GetAsync).WithName("GetRun").WithSummary("A run with its attempts, usage and lineage").Produces<RunDetail>().ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapPost("/{id}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancel a run (recorded with who and why)")
+            .Accepts<CancelRequest>("application/json").Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeRun").WithSummary("Resume an interrupted run")
+            .Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapPost("/{id}/pause", PauseAsync).WithName("PauseRun").WithSummary("Pause a run (its attempt in flight finishes first)")
+            .Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status501NotImplemented);
+        runs.MapPost("/{id}/fork", ForkAsync).WithName("ForkRun").WithSummary("Start a new run from a recorded attempt, with edited data")
+            .Accepts<ForkRequest>("application/json").Produces<RunSummary>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapPost("/{id}/steps/{sequence:int}/rerun", RerunAsync).WithName("RerunStep").WithSummary("Run one recorded step again, without the steps after it")
+            .Produces<RunSummary>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status501NotImplemented);
+        runs.MapPost("/cancel", BulkCancelAsync).WithName("CancelRuns").WithSummary("Cancel every unfinished run matching a filter")
+            .Accepts<BulkCancelRequest>("application/json").Produces<BulkCancelResult>().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
+
+    private static async Task<IResult> StartAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
+    {
+        var (request, bad) = await Body.ReadAsync<StartRunRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
+        if (bad is not null)
+        {
+            return bad;
+        }
+
+        var errors = new FieldErrors();
+        errors.Required("workflow", request!.Workflow);
+        errors.Length("goal", request.Goal);
+        CheckData(errors, "data", request.Data);
+        if (request.MaxTokens is <= 0)
+        {
+            errors.Add("maxTokens", "must be positive");
+        }
+
+        if (request.MaxCost is <= 0)
+        {
+            errors.Add("maxCost", "must be positive");
+        }
+
+        string? key = null;
+        if (http.Request.Headers.TryGetValue(IdempotencyHeader, out var header))
+        {
+            key = header.Count == 1 ? header[0] : null;
+            if (string.IsNullOrWhiteSpace(key) || key.Length > 200 || key.Any(c => c < 0x21 || c > 0x7e))
+            {
+                errors.Add(IdempotencyHeader, "must be one value of 1 to 200 printable ASCII characters without spaces");
+            }
+        }
+
+        WorkflowDefinition? workflow = null;
+        if (!errors.Any)
+        {
+            if (request.DefinitionHash is { } hash)
+            {
+                var stored = server.Catalog.Find(hash);
+                if (stored is null)
+                {
+                    errors.Add("definitionHash", $"no stored definition has hash '{hash}' (store it with POST /v1/definitions)");
+                }
+                else if (!string.Equals(stored.Name, request.Workflow, StringComparison.Ordinal))
+                {
+                    errors.Add("definitionHash", $"definition '{hash}' is of workflow '{stored.Name}', not '{request.Workflow}'");
+                }
+                else
+                {
+                    workflow = stored.Definition;
+                }
+            }
+            else
+            {
+                workflow = server.Orchestrator.GetWorkflow(request.Workflow!);
+                if (workflow is null)
+                {
+                    errors.Add("workflow", $"no workflow '{request.Workflow}' is registered (registered: {string.Join(", ", server.Orchestrator.Workflows.Select(w => w.Name).Order(StringComparer.Ordinal))})");
+                }
+            }
+        }
+
+        var goal = string.IsNullOrWhiteSpace(request.Goal) ? workflow?.Goal : request.Goal;
+        if (!errors.Any && string.IsNullOrWhiteSpace(goal))
+        {
+            errors.Add("goal", $"is required: workflow '{request.Workflow}' has no goal of its own");
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Invalid(errors.ToDictionary());
+        }
+
+        var fingerprint = Fingerprint(request);
+        var runId = key is null ? LauncherId() : IdFromKey(key);
+        var existing = key is null ? null : await server.Store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return Replayed(http, existing, fingerprint);
+        }
+
+        var data = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var pair in request.Data ?? [])
+        {
+            data[pair.Key] = pair.Value;
+        }
+
+        if (key is not null)
+        {
+            data[RequestTag] = fingerprint;
+        }
+
+        if (request.DefinitionHash is not null && server.Orchestrator.GetWorkflow(workflow!.Name) is { } registered
+            && !string.Equals(WorkflowDefinitionJson.Hash(WorkflowDefinitionJson.Serialize(registered)), request.DefinitionHash, StringComparison.OrdinalIgnoreCase))
+        {
+            server.Orchestrator.RegisterWorkflow(workflow);
+        }
+
+        var actor = ServerContext.Actor(http, null);
+        try
+        {
+            await server.Launcher.LaunchAsync(
+                runId,
+                token => server.Orchestrator.ExecuteWorkflowAsync(workflow!.Name, goal, new ExecuteOptions { RunId = runId, Data = data, MaxTokens = request.MaxTokens, MaxCost = request.MaxCost }, token),
+                async token => await server.Store.GetRunAsync(runId, token).ConfigureAwait(false) is not null,
+                ServerContext.RecordTimeout,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeelException ex)
+        {
+            if (key is not null && await server.Store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is { } raced)
+            {
+                return Replayed(http, raced, fingerprint);
+            }
+
+            return Problems.Conflict(ex.Message);
+        }
+        catch (TimeoutException ex)
+        {
+            return Problems.Unavailable("The run was not created in time (the server is at its capacity of concurrent runs): " + ex.Message);
+        }
+
+        Log.RunStarted(server.Logger, runId, workflow!.Name, actor);
+        var run = await server.Store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        return Results.Created($"/v1/runs/{runId}", RunSummary.From(run!));
+    }
+
+    private static string LauncherId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>The run id of an idempotency key: the same key names the same run in every server on the store.</summary>
+    internal static string IdFromKey(string key)
+        => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("keel-idempotency-key:" + key)))[..32];
+
+    private static string Fingerprint(StartRunRequest request)
+        => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request with { Data = request.Data is null ? null : new SortedDictionary<string, JsonElement>(request.Data, StringComparer.Ordinal).ToDictionary() }, ApiJson.Options)))[..32];
+
+    private static IResult Replayed(HttpContext http, RunRecord run, string fingerprint)
+    {
+        if (!run.InitialData.TryGetValue(RequestTag, out var stored) || stored.ValueKind != JsonValueKind.String || stored.GetString() != fingerprint)
+        {
+            return Problems.Problem(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency key reused", $"The {IdempotencyHeader} was already used for run '{run.RunId}' with a different request; use a new key for a new run.");
+        }
+
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        http.Response.Headers.Location = $"/v1/runs/{run.RunId}";
+        return Results.Ok(RunSummary.From(run));
+    }
+
+    internal static void CheckData(FieldErrors errors, string field, Dictionary<string, JsonElement>? data)
+    {
+        if (data is null)
+        {
+            return;
+        }
+
+        if (data.Count > 256)
+        {
+            errors.Add(field, $"has {data.Count} keys; at most 256 are accepted");
+        }
+
+        foreach (var key in data.Keys)
+        {
+            if (key.Length == 0 || key.Length > FieldErrors.MaxName)
+            {
+                errors.Add($"{field}.{key}", $"a key must be 1 to {FieldErrors.MaxName} characters");
+            }
+            else if (key.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            {
+                errors.Add($"{field}.{key}", $"keys starting with '{ReservedPrefix}' are reserved");
+            }
+        }
+    }
+
+    private static async Task<IResult> ListAsync(
+        ServerContext server,
+        string? workflow,
+        string? state,
+        DateTimeOffset? createdAfter,
+        DateTimeOffset? createdBefore,
+        int? limit,
+        string? cursor,
+        CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        errors.Length("workflow", workflow, FieldErrors.MaxName);
+        errors.Range("limit", limit, 1, 500);
+        WorkflowState? parsedState = null;
+        if (state is not null)
+        {
+            if (ParseState(state) is { } s)
+            {
+                parsedState = s;
+            }
+            else
+            {
+                errors.Add("state", $"unknown state '{state}' (expected one of {string.Join(", ", Enum.GetValues<WorkflowState>().Select(StateName))})");
+            }
+        }
+
+        RunCursor? at = null;
+        if (cursor is not null)
+        {
+            if (RunCursor.TryDecode(cursor, out var decoded))
+            {
+                at = decoded;
+            }
+            else
+            {
+                errors.Add("cursor", "is not a cursor this server returned");
+            }
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Invalid(errors.ToDictionary());
+        }
+
+        var filter = new RunQuery { WorkflowName = workflow, State = parsedState, CreatedAfter = createdAfter, CreatedBefore = createdBefore };
+        var (page, next) = await RunListing.PageAsync(server.Store, filter, at, limit ?? 50, cancellationToken).ConfigureAwait(false);
+        return Results.Ok(new RunPage(page.Select(RunSummary.From).ToArray(), next?.Encode()));
+    }
+
+    internal static string StateName(WorkflowState state) => JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
+
+    internal static WorkflowState? ParseState(string text)
+        => Enum.GetValues<WorkflowState>().Cast<WorkflowState?>().FirstOrDefault(s => string.Equals(StateName(s!.Value), text, StringComparison.OrdinalIgnoreCase));
+
+    private static async Task<IResult> GetAsync(ServerContext server, string id, CancellationToken cancellationToken)
+    {
+        var run = await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return Problems.NotFound($"There is no run '{id}'.");
+        }
+
+        var history = await server.Store.GetHistoryAsync(id, cancellationToken).ConfigureAwait(false);
+        var children = (await server.Store.ListRunsAsync(new RunQuery { WorkflowName = run.WorkflowName, CreatedAfter = run.CreatedAt, Limit = 1000 }, cancellationToken).ConfigureAwait(false))
+            .Where(r => string.Equals(r.ParentRunId, id, StringComparison.Ordinal))
+            .Select(RunSummary.From)
+            .ToArray();
+        string? prompt = null;
+        DateTimeOffset? deadline = null;
+        if (run.State == WorkflowState.WaitingForApproval)
+        {
+            var step = server.PinnedDefinition(run).Steps.FirstOrDefault(s => s.StepId == run.CurrentStep);
+            prompt = step?.Prompt;
+            deadline = step is null ? null : Approvals.ApprovalDeadline.Of(step, run.UpdatedAt);
+        }
+
+        return Results.Ok(new RunDetail
+        {
+            Run = RunSummary.From(run),
+            Attempts = history.Select(AttemptView.From).ToArray(),
+            Prompt = prompt,
+            Deadline = deadline,
+            Children = children,
+            Data = run.Data.Where(p => !p.Key.StartsWith(ReservedPrefix, StringComparison.Ordinal)).ToDictionary(),
+        });
+    }
+
+    private static async Task<IResult> CancelAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
+    {
+        var (request, bad) = await Body.ReadAsync<CancelRequest>(http.Request, required: false, cancellationToken).ConfigureAwait(false);
+        if (bad is not null)
+        {
+            return bad;
+        }
+
+        var errors = new FieldErrors();
+        errors.Length("reason", request?.Reason, 2000);
+        if (errors.Any)
+        {
+            return Problems.Invalid(errors.ToDictionary());
+        }
+
+        return await CancelOneAsync(http, server, id, request?.Reason, cancellationToken).ConfigureAwait(false) switch
+        {
+            (null, var error) => error!,
+            (var run, _) => Results.Accepted($"/v1/runs/{id}", new ControlResult(RunSummary.From(run!), "cancel recorded")),
+        };
+    }
+
+    private static async Task<(RunRecord? Run, IResult? Error)> CancelOneAsync(HttpContext http, ServerContext server, string id, string? reason, CancellationToken cancellationToken)
+    {
+        var run = await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return (null, Problems.NotFound($"There is no run '{id}'."));
+        }
+
+        if (IsEnded(run.State))
+        {
+            return (null, Problems.Conflict($"Run '{id}' has already ended ({StateName(run.State)}); there is nothing to cancel."));
+        }
+
+        var actor = ServerContext.Actor(http, null);
+        try
+        {
+            await server.Launcher.LaunchAsync(
+                null,
+                token => server.Orchestrator.CancelAsync(id, actor, string.IsNullOrWhiteSpace(reason) ? null : reason, token),
+                async token => await server.Store.GetRunAsync(id, token).ConfigureAwait(false) is { } now && IsEnded(now.State),
+                ServerContext.RecordTimeout,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunOwnedElsewhereException ex)
+        {
+            return (null, Problems.Conflict($"Run '{id}' is driven by another process ({ex.Owner}); it cannot be cancelled from here until it stops or its lease expires."));
+        }
+        catch (KeelException ex)
+        {
+            return (null, Problems.Conflict(ex.Message));
+        }
+        catch (TimeoutException)
+        {
+            // The cancel is requested; the run honours it when its attempt in flight ends.
+        }
+
+        Log.Control(server.Logger, actor, "cancelled", id);
+        return (await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false), null);
+    }
+
+    internal static bool IsEnded(WorkflowState state) => state is WorkflowState.Completed or WorkflowState.Failed or WorkflowState.Cancelled;
+
+    private static async Task<IResult> ResumeAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
+    {
+        var run = await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return Problems.NotFound($"There is no run '{id}'.");
+        }
+
+        if (run.State is not (WorkflowState.Running or WorkflowState.Pending))
+        {
+            return Problems.Conflict($"Run '{id}' is {StateName(run.State)}; only an interrupted running run can be resumed.");
+        }
+
+        if (run.LeaseOwner is not null && run.LeaseExpires > server.Time.GetUtcNow())
+        {
+            return Problems.Conflict($"Run '{id}' is being driven (lease held by {run.LeaseOwner} until {run.LeaseExpires:O}); it needs no resume.");
+        }
+
+        server.Launcher.Launch(token => server.Orchestrator.ResumeAsync(id, null, token));
+        Log.Control(server.Logger, ServerContext.Actor(http, null), "resumed", id);
+        return Results.Accepted($"/v1/runs/{id}", new ControlResult(RunSummary.From(run), "resume started"));
+    }
+
+    private static IResult PauseAsync(string id)
+        => Problems.NotImplemented($"Pausing run '{id}' needs durable pause requests in the run store, which this version of Keel does not have yet; cancel the run, or fork it later.");
+
+    private static IResult RerunAsync(string id, int sequence)
+        => Problems.NotImplemented($"Re-running step #{sequence} of run '{id}' alone is not available in this version of Keel; fork the run at #{sequence} instead (POST /v1/runs/{id}/fork).");
+
+    private static async Task<IResult> ForkAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
+    {
+        var (request, bad) = await Body.ReadAsync<ForkRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
+        if (bad is not null)
+        {
+            return bad;
+        }
+
+        var errors = new FieldErrors();
+        if (request!.Sequence is null)
+        {
+            errors.Add("sequence", "is required (the attempt to run again, from 0)");
+        }
+
+        CheckData(errors, "data", request.Data);
+        var run = await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return Problems.NotFound($"There is no run '{id}'.");
+        }
+
+        if (request.Sequence is { } s && (s < 0 || s >= run.HistoryCount))
+        {
+            errors.Add("sequence", $"run '{id}' has {run.HistoryCount} recorded attempts, numbered from 0; got {s}");
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Invalid(errors.ToDictionary());
+        }
+
+        var newId = LauncherId();
+        var data = request.Data?.ToDictionary(p => p.Key, p => (object?)p.Value, StringComparer.Ordinal);
+        try
+        {
+            await server.Launcher.LaunchAsync(
+                newId,
+                token => server.Orchestrator.ForkAsync(id, request.Sequence!.Value, data, verbose: false, token),
+                async token => await server.Store.GetRunAsync(newId, token).ConfigureAwait(false) is not null,
+                ServerContext.RecordTimeout,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeelException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+
+        Log.Control(server.Logger, ServerContext.Actor(http, null), "forked", id);
+        var fork = await server.Store.GetRunAsync(newId, cancellationToken).ConfigureAwait(false);
+        return Results.Created($"/v1/runs/{newId}", RunSummary.From(fork!));
+    }
+
+    private static async Task<IResult> BulkCancelAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
+    {
+        var (request, bad) = await Body.ReadAsync<BulkCancelRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
+        if (bad is not null)
+        {
+            return bad;
+        }
+
+        var errors = new FieldErrors();
+        errors.Length("workflow", request!.Workflow, FieldErrors.MaxName);
+        errors.Length("reason", request.Reason, 2000);
+        if (request.State is { } state && IsEnded(state))
+        {
+            errors.Add("state", $"runs that are {StateName(state)} have ended; nothing to cancel");
+        }
+
+        if (request.Workflow is null && request.State is null && request.CreatedAfter is null && request.CreatedBefore is null)
+        {
+            errors.Add("$", "give at least one filter (workflow, state, createdAfter, createdBefore): cancelling every run needs one said out loud");
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Invalid(errors.ToDictionary());
+        }
+
+        var runs = await server.Store.ListRunsAsync(
+            new RunQuery { WorkflowName = request.Workflow, State = request.State, CreatedAfter = request.CreatedAfter, CreatedBefore = request.CreatedBefore, Limit = 10_000 },
+            cancellationToken).ConfigureAwait(false);
+        var cancelled = new List<string>();
+        var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var run in runs.Where(r => !IsEnded(r.State)))
+        {
+            var (after, error) = await CancelOneAsync(http, server, run.RunId, request.Reason, cancellationToken).ConfigureAwait(false);
+            if (after is not null)
+            {
+                cancelled.Add(run.RunId);
+            }
+            else
+            {
+                refused[run.RunId] = error is IValueHttpResult { Value: Microsoft.AspNetCore.Mvc.ProblemDetails p } ? p.Detail ?? "refused" : "refused";
+            }
+        }
+
+        return Results.Ok(new BulkCancelResult(cancelled, refused));
+    }
+}

@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Keel.Server.Tests.Infrastructure;
+
+namespace Keel.Server.Tests;
+
+public sealed class RunApiTests
+{
+    [Fact]
+    public async Task StartRun_QuickWorkflow_CompletesWithAttemptsAndUsage()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var response = await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "a haiku" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var run = await ServerFixture.ReadJsonAsync(response);
+        var id = run.GetProperty("id").GetString()!;
+        Assert.Equal($"/v1/runs/{id}", response.Headers.Location!.OriginalString);
+
+        var detail = await ServerFixture.WaitForStateAsync(client, id, "completed");
+        var attempts = detail.GetProperty("attempts").EnumerateArray().ToArray();
+        Assert.Equal(["write", "publish"], attempts.Select(a => a.GetProperty("stepId").GetString()));
+        Assert.Equal("draft of a haiku", attempts[0].GetProperty("output").GetProperty("draft").GetString());
+        Assert.Equal("succeeded", attempts[1].GetProperty("outcome").GetString());
+        Assert.Equal(2, detail.GetProperty("run").GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
+    public async Task StartRun_SameIdempotencyKeyRetried_StartsOneRun()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var tasks = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/runs") { Content = JsonContent.Create(new { workflow = TestWorkflows.Quick, goal = "once" }) };
+            request.Headers.Add("Idempotency-Key", "order-42");
+            var response = await client.SendAsync(request);
+            return (response.StatusCode, Id: (await ServerFixture.ReadJsonAsync(response)).GetProperty("id").GetString());
+        });
+        var results = await Task.WhenAll(tasks);
+
+        Assert.Single(results.Select(r => r.Id).Distinct());
+        Assert.Contains(results, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(results, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
+        await ServerFixture.WaitForStateAsync(client, results[0].Id!, "completed");
+        var page = await client.GetFromJsonAsync<JsonElement>("/v1/runs?workflow=quick");
+        Assert.Single(page.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task StartRun_KeyReusedWithOtherBody_Refused422()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        foreach (var (goal, expected) in new[] { ("first", HttpStatusCode.Created), ("second", HttpStatusCode.UnprocessableEntity) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/runs") { Content = JsonContent.Create(new { workflow = TestWorkflows.Quick, goal }) };
+            request.Headers.Add("Idempotency-Key", "k-1");
+            var response = await client.SendAsync(request);
+            Assert.Equal(expected, response.StatusCode);
+            if (expected != HttpStatusCode.Created)
+            {
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+                Assert.Contains("different request", (await ServerFixture.ReadJsonAsync(response)).GetProperty("detail").GetString());
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"goal\":\"x\"}", "workflow", "is required")]
+    [InlineData("{\"workflow\":\"nope\"}", "workflow", "no workflow 'nope' is registered")]
+    [InlineData("{\"workflow\":\"quick\",\"colour\":1}", "colour", "is not valid here")]
+    [InlineData("{\"workflow\":\"quick\",\"data\":{\"keel.file\":1}}", "data.keel.file", "reserved")]
+    [InlineData("{\"workflow\":\"quick\",\"maxTokens\":\"many\"}", "maxTokens", "is not valid here")]
+    [InlineData("{\"workflow\":\"quick\",\"maxCost\":-1}", "maxCost", "must be positive")]
+    [InlineData("{\"workflow\":", "workflow", "is not valid here")]
+    public async Task StartRun_BadField_ProblemNamesTheField(string body, string field, string message)
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var response = await client.PostAsync("/v1/runs", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await ServerFixture.ReadJsonAsync(response);
+        var errors = problem.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
+        Assert.Contains(message, messages[0].GetString());
+    }
+
+    [Fact]
+    public async Task AnyRequest_BodyOverTheLimit_Refused413AsProblem()
+    {
+        await using var fixture = await ServerFixture.StartAsync(o => o.MaxRequestBodyBytes = 4096);
+        using var client = fixture.Client();
+        var body = JsonSerializer.Serialize(new { workflow = "quick", goal = new string('x', 10_000) });
+        var response = await client.PostAsync("/v1/runs", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task UnknownRunAndRoute_404AsProblem()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        foreach (var path in new[] { "/v1/runs/nope", "/v1/nothing-here" })
+        {
+            var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task ListRuns_PagedByCursor_EveryRunOnceNewestFirst()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var started = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            var response = await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = $"run {i}" });
+            started.Add((await ServerFixture.ReadJsonAsync(response)).GetProperty("id").GetString()!);
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>("/v1/runs?limit=3" + (cursor is null ? string.Empty : "&cursor=" + cursor));
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()!));
+            cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(started.Order(), seen.Order());
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        var bad = await client.GetAsync("/v1/runs?cursor=%%%&state=sleeping&limit=0");
+        var errors = (await ServerFixture.ReadJsonAsync(bad)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("cursor", out _) && errors.TryGetProperty("state", out _) && errors.TryGetProperty("limit", out _), errors.ToString());
+    }
+
+    [Fact]
+    public async Task CancelRun_WhileItsWorkerWorks_EndsCancelledWithWhoAndWhy()
+    {
+        var release = new TaskCompletionSource();
+        await using var fixture = await ServerFixture.StartAsync(gate: _ => release.Task);
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "slow" }))).GetProperty("id").GetString();
+
+        var cancel = await client.PostAsJsonAsync($"/v1/runs/{id}/cancel", new { reason = "changed my mind" });
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var detail = await ServerFixture.WaitForStateAsync(client, id!, "cancelled");
+        var last = detail.GetProperty("attempts").EnumerateArray().Last();
+        Assert.Equal("cancelled", last.GetProperty("outcome").GetString());
+        Assert.Equal("changed my mind", last.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync($"/v1/runs/{id}/cancel", new { })).StatusCode);
+    }
+
+    [Fact]
+    public async Task BulkCancel_ByWorkflow_CancelsOnlyUnfinishedRunsOfIt()
+    {
+        var release = new TaskCompletionSource();
+        await using var fixture = await ServerFixture.StartAsync(gate: goal => goal.StartsWith("hold", StringComparison.Ordinal) ? release.Task : Task.CompletedTask);
+        using var client = fixture.Client();
+        var done = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "fast" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, done, "completed");
+        var held = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add((await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "hold " + i }))).GetProperty("id").GetString()!);
+        }
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await client.PostAsJsonAsync("/v1/runs/cancel", new { })).StatusCode);
+        var response = await client.PostAsJsonAsync("/v1/runs/cancel", new { workflow = TestWorkflows.Quick, reason = "maintenance" });
+
+        var result = await ServerFixture.ReadJsonAsync(response);
+        Assert.Equal(held.Order(), result.GetProperty("cancelled").EnumerateArray().Select(e => e.GetString()!).Order());
+        foreach (var id in held)
+        {
+            await ServerFixture.WaitForStateAsync(client, id, "cancelled");
+        }
+
+        Assert.Equal("completed", (await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{done}")).GetProperty("run").GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task ForkRun_AtTheFirstAttemptWithEditedData_NewRunLinkedToItsParent()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var parent = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "origin" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, parent, "completed");
+
+        var response = await client.PostAsJsonAsync($"/v1/runs/{parent}/fork", new { sequence = 1, data = new { tone = "dry" } });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var fork = await ServerFixture.ReadJsonAsync(response);
+        Assert.Equal(parent, fork.GetProperty("parentRunId").GetString());
+        var detail = await ServerFixture.WaitForStateAsync(client, fork.GetProperty("id").GetString()!, "completed");
+        Assert.Equal("dry", detail.GetProperty("data").GetProperty("tone").GetString());
+        var parentDetail = await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{parent}");
+        Assert.Contains(parentDetail.GetProperty("children").EnumerateArray(), c => c.GetProperty("id").GetString() == fork.GetProperty("id").GetString());
+        var bad = await client.PostAsJsonAsync($"/v1/runs/{parent}/fork", new { sequence = 9 });
+        Assert.True((await ServerFixture.ReadJsonAsync(bad)).GetProperty("errors").TryGetProperty("sequence", out _));
+    }
+
+    [Fact]
+    public async Task Usage_GroupedByStepAndWorker_SumsAttempts()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        for (var i = 0; i < 2; i++)
+        {
+            var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "u" + i }))).GetProperty("id").GetString()!;
+            await ServerFixture.WaitForStateAsync(client, id, "completed");
+        }
+
+        var byStep = await client.GetFromJsonAsync<JsonElement>("/v1/usage?groupBy=step");
+        var write = byStep.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("key").GetString() == "quick/write");
+        Assert.Equal(2, write.GetProperty("attempts").GetInt32());
+        Assert.Equal(2, write.GetProperty("runs").GetInt32());
+        var byWorker = await client.GetFromJsonAsync<JsonElement>("/v1/usage?groupBy=worker");
+        Assert.Contains(byWorker.GetProperty("rows").EnumerateArray(), r => r.GetProperty("key").GetString() == "Publisher");
+        var bad = await client.GetAsync("/v1/usage?groupBy=colour");
+        Assert.True((await ServerFixture.ReadJsonAsync(bad)).GetProperty("errors").TryGetProperty("groupBy", out _));
+    }
+
+    [Fact]
+    public async Task Registry_ListsWorkersAndWorkflows()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var workers = await client.GetFromJsonAsync<JsonElement>("/v1/workers");
+        Assert.Equal(["publisher", "writer"], workers.EnumerateArray().Select(w => w.GetProperty("workerType").GetString()));
+        var workflows = await client.GetFromJsonAsync<JsonElement>("/v1/workflows");
+        Assert.Equal(["quick", "review"], workflows.EnumerateArray().Select(w => w.GetProperty("name").GetString()));
+        Assert.Equal(64, workflows[0].GetProperty("hash").GetString()!.Length);
+    }
+}
