@@ -28,6 +28,8 @@ internal static class Program
             PruneCommand.Create(io),
             DemoCommand.Create(io),
             ReplayCommand.Create(io),
+            PlanCommand.Create(io),
+            PlansCommand.Create(io),
         };
 
         var parse = root.Parse(args);

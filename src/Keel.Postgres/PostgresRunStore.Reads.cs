@@ -74,7 +74,15 @@ public sealed partial class PostgresRunStore
                 command.With(Names.Ticks(free));
             }
 
-            sql.Append(" ORDER BY r.created_at DESC, r.run_id DESC LIMIT ").Append(Next()).Append(';');
+            if (query.After is { } cursor)
+            {
+                var at = Next();
+                var id = Next();
+                sql.Append($" AND (r.created_at < {at} OR (r.created_at = {at} AND r.run_id COLLATE \"C\" < {id}))");
+                command.With(Names.Ticks(cursor.CreatedAt)).With(cursor.RunId);
+            }
+
+            sql.Append(" ORDER BY r.created_at DESC, r.run_id COLLATE \"C\" DESC LIMIT ").Append(Next()).Append(';');
             command.With(Math.Max(0, query.Limit));
             command.CommandText = Sql(sql.ToString());
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);

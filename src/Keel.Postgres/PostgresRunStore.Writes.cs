@@ -24,6 +24,16 @@ public sealed partial class PostgresRunStore
                 }
             }
 
+            var created = RunCreated.For(run);
+            await using (var insertEvent = new NpgsqlCommand(Sql("""
+                WITH created AS (INSERT INTO {0}.events (run_id, sequence, type, body) VALUES ($1, 1, $2, $3))
+                SELECT pg_notify($4, 'run:' || $1), CASE WHEN $5 THEN pg_notify($4, 'queue') END;
+                """), connection, transaction))
+            {
+                insertEvent.With(run.RunId).With(RunEventJson.TypeName(created)).With(RunEventJson.Serialize(created)).With(Listener.Channel).With(run.State == WorkflowState.Pending);
+                await insertEvent.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
             foreach (var row in rows)
             {
                 await using var insertEntry = new NpgsqlCommand(Sql($"INSERT INTO {{0}}.history ({HistoryRows.Columns}) VALUES ({HistoryRows.Values(1)});"), connection, transaction);
@@ -38,61 +48,6 @@ public sealed partial class PostgresRunStore
         {
             throw new KeelException($"Run '{run.RunId}' already exists in the PostgreSQL run store {DataSource}.");
         }
-    }
-
-    public async ValueTask<long?> TryAcquireLeaseAsync(string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(runId);
-        ArgumentNullException.ThrowIfNull(owner);
-        var (exists, fence) = await UseAsync(async (connection, ct) =>
-        {
-            await using var command = new NpgsqlCommand(Sql("""
-                WITH taken AS (
-                    UPDATE {0}.runs SET lease_owner = $2, lease_expires = $4, fence = fence + 1
-                    WHERE run_id = $1 AND (lease_owner IS NULL OR lease_owner = $2 OR lease_expires IS NULL OR lease_expires <= $3)
-                    RETURNING fence
-                )
-                SELECT EXISTS (SELECT 1 FROM {0}.runs WHERE run_id = $1), (SELECT fence FROM taken);
-                """), connection)
-                .With(runId)
-                .With(owner)
-                .With(Names.Ticks(now))
-                .With(Names.Ticks(now + duration));
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await reader.ReadAsync(ct).ConfigureAwait(false);
-            return (reader.GetBoolean(0), reader.IsDBNull(1) ? (long?)null : reader.GetInt64(1));
-        }, cancellationToken).ConfigureAwait(false);
-
-        return exists ? fence : throw new RunNotFoundException(runId);
-    }
-
-    public ValueTask<bool> RenewLeaseAsync(string runId, string owner, long fence, DateTimeOffset expires, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(runId);
-        ArgumentNullException.ThrowIfNull(owner);
-        return UseAsync(async (connection, ct) =>
-        {
-            await using var command = new NpgsqlCommand(Sql("UPDATE {0}.runs SET lease_expires = $4 WHERE run_id = $1 AND lease_owner = $2 AND fence = $3;"), connection)
-                .With(runId)
-                .With(owner)
-                .With(fence)
-                .With(Names.Ticks(expires));
-            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
-        }, cancellationToken);
-    }
-
-    public async ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(runId);
-        ArgumentNullException.ThrowIfNull(owner);
-        await UseAsync(async (connection, ct) =>
-        {
-            await using var command = new NpgsqlCommand(Sql("UPDATE {0}.runs SET lease_owner = NULL, lease_expires = NULL WHERE run_id = $1 AND lease_owner = $2 AND fence = $3;"), connection)
-                .With(runId)
-                .With(owner)
-                .With(fence);
-            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
@@ -112,7 +67,8 @@ public sealed partial class PostgresRunStore
             {
                 await using var delete = new NpgsqlCommand(Sql("""
                     WITH gone AS (DELETE FROM {0}.runs WHERE run_id = ANY($1) RETURNING definition_hash),
-                    entries AS (DELETE FROM {0}.history WHERE run_id = ANY($1))
+                    entries AS (DELETE FROM {0}.history WHERE run_id = ANY($1)),
+                    events AS (DELETE FROM {0}.events WHERE run_id = ANY($1))
                     DELETE FROM {0}.definitions d WHERE d.definition_hash IN (SELECT definition_hash FROM gone)
                         AND NOT EXISTS (SELECT 1 FROM {0}.runs r WHERE r.definition_hash = d.definition_hash AND r.run_id <> ALL($1));
                     """), connection, transaction).WithArray(doomed.Select(r => r.RunId).ToArray());

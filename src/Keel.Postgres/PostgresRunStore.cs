@@ -20,6 +20,8 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
     private readonly string _schemaName;
     private readonly SemaphoreSlim _readyGate = new(1, 1);
     private readonly Lazy<PostgresListener> _listener;
+    private readonly TimeProvider? _clock;
+    private readonly ServerClock _serverClock = new();
     private volatile bool _ready;
     private int _disposed;
 
@@ -38,6 +40,7 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         }
 
         Schema = PostgresSchema.Quote(options.Schema);
+        _clock = options.Clock;
         _schemaName = options.Schema;
         _connectionString = options.ConnectionString;
         var builder = PostgresConnection.Parse(options.ConnectionString);
@@ -71,6 +74,12 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
     /// <summary>The server, database, user and schema the store uses, for messages (never the password).</summary>
     public string DataSource { get; }
 
+    /// <summary>
+    /// The store's clock: the injected <see cref="PostgresRunStoreOptions.Clock"/>, else the server's clock
+    /// (this machine's, corrected by the offset to the server measured when the store was initialized).
+    /// </summary>
+    public TimeProvider Clock => _clock ?? _serverClock;
+
     /// <summary>The schema as a quoted SQL identifier.</summary>
     internal string Schema { get; }
 
@@ -89,6 +98,12 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
             if (!_ready)
             {
                 await PostgresSchema.EnsureAsync(_dataSource, _schemaName, DataSource, cancellationToken).ConfigureAwait(false);
+                await using (var now = _dataSource.CreateCommand($"SELECT {PostgresSchema.NowTicks};"))
+                {
+                    var server = (long)(await now.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                    _serverClock.Offset = TimeSpan.FromTicks(server - TimeProvider.System.GetUtcNow().UtcTicks);
+                }
+
                 _ready = true;
             }
         }

@@ -11,7 +11,7 @@ public sealed partial class SqliteRunStore
     private const string SelectPosition = $"""
         SELECT r.fence, r.lease_owner, r.lease_expires, r.state, r.history_count, r.size_bytes, r.input_tokens,
             r.output_tokens, r.cost, h.entry_key, h.pos_step IS NOT NULL, h.pos_bus, h.total_count, h.total_bytes,
-            h.total_input, h.total_output, h.total_cost, r.run_key
+            h.total_input, h.total_output, h.total_cost, r.run_key, ({RunRows.NewestEventKey}), r.control
         FROM runs r LEFT JOIN history h ON h.entry_key = ({RunRows.NewestEntryKey})
         WHERE r.run_id = ?1;
         """;
@@ -25,15 +25,20 @@ public sealed partial class SqliteRunStore
             data = COALESCE($data, (SELECT h.data FROM history h WHERE h.entry_key = $bus_key), data),
             lease_owner = CASE WHEN $release THEN NULL ELSE lease_owner END,
             lease_expires = CASE WHEN $release THEN NULL ELSE COALESCE($lease_expires, lease_expires) END, history_count = $history_count,
-            input_tokens = $input_tokens, output_tokens = $output_tokens, cost = $cost
+            input_tokens = $input_tokens, output_tokens = $output_tokens, cost = $cost,
+            control = CASE WHEN $clear_control THEN NULL ELSE control END,
+            control_by = CASE WHEN $clear_control THEN NULL ELSE control_by END,
+            control_reason = CASE WHEN $clear_control THEN NULL ELSE control_reason END
         WHERE run_id = $run_id;
         """;
 
     private const string ClearPosition = "UPDATE history SET pos_step = NULL WHERE entry_key = $entry_key;";
 
-    public ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        var events = EventRows.Prepare(checkpoint.Events);
         var row = checkpoint.Entry is { } entry ? HistoryRows.Prepare(entry) : null;
         var data = checkpoint.Data switch
         {
@@ -41,7 +46,7 @@ public sealed partial class SqliteRunStore
             var snapshot when row is not null && ReferenceEquals(snapshot, row.Entry.Data) => row.Data,
             var snapshot => DataText.Write(snapshot),
         };
-        return new(WriteAsync(session => Commit(session, checkpoint, data, row)));
+        return new(WriteAsync(session => Commit(session, checkpoint, data, row, events)));
     }
 
     /// <summary>
@@ -49,13 +54,31 @@ public sealed partial class SqliteRunStore
     /// entry's own snapshot, the lease far enough from expiry) inserts only the history row, carrying the
     /// position and totals; any other rewrites the run's row too.
     /// </summary>
-    private static bool Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row)
+    private static RunControl Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row, (string Type, string Body)[] events)
     {
         var tail = session.Tails.TryGet(checkpoint.RunId, out var known) ? known : ReadTail(session, checkpoint.RunId);
-        var (runKey, fence, owner, expires, state, newest, newestHasPosition, bus, totals) = tail;
+        var (runKey, fence, owner, expires, state, newest, newestHasPosition, bus, totals, lastEvent, control) = tail;
         if (fence != checkpoint.Fence)
         {
             throw new RunOwnedElsewhereException(checkpoint.RunId, owner, expires is { } e ? Names.Time(e) : null);
+        }
+
+        var firstEvent = lastEvent + 1;
+        if (events.Length > 0)
+        {
+            var first = checkpoint.Events[0].Sequence;
+            if (first <= lastEvent)
+            {
+                // A repeat of a committed checkpoint (its acknowledgement was lost): already written.
+                return control;
+            }
+
+            if (first != firstEvent)
+            {
+                throw new KeelException($"Run '{checkpoint.RunId}': the checkpoint's first event is #{first}, but the run's newest is #{lastEvent} (events are numbered without gaps).");
+            }
+
+            lastEvent += events.Length;
         }
 
         if (row is not null)
@@ -72,6 +95,7 @@ public sealed partial class SqliteRunStore
         var newState = Names.Of(checkpoint.State);
         var ordinary = row is not null
             && !checkpoint.ReleasesLease
+            && !checkpoint.ClearsControl
             && newState == state
             && (data is null || ReferenceEquals(data, row.Data))
             && !ExtendsLease(checkpoint, owner, expires)
@@ -84,10 +108,11 @@ public sealed partial class SqliteRunStore
             var insert = session.Statement(HistoryRows.InsertWithPosition);
             HistoryRows.BindWithPosition(insert, checkpoint, row, key, newBus, carried);
             insert.Run();
+            EventRows.Write(session, runKey, checkpoint.RunId, firstEvent, events);
 
             // The new row is now the run's newest and carries the totals.
-            session.Tails.Set(checkpoint.RunId, tail with { Newest = key, NewestHasPosition = true, Bus = newBus, Totals = carried });
-            return true;
+            session.Tails.Set(checkpoint.RunId, tail with { Newest = key, NewestHasPosition = true, Bus = newBus, Totals = carried, LastEvent = lastEvent });
+            return control;
         }
 
         session.Tails.Forget(checkpoint.RunId);
@@ -111,7 +136,9 @@ public sealed partial class SqliteRunStore
         u.Set("$input_tokens", totals.InputTokens);
         u.Set("$output_tokens", totals.OutputTokens);
         u.Set("$cost", Names.Text(totals.Cost));
+        u.Set("$clear_control", checkpoint.ClearsControl ? 1 : 0);
         update.ExecuteNonQuery();
+        EventRows.Write(session, runKey, checkpoint.RunId, firstEvent, events);
         if (row is not null)
         {
             var insert = session.Command(HistoryRows.Insert);
@@ -126,7 +153,7 @@ public sealed partial class SqliteRunStore
             clear.ExecuteNonQuery();
         }
 
-        return true;
+        return checkpoint.ClearsControl ? RunControl.None : control;
     }
 
     /// <summary>Reads what a commit needs to know of a run: its fence, lease, state, newest row and running totals.</summary>
@@ -153,7 +180,9 @@ public sealed partial class SqliteRunStore
                 Newest: newest,
                 NewestHasPosition: newestHasPosition,
                 Bus: newestHasPosition ? select.NullableInt64(11) : null,
-                Totals: new RunTotals(select.Int64(from), select.Int64(from + 1), select.Int64(from + 2), select.Int64(from + 3), Names.Decimal(select.Text(from + 4))));
+                Totals: new RunTotals(select.Int64(from), select.Int64(from + 1), select.Int64(from + 2), select.Int64(from + 3), Names.Decimal(select.Text(from + 4))),
+                LastEvent: select.NullableInt64(18) is { } eventKey ? eventKey - (select.Int64(17) * SqliteSchema.EntriesPerRun) : 0,
+                Control: Names.Control(select.Text(19)));
         }
         finally
         {

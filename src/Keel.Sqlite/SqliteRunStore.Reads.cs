@@ -8,6 +8,7 @@ namespace Keel;
 
 public sealed partial class SqliteRunStore
 {
+    /// <inheritdoc />
     public ValueTask<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -22,6 +23,7 @@ public sealed partial class SqliteRunStore
         }));
     }
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -47,6 +49,79 @@ public sealed partial class SqliteRunStore
         }));
     }
 
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<RunEvent>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(Read<IReadOnlyList<RunEvent>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = EventRows.SelectAfter;
+            command.Parameters.AddWithValue("$run_id", runId);
+            command.Parameters.AddWithValue("$after", Math.Max(0, afterSequence));
+            command.Parameters.AddWithValue("$limit", Math.Max(0, limit));
+            using var reader = command.ExecuteReader();
+            var events = new List<RunEvent>();
+            while (reader.Read())
+            {
+                events.Add(RunEventJson.Deserialize(reader.GetString(0)));
+            }
+
+            return events;
+        }));
+    }
+
+    /// <summary>
+    /// Waits for this store's next commit (any run), or <paramref name="timeout"/>: commits by other
+    /// processes are seen when the watcher reads again after the timeout (polling with a wake-up).
+    /// </summary>
+    public async ValueTask WaitForEventsAsync(string runId, long afterSequence, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        var next = NextCommit();
+        var newest = Read(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT COALESCE(({RunRows.NewestEventKey}) - r.run_key * {SqliteSchema.Scale}, 0) FROM runs r WHERE r.run_id = $run_id;";
+            command.Parameters.AddWithValue("$run_id", runId);
+            return command.ExecuteScalar() is long value ? value : 0;
+        });
+        if (newest > afterSequence)
+        {
+            return;
+        }
+
+        try
+        {
+            await next.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Nothing committed here meanwhile: the watcher reads again (another process may have).
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyDictionary<WorkflowState, int>> CountRunsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(Read<IReadOnlyDictionary<WorkflowState, int>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT state, count(*) FROM runs GROUP BY state;";
+            using var reader = command.ExecuteReader();
+            var counts = new Dictionary<WorkflowState, int>();
+            while (reader.Read())
+            {
+                counts[Names.State(reader.GetString(0))] = reader.GetInt32(1);
+            }
+
+            return counts;
+        }));
+    }
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -83,6 +158,13 @@ public sealed partial class SqliteRunStore
             {
                 sql.Append(" AND (r.lease_owner IS NULL OR r.lease_expires IS NULL OR r.lease_expires <= $free)");
                 command.Parameters.AddWithValue("$free", Names.Ticks(free));
+            }
+
+            if (query.After is { } cursor)
+            {
+                sql.Append(" AND (r.created_at < $cursor_at OR (r.created_at = $cursor_at AND r.run_id < $cursor_id))");
+                command.Parameters.AddWithValue("$cursor_at", Names.Ticks(cursor.CreatedAt));
+                command.Parameters.AddWithValue("$cursor_id", cursor.RunId);
             }
 
             sql.Append(" ORDER BY r.created_at DESC, r.run_id DESC LIMIT $limit;");

@@ -6,6 +6,11 @@ namespace Keel;
 
 public sealed partial class SqliteRunStore
 {
+    /// <summary>
+    /// Creates the run in a transaction that is not synced on its own (<c>synchronous = NORMAL</c>): it
+    /// survives a killed process at once, and a power loss from the next synced commit of the file on (the
+    /// run's own first attempt, at the latest), so a run's creation costs no sync of its own.
+    /// </summary>
     public ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -14,7 +19,8 @@ public sealed partial class SqliteRunStore
         var data = DataText.Write(run.Data);
         var initialData = DataText.Write(run.InitialData);
         var rows = history.Select(HistoryRows.Prepare).ToArray();
-        return new(WriteAsync(session =>
+        var created = EventRows.Prepare([RunCreated.For(run)]);
+        return new(WriteRelaxedAsync(session =>
         {
             session.Tails.Forget(run.RunId);
             var exists = session.Command("SELECT 1 FROM runs WHERE run_id = $run_id;");
@@ -37,11 +43,13 @@ public sealed partial class SqliteRunStore
             var insert = session.Command(RunRows.Insert);
             RunRows.Bind(insert, runKey, run, data, initialData, history.Count, size);
             insert.ExecuteNonQuery();
+            EventRows.Write(session, runKey, run.RunId, 1, created);
             return true;
         }));
     }
 
-    public ValueTask<long?> TryAcquireLeaseAsync(string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public ValueTask<long?> TryAcquireLeaseAsync(string runId, string owner, TimeSpan duration, IReadOnlyCollection<string>? deadOwners, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
         ArgumentNullException.ThrowIfNull(owner);
@@ -66,7 +74,8 @@ public sealed partial class SqliteRunStore
                 fence = reader.GetInt64(2);
             }
 
-            if (holder is not null && holder != owner && expires > Names.Ticks(now))
+            var now = Clock.GetUtcNow();
+            if (holder is not null && holder != owner && expires > Names.Ticks(now) && deadOwners?.Contains(holder) != true)
             {
                 return null;
             }
@@ -81,22 +90,98 @@ public sealed partial class SqliteRunStore
         }));
     }
 
-    public ValueTask<bool> RenewLeaseAsync(string runId, string owner, long fence, DateTimeOffset expires, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public ValueTask<RunControl?> RenewLeaseAsync(string runId, string owner, long fence, TimeSpan duration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
         ArgumentNullException.ThrowIfNull(owner);
-        return new(WriteAsync(session =>
+        return new(WriteAsync<RunControl?>(session =>
         {
             session.Tails.Forget(runId);
-            var update = session.Command("UPDATE runs SET lease_expires = $expires WHERE run_id = $run_id AND fence = $fence AND lease_owner = $owner;");
+            var update = session.Command("UPDATE runs SET lease_expires = $expires WHERE run_id = $run_id AND fence = $fence AND lease_owner = $owner RETURNING control;");
             update.Parameters.Set("$run_id", runId);
             update.Parameters.Set("$owner", owner);
             update.Parameters.Set("$fence", fence);
-            update.Parameters.Set("$expires", Names.Ticks(expires));
-            return update.ExecuteNonQuery() > 0;
+            update.Parameters.Set("$expires", Names.Ticks(Clock.GetUtcNow() + duration));
+            using var reader = update.ExecuteReader();
+            return reader.Read() ? Names.Control(reader.IsDBNull(0) ? null : reader.GetString(0)) : null;
         }));
     }
 
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ClaimedRun>> ClaimRunsAsync(ClaimRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        var dead = DataText.Array(request.DeadOwners ?? []);
+        var hashes = request.DefinitionHashes is { } pinned ? DataText.Array(pinned) : null;
+        return new(WriteAsync<IReadOnlyList<ClaimedRun>>(session =>
+        {
+            var now = Names.Ticks(Clock.GetUtcNow());
+            var select = session.Command("""
+                SELECT run_id, fence, lease_owner FROM runs
+                WHERE state IN ('pending', 'running')
+                    AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires <= $now OR lease_owner IN (SELECT value FROM json_each($dead)))
+                    AND ($hashes IS NULL OR definition_hash IN (SELECT value FROM json_each($hashes)))
+                ORDER BY created_at, run_id LIMIT $limit;
+                """);
+            select.Parameters.Set("$now", now);
+            select.Parameters.Set("$dead", dead);
+            select.Parameters.Set("$hashes", Names.Db(hashes));
+            select.Parameters.Set("$limit", Math.Max(0, request.Limit));
+            var claimed = new List<ClaimedRun>();
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    claimed.Add(new ClaimedRun(reader.GetString(0), reader.GetInt64(1) + 1, reader.IsDBNull(2) ? null : reader.GetString(2)));
+                }
+            }
+
+            var update = session.Command("UPDATE runs SET lease_owner = $owner, lease_expires = $expires, fence = $fence WHERE run_id = $run_id;");
+            foreach (var run in claimed)
+            {
+                session.Tails.Forget(run.RunId);
+                update.Parameters.Set("$run_id", run.RunId);
+                update.Parameters.Set("$owner", request.Owner);
+                update.Parameters.Set("$expires", now + request.LeaseDuration.Ticks);
+                update.Parameters.Set("$fence", run.Fence);
+                update.ExecuteNonQuery();
+            }
+
+            return claimed;
+        }));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> RequestAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(WriteAsync(session =>
+        {
+            session.Tails.Forget(request.RunId);
+            var update = session.Command("""
+                UPDATE runs SET control = $control, control_by = $by, control_reason = $reason
+                WHERE run_id = $run_id AND state NOT IN ('completed', 'failed', 'cancelled');
+                """);
+            var none = request.Control == RunControl.None;
+            update.Parameters.Set("$run_id", request.RunId);
+            update.Parameters.Set("$control", Names.Of(request.Control));
+            update.Parameters.Set("$by", none ? DBNull.Value : request.By);
+            update.Parameters.Set("$reason", none ? DBNull.Value : Names.Db(request.Reason));
+            if (update.ExecuteNonQuery() > 0)
+            {
+                return true;
+            }
+
+            var exists = session.Command("SELECT 1 FROM runs WHERE run_id = $run_id;");
+            exists.Parameters.Set("$run_id", request.RunId);
+            return exists.ExecuteScalar() is null ? throw new RunNotFoundException(request.RunId) : false;
+        }));
+    }
+
+    /// <inheritdoc />
     public ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -112,6 +197,7 @@ public sealed partial class SqliteRunStore
         }));
     }
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(states);
@@ -142,10 +228,13 @@ public sealed partial class SqliteRunStore
                 DELETE FROM history WHERE entry_key BETWEEN (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale}
                     AND (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1;
                 """);
+            var deleteEvents = session.Command(EventRows.DeleteOfRun);
             foreach (var run in doomed)
             {
                 deleteHistory.Parameters.Set("$run_id", run.RunId);
                 deleteHistory.ExecuteNonQuery();
+                deleteEvents.Parameters.Set("$run_id", run.RunId);
+                deleteEvents.ExecuteNonQuery();
             }
 
             delete.Parameters.Set("$ids", DataText.Array(doomed.Select(r => r.RunId)));

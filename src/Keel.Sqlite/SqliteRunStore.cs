@@ -18,6 +18,7 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
     private readonly string _connectionString;
     private readonly SqliteWriter _writer;
     private readonly WriteSession _session;
+    private TaskCompletionSource? _waiters;
     private int _disposed;
 
     /// <summary>Opens (creating when missing) the database <paramref name="options"/> names. Throws <see cref="KeelException"/> naming the file when it cannot be used.</summary>
@@ -41,9 +42,13 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
             throw SqliteErrors.Translate(ex, DataSource);
         }
 
+        Clock = options.Clock ?? TimeProvider.System;
         _session = new WriteSession(connection, DataSource, options.RememberRunTails);
-        _writer = new SqliteWriter(_session, options.MaxBatchSize);
+        _writer = new SqliteWriter(_session, options.MaxBatchSize, synced: options.Synchronous == SqliteSynchronous.Full) { Committed = WakeWatchers };
     }
+
+    /// <summary>The store's clock: the machine's (or <see cref="SqliteRunStoreOptions.Clock"/>); every process sharing the file reads the same one.</summary>
+    public TimeProvider Clock { get; }
 
     /// <summary>Opens (creating when missing) the database file at <paramref name="path"/> with the default options.</summary>
     public static SqliteRunStore Open(string path)
@@ -61,6 +66,7 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
     /// <summary>The writer, for tests and benchmarks (pausing it groups operations; counting its transactions).</summary>
     internal SqliteWriter Writer => _writer;
 
+    /// <summary>Closes the writer and the connections.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -73,6 +79,7 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
         SqliteConnection.ClearPool(connection);
     }
 
+    /// <summary>Closes the writer and the connections.</summary>
     public ValueTask DisposeAsync()
     {
         Dispose();
@@ -146,5 +153,33 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return _writer.Enqueue(work);
+    }
+
+    /// <summary>A write that needs no sync of its own (see <see cref="CreateRunAsync"/>).</summary>
+    private Task<T> WriteRelaxedAsync<T>(Func<WriteSession, T> work)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _writer.Enqueue(work, relaxed: true);
+    }
+
+    /// <summary>The signal the next commit of this store completes (created by the first watcher to wait).</summary>
+    private Task NextCommit()
+    {
+        var waiters = Volatile.Read(ref _waiters);
+        if (waiters is null)
+        {
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiters = Interlocked.CompareExchange(ref _waiters, created, null) ?? created;
+        }
+
+        return waiters.Task;
+    }
+
+    private void WakeWatchers()
+    {
+        if (Volatile.Read(ref _waiters) is not null)
+        {
+            Interlocked.Exchange(ref _waiters, null)?.TrySetResult();
+        }
     }
 }

@@ -19,6 +19,9 @@ public sealed class SqliteRunStoreOptions
     /// <summary>How long a write waits for another process's lock before failing. Default 5 seconds.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The store's clock, which lease times are read from. Default: <see cref="TimeProvider.System"/> (set a fake one in tests).</summary>
+    public TimeProvider? Clock { get; set; }
+
     /// <summary>Most checkpoints grouped into one transaction by the writer. Default 256.</summary>
     public int MaxBatchSize { get; set; } = 256;
 

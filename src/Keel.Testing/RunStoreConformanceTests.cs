@@ -1,26 +1,41 @@
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Keel.Testing;
 
-/// <summary>What every <see cref="IRunStore"/> must do. Each store's test class inherits this suite.</summary>
-public abstract class RunStoreConformanceTests : IDisposable
+/// <summary>
+/// What every <see cref="IRunStore"/> must do. A store's test class inherits this suite and returns its
+/// store from <see cref="CreateStore"/>, on the clock it is given (leases are read from the store's clock).
+/// </summary>
+public abstract partial class RunStoreConformanceTests : IDisposable
 {
-    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    /// <summary>The time the suite's clock starts at.</summary>
+    protected static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private IRunStore? _store;
 
-    protected IRunStore Store => _store ??= CreateStore();
+    /// <summary>The clock every store of a test runs on (starts at <see cref="T0"/>).</summary>
+    protected FakeTimeProvider Clock { get; } = new(T0);
 
-    protected abstract IRunStore CreateStore();
+    /// <summary>The store under test (created on first use).</summary>
+    protected IRunStore Store => _store ??= CreateStore(Clock);
+
+    /// <summary>A new, empty store whose clock is <paramref name="clock"/>.</summary>
+    protected abstract IRunStore CreateStore(TimeProvider clock);
 
     /// <summary>Forgets the store and opens it again over the same storage (what a new process sees); the in-memory store keeps its instance.</summary>
     protected virtual IRunStore Reopen() => Store;
 
+    /// <summary>A second store over the same storage, as another process would open it (the in-memory store shares its instance).</summary>
+    protected virtual IRunStore OpenAnother() => Reopen();
+
+    /// <summary>Disposes the store.</summary>
     public virtual void Dispose()
     {
         (_store as IDisposable)?.Dispose();
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>A run record with every field set (leased by owner-a until T0 + 30 s, fence 1).</summary>
     protected static RunRecord NewRun(string runId, string workflow = "wf", DateTimeOffset? createdAt = null, WorkflowState state = WorkflowState.Running) => new()
     {
         RunId = runId,
@@ -42,9 +57,11 @@ public abstract class RunStoreConformanceTests : IDisposable
         Fence = 1,
     };
 
+    /// <summary>A data bus of normalised values.</summary>
     protected static IReadOnlyDictionary<string, JsonElement> Bus(params (string Key, object? Value)[] pairs)
         => pairs.ToDictionary(p => p.Key, p => KeelJson.Normalize(p.Value), StringComparer.Ordinal);
 
+    /// <summary>A history entry with every field set.</summary>
     protected static HistoryEntry Entry(string runId, int sequence, string step = "plan", AttemptOutcome outcome = AttemptOutcome.Succeeded) => new()
     {
         RunId = runId,
@@ -65,7 +82,8 @@ public abstract class RunStoreConformanceTests : IDisposable
         Data = Bus(("spec", new { pages = 3 }), ("seq", sequence)),
     };
 
-    private static Checkpoint Step(string runId, long fence, HistoryEntry? entry, IReadOnlyDictionary<string, JsonElement>? data = null, DateTimeOffset? leaseExpires = null) => new()
+    /// <summary>An ordinary checkpoint of <paramref name="runId"/> (no events).</summary>
+    protected static Checkpoint Step(string runId, long fence, HistoryEntry? entry, IReadOnlyDictionary<string, JsonElement>? data = null, DateTimeOffset? leaseExpires = null) => new()
     {
         RunId = runId,
         Fence = fence,
@@ -157,7 +175,8 @@ public abstract class RunStoreConformanceTests : IDisposable
     public async Task Commit_WithStaleFence_ThrowsOwnedElsewhereAndWritesNothing()
     {
         await Store.CreateRunAsync(NewRun("r1"), [], default);
-        var fence = await Store.TryAcquireLeaseAsync("r1", "owner-b", T0 + TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30), default);
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        var fence = await Store.TryAcquireLeaseAsync("r1", "owner-b", TimeSpan.FromSeconds(30), null, default);
         Assert.Equal(2, fence);
 
         var error = await Assert.ThrowsAsync<RunOwnedElsewhereException>(async () => await Store.CommitAsync(Step("r1", 1, Entry("r1", 0), Bus(("x", 1))), default));
@@ -217,8 +236,10 @@ public abstract class RunStoreConformanceTests : IDisposable
     {
         await Store.CreateRunAsync(NewRun("r1"), [], default);
 
-        var whileLive = await Store.TryAcquireLeaseAsync("r1", "owner-b", T0 + TimeSpan.FromSeconds(29), TimeSpan.FromSeconds(30), default);
-        var afterExpiry = await Store.TryAcquireLeaseAsync("r1", "owner-b", T0 + TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), default);
+        Clock.Advance(TimeSpan.FromSeconds(29));
+        var whileLive = await Store.TryAcquireLeaseAsync("r1", "owner-b", TimeSpan.FromSeconds(30), null, default);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var afterExpiry = await Store.TryAcquireLeaseAsync("r1", "owner-b", TimeSpan.FromSeconds(30), null, default);
 
         Assert.Null(whileLive);
         Assert.Equal(2, afterExpiry);
@@ -231,8 +252,8 @@ public abstract class RunStoreConformanceTests : IDisposable
     public async Task Lease_SameOwner_ReacquiresWithANewFence()
     {
         await Store.CreateRunAsync(NewRun("r1"), [], default);
-        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r1", "owner-a", T0, TimeSpan.FromSeconds(30), default));
-        Assert.Equal(3, await Store.TryAcquireLeaseAsync("r1", "owner-a", T0, TimeSpan.FromSeconds(30), default));
+        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r1", "owner-a", TimeSpan.FromSeconds(30), null, default));
+        Assert.Equal(3, await Store.TryAcquireLeaseAsync("r1", "owner-a", TimeSpan.FromSeconds(30), null, default));
     }
 
     [Fact]
@@ -241,10 +262,10 @@ public abstract class RunStoreConformanceTests : IDisposable
         await Store.CreateRunAsync(NewRun("r1"), [], default);
         var later = T0 + TimeSpan.FromMinutes(10);
 
-        Assert.False(await Store.RenewLeaseAsync("r1", "owner-a", 7, later, default));
-        Assert.False(await Store.RenewLeaseAsync("r1", "owner-x", 1, later, default));
-        Assert.False(await Store.RenewLeaseAsync("nope", "owner-a", 1, later, default));
-        Assert.True(await Store.RenewLeaseAsync("r1", "owner-a", 1, later, default));
+        Assert.Null(await Store.RenewLeaseAsync("r1", "owner-a", 7, TimeSpan.FromMinutes(10), default));
+        Assert.Null(await Store.RenewLeaseAsync("r1", "owner-x", 1, TimeSpan.FromMinutes(10), default));
+        Assert.Null(await Store.RenewLeaseAsync("nope", "owner-a", 1, TimeSpan.FromMinutes(10), default));
+        Assert.Equal(RunControl.None, await Store.RenewLeaseAsync("r1", "owner-a", 1, TimeSpan.FromMinutes(10), default));
 
         var run = await Reopen().GetRunAsync("r1", default);
         Assert.NotNull(run);
@@ -256,14 +277,14 @@ public abstract class RunStoreConformanceTests : IDisposable
     {
         await Store.CreateRunAsync(NewRun("r1"), [], default);
         await Store.ReleaseLeaseAsync("r1", "owner-x", 1, default);
-        Assert.Null(await Store.TryAcquireLeaseAsync("r1", "owner-b", T0, TimeSpan.FromSeconds(30), default));
+        Assert.Null(await Store.TryAcquireLeaseAsync("r1", "owner-b", TimeSpan.FromSeconds(30), null, default));
 
         await Store.ReleaseLeaseAsync("r1", "owner-a", 1, default);
         var run = await Store.GetRunAsync("r1", default);
         Assert.NotNull(run);
         Assert.Null(run.LeaseOwner);
         Assert.Null(run.LeaseExpires);
-        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r1", "owner-b", T0, TimeSpan.FromSeconds(30), default));
+        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r1", "owner-b", TimeSpan.FromSeconds(30), null, default));
     }
 
     [Fact]
@@ -279,13 +300,13 @@ public abstract class RunStoreConformanceTests : IDisposable
         var parked = await Reopen().GetRunAsync("r2", default);
         Assert.Equal((WorkflowState.Completed, 1, (string?)null, (DateTimeOffset?)null), (ended!.State, ended.HistoryCount, ended.LeaseOwner, ended.LeaseExpires));
         Assert.Equal((WorkflowState.WaitingForApproval, (string?)null, (DateTimeOffset?)null), (parked!.State, parked.LeaseOwner, parked.LeaseExpires));
-        Assert.False(await Store.RenewLeaseAsync("r2", "owner-a", 1, T0 + TimeSpan.FromMinutes(5), default));
-        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r2", "owner-b", T0, TimeSpan.FromSeconds(30), default));
+        Assert.Null(await Store.RenewLeaseAsync("r2", "owner-a", 1, TimeSpan.FromMinutes(5), default));
+        Assert.Equal(2, await Store.TryAcquireLeaseAsync("r2", "owner-b", TimeSpan.FromSeconds(30), null, default));
     }
 
     [Fact]
     public async Task Lease_UnknownRun_ThrowsRunNotFound()
-        => await Assert.ThrowsAsync<RunNotFoundException>(async () => await Store.TryAcquireLeaseAsync("nope", "o", T0, TimeSpan.FromSeconds(1), default));
+        => await Assert.ThrowsAsync<RunNotFoundException>(async () => await Store.TryAcquireLeaseAsync("nope", "o", TimeSpan.FromSeconds(1), null, default));
 
     [Fact]
     public async Task ListRuns_FiltersByWorkflowStateTimeAndLease_NewestFirst()
@@ -381,10 +402,10 @@ public abstract class RunStoreConformanceTests : IDisposable
         var ended = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), WorkflowStates.Ended, default);
 
         Assert.Equal(["cancelled", "completed", "failed"], Ids(ended).Order(StringComparer.Ordinal));
-        Assert.Equal(["pending", "running", "waiting_for_approval"], Ids(await Reopen().ListRunsAsync(new RunQuery(), default)).Order(StringComparer.Ordinal));
+        Assert.Equal(["paused", "pending", "running", "waiting_for_approval"], Ids(await Reopen().ListRunsAsync(new RunQuery(), default)).Order(StringComparer.Ordinal));
         Assert.Equal(["running"], Ids(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [WorkflowState.Running], default)));
         Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [], default));
-        Assert.Equal(2, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
+        Assert.Equal(3, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
 
         static string Names(WorkflowState state) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
     }
@@ -401,7 +422,8 @@ public abstract class RunStoreConformanceTests : IDisposable
 
     private static readonly WorkflowState[] AnyState = Enum.GetValues<WorkflowState>();
 
-    private static string[] Ids(IReadOnlyList<RunRecord> runs) => runs.Select(r => r.RunId).ToArray();
+    /// <summary>The ids of <paramref name="runs"/>, in order.</summary>
+    protected static string[] Ids(IReadOnlyList<RunRecord> runs) => runs.Select(r => r.RunId).ToArray();
 
     private static void AssertRun(RunRecord expected, RunRecord actual)
     {

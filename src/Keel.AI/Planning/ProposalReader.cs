@@ -13,6 +13,7 @@ internal static class ProposalReader
     private static readonly HashSet<string> StepFields = new(StringComparer.Ordinal)
     {
         "id", "worker", "description", "on_success", "on_failure", "max_retries", "timeout", "retry_delay", "retry_backoff", "max_retry_delay", "approval",
+        "on_label", "label_field", "label_function", "parallel", "map", "join", "max_parallel",
     };
 
     public static WorkflowDefinition? Read(string text, out IReadOnlyList<ValidationProblem> problems)

@@ -33,7 +33,7 @@ internal static class CancelCommand
 
         try
         {
-            session.Register(RunWorkers.Placeholders(run), null);
+            session.Register(RunWorkers.Placeholders(run));
             var result = await session.Orchestrator.CancelAsync(run.RunId, who, reason, cancellationToken).ConfigureAwait(false);
             io.Out.WriteLine($"Cancelled run {result.RunId} at step '{result.CurrentStep}': {result.Error}");
             return ExitCodes.Completed;

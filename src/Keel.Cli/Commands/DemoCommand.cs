@@ -46,7 +46,7 @@ internal static class DemoCommand
         }
 
         var workflow = Workflows.CreateBuildWebsiteWorkflow();
-        session.Register(chat is null ? OfflineWorkers.All() : DemoChatWorkers.All(chat.Client), driver.Observer);
+        session.Register(chat is null ? OfflineWorkers.All() : DemoChatWorkers.All(chat.Client));
         session.Orchestrator.RegisterWorkflow(workflow);
         var runId = Guid.NewGuid().ToString("N");
         if (!json)

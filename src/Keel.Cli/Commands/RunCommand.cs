@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Keel.Cli.Files;
+using Keel.Cli.Planning;
 using Keel.Cli.Runs;
 using Keel.Cli.Workers;
 
@@ -12,7 +13,11 @@ internal static class RunCommand
     public static Command Create(CommandIo io)
     {
         var file = CommonOptions.File();
+        file.Arity = ArgumentArity.ZeroOrOne;
+        file.Description += " Without one, --goal is planned (see 'keel plan') and the plan runs once confirmed.";
         var goal = new Option<string?>("--goal", "-g") { Description = "What the run is for. Default: the file's goal.", HelpName = "TEXT" };
+        var planner = PlanCommand.Planner();
+        var yes = new Option<bool>("--yes", "-y") { Description = "Run a planned goal without asking for confirmation." };
         var data = new Option<string[]>("--data", "-d")
         {
             Description = "An initial data bus value, key=value (repeatable). A value that parses as JSON (42, true, [1,2], {\"a\":1}) is stored as that JSON, else as a string.",
@@ -22,10 +27,11 @@ internal static class RunCommand
         var json = CommonOptions.Json("the result");
         var command = new Command("run", "Run a workflow file, showing each step, worker, attempt, elapsed time and tokens. Ctrl+C stops cleanly and leaves the run resumable.")
         {
-            file, goal, data, store, json,
+            file, goal, data, store, json, planner, yes,
         };
-        command.SetAction((parse, cancellationToken) => ExecuteAsync(
-            io, parse.GetValue(file)!, parse.GetValue(goal), parse.GetValue(data) ?? [], parse.GetValue(store), parse.GetValue(json), cancellationToken));
+        command.SetAction((parse, cancellationToken) => parse.GetValue(file) is { } path
+            ? ExecuteAsync(io, path, parse.GetValue(goal), parse.GetValue(data) ?? [], parse.GetValue(store), parse.GetValue(json), cancellationToken)
+            : PlanRun.ExecuteAsync(io, parse.GetValue(goal), parse.GetValue(planner), parse.GetValue(yes), parse.GetValue(data) ?? [], parse.GetValue(store), parse.GetValue(json), cancellationToken));
         return command;
     }
 
@@ -71,7 +77,7 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        session.Register(workers, driver.Observer);
+        session.Register(workers);
         session.Orchestrator.RegisterWorkflow(file.Definition);
         var runId = Guid.NewGuid().ToString("N");
         if (file.Workers.Values.Any(w => w.Kind == WorkerKind.Llm))

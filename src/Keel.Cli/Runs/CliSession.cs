@@ -1,6 +1,6 @@
 namespace Keel.Cli.Runs;
 
-/// <summary>An orchestrator on the run store (a SQLite file or a PostgreSQL server) for one command, with the run's workers registered and observed.</summary>
+/// <summary>An orchestrator on the run store (a SQLite file or a PostgreSQL server) for one command, with the run's workers registered and its progress heard by a listener.</summary>
 internal sealed class CliSession : IDisposable
 {
     private readonly IRunStore _store;
@@ -40,15 +40,20 @@ internal sealed class CliSession : IDisposable
             return null;
         }
 
-        var options = new OrchestratorOptions { RunStore = observer is null ? store : new ProgressStore(store, observer) };
+        var options = new OrchestratorOptions { RunStore = store };
+        if (observer is not null)
+        {
+            options.EventListeners.Add(new ProgressListener(observer));
+        }
+
         return new CliSession(store, new Orchestrator(options), StorePaths.Display(path));
     }
 
-    public void Register(IEnumerable<WorkerDefinition> workers, IRunObserver? observer)
+    public void Register(IEnumerable<WorkerDefinition> workers)
     {
         foreach (var worker in workers)
         {
-            Orchestrator.RegisterWorker(observer is null ? worker : ObservedWorkers.Wrap(worker, observer));
+            Orchestrator.RegisterWorker(worker);
         }
     }
 

@@ -20,9 +20,9 @@ internal static class Format
         return $"{(int)duration.TotalMinutes}m {duration.Seconds:00}s";
     }
 
-    public static string Outcome(AttemptOutcome outcome) => Orchestrator.OutcomeName(outcome);
+    public static string Outcome(AttemptOutcome outcome) => StableNames.Of(outcome);
 
-    public static string State(WorkflowState state) => Orchestrator.StateName(state);
+    public static string State(WorkflowState state) => StableNames.Of(state);
 
     public static string Tokens(TokenUsage? usage)
         => usage is null ? "-" : usage.TotalTokens.ToString(CultureInfo.InvariantCulture);

@@ -13,6 +13,9 @@ internal static class RunTags
 
     public const string Demo = "builtin:build-website";
 
+    /// <summary>The prefix of a run of a frozen plan (<c>plan:HASH</c>), whose workers are the built-in ones.</summary>
+    public const string PlanPrefix = "plan:";
+
     /// <summary>The demo run on chat workers (a model was configured when it started).</summary>
     public const string DemoChat = "builtin:build-website (chat)";
 }

@@ -28,6 +28,11 @@ internal static class RunWorkers
                 : ([], $"run '{run.RunId}' is a demo run on chat workers, and no model is configured now. To configure one, {ModelSetup.HowToConfigure}.");
         }
 
+        if (file.StartsWith(RunTags.PlanPrefix, StringComparison.Ordinal))
+        {
+            return (Placeholders(run).Select(w => WorkerFactory.Builtin(w.WorkerType.Value)).ToArray(), null);
+        }
+
         var loaded = WorkflowFileLoader.Load(file);
         if (!loaded.IsValid)
         {

@@ -31,7 +31,7 @@ internal static class StoredRun
             return ExitCodes.BadInput;
         }
 
-        session.Register(workers, driver.Observer);
+        session.Register(workers);
         return await driver.DriveAsync(session, run.RunId, token => action(session.Orchestrator, run.RunId, token), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -3,21 +3,23 @@ namespace Keel.Postgres.Rows;
 /// <summary>How states, outcomes and times are written: states and outcomes by their recorded snake-case names, times as UTC ticks.</summary>
 internal static class Names
 {
-    private static readonly string[] States = ["pending", "running", "waiting_for_approval", "completed", "failed", "cancelled"];
+    public static string Of(WorkflowState state) => StableNames.Of(state);
 
-    private static readonly string[] Outcomes = ["succeeded", "failed", "invalid_output", "timed_out", "cancelled", "approved", "rejected"];
-
-    public static string Of(WorkflowState state)
-        => (uint)state < (uint)States.Length ? States[(int)state] : throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown workflow state.");
-
-    public static string Of(AttemptOutcome outcome)
-        => (uint)outcome < (uint)Outcomes.Length ? Outcomes[(int)outcome] : throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown attempt outcome.");
+    public static string Of(AttemptOutcome outcome) => StableNames.Of(outcome);
 
     public static WorkflowState State(string name)
-        => Array.IndexOf(States, name) is var i and >= 0 ? (WorkflowState)i : throw new KeelException($"The PostgreSQL run store holds an unknown run state '{name}'.");
+        => StableNames.TryParse(name, out WorkflowState state) ? state : throw new KeelException($"The PostgreSQL run store holds an unknown run state '{name}'.");
 
     public static AttemptOutcome Outcome(string name)
-        => Array.IndexOf(Outcomes, name) is var i and >= 0 ? (AttemptOutcome)i : throw new KeelException($"The PostgreSQL run store holds an unknown attempt outcome '{name}'.");
+        => StableNames.TryParse(name, out AttemptOutcome outcome) ? outcome : throw new KeelException($"The PostgreSQL run store holds an unknown attempt outcome '{name}'.");
+
+    private static readonly string[] Controls = ["none", "cancel", "pause"];
+
+    public static string Of(RunControl control)
+        => (uint)control < (uint)Controls.Length ? Controls[(int)control] : throw new ArgumentOutOfRangeException(nameof(control), control, "Unknown run control.");
+
+    public static RunControl Control(string name)
+        => Array.IndexOf(Controls, name) is var i and >= 0 ? (RunControl)i : throw new KeelException($"The PostgreSQL run store holds an unknown control request '{name}'.");
 
     public static long Ticks(DateTimeOffset time) => time.UtcTicks;
 

@@ -13,7 +13,7 @@ namespace Keel.Postgres.Schema;
 internal static class PostgresSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>The server's clock, as UTC ticks (what leases are measured against).</summary>
     public const string NowTicks = "((extract(epoch from clock_timestamp()) * 10000000)::bigint + 621355968000000000)";
@@ -77,6 +77,25 @@ internal static class PostgresSchema
             data text,
             PRIMARY KEY (run_id, sequence)
         );
+        """;
+
+    /// <summary>
+    /// Version 2: run events (numbered per run, written with their checkpoint), control requests and the
+    /// newest event on the run's row, an index for claims, and the cluster limiter's slots and model pauses.
+    /// </summary>
+    private const string MigrateToV2 = """
+        ALTER TABLE {0}.runs ADD COLUMN last_event bigint NOT NULL DEFAULT 0;
+        ALTER TABLE {0}.runs ADD COLUMN control text NOT NULL DEFAULT 'none';
+        ALTER TABLE {0}.runs ADD COLUMN control_by text;
+        ALTER TABLE {0}.runs ADD COLUMN control_reason text;
+        CREATE INDEX runs_claimable ON {0}.runs (created_at, run_id) WHERE state IN ('pending', 'running');
+        CREATE TABLE {0}.events (
+            run_id text NOT NULL,
+            sequence bigint NOT NULL,
+            type text NOT NULL,
+            body text NOT NULL,
+            PRIMARY KEY (run_id, sequence)
+        );
         CREATE TABLE {0}.slots (
             scope text NOT NULL,
             slot integer NOT NULL,
@@ -91,7 +110,7 @@ internal static class PostgresSchema
         """;
 
     /// <summary>The migrations, in order: entry i takes a schema from version i to i + 1 (<c>{0}</c> is the schema).</summary>
-    private static readonly string[] Migrations = [CreateV1];
+    private static readonly string[] Migrations = [CreateV1, MigrateToV2];
 
     /// <summary>Creates or migrates the schema when it is missing or older; refuses one newer than <see cref="CurrentVersion"/>.</summary>
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, string schema, string source, CancellationToken cancellationToken)

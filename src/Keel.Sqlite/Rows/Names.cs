@@ -15,6 +15,22 @@ internal static class Names
     public static AttemptOutcome Outcome(string name)
         => StableNames.TryParse(name, out AttemptOutcome outcome) ? outcome : throw new KeelException($"The run store holds an unknown attempt outcome '{name}'.");
 
+    public static object Of(RunControl control) => control switch
+    {
+        RunControl.None => DBNull.Value,
+        RunControl.Cancel => "cancel",
+        RunControl.Pause => "pause",
+        _ => throw new ArgumentOutOfRangeException(nameof(control), control, "Unknown run control."),
+    };
+
+    public static RunControl Control(string? name) => name switch
+    {
+        null => RunControl.None,
+        "cancel" => RunControl.Cancel,
+        "pause" => RunControl.Pause,
+        _ => throw new KeelException($"The run store holds an unknown control request '{name}'."),
+    };
+
     public static long Ticks(DateTimeOffset time) => time.UtcTicks;
 
     public static object Ticks(DateTimeOffset? time) => time is { } t ? t.UtcTicks : DBNull.Value;

@@ -11,7 +11,7 @@ internal static class RunRows
     /// The columns <see cref="Read"/> expects, in order, from <see cref="From"/>: the position, data bus and
     /// totals come from the run's newest history row when it carries them (<c>p</c>), else from <c>runs</c>.
     /// </summary>
-    public const string Columns = """
+    public const string Columns = $"""
         r.run_id, r.workflow_name, o.goal, r.state, COALESCE(p.pos_step, r.current_step), COALESCE(p.pos_visit, r.visit),
         COALESCE(p.pos_attempt, r.attempt), COALESCE(p.pos_steps, r.steps_taken),
         CASE WHEN p.pos_step IS NULL OR p.pos_bus IS NULL THEN r.data ELSE b.data END, o.initial_data,
@@ -19,7 +19,13 @@ internal static class RunRows
         CASE WHEN p.pos_step IS NULL THEN r.error ELSE p.pos_error END, r.parent_run_id, r.parent_sequence,
         r.lease_owner, r.lease_expires, r.fence, COALESCE(p.total_count, r.history_count), COALESCE(p.total_bytes, r.size_bytes),
         COALESCE(p.total_input, r.input_tokens), COALESCE(p.total_output, r.output_tokens),
-        CASE WHEN p.pos_step IS NULL THEN r.cost ELSE p.total_cost END, o.max_tokens, o.max_cost
+        CASE WHEN p.pos_step IS NULL THEN r.cost ELSE p.total_cost END, o.max_tokens, o.max_cost,
+        r.control, r.control_by, r.control_reason, COALESCE(({NewestEventKey}) - r.run_key * {SqliteSchema.Scale}, 0)
+        """;
+
+    /// <summary>The key of the newest event of the run <c>r</c> (NULL when it has none).</summary>
+    public const string NewestEventKey = $"""
+        SELECT max(e.event_key) FROM events e WHERE e.event_key BETWEEN r.run_key * {SqliteSchema.Scale} AND r.run_key * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
         """;
 
     /// <summary>A run with its origin, definition, newest history row when it carries the position (<c>p</c>) and the row holding its data bus (<c>b</c>).</summary>
@@ -112,6 +118,10 @@ internal static class RunRows
         Cost = Names.Decimal(r.IsDBNull(24) ? null : r.GetString(24)),
         MaxTokens = r.IsDBNull(25) ? null : r.GetInt64(25),
         MaxCost = Names.Decimal(r.IsDBNull(26) ? null : r.GetString(26)),
+        Control = Names.Control(r.IsDBNull(27) ? null : r.GetString(27)),
+        ControlBy = r.IsDBNull(28) ? null : r.GetString(28),
+        ControlReason = r.IsDBNull(29) ? null : r.GetString(29),
+        LastEventSequence = r.GetInt64(30),
     };
 
     private static long Bytes(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);

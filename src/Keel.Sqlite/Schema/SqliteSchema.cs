@@ -14,7 +14,23 @@ namespace Keel.Sqlite.Schema;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
+
+    /// <summary>
+    /// Version 4: each run's events, keyed like history (<c>run_key * 2^24 + sequence</c>, so a run's events
+    /// are appended at the end of the table's B-tree), and a run's pending control request (cancel, pause).
+    /// Runs stored before have no events; their next checkpoint's events are numbered from 1.
+    /// </summary>
+    private const string MigrateToV4 = """
+        CREATE TABLE IF NOT EXISTS events (
+            event_key INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        ALTER TABLE runs ADD COLUMN control TEXT;
+        ALTER TABLE runs ADD COLUMN control_by TEXT;
+        ALTER TABLE runs ADD COLUMN control_reason TEXT;
+        """;
 
     /// <summary>Version 2: a run's budgets, kept with its origin so a resumed run honours them.</summary>
     private const string MigrateToV2 = """
@@ -177,13 +193,13 @@ internal static class SqliteSchema
                 return;
             }
 
-            if (version >= 1)
+            if (version is >= 1 and < 3)
             {
                 RefuseUnkeyableHistory(command, source, version);
             }
 
-            command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + MigrateToV3
-                + $"PRAGMA user_version = {CurrentVersion};";
+            command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + (version < 3 ? MigrateToV3 : string.Empty)
+                + MigrateToV4 + $"PRAGMA user_version = {CurrentVersion};";
             command.ExecuteNonQuery();
         }
 

@@ -5,7 +5,8 @@ internal readonly record struct RunTotals(long Count, long Bytes, long InputToke
 
 /// <summary>
 /// What a commit needs to know of a run before writing: its key, fence, lease, state, newest history row
-/// (and whether that row carries the position), the data bus's row and the running totals.
+/// (and whether that row carries the position), the data bus's row, the running totals, its newest event
+/// and its pending control request.
 /// </summary>
 internal readonly record struct RunTail(
     long RunKey,
@@ -16,7 +17,9 @@ internal readonly record struct RunTail(
     long? Newest,
     bool NewestHasPosition,
     long? Bus,
-    RunTotals Totals);
+    RunTotals Totals,
+    long LastEvent,
+    RunControl Control);
 
 /// <summary>
 /// The writer's memory of each run's tail as its own last ordinary checkpoint left it, so the next one

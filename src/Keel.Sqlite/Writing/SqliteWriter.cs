@@ -19,13 +19,16 @@ internal sealed class SqliteWriter : IDisposable
     private readonly Thread _thread;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<WriteOperation> _inline = new(1);
+    private readonly bool _synced;
     private long _transactions;
     private volatile bool _closed;
 
-    public SqliteWriter(WriteSession session, int maxBatch)
+    /// <summary>A writer over <paramref name="session"/>; <paramref name="synced"/> when its connection commits at <c>synchronous = FULL</c>.</summary>
+    public SqliteWriter(WriteSession session, int maxBatch, bool synced = false)
     {
         _session = session;
         _maxBatch = maxBatch;
+        _synced = synced;
         _thread = new Thread(Loop) { IsBackground = true, Name = "Keel SQLite writer" };
         _thread.Start();
     }
@@ -33,9 +36,12 @@ internal sealed class SqliteWriter : IDisposable
     /// <summary>Transactions committed or attempted so far (one per batch).</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
 
-    public Task<T> Enqueue<T>(Func<WriteSession, T> work)
+    /// <summary>Called after every committed transaction (wakes the store's watchers).</summary>
+    public Action? Committed { get; set; }
+
+    public Task<T> Enqueue<T>(Func<WriteSession, T> work, bool relaxed = false)
     {
-        var operation = new WriteOperation<T>(work);
+        var operation = new WriteOperation<T>(work) { Relaxed = relaxed };
         if (_queue.Reader.Count == 0 && _gate.Wait(0))
         {
             try
@@ -107,8 +113,14 @@ internal sealed class SqliteWriter : IDisposable
     {
         Interlocked.Increment(ref _transactions);
         Exception? batchError = null;
+        var relax = _synced && AllRelaxed(batch);
         try
         {
+            if (relax)
+            {
+                _session.Execute("PRAGMA synchronous = NORMAL;");
+            }
+
             _session.Begin();
             if (batch.Count == 1)
             {
@@ -131,11 +143,36 @@ internal sealed class SqliteWriter : IDisposable
             batchError = SqliteErrors.Translate(ex, _session.Source);
             RollBack();
         }
+        finally
+        {
+            if (relax)
+            {
+                _session.Execute("PRAGMA synchronous = FULL;");
+            }
+        }
+
+        if (batchError is null)
+        {
+            Committed?.Invoke();
+        }
 
         foreach (var operation in batch)
         {
             operation.Finish(batchError);
         }
+    }
+
+    private static bool AllRelaxed(List<WriteOperation> batch)
+    {
+        foreach (var operation in batch)
+        {
+            if (!operation.Relaxed)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Runs the batch without savepoints (the common case: nothing fails); on a failure rolls it all back and returns false.</summary>

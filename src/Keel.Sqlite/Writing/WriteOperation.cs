@@ -6,6 +6,9 @@ internal abstract class WriteOperation
     /// <summary>Does the work on the writer's connection (inside a transaction; a throw undoes only this operation).</summary>
     public abstract void Execute(WriteSession session);
 
+    /// <summary>True when the operation needs no sync of its own (a run's creation): a batch of only such operations commits at <c>synchronous = NORMAL</c>.</summary>
+    public bool Relaxed { get; init; }
+
     /// <summary>The operation's own failure, kept until the batch ends.</summary>
     public Exception? Error { get; set; }
 

@@ -26,6 +26,11 @@ public static class KeelServiceCollectionExtensions
                 RunStore = sp.GetService<IRunStore>(),
                 Services = sp,
             };
+            foreach (var listener in sp.GetServices<RunEventListener>())
+            {
+                options.EventListeners.Add(listener);
+            }
+
             foreach (var configureOptions in sp.GetServices<Action<OrchestratorOptions>>())
             {
                 configureOptions(options);
@@ -53,8 +58,10 @@ public sealed class KeelBuilder
 {
     internal KeelBuilder(IServiceCollection services) => Services = services;
 
+    /// <summary>The service collection being configured.</summary>
     public IServiceCollection Services { get; }
 
+    /// <summary>Adds a worker.</summary>
     public KeelBuilder AddWorker(WorkerDefinition worker)
     {
         Services.AddSingleton(worker);
@@ -101,30 +108,51 @@ public sealed class KeelBuilder
         return this;
     }
 
+    /// <summary>Adds a workflow (validated when the orchestrator is built).</summary>
     public KeelBuilder AddWorkflow(WorkflowDefinition workflow)
     {
         Services.AddSingleton(workflow);
         return this;
     }
 
+    /// <summary>Records runs in <paramref name="store"/>.</summary>
     public KeelBuilder UseRunStore(IRunStore store)
     {
         Services.AddSingleton(store);
         return this;
     }
 
+    /// <summary>Records runs in process memory (<see cref="InMemoryRunStore"/>).</summary>
     public KeelBuilder UseInMemoryStore() => UseRunStore(new InMemoryRunStore());
 
     /// <summary>
-    /// Resumes, when the host starts, every stored run that was running when its process stopped
-    /// (a hosted service; needs a run store and a generic host).
+    /// Runs a worker loop for as long as the host runs (a hosted service; needs a run store and a generic
+    /// host): it claims pending runs and runs left by stopped processes, up to the orchestrator's free
+    /// capacity, and keeps claiming, so a run left by a crashed process is taken over as soon as its lease
+    /// expires (at once when that process was on this machine). Decisions then leave driving to it.
     /// </summary>
-    public KeelBuilder RecoverOnStartup()
+    public KeelBuilder AddWorkerLoop(WorkerLoopOptions? options = null)
     {
-        Services.AddHostedService<KeelRecoveryService>();
+        Services.TryAddSingleton(options ?? new WorkerLoopOptions());
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, KeelWorkerService>());
         return this;
     }
 
+    /// <summary>
+    /// Resumes runs left by stopped processes: the same worker loop as <see cref="AddWorkerLoop"/>, which
+    /// keeps looking, so a run whose lease had not expired at start-up is still taken over once it does.
+    /// </summary>
+    public KeelBuilder RecoverOnStartup() => AddWorkerLoop();
+
+    /// <summary>Adds a listener that sees every event of every run the orchestrator drives.</summary>
+    public KeelBuilder AddEventListener(RunEventListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        Services.AddSingleton(listener);
+        return this;
+    }
+
+    /// <summary>Adjusts the orchestrator's options.</summary>
     public KeelBuilder Configure(Action<OrchestratorOptions> configure)
     {
         Services.AddSingleton(configure);

@@ -6,122 +6,7 @@ namespace Keel;
 
 public sealed partial class Orchestrator
 {
-    /// <summary>Runs one attempt, records it, routes, commits. Returns the delay before a retry (zero otherwise).</summary>
-    private async ValueTask<TimeSpan> RunAttemptAsync(RunSession session, WorkflowStep step, WorkerDefinition worker, CancellationToken callerToken, CancellationToken runToken)
-    {
-        var context = session.Context;
-        var stepIndex = session.StepIndex;
-        var attempt = session.Attempt;
-        context.Attempt = PreviousAttempt(session, step, attempt);
-        context.CurrentStep = step.StepId;
-        context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, session.Visit);
-
-        using var span = KeelTelemetry.Source.HasListeners() ? StartAttemptActivity(session, step, worker, attempt) : null;
-        var startedAt = _time.GetUtcNow();
-        var started = _time.GetTimestamp();
-        var result = await InvokeAsync(session, step, worker, callerToken, runToken).ConfigureAwait(false);
-        var duration = _time.GetElapsedTime(started);
-        var usage = context.TakeAttemptUsage();
-
-        int target;
-        var retry = false;
-        string? runError = null;
-        if (result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested)
-        {
-            target = CompiledWorkflow.FailedIndex;
-        }
-        else
-        {
-            target = Router.Next(session.Workflow, stepIndex, result.Outcome, result.Label, attempt, session.StepsTaken, out retry, out var blocked);
-            if (blocked != int.MinValue)
-            {
-                runError = Router.BudgetSpent(session.Workflow, blocked, step.StepId);
-            }
-            else if (target == CompiledWorkflow.FailedIndex && !result.Outcome.IsSuccess())
-            {
-                runError = $"step '{step.StepId}' failed after {attempt} attempt(s): {result.Error}";
-            }
-        }
-
-        var cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
-        var nextName = cancelled ? "cancelled" : session.Workflow.TargetName(target);
-        var dataChanged = context.Data.Version != session.CommittedDataVersion;
-        var entry = new HistoryEntry
-        {
-            RunId = session.RunId,
-            Sequence = context.MutableHistory.Count,
-            StepId = step.StepId,
-            WorkerType = step.WorkerType,
-            WorkerName = worker.Name,
-            Visit = session.Visit,
-            Attempt = attempt,
-            Outcome = result.Outcome,
-            Input = result.Input,
-            Output = result.Output,
-            Error = result.Error,
-            Timestamp = startedAt,
-            Duration = duration,
-            Usage = usage,
-            NextStep = nextName,
-            Data = dataChanged && _store is not null ? context.Data.Snapshot() : null,
-        };
-        context.MutableHistory.Add(entry);
-
-        if (cancelled)
-        {
-            session.StepIndex = CompiledWorkflow.FailedIndex;
-            session.Error = session.CancelReason ?? $"cancelled by {session.CancelledBy ?? "request"}";
-            context.State = WorkflowState.Cancelled;
-        }
-        else
-        {
-            MoveTo(session, target, retry, runError);
-        }
-
-        if (_store is not null)
-        {
-            await CommitAsync(session, entry, dataChanged).ConfigureAwait(false);
-        }
-
-        RecordAttempt(session, step, worker, entry, span);
-        return retry ? step.DelayBeforeRetry(attempt) : TimeSpan.Zero;
-    }
-
-    /// <summary>Applies a routing decision to the run's position.</summary>
-    private static void MoveTo(RunSession session, int target, bool retry, string? runError)
-    {
-        var context = session.Context;
-        if (retry)
-        {
-            session.Attempt++;
-            return;
-        }
-
-        if (target >= 0)
-        {
-            session.StepIndex = target;
-            session.Visits[target]++;
-            session.Visit = session.Visits[target];
-            session.Attempt = 1;
-            session.StepsTaken++;
-            context.CurrentStep = session.Workflow.Steps[target].StepId;
-            return;
-        }
-
-        session.StepIndex = target;
-        context.CurrentStep = session.Workflow.TargetName(target);
-        if (target == CompiledWorkflow.CompleteIndex)
-        {
-            context.State = WorkflowState.Completed;
-        }
-        else
-        {
-            context.State = WorkflowState.Failed;
-            session.Error = runError ?? "the run reached 'failed'";
-        }
-    }
-
-    private static AttemptInfo PreviousAttempt(RunSession session, WorkflowStep step, int attempt)
+    internal AttemptInfo PreviousAttempt(RunSession session, WorkflowStep step, int attempt)
     {
         string? previousError = null;
         AttemptOutcome? previousOutcome = null;
@@ -131,7 +16,7 @@ public sealed partial class Orchestrator
             for (var i = history.Count - 1; i >= 0; i--)
             {
                 var entry = history[i];
-                if (entry.Visit == session.Visit && entry.Attempt == attempt - 1 && string.Equals(entry.StepId, step.StepId, StringComparison.Ordinal))
+                if (entry.Visit == session.Position.Visit && entry.Attempt == attempt - 1 && string.Equals(entry.StepId, step.StepId, StringComparison.Ordinal))
                 {
                     previousError = entry.Error;
                     previousOutcome = entry.Outcome;
@@ -140,11 +25,11 @@ public sealed partial class Orchestrator
             }
         }
 
-        return new AttemptInfo(session.RunId, step.StepId, session.Visit, attempt, previousError, previousOutcome);
+        return new AttemptInfo(session.RunId, step.StepId, session.Position.Visit, attempt, previousError, previousOutcome);
     }
 
-    /// <summary>Builds the input, calls the executor, shapes and checks the output. Never throws, except on interruption.</summary>
-    private async ValueTask<AttemptResult> InvokeAsync(RunSession session, WorkflowStep step, WorkerDefinition worker, CancellationToken callerToken, CancellationToken runToken)
+    /// <summary>Runs one attempt of a step: builds the input, calls the executor, shapes and checks the output. Never throws, except on interruption.</summary>
+    internal async ValueTask<AttemptResult> InvokeAsync(RunSession session, WorkflowStep step, WorkerDefinition worker, CancellationToken callerToken, CancellationToken runToken)
     {
         var context = session.Context;
         JsonElement input;
@@ -152,7 +37,7 @@ public sealed partial class Orchestrator
         {
             var transformer = step.InputTransformer ?? worker.InputTransformer;
             input = transformer is null
-                ? DefaultInput(context, step.StepId, session.Visit)
+                ? DefaultInput(context, step.StepId, session.Position.Visit)
                 : KeelJson.Normalize(transformer(context));
         }
         catch (Exception ex)
@@ -195,7 +80,7 @@ public sealed partial class Orchestrator
         }
         catch (Exception) when (session.CancelRequested)
         {
-            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.CancelReason ?? "cancelled");
+            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.ControlReason ?? "cancelled");
         }
         catch (InvalidWorkerOutputException ex)
         {
@@ -213,7 +98,7 @@ public sealed partial class Orchestrator
 
         if (session.CancelRequested)
         {
-            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.CancelReason ?? "cancelled");
+            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.ControlReason ?? "cancelled");
         }
 
         if (worker.OutputTransformer is { } shape)
@@ -299,44 +184,7 @@ public sealed partial class Orchestrator
         return KeelJson.Normalize(value);
     }
 
-    private async ValueTask CommitAsync(RunSession session, HistoryEntry? entry, bool dataChanged)
-    {
-        var context = session.Context;
-        var now = _time.GetUtcNow();
-        var stops = context.State != WorkflowState.Running;
-        var checkpoint = new Checkpoint
-        {
-            RunId = session.RunId,
-            Fence = session.Fence,
-            Entry = entry,
-            Data = dataChanged ? entry?.Data ?? context.Data.Snapshot() : null,
-            State = context.State,
-            CurrentStep = context.CurrentStep,
-            Visit = session.Visit,
-            Attempt = session.Attempt,
-            StepsTaken = session.StepsTaken,
-            Error = session.Error,
-            UpdatedAt = now,
-            LeaseExpires = stops ? null : now + _options.LeaseDuration,
-            ReleasesLease = stops,
-        };
-        try
-        {
-            // The checkpoint is written whatever the caller's token says: a finished attempt is paid for.
-            await _store!.CommitAsync(checkpoint, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (RunOwnedElsewhereException)
-        {
-            session.LeaseLost = true;
-            Log.LeaseLost(session.Logger, session.RunId);
-            throw;
-        }
-
-        session.CommittedDataVersion = context.Data.Version;
-        session.LeaseReleased = stops;
-    }
-
-    private Activity? StartAttemptActivity(RunSession session, WorkflowStep step, WorkerDefinition worker, int attempt)
+    internal Activity? StartAttemptActivity(RunSession session, WorkflowStep step, WorkerDefinition worker, int attempt)
     {
         var activity = KeelTelemetry.Source.StartActivity("execute_step " + step.StepId, ActivityKind.Internal);
         if (activity is not null)
@@ -346,14 +194,14 @@ public sealed partial class Orchestrator
             activity.SetTag(KeelTelemetry.TagStep, step.StepId);
             activity.SetTag(KeelTelemetry.TagWorkerType, step.WorkerType.Value);
             activity.SetTag(KeelTelemetry.TagWorkerName, worker.Name);
-            activity.SetTag(KeelTelemetry.TagVisit, session.Visit);
+            activity.SetTag(KeelTelemetry.TagVisit, session.Position.Visit);
             activity.SetTag(KeelTelemetry.TagAttempt, attempt);
         }
 
         return activity;
     }
 
-    private static void RecordAttempt(RunSession session, WorkflowStep step, WorkerDefinition worker, HistoryEntry entry, Activity? span)
+    internal static void RecordAttempt(RunSession session, WorkflowStep step, WorkerDefinition worker, HistoryEntry entry, Activity? span)
     {
         var outcome = OutcomeName(entry.Outcome);
         if (span is not null)

@@ -6,9 +6,9 @@ namespace Keel;
 public sealed partial class Orchestrator
 {
     /// <summary>
-    /// Continues a stored run from its last committed attempt. The attempt that was in flight when the
-    /// run stopped runs again with the same idempotency key. A run that already ended (or waits for
-    /// approval) is returned as stored. Throws <see cref="RunNotFoundException"/>,
+    /// Continues a stored run from its last committed attempt (or a pending run from its start). The attempt
+    /// that was in flight when the run stopped runs again with the same idempotency key. A run that already
+    /// ended (or waits for approval, or is paused) is returned as stored. Throws <see cref="RunNotFoundException"/>,
     /// <see cref="RunOwnedElsewhereException"/> or <see cref="DefinitionChangedException"/>.
     /// </summary>
     public async Task<WorkflowResult> ResumeAsync(string runId, ResumeOptions? options = null, CancellationToken cancellationToken = default)
@@ -23,54 +23,38 @@ public sealed partial class Orchestrator
         }
 
         var (compiled, workers) = Pinned(record, options.AllowDefinitionChange);
-        var session = await ClaimAsync(record, compiled, workers, options.Verbose, cancellationToken).ConfigureAwait(false);
-        session.MaxTokens = options.MaxTokens ?? session.MaxTokens;
-        session.MaxCost = options.MaxCost ?? session.MaxCost;
-        if (session.Logger.IsEnabled(LogLevel.Information))
+        var logger = LoggerFor(options.Verbose);
+        if (logger.IsEnabled(LogLevel.Information))
         {
-            Log.RunResumed(session.Logger, runId, record.CurrentStep, record.Visit, record.Attempt);
+            Log.RunResumed(logger, runId, record.CurrentStep, record.Visit, record.Attempt);
         }
 
-        return await DriveClaimedAsync(session, resumed: true, cancellationToken).ConfigureAwait(false);
+        return await _driver.RunAsync(
+            new RunStart
+            {
+                Kind = StartKind.Resume,
+                RunId = runId,
+                Workflow = compiled,
+                Workers = workers,
+                Verbose = options.Verbose,
+                Record = record,
+                MaxTokens = options.MaxTokens,
+                MaxCost = options.MaxCost,
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Resumes every stored run that was running when its process stopped (its lease free or expired).</summary>
+    /// <summary>
+    /// Drives every stored run nobody drives (pending, or running with its lease expired or held by a
+    /// process of this machine that is gone), never claiming more than this orchestrator's free capacity,
+    /// until none is left; returns their results. Runs whose definition changed are left alone and logged
+    /// (see <see cref="ListBlockedRunsAsync"/>). A host that should keep doing this runs a worker loop.
+    /// </summary>
     public async Task<IReadOnlyList<WorkflowResult>> RecoverAsync(CancellationToken cancellationToken = default)
     {
-        var store = RequireStore("Recovering runs");
-        var runs = await store.ListRunsAsync(
-            new RunQuery { State = WorkflowState.Running, LeaseFreeAt = _time.GetUtcNow(), Limit = int.MaxValue },
-            cancellationToken).ConfigureAwait(false);
-        if (runs.Count > 0)
-        {
-            Log.Recovering(_logger, runs.Count);
-        }
-
-        var tasks = new List<Task<WorkflowResult?>>(runs.Count);
-        foreach (var run in runs)
-        {
-            tasks.Add(TryResumeAsync(run.RunId, cancellationToken));
-        }
-
-        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
-        return results.Where(r => r is not null).Select(r => r!).ToArray();
-    }
-
-    private async Task<WorkflowResult?> TryResumeAsync(string runId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ResumeAsync(runId, null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RunOwnedElsewhereException)
-        {
-            return null;
-        }
-        catch (KeelException ex)
-        {
-            _logger.LogWarning(ex, "Run {RunId} was not recovered: {Message}", runId, ex.Message);
-            return null;
-        }
+        RequireStore("Recovering runs");
+        await WarnBlockedAsync(cancellationToken).ConfigureAwait(false);
+        return await RunWorkerLoopCoreAsync(new WorkerLoopOptions { StopWhenIdle = true }, collect: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Approves the approval step the run waits at, records the decision and continues along on_success.</summary>
@@ -81,8 +65,14 @@ public sealed partial class Orchestrator
     public Task<WorkflowResult> RejectAsync(string runId, string stepId, string? by = null, string? comment = null, CancellationToken cancellationToken = default)
         => DecideAsync(runId, stepId, approved: false, by, comment, cancellationToken);
 
+    /// <summary>
+    /// Records the decision under the run's lease. With a worker loop running in this orchestrator the
+    /// rest of the run is left to it (the result shows the run running); otherwise the decision's caller drives it.
+    /// </summary>
     private async Task<WorkflowResult> DecideAsync(string runId, string stepId, bool approved, string? by, string? comment, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(stepId);
         var store = RequireStore("Approving a run");
         var record = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
         if (record.State != WorkflowState.WaitingForApproval || !string.Equals(record.CurrentStep, stepId, StringComparison.Ordinal))
@@ -91,70 +81,40 @@ public sealed partial class Orchestrator
         }
 
         var (compiled, workers) = Pinned(record, allowChange: false);
-        var session = await ClaimAsync(record, compiled, workers, verbose: false, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var step = compiled.Steps[session.StepIndex];
-            var decider = string.IsNullOrWhiteSpace(by) ? "unknown" : by;
-            var now = _time.GetUtcNow();
-            var context = session.Context;
-            var outcome = approved ? AttemptOutcome.Approved : AttemptOutcome.Rejected;
-            var target = Router.Next(compiled, session.StepIndex, outcome, attempt: 1, session.StepsTaken, out _, out var blocked);
-            string? runError = null;
-            if (blocked != int.MinValue)
+        return await _driver.RunAsync(
+            new RunStart
             {
-                runError = Router.BudgetSpent(compiled, blocked, stepId);
-            }
-            else if (target == CompiledWorkflow.FailedIndex)
-            {
-                runError = $"step '{stepId}' was rejected by {decider}" + (string.IsNullOrWhiteSpace(comment) ? string.Empty : ": " + comment);
-            }
-
-            var entry = new HistoryEntry
-            {
+                Kind = StartKind.Decision,
                 RunId = runId,
-                Sequence = context.MutableHistory.Count,
+                Workflow = compiled,
+                Workers = workers,
+                Record = record,
                 StepId = stepId,
-                WorkerType = step.WorkerType,
-                WorkerName = decider,
-                Visit = session.Visit,
-                Attempt = 1,
-                Outcome = outcome,
-                Input = KeelJson.Normalize(step.Prompt),
-                Output = KeelJson.Normalize(new ApprovalDecision(approved ? "approved" : "rejected", decider, comment)),
-                Error = approved ? null : comment ?? "rejected",
-                Timestamp = now,
-                Duration = TimeSpan.Zero,
-                NextStep = compiled.TargetName(target),
-            };
-            context.MutableHistory.Add(entry);
-            context.State = WorkflowState.Running;
-            MoveTo(session, target, retry: false, runError);
-            await CommitAsync(session, entry, dataChanged: false).ConfigureAwait(false);
-        }
-        catch
-        {
-            await ReleaseClaimAsync(session).ConfigureAwait(false);
-            throw;
-        }
-
-        return await DriveClaimedAsync(session, resumed: true, cancellationToken).ConfigureAwait(false);
+                Approved = approved,
+                By = string.IsNullOrWhiteSpace(by) ? "unknown" : by,
+                Reason = comment,
+                Drive = !WorkerLoopRunning,
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Cancels a run, recorded in its history: a run executing in this process stops at its attempt in
-    /// flight (recorded as cancelled); a stored run that is interrupted or waiting is marked cancelled.
+    /// Cancels a run, recorded in its history. A run executing in this process stops at its attempt in
+    /// flight (recorded as cancelled); a run nobody drives (pending, interrupted, waiting, paused) is
+    /// marked cancelled at once; a run another process drives gets a durable request that its owner
+    /// honours at its next heartbeat or commit (the result then shows it as it stands).
     /// </summary>
     public async Task<WorkflowResult> CancelAsync(string runId, string? by = null, string? reason = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(runId);
         var store = RequireStore("Cancelling a run");
         var who = string.IsNullOrWhiteSpace(by) ? "unknown" : by;
         var why = reason ?? $"cancelled by {who}";
-        if (_active.TryGetValue(runId, out var active))
+        if (_driver.Active(runId) is { } active)
         {
-            active.CancelledBy = who;
-            active.CancelReason = why;
-            active.CancelRequested = true;
+            active.ControlBy = who;
+            active.ControlReason = why;
+            active.Control = RunControl.Cancel;
             await active.CancelSource!.CancelAsync().ConfigureAwait(false);
             await active.Ended!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             return await GetResultAsync(runId, cancellationToken).ConfigureAwait(false);
@@ -166,19 +126,37 @@ public sealed partial class Orchestrator
             throw new KeelException($"Run '{runId}' has already ended ({StateName(record.State)}); there is nothing to cancel.");
         }
 
-        var (compiled, workers) = Pinned(record, allowChange: true);
-        var session = await ClaimAsync(record, compiled, workers, verbose: false, cancellationToken).ConfigureAwait(false);
-        try
+        if (!await store.RequestAsync(new RunRequest { RunId = runId, Control = RunControl.Cancel, By = who, Reason = why }, cancellationToken).ConfigureAwait(false))
         {
-            var step = session.StepIndex >= 0 ? compiled.Steps[session.StepIndex] : null;
-            await RecordCancellationAsync(session, record.CurrentStep, step?.WorkerType ?? new WorkerType("none"), who, why).ConfigureAwait(false);
-        }
-        finally
-        {
-            await ReleaseClaimAsync(session).ConfigureAwait(false);
+            return await GetResultAsync(runId, cancellationToken).ConfigureAwait(false);
         }
 
+        await TryControlAsync(record, StartKind.Cancel, who, why, cancellationToken).ConfigureAwait(false);
         return await GetResultAsync(runId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies a control request at once when nobody drives the run (this process takes its lease for the
+    /// write); when its owner holds a live lease, the durable request is left for the owner to honour.
+    /// </summary>
+    private async Task TryControlAsync(RunRecord record, StartKind kind, string by, string? reason, CancellationToken cancellationToken)
+    {
+        if (_driver.Owns(record.RunId) || (record.LeaseOwner is not null && record.LeaseOwner != _options.OwnerId && record.LeaseExpires > _store!.Clock.GetUtcNow()))
+        {
+            return;
+        }
+
+        var (compiled, workers) = Pinned(record, allowChange: true);
+        try
+        {
+            await _driver.RunAsync(
+                new RunStart { Kind = kind, RunId = record.RunId, Workflow = compiled, Workers = workers, Record = record, By = by, Reason = reason, Drive = false },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunOwnedElsewhereException)
+        {
+            // Claimed meanwhile: its new owner honours the durable request.
+        }
     }
 
     /// <summary>
@@ -249,15 +227,14 @@ public sealed partial class Orchestrator
             ParentRunId = runId,
             ParentSequence = sequence,
             LeaseOwner = _options.OwnerId,
-            LeaseExpires = now + _options.LeaseDuration,
+            LeaseExpires = store.Clock.GetUtcNow() + _options.LeaseDuration,
             Fence = 1,
             MaxTokens = parent.MaxTokens,
             MaxCost = parent.MaxCost,
         };
-        await store.CreateRunAsync(record, prefix, cancellationToken).ConfigureAwait(false);
-        _claims.TryAdd(newId, 0);
-        var session = await LoadSessionAsync(record, compiled, workers, verbose, fence: 1, cancellationToken).ConfigureAwait(false);
-        return await DriveClaimedAsync(session, resumed: false, cancellationToken).ConfigureAwait(false);
+        return await _driver.RunAsync(
+            new RunStart { Kind = StartKind.Fork, RunId = newId, Workflow = compiled, Workers = workers, Verbose = verbose, Record = record, Prefix = prefix },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The stored run; throws <see cref="RunNotFoundException"/> when there is none.</summary>
@@ -335,112 +312,4 @@ public sealed partial class Orchestrator
         var stored = new Registration(CompiledWorkflow.Compile(WorkflowDefinitionJson.Deserialize(record.DefinitionJson)));
         return (stored.Compiled, ResolveWorkers(stored));
     }
-
-    /// <summary>Claims a stored run for this process: in-process first, then the store's lease.</summary>
-    private async Task<RunSession> ClaimAsync(RunRecord record, CompiledWorkflow compiled, WorkerDefinition?[] workers, bool verbose, CancellationToken cancellationToken)
-    {
-        if (!_claims.TryAdd(record.RunId, 0))
-        {
-            throw new RunOwnedElsewhereException(record.RunId, _options.OwnerId, null);
-        }
-
-        try
-        {
-            var fence = await _store!.TryAcquireLeaseAsync(record.RunId, _options.OwnerId, _time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false)
-                ?? throw new RunOwnedElsewhereException(record.RunId, record.LeaseOwner, record.LeaseExpires);
-
-            // Read again under the lease: the position may have moved since the first read.
-            var current = await _store.GetRunAsync(record.RunId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(record.RunId);
-            return await LoadSessionAsync(current, compiled, workers, verbose, fence, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _claims.TryRemove(record.RunId, out _);
-            throw;
-        }
-    }
-
-    private async ValueTask ReleaseClaimAsync(RunSession session)
-    {
-        try
-        {
-            if (session.LeaseReleased)
-            {
-                return;
-            }
-
-            await _store!.ReleaseLeaseAsync(session.RunId, _options.OwnerId, session.Fence, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            _claims.TryRemove(session.RunId, out _);
-        }
-    }
-
-    private async Task<WorkflowResult> DriveClaimedAsync(RunSession session, bool resumed, CancellationToken cancellationToken)
-    {
-        if (_concurrency is not null)
-        {
-            await _concurrency.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            return await DriveAsync(session, resumed, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _concurrency?.Release();
-        }
-    }
-
-    private async Task<RunSession> LoadSessionAsync(RunRecord record, CompiledWorkflow compiled, WorkerDefinition?[] workers, bool verbose, long fence, CancellationToken cancellationToken)
-    {
-        var history = await _store!.GetHistoryAsync(record.RunId, cancellationToken).ConfigureAwait(false);
-        var context = new WorkflowContext(record.RunId, compiled.Name, record.Goal, new DataBus(record.Data), new List<HistoryEntry>(history), _services);
-        var session = new RunSession(compiled, workers, context, LoggerFor(verbose), verbose)
-        {
-            Fence = fence,
-            StepsTaken = record.StepsTaken,
-            Visit = record.Visit,
-            Attempt = record.Attempt,
-            Error = record.Error,
-            MaxTokens = record.MaxTokens,
-            MaxCost = record.MaxCost,
-        };
-        TokenUsage? usage = null;
-        foreach (var entry in history)
-        {
-            var index = compiled.TryIndexOf(entry.StepId);
-            if (index >= 0 && entry.Visit > session.Visits[index])
-            {
-                session.Visits[index] = entry.Visit;
-            }
-
-            if (entry.Usage is { } u)
-            {
-                usage = usage is null ? u : usage.Add(u);
-            }
-        }
-
-        context.TotalUsage = usage;
-        session.StepIndex = compiled.TryIndexOf(record.CurrentStep);
-        if (session.StepIndex == int.MinValue)
-        {
-            throw new KeelException($"Run '{record.RunId}' is at step '{record.CurrentStep}', which workflow '{compiled.Name}' does not have.");
-        }
-
-        if (session.StepIndex >= 0)
-        {
-            session.Visits[session.StepIndex] = record.Visit;
-            context.Attempt = new AttemptInfo(record.RunId, record.CurrentStep, record.Visit, record.Attempt, null, null);
-        }
-
-        context.State = record.State == WorkflowState.Pending ? WorkflowState.Running : record.State;
-        context.CurrentStep = record.CurrentStep;
-        session.CommittedDataVersion = context.Data.Version;
-        return session;
-    }
-
-    private sealed record ApprovalDecision(string Decision, string By, string? Comment);
 }

@@ -17,9 +17,8 @@ public sealed partial class Orchestrator
     private readonly IRunStore? _store;
     private readonly IServiceProvider? _services;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim? _concurrency;
-    private readonly ConcurrentDictionary<string, RunSession> _active = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _claims = new(StringComparer.Ordinal);
+    private readonly RunEventListener[] _listeners;
+    private readonly RunDriver _driver;
     private Dictionary<WorkerType, WorkerDefinition> _workers = [];
     private Dictionary<string, Registration> _workflows = new(StringComparer.Ordinal);
     private int _registryVersion;
@@ -30,6 +29,7 @@ public sealed partial class Orchestrator
     {
     }
 
+    /// <summary>An orchestrator with the given options (read once: later changes to them have no effect).</summary>
     public Orchestrator(OrchestratorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -38,11 +38,25 @@ public sealed partial class Orchestrator
         _store = options.RunStore;
         _logger = options.LoggerFactory?.CreateLogger("Keel") ?? NullLogger.Instance;
         _services = options.Services is null or SpokeServiceProvider ? options.Services : new SpokeServiceProvider(options.Services);
+        _listeners = [.. options.EventListeners];
+        SemaphoreSlim? slots = null;
         if (options.MaxConcurrentRuns is { } max)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(options.MaxConcurrentRuns));
-            _concurrency = new SemaphoreSlim(max, max);
+            slots = new SemaphoreSlim(max, max);
         }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LeaseDuration, TimeSpan.Zero, nameof(options.LeaseDuration));
+        _driver = new RunDriver(this, slots);
+    }
+
+    /// <summary>An orchestrator with <paramref name="configure"/> applied to the default options.</summary>
+    public static Orchestrator Create(Action<OrchestratorOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new OrchestratorOptions();
+        configure(options);
+        return new Orchestrator(options);
     }
 
     /// <summary>The run store, when one is configured.</summary>
@@ -90,13 +104,26 @@ public sealed partial class Orchestrator
     public WorkflowDefinition? GetWorkflow(string workflowName)
         => _workflows.TryGetValue(workflowName, out var registration) ? registration.Compiled.Definition.Clone() : null;
 
+    internal OrchestratorOptions Options => _options;
+
+    internal TimeProvider Time => _time;
+
+    internal IRunStore? Store => _store;
+
+    internal IServiceProvider? Services => _services;
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>The hashes of the registered definitions (what a worker loop claims).</summary>
+    internal IReadOnlyCollection<string> RegisteredHashes => _workflows.Values.Select(r => r.Compiled.Hash).ToArray();
+
     private Registration FindWorkflow(string workflowName)
         => _workflows.TryGetValue(workflowName, out var registration)
             ? registration
             : throw new KeelException($"Workflow '{workflowName}' is not registered (registered: {string.Join(", ", _workflows.Keys.Order(StringComparer.Ordinal))}).");
 
     /// <summary>Resolves the worker of every work step, or says which types have no worker.</summary>
-    private WorkerDefinition?[] ResolveWorkers(Registration registration)
+    internal WorkerDefinition?[] ResolveWorkers(Registration registration)
     {
         var cached = registration.Resolved;
         var version = Volatile.Read(ref _registryVersion);
@@ -148,18 +175,18 @@ public sealed partial class Orchestrator
         return resolved;
     }
 
-    private ILogger LoggerFor(bool verbose)
+    internal ILogger LoggerFor(bool verbose)
         => verbose && _options.LoggerFactory is null ? ConsoleLoggerFactory.Instance.CreateLogger("Keel") : _logger;
 
     private IRunStore RequireStore(string operation)
         => _store ?? throw new KeelException($"{operation} needs a run store: set OrchestratorOptions.RunStore (InMemoryRunStore, or UseSqlite from Keel.Sqlite).");
 
-    private sealed class Registration(CompiledWorkflow compiled)
+    internal sealed class Registration(CompiledWorkflow compiled)
     {
         public CompiledWorkflow Compiled { get; } = compiled;
 
         public ResolvedWorkers? Resolved { get; set; }
     }
 
-    private sealed record ResolvedWorkers(int Version, WorkerDefinition?[] Workers);
+    internal sealed record ResolvedWorkers(int Version, WorkerDefinition?[] Workers);
 }

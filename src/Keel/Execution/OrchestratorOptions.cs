@@ -17,8 +17,11 @@ public sealed class OrchestratorOptions
     /// </summary>
     public IRunStore? RunStore { get; set; }
 
-    /// <summary>This process's name on leases. Default: host name, process id and a random suffix.</summary>
-    public string OwnerId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
+    /// <summary>
+    /// This orchestrator's name on leases. Default: host name, process id and a random suffix
+    /// (<c>host:pid:suffix</c>): a worker loop on the same host takes over at once the runs of a process that is gone.
+    /// </summary>
+    public string OwnerId { get; set; } = OwnerIds.ForThisProcess();
 
     /// <summary>How long a lease lasts without a heartbeat. Default 30 seconds; renewed every third of it.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
@@ -31,6 +34,22 @@ public sealed class OrchestratorOptions
 
     /// <summary>Generates run ids. Default: a new GUID, 32 hex digits.</summary>
     public Func<string> RunIdFactory { get; set; } = static () => Guid.NewGuid().ToString("N");
+
+    /// <summary>Listeners that see every event of every run this orchestrator drives (logs, metrics, progress). Default: none.</summary>
+    public IList<RunEventListener> EventListeners { get; } = new List<RunEventListener>();
+}
+
+/// <summary>How a worker loop claims runs (<see cref="Orchestrator.RunWorkerLoopAsync"/>). Every field has a documented default.</summary>
+public sealed class WorkerLoopOptions
+{
+    /// <summary>How long the loop waits for news before it looks for claimable runs again. Default 1 second.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most runs driven at once by the loop when the orchestrator has no <see cref="OrchestratorOptions.MaxConcurrentRuns"/>. Default 16.</summary>
+    public int MaxConcurrentRuns { get; init; } = 16;
+
+    /// <summary>Stop once nothing is left to claim (a one-shot recovery) instead of waiting for more. Default false.</summary>
+    public bool StopWhenIdle { get; init; }
 }
 
 /// <summary>Options of one execution. Every field is optional.</summary>
@@ -61,6 +80,7 @@ public sealed class ResumeOptions
     /// </summary>
     public bool AllowDefinitionChange { get; init; }
 
+    /// <summary>Logs every transition (to the configured logger, else the console).</summary>
     public bool Verbose { get; init; }
 
     /// <summary>Overrides the token budget stored with the run (default: the stored one).</summary>

@@ -2,9 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Keel;
 
-/// <summary>The mutable state of one run while this process drives it.</summary>
+/// <summary>The mutable state of one run while this process drives it (owned by its <see cref="RunDriver"/>).</summary>
 internal sealed class RunSession
 {
+    private RunPosition _position;
+
     public RunSession(CompiledWorkflow workflow, WorkerDefinition?[] workers, WorkflowContext context, ILogger logger, bool verbose)
     {
         Workflow = workflow;
@@ -27,20 +29,32 @@ internal sealed class RunSession
 
     public string RunId => Context.WorkflowId;
 
-    /// <summary>The step to run next, or a terminal index.</summary>
-    public int StepIndex { get; set; }
+    /// <summary>Where the run stands. Set only with what <see cref="Router"/> returns; mirrors into the context and the visit counts.</summary>
+    public RunPosition Position
+    {
+        get => _position;
+        set
+        {
+            _position = value;
+            Context.State = value.State;
+            Context.CurrentStep = value.Step;
+            if (value.StepIndex >= 0 && value.Visit > Visits[value.StepIndex])
+            {
+                Visits[value.StepIndex] = value.Visit;
+            }
+        }
+    }
 
-    public int Visit { get; set; } = 1;
-
-    public int Attempt { get; set; } = 1;
-
-    public int StepsTaken { get; set; } = 1;
-
+    /// <summary>Each step's visits so far.</summary>
     public int[] Visits { get; }
 
-    public string? Error { get; set; }
-
     public long Fence { get; set; }
+
+    /// <summary>The sequence of the run's newest event (the next one is this plus one).</summary>
+    public long LastEvent { get; set; }
+
+    /// <summary>Events raised since the last checkpoint, written with the next one (a takeover's <see cref="LeaseLost"/>).</summary>
+    public List<RunEvent> PendingEvents { get; } = [];
 
     public int CommittedDataVersion { get; set; }
 
@@ -48,21 +62,28 @@ internal sealed class RunSession
 
     public decimal? MaxCost { get; set; }
 
+    /// <summary>Cancels the attempt in flight (cancel request, lost lease, or the caller's token).</summary>
     public CancellationTokenSource? CancelSource { get; set; }
 
-    public bool CancelRequested { get; set; }
+    /// <summary>A control request seen (at a commit, a heartbeat, or from this process): honoured before the next attempt.</summary>
+    public RunControl Control { get; set; }
 
-    public string? CancelledBy { get; set; }
+    public bool CancelRequested => Control == RunControl.Cancel;
 
-    public string? CancelReason { get; set; }
+    public string? ControlBy { get; set; }
+
+    public string? ControlReason { get; set; }
 
     public bool LeaseLost { get; set; }
 
-    /// <summary>The last checkpoint freed the lease (the run ended or parked): nothing is left to release.</summary>
+    /// <summary>The last checkpoint freed the lease (the run ended, parked or paused): nothing is left to release.</summary>
     public bool LeaseReleased { get; set; }
 
     public string? Prompt { get; set; }
 
     /// <summary>Completed when this process stops driving the run (with a store only).</summary>
     public TaskCompletionSource? Ended { get; set; }
+
+    /// <summary>The next event's sequence, taken.</summary>
+    public long NextEvent() => ++LastEvent;
 }

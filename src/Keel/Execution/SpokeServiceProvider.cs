@@ -36,7 +36,7 @@ internal sealed class SpokeServiceProvider(IServiceProvider inner) : IServicePro
     internal static bool IsHubService(Type serviceType)
     {
         if (serviceType == typeof(Orchestrator) || serviceType == typeof(WorkerDefinition) || serviceType == typeof(KeelBuilder)
-            || serviceType == typeof(KeelRecoveryService) || typeof(IRunStore).IsAssignableFrom(serviceType))
+            || serviceType == typeof(KeelWorkerService) || typeof(IRunStore).IsAssignableFrom(serviceType))
         {
             return true;
         }

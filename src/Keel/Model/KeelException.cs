@@ -49,7 +49,9 @@ public sealed class RunNotFoundException : KeelException
 public sealed class RunOwnedElsewhereException : KeelException
 {
     public RunOwnedElsewhereException(string runId, string? owner, DateTimeOffset? leaseExpires)
-        : base($"Run '{runId}' is owned elsewhere (owner '{owner ?? "unknown"}', lease until {leaseExpires:O}).")
+        : base(owner is null
+            ? $"Run '{runId}' is being driven elsewhere (another call in this process, or its lease was just taken)."
+            : $"Run '{runId}' is owned elsewhere (owner '{owner}'{(leaseExpires is { } until ? $", lease until {until:O}" : string.Empty)}).")
     {
         RunId = runId;
         Owner = owner;

@@ -15,17 +15,26 @@ public enum WorkflowState
     Failed,
     /// <summary>Cancelled on request (recorded); not resumable.</summary>
     Cancelled,
+    /// <summary>Paused on request: driven by no one until resumed (then pending again).</summary>
+    Paused,
 }
 
 /// <summary>The result of one attempt (or one decision at an approval step), as a value.</summary>
 public enum AttemptOutcome
 {
+    /// <summary>The worker returned an output that passed validation.</summary>
     Succeeded,
+    /// <summary>The worker or a transformer threw.</summary>
     Failed,
+    /// <summary>The output failed validation or cannot be recorded as JSON.</summary>
     InvalidOutput,
+    /// <summary>The step's timeout elapsed.</summary>
     TimedOut,
+    /// <summary>The run was cancelled during the attempt.</summary>
     Cancelled,
+    /// <summary>A person approved an approval step.</summary>
     Approved,
+    /// <summary>A person rejected an approval step.</summary>
     Rejected,
 }
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace Keel;
 
 /// <summary>Goal text as data: its key (how plans are found again) and its words (how templates match).</summary>
-internal static class GoalText
+public static class GoalText
 {
     /// <summary>Lower case, words separated by one space, no punctuation at the ends.</summary>
     public static string Key(string goal) => string.Join(' ', Words(goal));

@@ -74,13 +74,16 @@ public sealed class InMemoryPlanStore : IPlanStore
 }
 
 /// <summary>Plan lookup by a full hash or a unique prefix.</summary>
-internal static class PlanHashes
+public static class PlanHashes
 {
+    /// <summary>The shortest hash prefix that names a plan.</summary>
     public const int MinimumPrefix = 8;
 
+    /// <summary>True when <paramref name="query"/> is <paramref name="hash"/> or a prefix of it at least <see cref="MinimumPrefix"/> long.</summary>
     public static bool Matches(string hash, string query)
         => query.Length >= MinimumPrefix && hash.StartsWith(query.ToLowerInvariant(), StringComparison.Ordinal);
 
+    /// <summary>The one plan among <paramref name="candidates"/>, null when none; throws when the prefix names several.</summary>
     public static Plan? Pick(IReadOnlyList<Plan> candidates, string query) => candidates.Count switch
     {
         0 => null,

@@ -45,7 +45,7 @@ public sealed class Plan
     public string Name => _definition.Name;
 
     /// <summary>The worker types of the plan's steps, in step order, each once.</summary>
-    public IReadOnlyList<WorkerType> Workers => _definition.Steps.Where(s => s.Kind == StepKind.Work).Select(s => s.WorkerType).Distinct().ToArray();
+    public IReadOnlyList<WorkerType> Workers => _definition.Steps.SelectMany(PlanGraph.WorkerTypes).Distinct().ToArray();
 
     /// <summary>How the plan was made.</summary>
     public PlanningRecord Planning { get; }

@@ -3,6 +3,22 @@ namespace Keel;
 /// <summary>Walks over a plan's steps: its success path, its cycles, its reviews.</summary>
 internal static class PlanGraph
 {
+    /// <summary>Where a successful attempt may go: its labels' targets when it routes by labels, else on_success.</summary>
+    public static IEnumerable<string> SuccessTargets(WorkflowStep step)
+        => step.HasLabels ? step.OnLabel!.Values.Distinct(StringComparer.Ordinal) : [step.OnSuccess];
+
+    /// <summary>Every target of a step: its success targets and its failure target.</summary>
+    public static IEnumerable<string> Targets(WorkflowStep step)
+        => step.OnFailure is { } failure ? SuccessTargets(step).Append(failure) : SuccessTargets(step);
+
+    /// <summary>The worker types a step calls: its own (work and map steps) or its branches' (parallel steps).</summary>
+    public static IEnumerable<WorkerType> WorkerTypes(WorkflowStep step) => step.Kind switch
+    {
+        StepKind.Work or StepKind.Map => step.WorkerType.IsEmpty ? [] : [step.WorkerType],
+        StepKind.Parallel => (step.Branches ?? []).Select(b => b.WorkerType).Where(t => !t.IsEmpty),
+        _ => [],
+    };
+
     /// <summary>The step ids from the initial step along success edges, until a terminal or a repeat.</summary>
     public static IReadOnlyList<string> SuccessPath(WorkflowDefinition plan)
     {
@@ -47,9 +63,9 @@ internal static class PlanGraph
 
         state[id] = 1;
         stack.Add(id);
-        foreach (var target in new[] { step.OnSuccess, step.OnFailure })
+        foreach (var target in Targets(step))
         {
-            if (target is not null && Visit(plan, target, state, stack) is { } cycle)
+            if (Visit(plan, target, state, stack) is { } cycle)
             {
                 return cycle;
             }
@@ -60,22 +76,34 @@ internal static class PlanGraph
         return null;
     }
 
-    /// <summary>True when the success path after <paramref name="producer"/> meets a <paramref name="reviewer"/> step before 'complete'.</summary>
+    /// <summary>
+    /// True when every success path after <paramref name="producer"/> (along on_success, or every label's
+    /// target) meets a <paramref name="reviewer"/> step before 'complete'.
+    /// </summary>
     public static bool ReviewedOnSuccessPath(WorkflowDefinition plan, WorkflowStep producer, WorkerType reviewer)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var current = producer.OnSuccess;
-        while (plan.GetStep(current) is { } step && seen.Add(current))
+        var stack = new Stack<string>(SuccessTargets(producer));
+        while (stack.Count > 0)
         {
-            if (step.Kind == StepKind.Work && step.WorkerType == reviewer)
+            var current = stack.Pop();
+            if (string.Equals(current, WorkflowStep.Complete, StringComparison.Ordinal))
             {
-                return true;
+                return false;
             }
 
-            current = step.OnSuccess;
+            // 'failed' ends the run without completing it: unreviewed work never completes that way.
+            if (plan.GetStep(current) is not { } step || !seen.Add(current) || WorkerTypes(step).Contains(reviewer))
+            {
+                continue;
+            }
+
+            foreach (var target in SuccessTargets(step))
+            {
+                stack.Push(target);
+            }
         }
 
-        // 'failed' ends the run without completing it: unreviewed work never completes that way.
-        return string.Equals(current, WorkflowStep.Failed, StringComparison.Ordinal);
+        return true;
     }
 }

@@ -27,6 +27,12 @@ public sealed record PlanPolicy
     /// <summary>Most retries a plan may give one step. Default 5.</summary>
     public int MaxRetriesPerStep { get; init; } = 5;
 
+    /// <summary>Most branches a parallel step may have. Default 8.</summary>
+    public int MaxBranches { get; init; } = 8;
+
+    /// <summary>Most items a map step may take (its <c>max_items</c>, which a map step must set). Default 100.</summary>
+    public int MaxMapItems { get; init; } = 100;
+
     /// <summary>Most times a planner may send problems back for a repaired proposal. Default 2.</summary>
     public int MaxRepairs { get; init; } = 2;
 

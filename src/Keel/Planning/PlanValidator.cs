@@ -68,18 +68,32 @@ public static class PlanValidator
 
         foreach (var step in plan.Steps)
         {
-            if (step.Kind == StepKind.Work && !step.WorkerType.IsEmpty && !allowed.ContainsKey(step.WorkerType))
+            foreach (var type in PlanGraph.WorkerTypes(step))
             {
-                problems.Add(new(plan.Name, step.StepId, "worker", $"worker type '{step.WorkerType}' is not allowed (allowed: {(names.Length == 0 ? "none registered" : names)})"));
+                if (!allowed.ContainsKey(type))
+                {
+                    problems.Add(new(plan.Name, step.StepId, step.Kind == StepKind.Parallel ? "parallel" : "worker", $"worker type '{type}' is not allowed (allowed: {(names.Length == 0 ? "none registered" : names)})"));
+                }
             }
 
-            if (step.MaxRetries > policy.MaxRetriesPerStep)
+            if (step.MaxRetries > policy.MaxRetriesPerStep || (step.Branches ?? []).Any(b => b.MaxRetries > policy.MaxRetriesPerStep))
             {
-                problems.Add(new(plan.Name, step.StepId, "max_retries", $"{step.MaxRetries} retries, more than the {policy.MaxRetriesPerStep} allowed"));
+                problems.Add(new(plan.Name, step.StepId, "max_retries", $"more than the {policy.MaxRetriesPerStep} retries allowed"));
+            }
+
+            if (step.Kind == StepKind.Parallel && step.Branches is { } branches && branches.Count > policy.MaxBranches)
+            {
+                problems.Add(new(plan.Name, step.StepId, "parallel", $"{branches.Count} branches, more than the {policy.MaxBranches} allowed"));
+            }
+
+            if (step.Kind == StepKind.Map && step.MapMaxItems is { } items && items > policy.MaxMapItems)
+            {
+                problems.Add(new(plan.Name, step.StepId, "map", $"max_items {items}, more than the {policy.MaxMapItems} allowed"));
             }
         }
 
         checks.Add($"workers: every step uses an allowed worker type ({names}); at most {policy.MaxStepCount} steps, {policy.MaxRetriesPerStep} retries a step");
+        checks.Add($"fan-out: at most {policy.MaxBranches} branches a parallel step, {policy.MaxMapItems} items a map step (every map sets max_items)");
     }
 
     private static void CheckTransitions(WorkflowDefinition plan, List<string> notes, List<string> checks)
@@ -90,9 +104,14 @@ public static class PlanValidator
             {
                 notes.Add($"step '{step.StepId}': no on_failure, so its failure fails the run");
             }
+
+            if (step.HasLabels)
+            {
+                notes.Add($"step '{step.StepId}': routes by labels ({string.Join(", ", step.OnLabel!.Select(l => $"{l.Key} -> {l.Value}"))}); an unknown label fails the attempt");
+            }
         }
 
-        checks.Add("transitions: every outcome (success, failure) of every step has a target");
+        checks.Add("transitions: every outcome (success, failure, each label) of every step has a target");
     }
 
     private static void CheckLoops(WorkflowDefinition plan, PlanPolicy policy, List<ValidationProblem> problems, List<string> checks)
@@ -135,9 +154,31 @@ public static class PlanValidator
         }
     }
 
+    /// <summary>One attempt of a step: a map step's worker once per item (at most max_items), a parallel step's every branch.</summary>
+    private static StepCostEstimate EstimateStep(WorkflowStep step, IPlanCostEstimator estimator)
+    {
+        switch (step.Kind)
+        {
+            case StepKind.Map:
+                var one = estimator.EstimateAttempt(step);
+                var items = step.MapMaxItems ?? 1;
+                return one with { InputTokens = one.InputTokens * items, OutputTokens = one.OutputTokens * items, Cost = one.Cost * items };
+            case StepKind.Parallel:
+                var branches = (step.Branches ?? []).Select(b => estimator.EstimateAttempt(new WorkflowStep($"{step.StepId}/{b.Name}", b.WorkerType))).ToArray();
+                return new StepCostEstimate(
+                    step.StepId,
+                    string.Join(",", branches.Select(b => b.Model).Distinct()),
+                    branches.Sum(b => b.InputTokens),
+                    branches.Sum(b => b.OutputTokens),
+                    branches.Any(b => b.Cost is null) ? null : branches.Sum(b => b.Cost!.Value));
+            default:
+                return estimator.EstimateAttempt(step);
+        }
+    }
+
     private static PlanCostEstimate EstimateCost(WorkflowDefinition plan, IPlanCostEstimator estimator)
     {
-        var perStep = plan.Steps.Where(s => s.Kind == StepKind.Work).Select(estimator.EstimateAttempt).ToArray();
+        var perStep = plan.Steps.Where(s => s.Kind is StepKind.Work or StepKind.Map or StepKind.Parallel).Select(s => EstimateStep(s, estimator)).ToArray();
         var byId = perStep.ToDictionary(s => s.StepId, StringComparer.Ordinal);
         decimal expectedCost = 0;
         long expectedTokens = 0;

@@ -71,6 +71,18 @@ public sealed record RunRecord
 
     /// <summary>The run's cost budget (from <see cref="ExecuteOptions.MaxCost"/>), kept so a resumed run honours it.</summary>
     public decimal? MaxCost { get; init; }
+
+    /// <summary>The sequence of the run's newest event (1 once created).</summary>
+    public long LastEventSequence { get; init; }
+
+    /// <summary>A control request pending on the run (cancel or pause), for its owner to honour.</summary>
+    public RunControl Control { get; init; }
+
+    /// <summary>Who made the pending <see cref="Control"/> request.</summary>
+    public string? ControlBy { get; init; }
+
+    /// <summary>Why (for a cancellation).</summary>
+    public string? ControlReason { get; init; }
 }
 
 /// <summary>One atomic write of a run: an entry (when there is one), the data bus (when it changed) and the position.</summary>
@@ -104,6 +116,15 @@ public sealed record Checkpoint
     public DateTimeOffset? LeaseExpires { get; init; }
 
     /// <summary>
+    /// The events describing the change, numbered on from the run's newest (written in the same
+    /// transaction). The first one's sequence identifies the checkpoint: a repeat is a no-op.
+    /// </summary>
+    public IReadOnlyList<RunEvent> Events { get; init; } = [];
+
+    /// <summary>When true, the run's pending control request is cleared in the same transaction (the writer honoured it).</summary>
+    public bool ClearsControl { get; init; }
+
+    /// <summary>
     /// True when the writer stops driving the run with this checkpoint (the run ended or waits for
     /// approval): the store frees the lease in the same transaction, so ending a run costs no extra commit.
     /// </summary>
@@ -124,5 +145,41 @@ public sealed record RunQuery
     /// <summary>Only runs whose lease is free or expired at this time (for recovery).</summary>
     public DateTimeOffset? LeaseFreeAt { get; init; }
 
+    /// <summary>Most runs to return. Default 100.</summary>
     public int Limit { get; init; } = 100;
+
+    /// <summary>Only runs listed after this one (the last of the previous page): pages stay whole when runs share a creation time.</summary>
+    public RunCursor? After { get; init; }
+}
+
+/// <summary>A position in a listing of runs, newest first: a run's creation time and id.</summary>
+public readonly record struct RunCursor(DateTimeOffset CreatedAt, string RunId)
+{
+    /// <summary>The cursor just after <paramref name="run"/>.</summary>
+    public static RunCursor Of(RunRecord run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new RunCursor(run.CreatedAt, run.RunId);
+    }
+
+    /// <summary>True when a run at (<paramref name="createdAt"/>, <paramref name="runId"/>) comes after this cursor in a newest-first listing.</summary>
+    public bool Precedes(DateTimeOffset createdAt, string runId)
+        => createdAt < CreatedAt || (createdAt == CreatedAt && string.CompareOrdinal(runId, RunId) < 0);
+
+    /// <summary>The cursor as text (creation ticks and run id), for a page token.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{CreatedAt.UtcTicks}.{RunId}");
+
+    /// <summary>Reads a cursor written by <see cref="ToString"/>; false when <paramref name="text"/> is not one.</summary>
+    public static bool TryParse(string? text, out RunCursor cursor)
+    {
+        cursor = default;
+        var dot = text?.IndexOf('.', StringComparison.Ordinal) ?? -1;
+        if (dot <= 0 || !long.TryParse(text.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks) || ticks > DateTime.MaxValue.Ticks || dot == text!.Length - 1)
+        {
+            return false;
+        }
+
+        cursor = new RunCursor(new DateTimeOffset(ticks, TimeSpan.Zero), text[(dot + 1)..]);
+        return true;
+    }
 }

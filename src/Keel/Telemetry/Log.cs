@@ -34,4 +34,16 @@ internal static partial class Log
 
     [LoggerMessage(301, LogLevel.Information, "Recovering {Count} interrupted run(s)")]
     public static partial void Recovering(ILogger logger, int count);
+
+    [LoggerMessage(302, LogLevel.Information, "Claimed run {RunId} of workflow '{Workflow}' ({State}, lease held before by {PreviousOwner})")]
+    public static partial void RunClaimed(ILogger logger, string runId, string workflow, string state, string previousOwner);
+
+    [LoggerMessage(303, LogLevel.Error, "Claimed run {RunId} could not be driven: {Message}")]
+    public static partial void ClaimedRunFailed(ILogger logger, Exception exception, string runId, string message);
+
+    [LoggerMessage(304, LogLevel.Warning, "Run {RunId} of workflow '{Workflow}' is blocked: it is pinned to definition {PinnedHash}, but {RegisteredHash} is registered now. Resume it on the new definition (keel resume --allow-definition-change) or cancel it.")]
+    public static partial void RunBlocked(ILogger logger, string runId, string workflow, string pinnedHash, string registeredHash);
+
+    [LoggerMessage(305, LogLevel.Error, "Event listener {Listener} threw on {EventType} of run {RunId}")]
+    public static partial void ListenerFailed(ILogger logger, Exception exception, string listener, string eventType, string runId);
 }

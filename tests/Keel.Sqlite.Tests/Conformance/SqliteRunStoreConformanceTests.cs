@@ -9,11 +9,11 @@ public sealed class SqliteRunStoreConformanceTests : RunStoreConformanceTests
     private readonly TempDatabase _database = new();
     private readonly List<SqliteRunStore> _reopened = [];
 
-    protected override IRunStore CreateStore() => SqliteRunStore.Open(_database.Path);
+    protected override IRunStore CreateStore(TimeProvider clock) => new SqliteRunStore(new SqliteRunStoreOptions { Path = _database.Path, Clock = clock });
 
     protected override IRunStore Reopen()
     {
-        var store = SqliteRunStore.Open(_database.Path);
+        var store = new SqliteRunStore(new SqliteRunStoreOptions { Path = _database.Path, Clock = Clock });
         _reopened.Add(store);
         return store;
     }

@@ -188,7 +188,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         await first.CommitAsync(running with { Entry = Entry("r1", 1, "code") }, default);
 
         // Another connection (another process, say) takes the run over and commits an entry of its own.
-        var fence = await second.TryAcquireLeaseAsync("r1", "other", T0 + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1), default);
+        var fence = await second.TryAcquireLeaseAsync("r1", "other", TimeSpan.FromMinutes(1), null, default);
         await second.CommitAsync(running with { Entry = Entry("r1", 2, "code"), Fence = fence!.Value }, default);
 
         var stale = await Assert.ThrowsAsync<RunOwnedElsewhereException>(async () => await first.CommitAsync(running with { Entry = Entry("r1", 3, "code") }, default));

@@ -160,6 +160,44 @@ public sealed class PlanValidatorTests
         Assert.Contains(report.Problems, p => p.Field == "budget" && p.Message.Contains("no cost estimator", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Validate_ParallelBranchOutsideTheAllowlist_AndTooManyBranches_AreProblems()
+    {
+        var branches = Enumerable.Range(1, 9).Select(i => new Branch($"b{i}", i == 9 ? new WorkerType("shell") : WorkerType.Tester)).ToArray();
+        var plan = new WorkflowDefinition("planned")
+            .AddStep(WorkflowStep.Parallel("checks", branches), isInitial: true);
+
+        var problems = PlanValidator.Validate(plan, WorkerCatalog.Default).Problems;
+
+        Assert.Contains(problems, p => p.StepId == "checks" && p.Message.Contains("'shell' is not allowed", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StepId == "checks" && p.Message.Contains("9 branches, more than the 8 allowed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_MapOverItsBound_IsAProblem()
+    {
+        var plan = new WorkflowDefinition("planned")
+            .AddStep(WorkflowStep.Map("test_each", WorkerType.Tester, maxItems: 1000), isInitial: true);
+
+        var problem = Assert.Single(PlanValidator.Validate(plan, WorkerCatalog.Default).Problems);
+
+        Assert.Equal(("test_each", "map"), (problem.StepId, problem.Field));
+    }
+
+    [Fact]
+    public void Validate_LabelThatSkipsTheReview_IsAProblem_AndOneThatReviewsIsNot()
+    {
+        static WorkflowDefinition Plan(string shipTarget) => new WorkflowDefinition("planned") { MaxSteps = 10 }
+            .AddStep(new WorkflowStep("code", WorkerType.Coder) { OnLabel = new Dictionary<string, string> { ["ship"] = shipTarget, ["again"] = "code" }, LabelFrom = LabelReader.Field("label") }, isInitial: true)
+            .AddStep(new WorkflowStep("review", WorkerType.Reviewer, onFailure: "code"));
+
+        var skipping = PlanValidator.Validate(Plan(WorkflowStep.Complete), WorkerCatalog.Default);
+        var reviewed = PlanValidator.Validate(Plan("review"), WorkerCatalog.Default);
+
+        Assert.Contains(skipping.Problems, p => p.StepId == "code" && p.Message.Contains("reviewed by a 'reviewer'", StringComparison.Ordinal));
+        Assert.DoesNotContain(reviewed.Problems, p => p.Message.Contains("reviewed by", StringComparison.Ordinal));
+    }
+
     private sealed class FixedCost(decimal cost, long tokens) : IPlanCostEstimator
     {
         public StepCostEstimate EstimateAttempt(WorkflowStep step) => new(step.StepId, "test-model", tokens / 2, tokens / 2, cost);

@@ -5,9 +5,12 @@ namespace Keel.Tests.Storage;
 /// <summary>A shared in-memory store and fake clock, and helpers that play the processes driving runs on it.</summary>
 public abstract class DurableRunTestBase
 {
+    protected DurableRunTestBase() => Store = new InMemoryRunStore(Clock);
+
     protected RecordingTimeProvider Clock { get; } = new();
 
-    protected InMemoryRunStore Store { get; } = new();
+    /// <summary>The shared store, on the shared clock (leases are timed by the store's clock).</summary>
+    protected InMemoryRunStore Store { get; }
 
     /// <summary>An orchestrator (a process) on the shared store, with its own workers.</summary>
     protected (Orchestrator Orchestrator, FakeWorker ProductManager, FakeWorker Coder, FakeWorker Reviewer) Process(string owner, WorkflowDefinition? workflow = null)

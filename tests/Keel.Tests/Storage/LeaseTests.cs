@@ -57,7 +57,7 @@ public sealed class LeaseTests : DurableRunTestBase
     {
         var first = Process("process-1");
         await Interrupt(first.Orchestrator, "run-dead", BlockOn(first.Coder, attempt: 1));
-        var deadFence = await Store.TryAcquireLeaseAsync("run-dead", "dead-process", Clock.GetUtcNow(), TimeSpan.FromSeconds(30), CancellationToken.None);
+        var deadFence = await Store.TryAcquireLeaseAsync("run-dead", "dead-process", TimeSpan.FromSeconds(30), null, CancellationToken.None);
         Assert.NotNull(deadFence);
 
         var second = Process("process-2");
@@ -90,7 +90,7 @@ public sealed class LeaseTests : DurableRunTestBase
         await blocked.WaitAsync();
 
         // Another process takes the lease over (as if this one had stalled past its lease).
-        var thief = await Store.TryAcquireLeaseAsync("run-stolen", "process-2", Clock.GetUtcNow() + TimeSpan.FromHours(1), TimeSpan.FromHours(2), CancellationToken.None);
+        var thief = await Store.TryAcquireLeaseAsync("run-stolen", "process-2", TimeSpan.FromHours(3), ["process-1"], CancellationToken.None);
         Assert.NotNull(thief);
         Clock.Advance(TimeSpan.FromSeconds(10));
 
@@ -116,7 +116,7 @@ public sealed class LeaseTests : DurableRunTestBase
             return base.CreateRunAsync(run, history, cancellationToken);
         }
 
-        public override ValueTask CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+        public override ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
         {
             Commits++;
             return base.CommitAsync(checkpoint, cancellationToken);

@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Keel;
+
+public sealed partial class Orchestrator
+{
+    private int _workerLoops;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>True while a worker loop runs in this orchestrator: decisions then leave driving to it.</summary>
+    internal bool WorkerLoopRunning => Volatile.Read(ref _workerLoops) > 0;
+
+    /// <summary>
+    /// Claims runs nobody drives (pending runs, and runs whose owner's lease expired or whose process on
+    /// this machine is gone) up to this orchestrator's free capacity, drives them, and keeps claiming until
+    /// <paramref name="cancellationToken"/> is cancelled (then the runs it drives are interrupted and stay
+    /// resumable). The hosted form is <c>AddKeel(k => k.AddWorkerLoop())</c>; the CLI's is <c>keel worker</c>.
+    /// </summary>
+    public async Task RunWorkerLoopAsync(WorkerLoopOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RequireStore("A worker loop");
+        try
+        {
+            await RunWorkerLoopCoreAsync(options ?? new WorkerLoopOptions(), collect: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: the runs it drove are interrupted and stay resumable.
+        }
+    }
+
+    private async Task<IReadOnlyList<WorkflowResult>> RunWorkerLoopCoreAsync(WorkerLoopOptions options, bool collect, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PollInterval, TimeSpan.Zero, nameof(options.PollInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentRuns, 1, nameof(options.MaxConcurrentRuns));
+        var store = _store!;
+        var slots = _driver.Slots ?? new SemaphoreSlim(options.MaxConcurrentRuns, options.MaxConcurrentRuns);
+        var ownSlots = _driver.Slots is null;
+        var running = new List<Task<WorkflowResult?>>();
+        var results = new List<WorkflowResult>();
+        if (!options.StopWhenIdle)
+        {
+            Interlocked.Increment(ref _workerLoops);
+        }
+
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var wake = Volatile.Read(ref _wake).Task;
+
+                // The capacity slots first: one waited for, then every other one free now.
+                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var taken = 1;
+                while (slots.Wait(0))
+                {
+                    taken++;
+                }
+
+                IReadOnlyList<ClaimedRun> claimed;
+                try
+                {
+                    claimed = await store.ClaimRunsAsync(
+                        new ClaimRequest
+                        {
+                            Owner = _options.OwnerId,
+                            LeaseDuration = _options.LeaseDuration,
+                            Limit = taken,
+                            DefinitionHashes = RegisteredHashes,
+                            DeadOwners = await DeadOwnersAsync(store, cancellationToken).ConfigureAwait(false),
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    slots.Release(taken);
+                    throw;
+                }
+
+                if (taken > claimed.Count)
+                {
+                    slots.Release(taken - claimed.Count);
+                }
+
+                foreach (var run in claimed)
+                {
+                    running.Add(DriveClaimedAsync(run, ownSlots ? slots : null, cancellationToken));
+                }
+
+                running.RemoveAll(task => Collect(task, results, collect));
+                if (claimed.Count > 0)
+                {
+                    continue;
+                }
+
+                if (options.StopWhenIdle)
+                {
+                    break;
+                }
+
+                // Nothing to claim: wait for a start or a finished run in this process, or poll the store.
+                var waits = new List<Task>(running.Count + 2) { wake, Task.Delay(options.PollInterval, _time, cancellationToken) };
+                waits.AddRange(running);
+                await Task.WhenAny(waits).ConfigureAwait(false);
+            }
+
+            await Task.WhenAll(running).ConfigureAwait(false);
+            running.RemoveAll(task => Collect(task, results, collect));
+            return results;
+        }
+        finally
+        {
+            if (!options.StopWhenIdle)
+            {
+                Interlocked.Decrement(ref _workerLoops);
+            }
+
+            if (running.Count > 0)
+            {
+                await Task.WhenAll(running.Select(t => (Task)t).Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool Collect(Task<WorkflowResult?> task, List<WorkflowResult> results, bool collect)
+    {
+        if (!task.IsCompleted)
+        {
+            return false;
+        }
+
+        if (collect && task.IsCompletedSuccessfully && task.Result is { } result)
+        {
+            results.Add(result);
+        }
+
+        return true;
+    }
+
+    /// <summary>Drives a claimed run (its slot already taken, given back by the driver); a failure is logged, never thrown into the loop.</summary>
+    private async Task<WorkflowResult?> DriveClaimedAsync(ClaimedRun claimed, SemaphoreSlim? loopSlots, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var handed = false;
+        try
+        {
+            var record = await _store!.GetRunAsync(claimed.RunId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(claimed.RunId);
+            var (compiled, workers) = Pinned(record, allowChange: false);
+            Log.RunClaimed(_logger, claimed.RunId, record.WorkflowName, StateName(record.State), claimed.PreviousOwner ?? "nobody");
+            handed = true;
+            return await _driver.RunAsync(
+                new RunStart
+                {
+                    Kind = StartKind.Claimed,
+                    RunId = claimed.RunId,
+                    Workflow = compiled,
+                    Workers = workers,
+                    Record = record,
+                    Fence = claimed.Fence,
+                    PreviousOwner = claimed.PreviousOwner,
+                    HoldsSlot = loopSlots is null,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception ex)
+        {
+            Log.ClaimedRunFailed(_logger, ex, claimed.RunId, ex.Message);
+            await _store!.ReleaseLeaseAsync(claimed.RunId, _options.OwnerId, claimed.Fence, CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+        finally
+        {
+            if (loopSlots is not null)
+            {
+                loopSlots.Release();
+            }
+            else if (!handed)
+            {
+                _driver.Slots!.Release();
+            }
+        }
+    }
+
+    /// <summary>Wakes every worker loop of this orchestrator (a run was started or unpaused here).</summary>
+    private void WakeWorkerLoops()
+    {
+        var wake = Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        wake.TrySetResult();
+    }
+
+    /// <summary>
+    /// Owners of live leases that are processes of this machine no longer running (owner ids start with
+    /// the host name and process id): their runs can be taken over at once.
+    /// </summary>
+    private async ValueTask<IReadOnlyCollection<string>?> DeadOwnersAsync(IRunStore store, CancellationToken cancellationToken)
+    {
+        var runs = await store.ListRunsAsync(new RunQuery { State = WorkflowState.Running, Limit = 1000 }, cancellationToken).ConfigureAwait(false);
+        HashSet<string>? dead = null;
+        foreach (var run in runs)
+        {
+            if (run.LeaseOwner is { } owner && owner != _options.OwnerId && !(dead?.Contains(owner) ?? false) && OwnerIds.IsGone(owner))
+            {
+                (dead ??= new HashSet<string>(StringComparer.Ordinal)).Add(owner);
+            }
+        }
+
+        return dead;
+    }
+}
+
+/// <summary>Owner ids: <c>host:pid:suffix</c>, so a process of this machine that is gone can be told from one that is slow.</summary>
+internal static class OwnerIds
+{
+    public static string ForThisProcess() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
+
+    /// <summary>True when <paramref name="owner"/> names a process of this machine that no longer exists.</summary>
+    public static bool IsGone(string owner)
+    {
+        var parts = owner.Split(':');
+        if (parts.Length < 3 || !string.Equals(parts[0], Environment.MachineName, StringComparison.OrdinalIgnoreCase)
+            || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+
+        if (pid == Environment.ProcessId)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+    }
+}

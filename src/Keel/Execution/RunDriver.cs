@@ -1,0 +1,327 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Keel;
+
+/// <summary>
+/// The one owner of a run in this process. Fresh runs, resumes, claims by a worker loop, approvals, forks,
+/// cancellations and pauses all come through <see cref="RunAsync"/>, which takes the run's in-process
+/// claim, then its capacity slot, then its lease, keeps the lease alive with a heartbeat, and gives all
+/// of them back in one <c>finally</c>. <see cref="LoopAsync"/> drives the run: the one place a step is executed.
+/// </summary>
+internal sealed partial class RunDriver
+{
+    private readonly Orchestrator _hub;
+    private readonly SemaphoreSlim? _slots;
+    private readonly IRunStore? _store;
+    private readonly OrchestratorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, RunSession?> _owned = new(StringComparer.Ordinal);
+
+    public RunDriver(Orchestrator hub, SemaphoreSlim? slots)
+    {
+        _hub = hub;
+        _slots = slots;
+        _store = hub.Store;
+        _options = hub.Options;
+        _time = hub.Time;
+    }
+
+    /// <summary>The capacity slots (null: unbounded).</summary>
+    public SemaphoreSlim? Slots => _slots;
+
+    /// <summary>The session of a run this process drives now, or null.</summary>
+    public RunSession? Active(string runId) => _owned.TryGetValue(runId, out var session) ? session : null;
+
+    /// <summary>True while this process owns the run (driving it, or about to).</summary>
+    public bool Owns(string runId) => _owned.ContainsKey(runId);
+
+    /// <summary>Owns the run for what <paramref name="start"/> asks, then gives everything back.</summary>
+    public async Task<WorkflowResult> RunAsync(RunStart start, CancellationToken cancellationToken)
+    {
+        var runId = start.RunId;
+        var hasSlot = start.HoldsSlot;
+        if (_store is not null && !_owned.TryAdd(runId, null))
+        {
+            if (hasSlot)
+            {
+                _slots?.Release();
+            }
+
+            throw await OwnedElsewhereAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+
+        RunSession? session = null;
+        ITimer? heartbeat = null;
+        Activity? activity = null;
+        try
+        {
+            // The capacity slot first: a run queued behind a full orchestrator holds no lease.
+            if (start.Drive && !hasSlot && _slots is not null)
+            {
+                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                hasSlot = true;
+            }
+
+            // The lease second: taken (or the run created holding it), then the position loaded under it.
+            session = await OpenAsync(start, cancellationToken).ConfigureAwait(false);
+            if (_store is not null)
+            {
+                session.CancelSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                session.Ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _owned[runId] = session;
+                var period = _options.LeaseDuration / 3;
+                heartbeat = _time.CreateTimer(static state => _ = ((Heartbeat)state!).BeatAsync(), new Heartbeat(this, session), period, period);
+            }
+
+            await PrepareAsync(start, session).ConfigureAwait(false);
+            if (start.Drive && session.Position is { AtStep: true, State: WorkflowState.Running })
+            {
+                activity = KeelTelemetry.Source.HasListeners() ? _hub.StartRunActivity(session, resumed: start.Kind is not (StartKind.Fresh or StartKind.Fork)) : null;
+                await LoopAsync(session, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && session is not null)
+        {
+            if (session.Logger.IsEnabled(LogLevel.Warning))
+            {
+                Log.RunInterrupted(session.Logger, runId, session.Context.CurrentStep);
+            }
+
+            activity?.SetStatus(ActivityStatusCode.Error, "interrupted");
+            activity?.Dispose();
+            throw;
+        }
+        catch
+        {
+            activity?.Dispose();
+            throw;
+        }
+        finally
+        {
+            heartbeat?.Dispose();
+            try
+            {
+                if (session is not null && _store is not null && !session.LeaseLost && !session.LeaseReleased)
+                {
+                    await _store.ReleaseLeaseAsync(runId, _options.OwnerId, session.Fence, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (hasSlot)
+                {
+                    _slots!.Release();
+                }
+
+                if (_store is not null)
+                {
+                    _owned.TryRemove(runId, out _);
+                    session?.CancelSource?.Dispose();
+                    session?.Ended?.TrySetResult();
+                }
+            }
+        }
+
+        var result = _hub.BuildResult(session);
+        if (start.Drive)
+        {
+            _hub.RecordRunEnd(session, result, activity);
+            activity?.Dispose();
+        }
+
+        return result;
+    }
+
+    /// <summary>Drives the run from its position until it ends, parks, pauses or is interrupted.</summary>
+    private async Task LoopAsync(RunSession session, CancellationToken callerToken)
+    {
+        var runToken = session.CancelSource?.Token ?? callerToken;
+        while (session.Position is { AtStep: true, State: WorkflowState.Running })
+        {
+            // The caller's token is checked before every attempt, even when workers complete synchronously.
+            callerToken.ThrowIfCancellationRequested();
+            if (session.Control == RunControl.Cancel)
+            {
+                await CancelHereAsync(session).ConfigureAwait(false);
+                break;
+            }
+
+            if (session.Control == RunControl.Pause)
+            {
+                await PauseHereAsync(session).ConfigureAwait(false);
+                break;
+            }
+
+            var step = session.Workflow.Steps[session.Position.StepIndex];
+            if (step.Kind == StepKind.Approval)
+            {
+                await ParkAsync(session, step).ConfigureAwait(false);
+                break;
+            }
+
+            if (BudgetSpent(session) is { } reason)
+            {
+                session.Position = Router.Stopped(session.Position, reason);
+                await CommitAsync(session, null, DataChanged(session), [Ended(session)]).ConfigureAwait(false);
+                break;
+            }
+
+            var delay = await ExecuteStepAsync(session, step, session.Workers[session.Position.StepIndex]!, callerToken, runToken).ConfigureAwait(false);
+            if (delay > TimeSpan.Zero && session.Position.AtStep && session.Position.State == WorkflowState.Running)
+            {
+                try
+                {
+                    await Task.Delay(delay, _time, runToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (session.CancelRequested && !callerToken.IsCancellationRequested)
+                {
+                    // Cancelled between attempts: the loop records it.
+                }
+                catch (OperationCanceledException) when (session.LeaseLost && !callerToken.IsCancellationRequested)
+                {
+                    throw new RunOwnedElsewhereException(session.RunId, null, null);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs one attempt of <paramref name="step"/>, records it, routes, commits. Returns the delay before a retry (zero otherwise).</summary>
+    private async ValueTask<TimeSpan> ExecuteStepAsync(RunSession session, WorkflowStep step, WorkerDefinition worker, CancellationToken callerToken, CancellationToken runToken)
+    {
+        var context = session.Context;
+        var at = session.Position;
+        context.Attempt = _hub.PreviousAttempt(session, step, at.Attempt);
+        context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
+        var started = new AttemptStarted
+        {
+            RunId = session.RunId,
+            Sequence = session.NextEvent(),
+            Timestamp = _time.GetUtcNow(),
+            StepId = step.StepId,
+            WorkerType = step.WorkerType,
+            WorkerName = worker.Name,
+            Visit = at.Visit,
+            Attempt = at.Attempt,
+        };
+        session.PendingEvents.Add(started);
+        Publish(session, started);
+
+        using var span = KeelTelemetry.Source.HasListeners() ? _hub.StartAttemptActivity(session, step, worker, at.Attempt) : null;
+        var timestamp = _time.GetTimestamp();
+        var result = await _hub.InvokeAsync(session, step, worker, callerToken, runToken).ConfigureAwait(false);
+        var duration = _time.GetElapsedTime(timestamp);
+        var usage = context.TakeAttemptUsage();
+
+        var retry = false;
+        var cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
+        var next = cancelled
+            ? Router.Cancelled(at, CancelReason(session))
+            : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
+        var dataChanged = DataChanged(session);
+        var entry = HistoryEntries.Attempt(
+            session, at, step, worker.Name, result, started.Timestamp, duration, usage,
+            cancelled ? "cancelled" : next.Step,
+            dataChanged && _store is not null ? context.Data.Snapshot() : null);
+        context.MutableHistory.Add(entry);
+        session.Position = next;
+
+        RunEvent recorded = AttemptRecorded.For(entry, session.NextEvent());
+        if (cancelled)
+        {
+            await CommitAsync(session, entry, dataChanged, [recorded, CancelEvent(session), Ended(session)], clearsControl: true).ConfigureAwait(false);
+        }
+        else if (next.AtStep)
+        {
+            await CommitAsync(session, entry, dataChanged, [recorded]).ConfigureAwait(false);
+        }
+        else
+        {
+            await CommitAsync(session, entry, dataChanged, [recorded, Ended(session)]).ConfigureAwait(false);
+        }
+
+        Orchestrator.RecordAttempt(session, step, worker, entry, span);
+        return retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero;
+    }
+
+    /// <summary>Parks the run at an approval step: the position is committed and the run waits.</summary>
+    private async ValueTask ParkAsync(RunSession session, WorkflowStep step)
+    {
+        session.Position = Router.Parked(session.Position);
+        session.Prompt = step.Prompt;
+        var parked = new RunParked { RunId = session.RunId, Sequence = session.NextEvent(), Timestamp = _time.GetUtcNow(), StepId = step.StepId, Prompt = step.Prompt };
+        await CommitAsync(session, null, DataChanged(session), [parked]).ConfigureAwait(false);
+        if (session.Logger.IsEnabled(LogLevel.Information))
+        {
+            Log.RunWaiting(session.Logger, session.RunId, step.StepId, step.Prompt ?? string.Empty);
+        }
+    }
+
+    /// <summary>Records a cancellation at the run's position (no attempt in flight) and ends the run cancelled.</summary>
+    private async ValueTask CancelHereAsync(RunSession session)
+    {
+        var at = session.Position;
+        var workerType = at.AtStep ? session.Workflow.Steps[at.StepIndex].WorkerType : new WorkerType("none");
+        var why = CancelReason(session);
+        var entry = HistoryEntries.Cancellation(session, at, workerType, session.ControlBy ?? "unknown", why, _time.GetUtcNow());
+        session.Context.MutableHistory.Add(entry);
+        session.Position = Router.Cancelled(at, why);
+        var cancel = CancelEvent(session);
+        await CommitAsync(session, entry, dataChanged: false, [cancel, Ended(session)], clearsControl: true).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops driving the run after its last recorded attempt: paused until someone resumes it.</summary>
+    private async ValueTask PauseHereAsync(RunSession session)
+    {
+        session.Position = Router.InState(session.Position, WorkflowState.Paused);
+        var paused = new RunPaused { RunId = session.RunId, Sequence = session.NextEvent(), Timestamp = _time.GetUtcNow(), By = session.ControlBy ?? "unknown", StepId = session.Position.Step };
+        await CommitAsync(session, null, DataChanged(session), [paused], clearsControl: true).ConfigureAwait(false);
+        session.Control = RunControl.None;
+    }
+
+    private string? BudgetSpent(RunSession session)
+    {
+        var usage = session.Context.TotalUsage;
+        if (usage is null)
+        {
+            return null;
+        }
+
+        if (session.MaxTokens is { } maxTokens && usage.TotalTokens > maxTokens)
+        {
+            return $"token budget of {maxTokens} exceeded ({usage.TotalTokens} used) before step '{session.Context.CurrentStep}'";
+        }
+
+        if (session.MaxCost is { } maxCost && usage.Cost is { } cost && cost > maxCost)
+        {
+            return $"cost budget of {maxCost} exceeded ({cost} spent) before step '{session.Context.CurrentStep}'";
+        }
+
+        return null;
+    }
+
+    private static bool DataChanged(RunSession session) => session.Context.Data.Version != session.CommittedDataVersion;
+
+    private static string CancelReason(RunSession session)
+        => session.ControlReason ?? $"cancelled by {session.ControlBy ?? "request"}";
+
+    private CancelRequested CancelEvent(RunSession session)
+        => new() { RunId = session.RunId, Sequence = session.NextEvent(), Timestamp = _time.GetUtcNow(), By = session.ControlBy ?? "unknown", Reason = CancelReason(session) };
+
+    private RunEnded Ended(RunSession session)
+        => new() { RunId = session.RunId, Sequence = session.NextEvent(), Timestamp = _time.GetUtcNow(), State = session.Position.State, Step = session.Position.Step, Error = session.Position.Error };
+
+    private async ValueTask<RunOwnedElsewhereException> OwnedElsewhereAsync(string runId, CancellationToken cancellationToken)
+    {
+        var record = _store is null ? null : await _store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (record is null && _store is not null)
+        {
+            throw new RunNotFoundException(runId);
+        }
+
+        return record?.LeaseOwner is { } owner && owner != _options.OwnerId
+            ? new RunOwnedElsewhereException(runId, owner, record.LeaseExpires)
+            : new RunOwnedElsewhereException(runId, null, null);
+    }
+}
