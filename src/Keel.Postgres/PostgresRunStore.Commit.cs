@@ -5,9 +5,12 @@ namespace Keel;
 
 public sealed partial class PostgresRunStore
 {
-    // One statement: the run's row is updated only when the fence matches, and the history row is inserted
-    // only from the updated row, so a stale writer changes nothing. Parameters 1 to 16 are the position,
-    // lease and totals; 17 to 35 the entry (when there is one).
+    // One statement (one transaction): the run's row is updated only when the fence matches and the
+    // checkpoint's first event follows the run's newest, and the history row and events are inserted only from
+    // the updated row, so a stale writer (or a repeat) changes nothing. Parameters: 1 run, 2 fence, 3 to 9
+    // position, 10 data bus, 11 entry bytes, 12 releases lease, 13 lease expiry, 14 has entry (0/1), 15 to 17
+    // usage, 18 first event (NULL: none), 19 to 21 event sequences, types and bodies, 22 newest event,
+    // 23 clears control, 24 channel, 25 notifies the queue; 26 on: the entry.
     private const string UpdateRun = """
         UPDATE {0}.runs SET state = $3, current_step = $4, visit = $5, attempt = $6, steps_taken = $7, error = $8, updated_at = $9,
             size_bytes = size_bytes + $11 + CASE WHEN $10::text IS NULL THEN 0 ELSE octet_length($10::text) - octet_length(data) END,
@@ -15,22 +18,37 @@ public sealed partial class PostgresRunStore
             lease_owner = CASE WHEN $12 THEN NULL ELSE lease_owner END,
             lease_expires = CASE WHEN $12 THEN NULL ELSE COALESCE($13, lease_expires) END,
             history_count = history_count + $14, input_tokens = input_tokens + $15, output_tokens = output_tokens + $16,
-            cost = CASE WHEN $17::numeric IS NULL THEN cost ELSE COALESCE(cost, 0) + $17::numeric END
-        WHERE run_id = $1 AND fence = $2
-        RETURNING 1
+            cost = CASE WHEN $17::numeric IS NULL THEN cost ELSE COALESCE(cost, 0) + $17::numeric END,
+            last_event = COALESCE($22, last_event),
+            control = CASE WHEN $23 THEN 'none' ELSE control END,
+            control_by = CASE WHEN $23 THEN NULL ELSE control_by END,
+            control_reason = CASE WHEN $23 THEN NULL ELSE control_reason END
+        WHERE run_id = $1 AND fence = $2 AND ($18::bigint IS NULL OR last_event + 1 = $18::bigint)
+        RETURNING control
+        """;
+
+    private const string InsertEvents = """
+        events AS (
+            INSERT INTO {0}.events (run_id, sequence, type, body)
+            SELECT $1, e.sequence, e.type, e.body FROM run, unnest($19::bigint[], $20::text[], $21::text[]) AS e(sequence, type, body)
+        )
+        """;
+
+    private const string Result = """
+        SELECT r.control, pg_notify($24, 'run:' || $1), CASE WHEN $25 THEN pg_notify($24, 'queue') END FROM run r;
         """;
 
     private static readonly string CommitWithEntry = $$"""
         WITH run AS ({{UpdateRun}}),
+        {{InsertEvents}},
         entry AS (
-            INSERT INTO {0}.history ({{HistoryRows.Columns}}) SELECT {{HistoryRows.Values(18)}} FROM run
+            INSERT INTO {0}.history ({{HistoryRows.Columns}}) SELECT {{HistoryRows.Values(26)}} FROM run
         )
-        SELECT count(*)::int FROM run;
+        {{Result}}
         """;
 
-    private static readonly string CommitWithoutEntry = $"WITH run AS ({UpdateRun}) SELECT count(*)::int FROM run;";
+    private static readonly string CommitWithoutEntry = $"WITH run AS ({UpdateRun}),\n{InsertEvents}\n{Result}";
 
-    /// <inheritdoc />
     public ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -46,97 +64,83 @@ public sealed partial class PostgresRunStore
 
     private async ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, PreparedEntry? row, string? data, CancellationToken cancellationToken)
     {
-        var (written, control) = await InTransactionAsync(async (connection, transaction, ct) =>
+        var events = checkpoint.Events;
+        var control = await UseAsync(async (connection, ct) =>
         {
-            // The run's row, locked: its fence, newest event and pending control request.
-            long lastEvent;
-            string? pending;
-            await using (var select = new NpgsqlCommand(Sql("SELECT fence, last_event, control FROM {0}.runs WHERE run_id = $1 FOR UPDATE;"), connection, transaction).With(checkpoint.RunId))
-            await using (var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            await using var command = new NpgsqlCommand(Sql(row is null ? CommitWithoutEntry : CommitWithEntry), connection);
+            var usage = row?.Entry.Usage;
+            command
+                .With(checkpoint.RunId)
+                .With(checkpoint.Fence)
+                .With(Names.Of(checkpoint.State))
+                .With(checkpoint.CurrentStep)
+                .With(checkpoint.Visit)
+                .With(checkpoint.Attempt)
+                .With(checkpoint.StepsTaken)
+                .With(checkpoint.Error)
+                .With(Names.Ticks(checkpoint.UpdatedAt))
+                .With(data)
+                .With(row is null ? 0L : row.Bytes)
+                .With(checkpoint.ReleasesLease)
+                .With(Names.Ticks(checkpoint.LeaseExpires))
+                .With(row is null ? 0 : 1)
+                .With(usage?.InputTokens ?? 0L)
+                .With(usage?.OutputTokens ?? 0L)
+                .With(usage?.Cost)
+                .With(events.Count > 0 ? events[0].Sequence : (long?)null)
+                .WithArray(events.Select(e => e.Sequence).ToArray())
+                .WithArray(events.Select(RunEventJson.TypeName).ToArray())
+                .WithArray(events.Select(RunEventJson.Serialize).ToArray())
+                .With(events.Count > 0 ? events[^1].Sequence : (long?)null)
+                .With(checkpoint.ClearsControl)
+                .With(Listener.Channel)
+                .With(checkpoint.ReleasesLease && checkpoint.State is WorkflowState.Running or WorkflowState.Pending);
+            if (row is not null)
             {
-                if (!await reader.ReadAsync(ct).ConfigureAwait(false) || reader.GetInt64(0) != checkpoint.Fence)
-                {
-                    return (false, RunControl.None);
-                }
-
-                lastEvent = reader.GetInt64(1);
-                pending = reader.IsDBNull(2) ? null : reader.GetString(2);
+                HistoryRows.Bind(command, checkpoint.RunId, row);
             }
 
-            if (checkpoint.Events.Count > 0)
-            {
-                var first = checkpoint.Events[0].Sequence;
-                if (first <= lastEvent)
-                {
-                    // A repeat of a committed checkpoint (its acknowledgement was lost): already written.
-                    return (true, Names.Control(pending));
-                }
-
-                if (first != lastEvent + 1)
-                {
-                    throw new KeelException($"Run '{checkpoint.RunId}': the checkpoint's first event is #{first}, but the run's newest is #{lastEvent} (events are numbered without gaps).");
-                }
-            }
-
-            await using (var command = new NpgsqlCommand(Sql(row is null ? CommitWithoutEntry : CommitWithEntry), connection, transaction))
-            {
-                var usage = row?.Entry.Usage;
-                command
-                    .With(checkpoint.RunId)
-                    .With(checkpoint.Fence)
-                    .With(Names.Of(checkpoint.State))
-                    .With(checkpoint.CurrentStep)
-                    .With(checkpoint.Visit)
-                    .With(checkpoint.Attempt)
-                    .With(checkpoint.StepsTaken)
-                    .With(checkpoint.Error)
-                    .With(Names.Ticks(checkpoint.UpdatedAt))
-                    .With(data)
-                    .With(row is null ? 0L : row.Bytes)
-                    .With(checkpoint.ReleasesLease)
-                    .With(Names.Ticks(checkpoint.LeaseExpires))
-                    .With(row is null ? 0 : 1)
-                    .With(usage?.InputTokens ?? 0L)
-                    .With(usage?.OutputTokens ?? 0L)
-                    .With(usage?.Cost);
-                if (row is not null)
-                {
-                    HistoryRows.Bind(command, checkpoint.RunId, row);
-                }
-
-                await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
-            }
-
-            if (checkpoint.ClearsControl && pending is not null)
-            {
-                await using var clear = new NpgsqlCommand(Sql("UPDATE {0}.runs SET control = NULL, control_by = NULL, control_reason = NULL WHERE run_id = $1;"), connection, transaction).With(checkpoint.RunId);
-                await clear.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                pending = null;
-            }
-
-            await InsertEventsAsync(connection, transaction, checkpoint.RunId, checkpoint.Events, ct).ConfigureAwait(false);
-            return (true, Names.Control(pending));
+            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string name ? Names.Control(name) : (RunControl?)null;
         }, cancellationToken).ConfigureAwait(false);
 
-        if (!written)
-        {
-            throw await RefusalAsync(checkpoint.RunId, cancellationToken).ConfigureAwait(false);
-        }
-
-        return control;
+        return control ?? await RefusalAsync(checkpoint, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Why a fenced write matched no row: the run does not exist, or another owner's fence is current.</summary>
-    private async ValueTask<KeelException> RefusalAsync(string runId, CancellationToken cancellationToken)
-        => await UseAsync<KeelException>(async (connection, ct) =>
+    /// <summary>
+    /// Why a checkpoint matched no row: the run does not exist, another owner's fence is current, or its
+    /// first event is already stored (a repeat after a lost acknowledgement: nothing to write, the pending
+    /// control is returned) or would leave a gap.
+    /// </summary>
+    private async ValueTask<RunControl> RefusalAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var (exists, fence, owner, expires, last, control) = await UseAsync(async (connection, ct) =>
         {
-            await using var command = new NpgsqlCommand(Sql("SELECT lease_owner, lease_expires FROM {0}.runs WHERE run_id = $1;"), connection).With(runId);
+            await using var command = new NpgsqlCommand(Sql("SELECT fence, lease_owner, lease_expires, last_event, control FROM {0}.runs WHERE run_id = $1;"), connection).With(checkpoint.RunId);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             if (!await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                return new RunNotFoundException(runId);
+                return (false, 0L, (string?)null, (DateTimeOffset?)null, 0L, RunControl.None);
             }
 
-            return new RunOwnedElsewhereException(runId, reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : Names.Time(reader.GetInt64(1)));
+            return (true, reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? (DateTimeOffset?)null : Names.Time(reader.GetInt64(2)), reader.GetInt64(3), Names.Control(reader.GetString(4)));
         }, cancellationToken).ConfigureAwait(false);
+
+        if (!exists)
+        {
+            throw new RunNotFoundException(checkpoint.RunId);
+        }
+
+        if (fence != checkpoint.Fence)
+        {
+            throw new RunOwnedElsewhereException(checkpoint.RunId, owner, expires);
+        }
+
+        var first = checkpoint.Events[0].Sequence;
+        if (first <= last)
+        {
+            return control;
+        }
+
+        throw new KeelException($"Run '{checkpoint.RunId}': the checkpoint's first event is #{first}, but the run's newest is #{last} (events are numbered without gaps).");
+    }
 }

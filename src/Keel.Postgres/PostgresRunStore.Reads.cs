@@ -78,11 +78,11 @@ public sealed partial class PostgresRunStore
             {
                 var at = Next();
                 var id = Next();
-                sql.Append($" AND (r.created_at < {at} OR (r.created_at = {at} AND r.run_id < {id}))");
+                sql.Append($" AND (r.created_at < {at} OR (r.created_at = {at} AND r.run_id COLLATE \"C\" < {id}))");
                 command.With(Names.Ticks(cursor.CreatedAt)).With(cursor.RunId);
             }
 
-            sql.Append(" ORDER BY r.created_at DESC, r.run_id DESC LIMIT ").Append(Next()).Append(';');
+            sql.Append(" ORDER BY r.created_at DESC, r.run_id COLLATE \"C\" DESC LIMIT ").Append(Next()).Append(';');
             command.With(Math.Max(0, query.Limit));
             command.CommandText = Sql(sql.ToString());
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -95,55 +95,4 @@ public sealed partial class PostgresRunStore
             return runs;
         }, cancellationToken);
     }
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyList<RunEvent>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(runId);
-        return UseAsync<IReadOnlyList<RunEvent>>(async (connection, ct) =>
-        {
-            await using var command = new NpgsqlCommand(Sql("SELECT body FROM {0}.events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3;"), connection)
-                .With(runId)
-                .With(afterSequence)
-                .With(Math.Max(0, limit));
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            var events = new List<RunEvent>();
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                events.Add(RunEventJson.Deserialize(reader.GetString(0)));
-            }
-
-            return events;
-        }, cancellationToken);
-    }
-
-    /// <summary>Returns at once when the run has newer events, else after <paramref name="timeout"/> (polling).</summary>
-    public async ValueTask WaitForEventsAsync(string runId, long afterSequence, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(runId);
-        var newest = await UseAsync(async (connection, ct) =>
-        {
-            await using var command = new NpgsqlCommand(Sql("SELECT last_event FROM {0}.runs WHERE run_id = $1;"), connection).With(runId);
-            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long value ? value : long.MaxValue;
-        }, cancellationToken).ConfigureAwait(false);
-        if (newest <= afterSequence)
-        {
-            await Task.Delay(timeout, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyDictionary<WorkflowState, int>> CountRunsAsync(CancellationToken cancellationToken)
-        => UseAsync<IReadOnlyDictionary<WorkflowState, int>>(async (connection, ct) =>
-        {
-            await using var command = new NpgsqlCommand(Sql("SELECT state, count(*)::int FROM {0}.runs GROUP BY state;"), connection);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            var counts = new Dictionary<WorkflowState, int>();
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                counts[Names.State(reader.GetString(0))] = reader.GetInt32(1);
-            }
-
-            return counts;
-        }, cancellationToken);
 }

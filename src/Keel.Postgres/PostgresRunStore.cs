@@ -1,4 +1,5 @@
 using Keel.Postgres;
+using Keel.Postgres.Notifications;
 using Keel.Postgres.Schema;
 using Npgsql;
 
@@ -18,6 +19,9 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
     private readonly string _connectionString;
     private readonly string _schemaName;
     private readonly SemaphoreSlim _readyGate = new(1, 1);
+    private readonly Lazy<PostgresListener> _listener;
+    private readonly TimeProvider? _clock;
+    private readonly ServerClock _serverClock = new();
     private volatile bool _ready;
     private int _disposed;
 
@@ -36,6 +40,7 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         }
 
         Schema = PostgresSchema.Quote(options.Schema);
+        _clock = options.Clock;
         _schemaName = options.Schema;
         _connectionString = options.ConnectionString;
         var builder = PostgresConnection.Parse(options.ConnectionString);
@@ -49,7 +54,16 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         DataSource = PostgresConnection.Describe(builder) + $", schema {options.Schema}";
         Clock = options.Clock ?? TimeProvider.System;
         _dataSource = NpgsqlDataSource.Create(builder);
+        var listenerBuilder = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { KeepAlive = 10, Pooling = false, ApplicationName = builder.ApplicationName + " (listen)" };
+        var listenerSource = NpgsqlDataSource.Create(listenerBuilder);
+        _listener = new Lazy<PostgresListener>(() => new PostgresListener(listenerSource, _schemaName));
+        _listenerSource = listenerSource;
     }
+
+    private readonly NpgsqlDataSource _listenerSource;
+
+    /// <summary>The process's LISTEN connection for this schema (opened on first use).</summary>
+    internal PostgresListener Listener => _listener.Value;
 
     /// <summary>Opens a store over <paramref name="connectionString"/> (an Npgsql connection string or a <c>postgres://</c> URI) in the default schema.</summary>
     public static PostgresRunStore Open(string connectionString)
@@ -63,6 +77,12 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
 
     /// <summary>The server, database, user and schema the store uses, for messages (never the password).</summary>
     public string DataSource { get; }
+
+    /// <summary>
+    /// The store's clock: the injected <see cref="PostgresRunStoreOptions.Clock"/>, else the server's clock
+    /// (this machine's, corrected by the offset to the server measured when the store was initialized).
+    /// </summary>
+    public TimeProvider Clock => _clock ?? _serverClock;
 
     /// <summary>The schema as a quoted SQL identifier.</summary>
     internal string Schema { get; }
@@ -82,6 +102,12 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
             if (!_ready)
             {
                 await PostgresSchema.EnsureAsync(_dataSource, _schemaName, DataSource, cancellationToken).ConfigureAwait(false);
+                await using (var now = _dataSource.CreateCommand($"SELECT {PostgresSchema.NowTicks};"))
+                {
+                    var server = (long)(await now.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                    _serverClock.Offset = TimeSpan.FromTicks(server - TimeProvider.System.GetUtcNow().UtcTicks);
+                }
+
                 _ready = true;
             }
         }
@@ -95,18 +121,18 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         }
     }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _dataSource.Dispose();
-        }
-    }
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            if (_listener.IsValueCreated)
+            {
+                await _listener.Value.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await _listenerSource.DisposeAsync().ConfigureAwait(false);
             await _dataSource.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -16,6 +16,12 @@ public sealed class PostgresRunStoreOptions
     /// </summary>
     public string Schema { get; set; } = "keel";
 
+    /// <summary>
+    /// The clock leases are measured against. Default null: the server's clock (<c>now()</c>), so every
+    /// machine of a cluster agrees whatever its own clock says. Set it only to test leases on a fake clock.
+    /// </summary>
+    public TimeProvider? Clock { get; set; }
+
     /// <summary>How long one statement may run before it fails. Default 30 seconds.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -7,8 +7,8 @@ internal static class CommonOptions
 {
     public static Option<string?> Store() => new("--store")
     {
-        Description = "The SQLite run store file. Default: $KEEL_STORE, else keel.db in the current folder.",
-        HelpName = "PATH",
+        Description = "The run store: a SQLite file, or a PostgreSQL server as a postgres:// URI or an Npgsql connection string. Default: $KEEL_STORE, else keel.db in the current folder.",
+        HelpName = "STORE",
     };
 
     public static Option<bool> Json(string what) => new("--json")

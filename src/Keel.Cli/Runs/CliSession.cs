@@ -1,11 +1,11 @@
 namespace Keel.Cli.Runs;
 
-/// <summary>An orchestrator on the SQLite run store for one command, with the run's workers registered and its progress heard by a listener.</summary>
+/// <summary>An orchestrator on the run store (a SQLite file or a PostgreSQL server) for one command, with the run's workers registered and its progress heard by a listener.</summary>
 internal sealed class CliSession : IDisposable
 {
-    private readonly SqliteRunStore _store;
+    private readonly IRunStore _store;
 
-    private CliSession(SqliteRunStore store, Orchestrator orchestrator, string path)
+    private CliSession(IRunStore store, Orchestrator orchestrator, string path)
     {
         _store = store;
         Orchestrator = orchestrator;
@@ -22,20 +22,21 @@ internal sealed class CliSession : IDisposable
     public static CliSession? Open(string? storeOption, IRunObserver? observer, bool mustExist, TextWriter error, int? maxConcurrentRuns = null)
     {
         var path = StorePaths.Resolve(storeOption);
-        if (mustExist && !File.Exists(path))
+        var postgres = PostgresAddress.IsPostgres(path);
+        if (!postgres && mustExist && !File.Exists(path))
         {
             error.WriteLine($"error: there is no run store at {path}. Start a run with 'keel run', or point to a store with --store.");
             return null;
         }
 
-        SqliteRunStore store;
+        IRunStore store;
         try
         {
-            store = SqliteRunStore.Open(path);
+            store = postgres ? Postgres(path) : SqliteRunStore.Open(path);
         }
         catch (KeelException ex) when (ex is not RunStoreException)
         {
-            error.WriteLine("error: " + ex.Message);
+            error.WriteLine("error: " + (postgres ? PostgresAddress.Redact(ex.Message, path) : ex.Message));
             return null;
         }
 
@@ -45,7 +46,7 @@ internal sealed class CliSession : IDisposable
             options.EventListeners.Add(new ProgressListener(observer));
         }
 
-        return new CliSession(store, new Orchestrator(options), path);
+        return new CliSession(store, new Orchestrator(options), StorePaths.Display(path));
     }
 
     public void Register(IEnumerable<WorkerDefinition> workers)
@@ -82,7 +83,23 @@ internal sealed class CliSession : IDisposable
         return null;
     }
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose() => (_store as IDisposable)?.Dispose();
+
+    /// <summary>Opens a PostgreSQL store and makes its schema ready, so a bad address or server fails here, named without its password.</summary>
+    private static PostgresRunStore Postgres(string address)
+    {
+        var store = PostgresRunStore.Open(address);
+        try
+        {
+            store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The run, when its stored definition still hashes to the hash it was pinned with.</summary>
     private RunRecord Intact(RunRecord run)

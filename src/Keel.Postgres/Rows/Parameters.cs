@@ -21,8 +21,11 @@ internal static class Parameters
     public static NpgsqlCommand With(this NpgsqlCommand command, bool value)
         => command.Add(NpgsqlDbType.Boolean, value);
 
-    public static NpgsqlCommand WithArray(this NpgsqlCommand command, string[] values)
+    public static NpgsqlCommand WithArray(this NpgsqlCommand command, string[]? values)
         => command.Add(NpgsqlDbType.Array | NpgsqlDbType.Text, values);
+
+    public static NpgsqlCommand WithArray(this NpgsqlCommand command, long[] values)
+        => command.Add(NpgsqlDbType.Array | NpgsqlDbType.Bigint, values);
 
     private static NpgsqlCommand Add(this NpgsqlCommand command, NpgsqlDbType type, object? value)
     {

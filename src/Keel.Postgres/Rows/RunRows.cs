@@ -10,7 +10,7 @@ internal static class RunRows
         r.run_id, r.workflow_name, r.goal, r.state, r.current_step, r.visit, r.attempt, r.steps_taken, r.data, r.initial_data,
         d.definition_json, r.definition_hash, r.created_at, r.updated_at, r.error, r.parent_run_id, r.parent_sequence,
         r.lease_owner, r.lease_expires, r.fence, r.history_count, r.size_bytes, r.input_tokens, r.output_tokens, r.cost,
-        r.max_tokens, r.max_cost, r.control, r.control_by, r.control_reason, r.last_event
+        r.max_tokens, r.max_cost, r.last_event, r.control, r.control_by, r.control_reason
         """;
 
     /// <summary>The tables <see cref="Columns"/> reads (<c>{0}</c> is the schema).</summary>
@@ -23,8 +23,8 @@ internal static class RunRows
         )
         INSERT INTO {0}.runs (run_id, workflow_name, goal, state, current_step, visit, attempt, steps_taken, data, definition_hash,
             initial_data, created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence,
-            history_count, size_bytes, input_tokens, output_tokens, cost, max_tokens, max_cost)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+            history_count, size_bytes, input_tokens, output_tokens, cost, max_tokens, max_cost, last_event)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, 1)
         ON CONFLICT (run_id) DO NOTHING;
         """;
 
@@ -92,9 +92,9 @@ internal static class RunRows
         Cost = r.IsDBNull(24) ? null : r.GetDecimal(24),
         MaxTokens = r.IsDBNull(25) ? null : r.GetInt64(25),
         MaxCost = r.IsDBNull(26) ? null : r.GetDecimal(26),
-        Control = Names.Control(r.IsDBNull(27) ? null : r.GetString(27)),
-        ControlBy = r.IsDBNull(28) ? null : r.GetString(28),
-        ControlReason = r.IsDBNull(29) ? null : r.GetString(29),
-        LastEventSequence = r.GetInt64(30),
+        LastEventSequence = r.GetInt64(27),
+        Control = Names.Control(r.GetString(28)),
+        ControlBy = r.IsDBNull(29) ? null : r.GetString(29),
+        ControlReason = r.IsDBNull(30) ? null : r.GetString(30),
     };
 }

@@ -79,8 +79,16 @@ internal static class PostgresSchema
         );
         """;
 
-    /// <summary>Version 2: each run's events (numbered per run), its newest event's number, and its pending control request.</summary>
+    /// <summary>
+    /// Version 2: run events (numbered per run, written with their checkpoint), control requests and the
+    /// newest event on the run's row, an index for claims, and the cluster limiter's slots and model pauses.
+    /// </summary>
     private const string MigrateToV2 = """
+        ALTER TABLE {0}.runs ADD COLUMN last_event bigint NOT NULL DEFAULT 0;
+        ALTER TABLE {0}.runs ADD COLUMN control text NOT NULL DEFAULT 'none';
+        ALTER TABLE {0}.runs ADD COLUMN control_by text;
+        ALTER TABLE {0}.runs ADD COLUMN control_reason text;
+        CREATE INDEX runs_claimable ON {0}.runs (created_at, run_id) WHERE state IN ('pending', 'running');
         CREATE TABLE {0}.events (
             run_id text NOT NULL,
             sequence bigint NOT NULL,
@@ -88,7 +96,17 @@ internal static class PostgresSchema
             body text NOT NULL,
             PRIMARY KEY (run_id, sequence)
         );
-        ALTER TABLE {0}.runs ADD COLUMN last_event bigint NOT NULL DEFAULT 0, ADD COLUMN control text, ADD COLUMN control_by text, ADD COLUMN control_reason text;
+        CREATE TABLE {0}.slots (
+            scope text NOT NULL,
+            slot integer NOT NULL,
+            holder text,
+            expires bigint,
+            PRIMARY KEY (scope, slot)
+        );
+        CREATE TABLE {0}.model_pauses (
+            model text PRIMARY KEY,
+            until_ticks bigint NOT NULL
+        );
         """;
 
     /// <summary>The migrations, in order: entry i takes a schema from version i to i + 1 (<c>{0}</c> is the schema).</summary>

@@ -9,12 +9,17 @@ public sealed class PostgresRunStoreConformanceTests(PostgresServer server) : Ru
 {
     private readonly PostgresDatabase _database = new(server);
     private readonly List<PostgresRunStore> _reopened = [];
+    private TimeProvider? _clock;
 
-    protected override IRunStore CreateStore(TimeProvider clock) => _database.Open(clock);
+    protected override IRunStore CreateStore(TimeProvider clock)
+    {
+        _clock = clock;
+        return Open();
+    }
 
     protected override IRunStore Reopen()
     {
-        var store = _database.Open(Clock);
+        var store = Open();
         _reopened.Add(store);
         return store;
     }
@@ -28,5 +33,12 @@ public sealed class PostgresRunStoreConformanceTests(PostgresServer server) : Ru
 
         base.Dispose();
         _database.Dispose();
+    }
+
+    private PostgresRunStore Open()
+    {
+        var options = _database.Options;
+        options.Clock = _clock;
+        return new PostgresRunStore(options);
     }
 }

@@ -1,0 +1,107 @@
+using Keel.Postgres.Tests.Support;
+using Npgsql;
+
+namespace Keel.Postgres.Tests.Cli;
+
+/// <summary>The keel command on a PostgreSQL store, named by --store or KEEL_STORE, never showing the password.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresCliTests : IDisposable
+{
+    private const string Secret = "Pa55-w0rd-never-shown";
+    private const string Workflow = """
+        name: hello
+        goal: Say hello
+        workers:
+          writer:
+            kind: command
+            command: /bin/sh
+            args: ["-c", "cat > /dev/null; printf '{\"text\":\"hello\"}'"]
+          checker:
+            kind: command
+            command: /bin/sh
+            args: ["-c", "grep -q hello && printf '{\"ok\":true}'"]
+        steps:
+          - id: write
+            worker: writer
+            on_success: check
+          - id: check
+            worker: checker
+        """;
+
+    private readonly PostgresServer _server;
+    private readonly string _database = "cli_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly string _folder = Directory.CreateTempSubdirectory("keel-pg-cli-").FullName;
+
+    public PostgresCliTests(PostgresServer server)
+    {
+        _server = server;
+        using var connection = new NpgsqlConnection(server.ConnectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand($"CREATE DATABASE {_database};", connection);
+        command.ExecuteNonQuery();
+        File.WriteAllText(Path.Combine(_folder, "hello.yaml"), Workflow);
+    }
+
+    private string Uri => $"postgres://{PostgresServer.SuperUser}:{Secret}@127.0.0.1:{_server.Port}/{_database}";
+
+    [Fact]
+    public async Task Run_Runs_Show_OnAPostgresUri_WorkAndNeverPrintThePassword()
+    {
+        var run = await KeelCli.RunAsync(_folder, null, "run", "hello.yaml", "--store", Uri);
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        Assert.Contains("Completed", run.Out, StringComparison.Ordinal);
+        Assert.Contains($"postgres://{PostgresServer.SuperUser}@127.0.0.1:{_server.Port}/{_database}", run.Out, StringComparison.Ordinal);
+
+        var runs = await KeelCli.RunAsync(_folder, null, "runs", "--store", Uri);
+        Assert.True(runs.ExitCode == 0, runs.Out + runs.Error);
+        Assert.Contains("hello", runs.Out, StringComparison.Ordinal);
+
+        // KEEL_STORE, as an Npgsql connection string this time.
+        var keywords = $"Host=127.0.0.1;Port={_server.Port};Username={PostgresServer.SuperUser};Password={Secret};Database={_database}";
+        var stored = await ListRunIdAsync();
+        var show = await KeelCli.RunAsync(_folder, new Dictionary<string, string> { ["KEEL_STORE"] = keywords }, "show", stored);
+        Assert.True(show.ExitCode == 0, show.Out + show.Error);
+        Assert.Contains("check", show.Out, StringComparison.Ordinal);
+
+        foreach (var output in new[] { run, runs, show })
+        {
+            Assert.DoesNotContain(Secret, output.Out + output.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Runs_UnreachableServer_FailsNamingItWithoutThePassword()
+    {
+        var result = await KeelCli.RunAsync(_folder, null, "runs", "--store", $"postgres://keel:{Secret}@127.0.0.1:1/nowhere");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("127.0.0.1:1/nowhere", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, result.Out + result.Error, StringComparison.Ordinal);
+    }
+
+    private async Task<string> ListRunIdAsync()
+    {
+        await using var connection = new NpgsqlConnection(_server.ConnectionString.Replace("Database=postgres", $"Database={_database}", StringComparison.Ordinal));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT run_id FROM keel.runs LIMIT 1;", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    public void Dispose()
+    {
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            using var connection = new NpgsqlConnection(_server.ConnectionString);
+            connection.Open();
+            using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);", connection);
+            command.ExecuteNonQuery();
+        }
+        catch (NpgsqlException)
+        {
+            // The server is gone: the whole cluster is deleted with it.
+        }
+
+        Directory.Delete(_folder, recursive: true);
+    }
+}

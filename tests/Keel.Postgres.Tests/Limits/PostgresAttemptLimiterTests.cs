@@ -1,0 +1,133 @@
+using Keel.Postgres.Tests.Support;
+
+namespace Keel.Postgres.Tests.Limits;
+
+/// <summary>Limits held across limiters on separate stores (as separate processes have), checked from what the calls record.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresAttemptLimiterTests(PostgresServer server) : IDisposable
+{
+    private readonly PostgresDatabase _database = new(server);
+
+    [Fact]
+    public async Task Acquire_ManyCallsFromThreeProcesses_NeverMoreThanTheModelLimitAtOnce()
+    {
+        var limits = new AttemptLimits();
+        limits.PerModel["gpt-test"] = 2;
+        limits.PerWorkerType["coder"] = 3;
+        var (stores, limiters) = Cluster(3, limits);
+        var running = 0;
+        var most = 0;
+        var calls = 0;
+        try
+        {
+            var admission = new AttemptAdmission { RunId = "r", WorkflowName = "wf", WorkerType = WorkerType.Coder, Model = "GPT-test" };
+            await Task.WhenAll(Enumerable.Range(0, 24).Select(async i =>
+            {
+                await using var permit = await limiters[i % 3].AcquireAsync(admission, default);
+                var now = Interlocked.Increment(ref running);
+                InterlockedMax(ref most, now);
+                await Task.Delay(5 + (i % 4) * 5);
+                Interlocked.Decrement(ref running);
+                Interlocked.Increment(ref calls);
+            }));
+        }
+        finally
+        {
+            await DisposeAll(stores, limiters);
+        }
+
+        Assert.Equal(24, calls);
+        Assert.Equal(2, most);
+        Assert.Equal(0L, _database.Scalar("SELECT count(*) FROM {0}.slots WHERE holder IS NOT NULL;"));
+    }
+
+    [Fact]
+    public async Task BackOff_FromOneProcess_HoldsBackTheModelInAnotherUntilItEnds()
+    {
+        var limits = new AttemptLimits();
+        limits.PerModel["gpt-test"] = 4;
+        var (stores, limiters) = Cluster(2, limits);
+        try
+        {
+            await limiters[0].BackOffAsync("gpt-test", TimeSpan.FromMilliseconds(700), default);
+            var until = (long)_database.Scalar("SELECT until_ticks FROM {0}.model_pauses WHERE model = 'gpt-test';")!;
+
+            await using var permit = await limiters[1].AcquireAsync(new AttemptAdmission { RunId = "r", WorkflowName = "wf", WorkerType = WorkerType.Coder, Model = "gpt-test" }, default);
+            var admitted = TimeProvider.System.GetUtcNow().UtcTicks;
+
+            // Admitted only once the recorded pause (on the server's clock, the same machine's) was over.
+            Assert.True(admitted >= until, $"admitted at {admitted}, pause until {until}");
+
+            // Another model is not held back.
+            await using var other = await limiters[1].AcquireAsync(new AttemptAdmission { RunId = "r", WorkflowName = "wf", WorkerType = WorkerType.Coder, Model = "other" }, default);
+        }
+        finally
+        {
+            await DisposeAll(stores, limiters);
+        }
+    }
+
+    [Fact]
+    public async Task Limited_WorkerAskedToBackOff_WaitsAndSucceedsInTheSameAttempt()
+    {
+        var limits = new AttemptLimits();
+        limits.PerModel["gpt-test"] = 1;
+        var (stores, limiters) = Cluster(1, limits);
+        try
+        {
+            var calls = 0;
+            var worker = new WorkerDefinition(WorkerType.Coder, "Coder", "", (_, _, _) =>
+                Interlocked.Increment(ref calls) == 1
+                    ? throw new ModelBackoffException("gpt-test", TimeSpan.FromMilliseconds(200))
+                    : ValueTask.FromResult<object?>("code"));
+            var orchestrator = new Orchestrator();
+            orchestrator.RegisterWorker(worker.Limited(limiters[0], "gpt-test"));
+            var workflow = new WorkflowDefinition("wf", "", "g");
+            workflow.AddStep(new WorkflowStep("code", WorkerType.Coder, "", "complete", "failed"), isInitial: true);
+            orchestrator.RegisterWorkflow(workflow);
+
+            var result = await orchestrator.ExecuteWorkflowAsync("wf", "g");
+
+            Assert.Equal(WorkflowState.Completed, result.State);
+            var entry = Assert.Single(result.History);
+            Assert.Equal((AttemptOutcome.Succeeded, 1), (entry.Outcome, entry.Attempt));
+            Assert.Equal(2, calls);
+            Assert.Equal(1L, _database.Scalar("SELECT count(*) FROM {0}.model_pauses;"));
+        }
+        finally
+        {
+            await DisposeAll(stores, limiters);
+        }
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    private (PostgresRunStore[] Stores, PostgresAttemptLimiter[] Limiters) Cluster(int processes, AttemptLimits limits)
+    {
+        var stores = Enumerable.Range(0, processes).Select(_ => _database.Open()).ToArray();
+        var limiters = stores.Select((s, i) => new PostgresAttemptLimiter(s, limits, $"process-{i}") { PollInterval = TimeSpan.FromMilliseconds(200) }).ToArray();
+        return (stores, limiters);
+    }
+
+    private static async Task DisposeAll(PostgresRunStore[] stores, PostgresAttemptLimiter[] limiters)
+    {
+        foreach (var limiter in limiters)
+        {
+            await limiter.DisposeAsync();
+        }
+
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current && Interlocked.CompareExchange(ref target, value, current) is var seen && seen != current)
+        {
+            current = seen;
+        }
+    }
+}
