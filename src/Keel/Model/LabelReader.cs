@@ -49,10 +49,11 @@ public sealed class LabelReader
     /// </summary>
     public static LabelReader ReviewVerdict { get; } = Function(ReviewVerdictName, ReadReviewVerdict);
 
-    internal const string ReviewVerdictName = "review_verdict";
+    /// <summary>The name of <see cref="ReviewVerdict"/> in definition files.</summary>
+    public const string ReviewVerdictName = "review_verdict";
 
     /// <summary>The function readers a definition file may name.</summary>
-    internal static LabelReader? BuiltIn(string name)
+    public static LabelReader? BuiltIn(string name)
         => string.Equals(name, ReviewVerdictName, StringComparison.Ordinal) ? ReviewVerdict : null;
 
     /// <summary>The label, or null with <paramref name="error"/> saying why there is none.</summary>
@@ -106,7 +107,7 @@ public sealed class LabelReader
     }
 
     /// <summary>A reader named in a definition file: a built-in function name, or null.</summary>
-    internal static LabelReader Named(string name)
+    public static LabelReader Named(string name)
         => BuiltIn(name) ?? new LabelReader(null, name, null);
 
     private static string? ReadReviewVerdict(JsonElement output)
