@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -49,81 +48,77 @@ internal static class PlanFile
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
+    /// <summary>The same document as <see cref="Json"/>, in YAML block style (strings double-quoted, which YAML reads as JSON strings).</summary>
     public static string Yaml(Plan plan)
     {
-        var definition = plan.Definition;
         var text = new StringBuilder();
         text.Append("# plan ").Append(plan.Hash).Append('\n');
         text.Append("# planner: ").Append(plan.Planning.Planner).Append(": ").Append(OneLine(plan.Planning.Explanation)).Append('\n');
-        text.Append("name: ").Append(Quote(definition.Name)).Append('\n');
-        if (definition.Description.Length > 0)
-        {
-            text.Append("description: ").Append(Quote(definition.Description)).Append('\n');
-        }
-
-        if (definition.Goal.Length > 0)
-        {
-            text.Append("goal: ").Append(Quote(definition.Goal)).Append('\n');
-        }
-
-        text.Append("initial_step: ").Append(Quote(definition.InitialStep ?? string.Empty)).Append('\n');
-        if (definition.MaxSteps is { } maxSteps)
-        {
-            text.Append("max_steps: ").Append(maxSteps.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        }
-
-        text.Append("workers:\n");
-        foreach (var type in plan.Workers)
-        {
-            text.Append("  ").Append(Quote(type.Value)).Append(":\n    kind: builtin\n");
-        }
-
-        text.Append("steps:\n");
-        foreach (var step in definition.Steps)
-        {
-            text.Append("  - id: ").Append(Quote(step.StepId)).Append('\n');
-            if (step.Kind == StepKind.Approval)
-            {
-                text.Append("    approval: ").Append(Quote(step.Prompt ?? string.Empty)).Append('\n');
-            }
-            else
-            {
-                text.Append("    worker: ").Append(Quote(step.WorkerType.Value)).Append('\n');
-            }
-
-            if (step.Description.Length > 0)
-            {
-                text.Append("    description: ").Append(Quote(step.Description)).Append('\n');
-            }
-
-            text.Append("    on_success: ").Append(Quote(step.OnSuccess)).Append('\n');
-            if (step.OnFailure is { } failure)
-            {
-                text.Append("    on_failure: ").Append(Quote(failure)).Append('\n');
-            }
-
-            if (step.MaxRetries > 0)
-            {
-                text.Append("    max_retries: ").Append(step.MaxRetries.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            }
-
-            if (step.Timeout is { } timeout)
-            {
-                text.Append("    timeout: ").Append(timeout.TotalSeconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-            }
-
-            if (step.RetryDelay is { } delay)
-            {
-                text.Append("    retry_delay: ").Append(delay.TotalSeconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-                if (step.RetryBackoff != 2.0)
-                {
-                    text.Append("    retry_backoff: ").Append(step.RetryBackoff.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-                }
-            }
-        }
-
+        using var document = JsonDocument.Parse(Json(plan));
+        WriteMapping(text, document.RootElement, 0);
         return text.ToString();
     }
+
+    private static void WriteMapping(StringBuilder text, JsonElement map, int indent)
+    {
+        foreach (var property in map.EnumerateObject())
+        {
+            text.Append(' ', indent).Append(Key(property.Name)).Append(':');
+            WriteValue(text, property.Value, indent);
+        }
+    }
+
+    private static void WriteValue(StringBuilder text, JsonElement value, int indent)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object when value.EnumerateObject().Any():
+                text.Append('\n');
+                WriteMapping(text, value, indent + 2);
+                break;
+            case JsonValueKind.Array when value.GetArrayLength() > 0:
+                text.Append('\n');
+                foreach (var item in value.EnumerateArray())
+                {
+                    text.Append(' ', indent + 2).Append("- ");
+                    if (item.ValueKind == JsonValueKind.Object && item.EnumerateObject().Any())
+                    {
+                        // The first field on the dash's line, the rest aligned under it.
+                        var first = true;
+                        foreach (var property in item.EnumerateObject())
+                        {
+                            if (!first)
+                            {
+                                text.Append(' ', indent + 4);
+                            }
+
+                            first = false;
+                            text.Append(Key(property.Name)).Append(':');
+                            WriteValue(text, property.Value, indent + 4);
+                        }
+                    }
+                    else
+                    {
+                        text.Append(Scalar(item)).Append('\n');
+                    }
+                }
+
+                break;
+            default:
+                text.Append(' ').Append(Scalar(value)).Append('\n');
+                break;
+        }
+    }
+
+    private static string Key(string name) => name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && name.Length > 0 ? name : Quote(name);
+
+    private static string Scalar(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => Quote(value.GetString()!),
+        JsonValueKind.Object => "{}",
+        JsonValueKind.Array => "[]",
+        _ => value.GetRawText(),
+    };
 
     /// <summary>A YAML double-quoted scalar (JSON string syntax, which YAML reads the same).</summary>
     private static string Quote(string value) => JsonSerializer.Serialize(value);
