@@ -16,7 +16,7 @@ public sealed class PlanCommandTests : IDisposable
         Assert.Contains("template 'build_website'", plan.Out, StringComparison.Ordinal);
         Assert.Contains("matched 'website'", plan.Out, StringComparison.Ordinal);
         Assert.Contains("start -> create_specs [product_manager]  success -> implement_code", plan.Out, StringComparison.Ordinal);
-        Assert.Contains("review_code [reviewer]  success -> complete, failure -> implement_code", plan.Out, StringComparison.Ordinal);
+        Assert.Contains("review_code [reviewer]  approve -> complete, reject -> failed, request_changes -> implement_code, failure -> implement_code", plan.Out, StringComparison.Ordinal);
         Assert.Contains("validation: valid", plan.Out, StringComparison.Ordinal);
         Assert.Contains("ok    reviews:", plan.Out, StringComparison.Ordinal);
 

@@ -71,7 +71,17 @@ internal static class CliPlanning
         {
             var start = step.StepId == definition.InitialStep ? "start -> " : "         ";
             var retries = step.MaxRetries > 0 ? $", retry x{step.MaxRetries}" : string.Empty;
-            output.WriteLine($"    {start}{step.StepId} [{(step.Kind == StepKind.Approval ? "approval" : step.WorkerType.Value)}]  success -> {step.OnSuccess}, failure -> {step.OnFailure ?? WorkflowStep.Failed}{retries}");
+            var routes = step.HasLabels
+                ? string.Join(", ", step.OnLabel!.Select(l => $"{l.Key} -> {l.Value}"))
+                : $"success -> {step.OnSuccess}";
+            var kind = step.Kind switch
+            {
+                StepKind.Approval => "approval",
+                StepKind.Parallel => "parallel: " + string.Join(", ", (step.Branches ?? []).Select(b => b.WorkerType.Value)),
+                StepKind.Map => $"map {step.WorkerType.Value}, at most {step.MapMaxItems} items",
+                _ => step.WorkerType.Value,
+            };
+            output.WriteLine($"    {start}{step.StepId} [{kind}]  {routes}, failure -> {step.OnFailure ?? WorkflowStep.Failed}{retries}");
         }
 
         output.WriteLine($"  validation: {(plan.Validation.IsValid ? "valid" : "INVALID")}, step budget {definition.EffectiveMaxSteps}");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -49,6 +48,7 @@ internal static class PlanFile
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
+    /// <summary>The same document as <see cref="Json"/>, in YAML block style (strings double-quoted, which YAML reads as JSON strings).</summary>
     public static string Yaml(Plan plan)
     {
         // The one workflow-file format writes the definition (without loss, so it reads back to the plan's hash).

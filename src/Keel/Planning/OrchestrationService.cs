@@ -123,6 +123,22 @@ public sealed partial class OrchestrationService
     /// </summary>
     public async Task<WorkflowResult> RunAsync(Plan plan, RunPlanOptions? options = null, CancellationToken cancellationToken = default)
     {
+        var frozen = await PrepareAsync(plan, cancellationToken).ConfigureAwait(false);
+        return await Orchestrator.ExecuteWorkflowAsync(frozen.Name, frozen.Goal, options?.Execute ?? new ExecuteOptions(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Freezes <paramref name="plan"/> and stores a pending run of it for a worker loop to drive (see
+    /// <see cref="Orchestrator.StartAsync"/>); the same approval rule as <see cref="RunAsync(Plan, RunPlanOptions?, CancellationToken)"/>.
+    /// </summary>
+    public async Task<RunHandle> StartAsync(Plan plan, RunPlanOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var frozen = await PrepareAsync(plan, cancellationToken).ConfigureAwait(false);
+        return await Orchestrator.StartAsync(frozen.Name, frozen.Goal, options?.Execute, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Plan> PrepareAsync(Plan plan, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(plan);
         var frozen = await FreezeAsync(plan, cancellationToken).ConfigureAwait(false);
         if (_options.RequireApproval && !frozen.IsApproved)
@@ -131,7 +147,7 @@ public sealed partial class OrchestrationService
         }
 
         Register(frozen);
-        return await Orchestrator.ExecuteWorkflowAsync(frozen.Name, frozen.Goal, options?.Execute ?? new ExecuteOptions(), cancellationToken).ConfigureAwait(false);
+        return frozen;
     }
 
     /// <summary>

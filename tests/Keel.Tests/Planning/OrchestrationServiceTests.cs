@@ -140,6 +140,21 @@ public sealed class OrchestrationServiceTests
     }
 
     [Fact]
+    public async Task StartAsync_StoresAPendingRunPinnedToThePlan()
+    {
+        var (service, pm, _, _, runs) = Service();
+        var plan = await service.CreateAsync("Build a website");
+
+        var handle = await service.StartAsync(plan);
+
+        var run = await runs.GetRunAsync(handle.RunId, CancellationToken.None);
+        Assert.Equal(WorkflowState.Pending, run!.State);
+        Assert.Equal(plan.Hash, run.DefinitionHash);
+        Assert.Equal(0, pm.CallCount);
+        Assert.True((await service.PlanStore.GetAsync(plan.Hash))!.IsFrozen);
+    }
+
+    [Fact]
     public async Task DryRunAsync_ScriptedReviewFailure_ShowsTheLoopWithoutCallingWorkers()
     {
         var (service, pm, coder, reviewer, runs) = Service();
