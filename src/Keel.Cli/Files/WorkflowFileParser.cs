@@ -102,7 +102,8 @@ internal sealed partial class WorkflowFileParser
                 Problem(workerNode, $"step '{id}' is an approval step: it takes no worker (remove 'worker' or 'approval')");
             }
 
-            return WorkflowStep.Approval(id, prompt, onSuccess ?? WorkflowStep.Complete, onFailure ?? WorkflowStep.Failed, description);
+            // An approval step's timeout is its deadline: when nobody decides in time, the run takes on_failure.
+            return WorkflowStep.Approval(id, prompt, onSuccess ?? WorkflowStep.Complete, onFailure ?? WorkflowStep.Failed, description) with { Timeout = Duration(map, "timeout") };
         }
 
         var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, or 'approval: PROMPT' for an approval step)");

@@ -82,6 +82,7 @@ public static class WorkflowDefinitionJson
         {
             var step = s.Approval is { } prompt
                 ? WorkflowStep.Approval(s.Id ?? string.Empty, prompt, s.OnSuccess ?? WorkflowStep.Complete, s.OnFailure ?? WorkflowStep.Failed, s.Description ?? string.Empty)
+                    with { Timeout = s.Timeout is { } deadline ? TimeSpan.FromSeconds(deadline) : null }
                 : new WorkflowStep
                 {
                     StepId = s.Id ?? string.Empty,
