@@ -112,15 +112,18 @@ public sealed partial class SqliteRunStore
         }));
     }
 
-    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(states);
         cancellationToken.ThrowIfCancellationRequested();
         var ticks = Names.Ticks(olderThan);
+        var stateNames = DataText.Array(states.Select(Names.Of));
         return new(WriteAsync<IReadOnlyList<RunRecord>>(session =>
         {
             session.Tails.Clear();
-            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE COALESCE(p.pos_updated, r.updated_at) < $before ORDER BY r.created_at DESC, r.run_id DESC;");
+            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE COALESCE(p.pos_updated, r.updated_at) < $before AND r.state IN (SELECT value FROM json_each($states)) ORDER BY r.created_at DESC, r.run_id DESC;");
             select.Parameters.Set("$before", ticks);
+            select.Parameters.Set("$states", stateNames);
             var doomed = new List<RunRecord>();
             using (var reader = select.ExecuteReader())
             {

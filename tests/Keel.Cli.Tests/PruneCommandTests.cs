@@ -15,7 +15,7 @@ public sealed class PruneCommandTests : IDisposable
 
         var keep = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "30d");
         Assert.True(keep.ExitCode == 0, keep.ToString());
-        Assert.Contains("No runs last updated before", keep.Out, StringComparison.Ordinal);
+        Assert.Contains("No ended runs last updated before", keep.Out, StringComparison.Ordinal);
 
         var prune = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "0m");
         Assert.True(prune.ExitCode == 0, prune.ToString());
@@ -24,6 +24,60 @@ public sealed class PruneCommandTests : IDisposable
 
         var after = await KeelProcess.RunAsync(_folder.Path, "runs");
         Assert.Contains("No runs", after.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prune_WhileAnotherProcessRunsARun_KeepsThatRun_UnlessItsStateIsNamed_AndDryRunDeletesNothing()
+    {
+        var file = _folder.Write("slow.yaml", """
+            name: slow
+            goal: g
+            workers:
+              waiter:
+                kind: command
+                command: /bin/sh
+                args: ["-c", "cat > /dev/null; touch started; while [ ! -f release ]; do sleep 0.05; done; printf '{\"ok\":true}'"]
+              quick:
+                kind: command
+                command: /bin/sh
+                args: ["-c", "cat > /dev/null; printf '{\"ok\":true}'"]
+            steps:
+              - id: first
+                worker: quick
+                on_success: wait
+              - id: wait
+                worker: waiter
+            """);
+        var done = await KeelProcess.RunAsync(_folder.Path, "run", Path.Combine(KeelProcess.Examples, "build-website.yaml"), "--goal", "x");
+        Assert.True(done.ExitCode == 0, done.ToString());
+        var running = KeelProcess.RunAsync(_folder.Path, "run", file);
+        while (!File.Exists(_folder.File("started")))
+        {
+            Assert.False(running.IsCompleted, running.IsCompleted ? (await running).ToString() : string.Empty);
+            await Task.Delay(50);
+        }
+
+        var dry = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "0m", "--dry-run");
+        var prune = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "0m");
+        var namedDry = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "0m", "--state", "running", "--dry-run");
+        File.WriteAllText(_folder.File("release"), string.Empty);
+        var run = await running;
+
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Contains("Would delete 1 run(s)", dry.Out, StringComparison.Ordinal);
+        Assert.Contains("build_website", dry.Out, StringComparison.Ordinal);
+        Assert.Contains("Kept 1 older run(s) that have not ended (1 running)", dry.Out, StringComparison.Ordinal);
+        Assert.True(prune.ExitCode == 0, prune.ToString());
+        Assert.Contains("Deleted 1 run(s)", prune.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(" slow ", prune.Out, StringComparison.Ordinal);
+        Assert.Contains("Kept 1 older run(s) that have not ended (1 running)", prune.Out, StringComparison.Ordinal);
+        Assert.Contains(" slow ", namedDry.Out, StringComparison.Ordinal);
+        Assert.Contains("Would delete 1 run(s)", namedDry.Out, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Completed", run.Out, StringComparison.Ordinal);
+        var listed = await KeelProcess.RunAsync(_folder.Path, "runs");
+        Assert.Contains(" slow ", listed.Out, StringComparison.Ordinal);
+        Assert.Contains("completed", listed.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public static class ChatWorker
             PromptTemplate.Parse(options.UserTemplate, name),
             schema,
             options);
-        return new WorkerDefinition(workerType, name, options.Description, call.ExecuteAsync);
+        return new WorkerDefinition(workerType, name, options.Description, call.ExecuteAsync) { OutputSchema = schema };
     }
 
     /// <summary>A chat worker whose answer must be a <typeparamref name="TOutput"/> (the schema is derived from the type).</summary>

@@ -4,7 +4,11 @@ using Keel.Cli.Runs;
 
 namespace Keel.Cli.Commands;
 
-/// <summary><c>keel prune --older-than 30d</c>: deletes runs last updated before a time, in one transaction, showing what each took.</summary>
+/// <summary>
+/// <c>keel prune --older-than 30d [--state S]... [--dry-run]</c>: deletes runs last updated before a time, in one
+/// transaction, showing what each took. Only ended runs (completed, failed, cancelled) unless <c>--state</c>
+/// names others: a pending, running or waiting run may be driven by another process right now.
+/// </summary>
 internal static class PruneCommand
 {
     public static Command Create(CommandIo io)
@@ -15,9 +19,18 @@ internal static class PruneCommand
             HelpName = "AGE",
             Required = true,
         };
+        var states = new Option<string[]>("--state", "-s")
+        {
+            Description = "Delete only runs in this state (repeat for more). Default: completed, failed and cancelled; "
+                + "pending, running and waiting_for_approval runs are kept unless named here, since another process may be driving them.",
+            HelpName = "STATE",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "List the runs that would be deleted, and delete nothing." };
         var store = CommonOptions.Store();
-        var command = new Command("prune", "Delete stored runs last updated before a given age, in one transaction, listing each run and its size.") { olderThan, store };
-        command.SetAction((parse, cancellationToken) => ExecuteAsync(io, parse.GetValue(olderThan)!, parse.GetValue(store), cancellationToken));
+        var command = new Command("prune", "Delete ended runs last updated before a given age, in one transaction, listing each run and its size.") { olderThan, states, dryRun, store };
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(
+            io, parse.GetValue(olderThan)!, parse.GetValue(states) ?? [], parse.GetValue(dryRun), parse.GetValue(store), cancellationToken));
         return command;
     }
 
@@ -39,7 +52,7 @@ internal static class PruneCommand
         return age != TimeSpan.MinValue;
     }
 
-    private static async Task<int> ExecuteAsync(CommandIo io, string ageText, string? storeOption, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(CommandIo io, string ageText, string[] stateTexts, bool dryRun, string? storeOption, CancellationToken cancellationToken)
     {
         if (!TryParseAge(ageText, out var age))
         {
@@ -47,6 +60,19 @@ internal static class PruneCommand
             return ExitCodes.BadInput;
         }
 
+        var states = new List<WorkflowState>();
+        foreach (var text in stateTexts.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (!Format.TryParseState(text, out var state))
+            {
+                io.Error.WriteLine($"error: --state '{text}' is not a state (expected pending, running, waiting_for_approval, completed, failed or cancelled).");
+                return ExitCodes.BadInput;
+            }
+
+            states.Add(state);
+        }
+
+        IReadOnlyCollection<WorkflowState> selected = states.Count == 0 ? WorkflowStates.Ended : states.Distinct().ToArray();
         using var session = CliSession.Open(storeOption, null, mustExist: true, io.Error);
         if (session is null)
         {
@@ -54,25 +80,45 @@ internal static class PruneCommand
         }
 
         var before = TimeProvider.System.GetUtcNow() - age;
-        var deleted = await session.Store.DeleteRunsAsync(before, cancellationToken).ConfigureAwait(false);
+        var old = (await session.Store.ListRunsAsync(new RunQuery { Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false))
+            .Where(r => r.UpdatedAt < before)
+            .ToArray();
+        var deleted = dryRun
+            ? old.Where(r => selected.Contains(r.State)).ToArray()
+            : await session.Store.DeleteRunsAsync(before, selected, cancellationToken).ConfigureAwait(false);
+        var kept = old.Where(r => !selected.Contains(r.State) && deleted.All(d => d.RunId != r.RunId)).ToArray();
         if (deleted.Count == 0)
         {
-            io.Out.WriteLine($"No runs last updated before {Format.Time(before)}.");
-            return ExitCodes.Completed;
+            io.Out.WriteLine($"No {Describe(selected)} runs last updated before {Format.Time(before)}.");
         }
-
-        var table = new Table("RUN", "WORKFLOW", "STATE", "ENTRIES", "SIZE", "UPDATED");
-        long total = 0;
-        foreach (var run in deleted)
+        else
         {
-            total += run.SizeBytes;
-            table.Add(run.RunId, run.WorkflowName, Format.State(run.State), run.HistoryCount.ToString(CultureInfo.InvariantCulture), Bytes(run.SizeBytes), Format.Time(run.UpdatedAt));
+            var table = new Table("RUN", "WORKFLOW", "STATE", "ENTRIES", "SIZE", "UPDATED");
+            long total = 0;
+            foreach (var run in deleted)
+            {
+                total += run.SizeBytes;
+                table.Add(run.RunId, run.WorkflowName, Format.State(run.State), run.HistoryCount.ToString(CultureInfo.InvariantCulture), Bytes(run.SizeBytes), Format.Time(run.UpdatedAt));
+            }
+
+            table.Write(io.Out);
+            io.Out.WriteLine(dryRun
+                ? $"Would delete {deleted.Count} run(s), {Bytes(total)} (dry run: nothing was deleted)."
+                : $"Deleted {deleted.Count} run(s), {Bytes(total)}.");
         }
 
-        table.Write(io.Out);
-        io.Out.WriteLine($"Deleted {deleted.Count} run(s), {Bytes(total)}.");
+        var unfinished = kept.Where(r => !r.State.IsEnded()).ToArray();
+        if (unfinished.Length > 0)
+        {
+            var counts = string.Join(", ", unfinished.GroupBy(r => r.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Format.State(g.Key)}"));
+            io.Out.WriteLine($"Kept {unfinished.Length} older run(s) that have not ended ({counts}): another process may be driving them. Name their state with --state to delete them.");
+        }
+
         return ExitCodes.Completed;
     }
+
+    private static string Describe(IReadOnlyCollection<WorkflowState> states)
+        => ReferenceEquals(states, WorkflowStates.Ended) ? "ended" : string.Join(" or ", states.Select(Format.State));
 
     internal static string Bytes(long bytes) => bytes switch
     {

@@ -153,25 +153,30 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         """;
 
-    /// <summary>Creates the schema when the file has none; refuses a file written by a newer schema.</summary>
+    /// <summary>
+    /// Creates the schema when the file has none, migrates an older one, and refuses a file written by a newer
+    /// schema. Safe when many connections or processes open the same file at once: the version is read again
+    /// inside a write transaction (<c>BEGIN IMMEDIATE</c>, which waits for the busy timeout), so only the first
+    /// to take the lock creates or migrates and the others find the current version.
+    /// </summary>
     public static void Ensure(SqliteConnection connection, string source)
     {
-        var version = UserVersion(connection);
-        if (version > CurrentVersion)
-        {
-            throw new KeelException(
-                $"SQLite run store '{source}' has schema version {version}, newer than version {CurrentVersion} that this version of Keel knows. Upgrade Keel to open it (the file was not changed).");
-        }
-
-        if (version == CurrentVersion)
+        if (Check(UserVersion(connection), source))
         {
             return;
         }
 
-        using var transaction = connection.BeginTransaction();
+        using var transaction = connection.BeginTransaction(deferred: false);
         using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
+            command.CommandText = "PRAGMA user_version;";
+            var version = Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (Check(version, source))
+            {
+                return;
+            }
+
             if (version >= 1)
             {
                 RefuseUnkeyableHistory(command, source, version);
@@ -183,6 +188,18 @@ internal static class SqliteSchema
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>True when the file is at the current version; throws when it is newer; false when it needs creating or migrating.</summary>
+    private static bool Check(int version, string source)
+    {
+        if (version > CurrentVersion)
+        {
+            throw new KeelException(
+                $"SQLite run store '{source}' has schema version {version}, newer than version {CurrentVersion} that this version of Keel knows. Upgrade Keel to open it (the file was not changed).");
+        }
+
+        return version == CurrentVersion;
     }
 
     /// <summary>Version 3 keys history rows by sequence within 0 to 2^24 - 1: a file holding others is refused unchanged rather than losing them.</summary>

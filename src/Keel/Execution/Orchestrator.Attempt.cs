@@ -190,7 +190,7 @@ public sealed partial class Orchestrator
         catch (Exception ex) when (timeoutSource is { IsCancellationRequested: true } && !session.CancelRequested)
         {
             _ = ex;
-            return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{step.StepId}' timed out after {step.Timeout}");
+            return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{step.StepId}' timed out after {DurationText.Format(step.Timeout!.Value)}");
         }
         catch (Exception) when (session.CancelRequested)
         {

@@ -272,9 +272,17 @@ public sealed partial class Orchestrator
     public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery? query = null, CancellationToken cancellationToken = default)
         => await RequireStore("Listing runs").ListRunsAsync(query ?? new RunQuery(), cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Deletes stored runs last updated before <paramref name="olderThan"/> (one transaction); returns what was deleted, with sizes.</summary>
-    public async Task<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
-        => await RequireStore("Deleting runs").DeleteRunsAsync(olderThan, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Deletes stored runs that ended (completed, failed, cancelled) and were last updated before
+    /// <paramref name="olderThan"/> (one transaction); returns what was deleted, with sizes. Runs that are
+    /// pending, running, paused or waiting are kept however old: another process may be driving them.
+    /// </summary>
+    public Task<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+        => DeleteRunsAsync(olderThan, WorkflowStates.Ended, cancellationToken);
+
+    /// <summary>Deletes stored runs in one of <paramref name="states"/> last updated before <paramref name="olderThan"/> (one transaction); returns what was deleted.</summary>
+    public async Task<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken = default)
+        => await RequireStore("Deleting runs").DeleteRunsAsync(olderThan, states, cancellationToken).ConfigureAwait(false);
 
     private async Task<WorkflowResult> StoredResultAsync(RunRecord record, CancellationToken cancellationToken)
     {

@@ -3,8 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Keel;
 
 /// <summary>
-/// The services a worker sees: the host's, except the hub itself and the other workers, so that a
-/// worker cannot call another worker or start a run of its own (hub and spoke, enforced).
+/// The services a worker sees: the host's, except the hub itself, the other workers and the run store
+/// (any <see cref="IRunStore"/>), so that a worker cannot call another worker, start a run of its own,
+/// or read or write any run (hub and spoke, enforced).
 /// </summary>
 internal sealed class SpokeServiceProvider(IServiceProvider inner) : IServiceProvider
 {
@@ -34,7 +35,8 @@ internal sealed class SpokeServiceProvider(IServiceProvider inner) : IServicePro
 
     internal static bool IsHubService(Type serviceType)
     {
-        if (serviceType == typeof(Orchestrator) || serviceType == typeof(WorkerDefinition) || serviceType == typeof(KeelBuilder))
+        if (serviceType == typeof(Orchestrator) || serviceType == typeof(WorkerDefinition) || serviceType == typeof(KeelBuilder)
+            || serviceType == typeof(KeelRecoveryService) || typeof(IRunStore).IsAssignableFrom(serviceType))
         {
             return true;
         }

@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Text.Json;
 
 namespace Keel;
@@ -11,7 +10,7 @@ namespace Keel;
 public sealed class WorkflowContext
 {
     private readonly List<HistoryEntry> _history;
-    private ReadOnlyCollection<HistoryEntry>? _historyView;
+    private HistoryList? _historyView;
     private JsonElement _goalElement;
     private TokenUsage? _attemptUsage;
 
@@ -43,8 +42,8 @@ public sealed class WorkflowContext
     /// <summary>The shared data bus: values set here are normalised to JSON and recorded with the attempt.</summary>
     public DataBus Data { get; }
 
-    /// <summary>The attempts recorded so far, oldest first (read-only).</summary>
-    public IReadOnlyList<HistoryEntry> History => _historyView ??= _history.AsReadOnly();
+    /// <summary>The attempts recorded so far, oldest first (read-only; prints one entry after another).</summary>
+    public IReadOnlyList<HistoryEntry> History => _historyView ??= new HistoryList(_history);
 
     /// <summary>The attempt being run (step, visit, number, idempotency key).</summary>
     public AttemptInfo Attempt { get; internal set; }

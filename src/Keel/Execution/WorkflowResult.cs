@@ -23,7 +23,7 @@ public sealed class WorkflowResult
         CurrentStep = currentStep;
         FinalOutput = finalOutput;
         Error = error;
-        History = history;
+        History = HistoryList.Of(history);
         Data = data;
         Usage = usage;
         Prompt = prompt;
@@ -47,6 +47,7 @@ public sealed class WorkflowResult
     /// <summary>Why the run failed, when it did.</summary>
     public string? Error { get; }
 
+    /// <summary>Every recorded attempt and decision, oldest first; prints one entry after another (see <see cref="HistoryEntry.ToString"/>).</summary>
     public IReadOnlyList<HistoryEntry> History { get; }
 
     /// <summary>The data bus as the run left it.</summary>
@@ -78,4 +79,9 @@ public sealed class WorkflowResult
             return path;
         }
     }
+
+    /// <summary>The run on one line: workflow, run id, state and where it stopped, entries, and the error when it failed.</summary>
+    public override string ToString()
+        => $"{WorkflowName} run {RunId}: {StableNames.Of(State)} at '{CurrentStep}', {History.Count} {(History.Count == 1 ? "entry" : "entries")}"
+            + (Error is null ? string.Empty : ": " + Error);
 }

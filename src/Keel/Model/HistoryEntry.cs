@@ -58,4 +58,17 @@ public sealed record HistoryEntry
 
     /// <summary>run id, step id, visit and attempt: the same when an interrupted attempt runs again.</summary>
     public string IdempotencyKey => Execution.IdempotencyKeys.Format(RunId, StepId, Visit, Attempt);
+
+    /// <summary>
+    /// The entry on one line, as <c>keel show</c> lists it: <c>#2 review_code (reviewer) attempt 1 (visit 2): failed in 6 ms: missing a section -> implement_code</c>.
+    /// Inputs, outputs and the data bus are left out (they can be large); the error is cut at 120 characters.
+    /// </summary>
+    public override string ToString()
+    {
+        var visit = Visit > 1 ? $" (visit {Visit})" : string.Empty;
+        var error = Error is null ? string.Empty : ": " + (Error.Length > 120 ? Error[..117] + "..." : Error).ReplaceLineEndings(" ");
+        return string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"#{Sequence} {StepId} ({WorkerType.Value}) attempt {Attempt}{visit}: {StableNames.Of(Outcome)} in {DurationText.Format(Duration)}{error} -> {NextStep}");
+    }
 }

@@ -47,6 +47,15 @@ public sealed partial class WorkerDefinition
     /// <summary>Rejects an output as invalid (a failed attempt with outcome <see cref="AttemptOutcome.InvalidOutput"/>).</summary>
     public OutputValidator? OutputValidator { get; init; }
 
+    /// <summary>
+    /// The JSON schema of the input the worker expects, when it declares one (a planner reads it, and plan
+    /// validation checks that the step before produces it). Not enforced at run time.
+    /// </summary>
+    public JsonElement? InputSchema { get; init; }
+
+    /// <summary>The JSON schema of the output the worker produces, when it declares one (see <see cref="InputSchema"/>).</summary>
+    public JsonElement? OutputSchema { get; init; }
+
     /// <summary>A worker from a synchronous function, for deterministic tools.</summary>
     public static WorkerDefinition FromFunction(
         WorkerType workerType,

@@ -39,6 +39,6 @@ public abstract class DelegatingRunStore : IRunStore
     public virtual ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken)
         => Inner.ReleaseLeaseAsync(runId, owner, fence, cancellationToken);
 
-    public virtual ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
-        => Inner.DeleteRunsAsync(olderThan, cancellationToken);
+    public virtual ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
+        => Inner.DeleteRunsAsync(olderThan, states, cancellationToken);
 }

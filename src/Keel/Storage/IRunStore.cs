@@ -37,6 +37,9 @@ public interface IRunStore
     /// <summary>Gives the lease up (no-op when it is no longer held with <paramref name="fence"/>).</summary>
     ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken);
 
-    /// <summary>Deletes runs last updated before <paramref name="olderThan"/>, in one transaction; returns the runs deleted.</summary>
-    ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes the runs last updated before <paramref name="olderThan"/> whose state is one of
+    /// <paramref name="states"/> (others are left alone, however old), in one transaction; returns the runs deleted.
+    /// </summary>
+    ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken);
 }

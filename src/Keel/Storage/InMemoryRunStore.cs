@@ -159,11 +159,12 @@ public sealed class InMemoryRunStore : IRunStore
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(states);
         lock (_gate)
         {
-            var doomed = _runs.Values.Where(s => s.Run.UpdatedAt < olderThan).Select(s => s.Run).ToArray();
+            var doomed = _runs.Values.Where(s => s.Run.UpdatedAt < olderThan && states.Contains(s.Run.State)).Select(s => s.Run).ToArray();
             foreach (var run in doomed)
             {
                 _runs.Remove(run.RunId);

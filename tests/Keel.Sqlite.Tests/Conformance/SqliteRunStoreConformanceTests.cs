@@ -1,4 +1,5 @@
 using Keel.Sqlite.Tests.Support;
+using Keel.Testing;
 
 namespace Keel.Sqlite.Tests.Conformance;
 

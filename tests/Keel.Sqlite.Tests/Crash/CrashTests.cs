@@ -1,5 +1,6 @@
 using Keel.CrashHost;
 using Keel.Sqlite.Tests.Support;
+using Keel.Testing;
 
 namespace Keel.Sqlite.Tests.Crash;
 
@@ -94,8 +95,8 @@ public sealed class CrashTests
         Assert.Equal(keys.Count + 1, lines.Count);
 
         var baseline = await BaselineAsync(runId, seed);
-        Compare.History(baseline.History, history, exact: false);
-        Compare.Data(baseline.Data, run.Data, $"{runId} data bus");
+        RecordedValues.History(baseline.History, history, exact: false);
+        RecordedValues.Data(baseline.Data, run.Data, $"{runId} data bus");
     }
 
     private static async Task<WorkflowResult> BaselineAsync(string runId, int seed)

@@ -1,5 +1,6 @@
 using Keel.CrashHost;
 using Keel.Sqlite.Tests.Support;
+using Keel.Testing;
 
 namespace Keel.Sqlite.Tests.Orchestration;
 
@@ -71,10 +72,10 @@ public sealed class DurableRunTests : IDisposable
             var stored = await NewOrchestrator(db.Path, "reader-" + attempt).GetResultAsync(RunId);
 
             Assert.Equal(WorkflowState.Completed, resumed.State);
-            Compare.History(baseline.History, resumed.History, exact: false);
-            Compare.History(baselineStored.History, stored.History, exact: false);
-            Compare.Data(baseline.Data, resumed.Data, $"data after interruption at attempt {attempt}");
-            Compare.Data(baseline.Data, stored.Data, $"stored data after interruption at attempt {attempt}");
+            RecordedValues.History(baseline.History, resumed.History, exact: false);
+            RecordedValues.History(baselineStored.History, stored.History, exact: false);
+            RecordedValues.Data(baseline.Data, resumed.Data, $"data after interruption at attempt {attempt}");
+            RecordedValues.Data(baseline.Data, stored.Data, $"stored data after interruption at attempt {attempt}");
             Assert.Equal(baseline.Usage, resumed.Usage);
             Assert.Equal(KeelJson.ToText(baseline.FinalOutput!.Value), KeelJson.ToText(resumed.FinalOutput!.Value));
             Assert.Equal(baseline.History.Select(h => h.IdempotencyKey), stored.History.Select(h => h.IdempotencyKey));
@@ -197,9 +198,9 @@ public sealed class DurableRunTests : IDisposable
         var record = await reader.GetRunAsync(fork.RunId);
         Assert.Equal((RunId, forkAt), (record.ParentRunId, record.ParentSequence));
         var stored = await reader.GetResultAsync(fork.RunId);
-        Compare.History(original.History, stored.History, exact: false);
+        RecordedValues.History(original.History, stored.History, exact: false);
         Assert.All(stored.History, h => Assert.Equal(fork.RunId, h.RunId));
-        Compare.Data(original.Data, stored.Data, "forked data");
+        RecordedValues.Data(original.Data, stored.Data, "forked data");
     }
 
     [Fact]

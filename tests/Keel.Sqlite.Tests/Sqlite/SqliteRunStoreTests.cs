@@ -226,7 +226,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         await store.CommitAsync(Checkpoint("old", Entry("old", 0, "code"), null) with { State = WorkflowState.Running }, default);
         await store.CommitAsync(Checkpoint("old", Entry("old", 1, "code"), null) with { State = WorkflowState.Running }, default);
 
-        await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default);
+        await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [WorkflowState.Running], default);
         await store.CreateRunAsync(Run("fresh"), [], default);
 
         using var raw = _db.OpenRaw();

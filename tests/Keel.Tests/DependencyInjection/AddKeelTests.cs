@@ -64,7 +64,7 @@ public sealed class AddKeelTests
         Assert.Equal(3, (await store.GetHistoryAsync(result.RunId, CancellationToken.None)).Count);
         Assert.All(result.History, e => Assert.Equal(RecordingTimeProvider.Epoch, e.Timestamp));
         Assert.Contains(logs.Logs, l => l.Message.Contains(result.RunId, StringComparison.Ordinal));
-        Assert.Same(store, seen!.GetService<IRunStore>());
+        Assert.NotNull(seen!.GetService<TimeProvider>());
     }
 
     [Fact]
@@ -105,12 +105,17 @@ public sealed class AddKeelTests
 public sealed class SpokeServicesTests
 {
     [Fact]
-    public async Task Execute_WorkerAsksServicesForTheHub_GetsNothing()
+    public async Task Execute_WorkerAsksServicesForTheHubOrTheRunStore_GetsNothing()
     {
         var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
         object? seenHub = "unset";
         object? seenWorkers = "unset";
         object? seenScopedHub = "unset";
+        object? seenStore = "unset";
+        object? seenConcreteStore = "unset";
+        object? seenScopedStore = "unset";
+        services.AddSingleton<IRunStore>(new InMemoryRunStore());
+        services.AddSingleton(new InMemoryRunStore());
         services.AddKeel(keel => keel
             .AddWorker(new WorkerDefinition(WorkerType.Coder, "Coder", "tries to reach the hub", (input, context, ct) =>
             {
@@ -119,6 +124,9 @@ public sealed class SpokeServicesTests
                 var scopes = (Microsoft.Extensions.DependencyInjection.IServiceScopeFactory)context.Services!.GetService(typeof(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory))!;
                 using var scope = scopes.CreateScope();
                 seenScopedHub = scope.ServiceProvider.GetService(typeof(Orchestrator));
+                seenStore = context.Services!.GetService(typeof(IRunStore));
+                seenConcreteStore = context.Services!.GetService(typeof(InMemoryRunStore));
+                seenScopedStore = scope.ServiceProvider.GetService(typeof(IEnumerable<IRunStore>));
                 return ValueTask.FromResult<object?>("done");
             }))
             .AddWorkflow(Workflows.CreateGenericPipeline([("code", WorkerType.Coder, "code")], name: "spoke")));
@@ -131,5 +139,8 @@ public sealed class SpokeServicesTests
         Assert.Null(seenHub);
         Assert.Null(seenWorkers);
         Assert.Null(seenScopedHub);
+        Assert.Null(seenStore);
+        Assert.Null(seenConcreteStore);
+        Assert.Null(seenScopedStore);
     }
 }

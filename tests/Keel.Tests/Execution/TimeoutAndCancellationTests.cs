@@ -58,7 +58,7 @@ public sealed class TimeoutAndCancellationTests
         Assert.Equal(WorkflowState.Failed, result.State);
         var entry = result.History[^1];
         Assert.Equal(("slow", AttemptOutcome.TimedOut), (entry.StepId, entry.Outcome));
-        Assert.Contains("timed out", entry.Error, StringComparison.Ordinal);
+        Assert.Contains("timed out after 5 s", entry.Error, StringComparison.Ordinal);
         Assert.Equal(StepTimeout, entry.Duration);
         Assert.Contains("'slow'", result.Error, StringComparison.Ordinal);
     }

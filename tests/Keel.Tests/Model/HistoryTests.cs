@@ -26,6 +26,47 @@ public sealed class HistoryTests
     }
 
     [Fact]
+    public async Task History_PrintedAsText_ShowsEachEntryNotATypeName()
+    {
+        var (result, _) = await RunBuildWebsite();
+        string? seenInWorker = null;
+
+        var printed = $"History: {result.History}";
+
+        Assert.Equal(
+            "History: [#0 create_specs (product_manager) attempt 1: succeeded in 2 s -> implement_code, "
+                + "#1 implement_code (coder) attempt 1: failed in 3 s: InvalidOperationException: syntax error -> implement_code, "
+                + "#2 implement_code (coder) attempt 2: succeeded in 3 s -> review_code, "
+                + "#3 review_code (reviewer) attempt 1: succeeded in 0 ms -> complete]",
+            printed);
+        Assert.Equal("#3 review_code (reviewer) attempt 1: succeeded in 0 ms -> complete", result.History[3].ToString());
+        Assert.Equal($"build_website run run-history: completed at 'complete', 4 entries", result.ToString());
+
+        var (pm, coder, reviewer) = Hub.BuildWebsiteWorkers();
+        reviewer.OnCall = (_, context) =>
+        {
+            seenInWorker = context.History.ToString();
+            return "ok";
+        };
+        var orchestrator = Hub.Create(new RecordingTimeProvider()).With(pm, coder, reviewer);
+        orchestrator.RegisterWorkflow(Workflows.CreateBuildWebsiteWorkflow());
+        await orchestrator.ExecuteWorkflowAsync("build_website", "g");
+        Assert.StartsWith("[#0 create_specs (product_manager) attempt 1: succeeded in 0 ms -> implement_code, #1 implement_code", seenInWorker, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.5, "0.5 ms")]
+    [InlineData(500, "500 ms")]
+    [InlineData(1500, "1.5 s")]
+    [InlineData(2000, "2 s")]
+    [InlineData(120_000, "2 min")]
+    [InlineData(125_000, "2 min 5 s")]
+    [InlineData(5_400_000, "1 h 30 min")]
+    [InlineData(172_800_000, "2 d")]
+    public void DurationText_ReadsAsPeopleWriteIt(double milliseconds, string expected)
+        => Assert.Equal(expected, DurationText.Format(TimeSpan.FromMilliseconds(milliseconds)));
+
+    [Fact]
     public async Task Execute_EachAttempt_RecordsAFullEntry()
     {
         var (result, _) = await RunBuildWebsite();

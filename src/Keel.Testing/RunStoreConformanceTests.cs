@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Keel.Sqlite.Tests.Support;
 
-namespace Keel.Sqlite.Tests.Conformance;
+namespace Keel.Testing;
 
 /// <summary>What every <see cref="IRunStore"/> must do. Each store's test class inherits this suite.</summary>
 public abstract class RunStoreConformanceTests : IDisposable
@@ -109,7 +108,7 @@ public abstract class RunStoreConformanceTests : IDisposable
 
         var store = Reopen();
         var history = await store.GetHistoryAsync("r1", default);
-        Compare.History([entry, failed], history, exact: true);
+        RecordedValues.History([entry, failed], history, exact: true);
         Assert.Equal(JsonValueKind.Undefined, history[1].Output.ValueKind);
         Assert.Equal(JsonValueKind.Undefined, history[1].Input.ValueKind);
         var run = await store.GetRunAsync("r1", default);
@@ -121,7 +120,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         Assert.Equal(lease, run.LeaseExpires);
         Assert.Equal(2, run.HistoryCount);
         Assert.Equal((120L, 30L, 0.000123m), (run.InputTokens, run.OutputTokens, run.Cost));
-        Compare.Data(entry.Data, run.Data, "run data");
+        RecordedValues.Data(entry.Data, run.Data, "run data");
     }
 
     [Fact]
@@ -134,7 +133,7 @@ public abstract class RunStoreConformanceTests : IDisposable
 
         var run = await Reopen().GetRunAsync("r1", default);
         Assert.NotNull(run);
-        Compare.Data(created.Data, run.Data, "run data");
+        RecordedValues.Data(created.Data, run.Data, "run data");
         Assert.Equal(created.LeaseExpires, run.LeaseExpires);
         Assert.Equal(0, run.HistoryCount);
         Assert.Equal("code", run.CurrentStep);
@@ -206,7 +205,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         var history = await store.GetHistoryAsync("child", default);
         var run = await store.GetRunAsync("child", default);
 
-        Compare.History([.. prefix, Entry("child", 2, "code")], history, exact: true);
+        RecordedValues.History([.. prefix, Entry("child", 2, "code")], history, exact: true);
         Assert.NotNull(run);
         Assert.Equal(3, run.HistoryCount);
         Assert.Equal("parent", run.ParentRunId);
@@ -315,7 +314,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         await Store.CreateRunAsync(NewRun("new", createdAt: T0 + TimeSpan.FromDays(2)), [], default);
         var before = await Store.GetRunAsync("old", default);
 
-        var deleted = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default);
+        var deleted = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default);
 
         var only = Assert.Single(deleted);
         Assert.Equal("old", only.RunId);
@@ -326,7 +325,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         Assert.Null(await store.GetRunAsync("old", default));
         Assert.Empty(await store.GetHistoryAsync("old", default));
         Assert.NotNull(await store.GetRunAsync("new", default));
-        Assert.Empty(await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default));
+        Assert.Empty(await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default));
     }
 
     [Fact]
@@ -352,12 +351,12 @@ public abstract class RunStoreConformanceTests : IDisposable
         var afterEntries = (await Reopen().GetRunAsync("r1", default))!;
         Assert.Equal(("b", 5, (string?)null, T0 + TimeSpan.FromMinutes(2)), (afterEntries.CurrentStep, afterEntries.StepsTaken, afterEntries.Error, afterEntries.UpdatedAt));
         Assert.Equal((2, 240L, 60L, 0.000246m), (afterEntries.HistoryCount, afterEntries.InputTokens, afterEntries.OutputTokens, afterEntries.Cost));
-        Compare.Data(first.Data, afterEntries.Data, "data after two entries");
+        RecordedValues.Data(first.Data, afterEntries.Data, "data after two entries");
 
         await Store.CommitAsync(Step("r1", 1, null) with { State = WorkflowState.WaitingForApproval, CurrentStep = "gate", UpdatedAt = T0 + TimeSpan.FromMinutes(3) }, default);
         var parked = (await Reopen().GetRunAsync("r1", default))!;
         Assert.Equal((WorkflowState.WaitingForApproval, "gate", 2), (parked.State, parked.CurrentStep, parked.HistoryCount));
-        Compare.Data(first.Data, parked.Data, "data after parking");
+        RecordedValues.Data(first.Data, parked.Data, "data after parking");
         Assert.Equal(["r1"], Ids(await Reopen().ListRunsAsync(new RunQuery { State = WorkflowState.WaitingForApproval }, default)));
 
         var third = Entry("r1", 2) with { Data = Bus(("n", 3)) };
@@ -366,9 +365,28 @@ public abstract class RunStoreConformanceTests : IDisposable
         var resumed = (await Reopen().GetRunAsync("r1", default))!;
         Assert.Equal((WorkflowState.Running, "d", 3, 360L), (resumed.State, resumed.CurrentStep, resumed.HistoryCount, resumed.InputTokens));
         Assert.Equal(T0 + TimeSpan.FromMinutes(5), resumed.UpdatedAt);
-        Compare.Data(Bus(("n", 4)), resumed.Data, "data after a plain checkpoint");
+        RecordedValues.Data(Bus(("n", 4)), resumed.Data, "data after a plain checkpoint");
         Assert.Empty(await Reopen().ListRunsAsync(new RunQuery { State = WorkflowState.WaitingForApproval }, default));
         Assert.Equal(3, (await Reopen().GetHistoryAsync("r1", default)).Count);
+    }
+
+    [Fact]
+    public async Task DeleteRuns_KeepsRunsNotInTheNamedStates_HoweverOld()
+    {
+        foreach (var state in Enum.GetValues<WorkflowState>())
+        {
+            await Store.CreateRunAsync(NewRun(Names(state), createdAt: T0, state: state), [], default);
+        }
+
+        var ended = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), WorkflowStates.Ended, default);
+
+        Assert.Equal(["cancelled", "completed", "failed"], Ids(ended).Order(StringComparer.Ordinal));
+        Assert.Equal(["pending", "running", "waiting_for_approval"], Ids(await Reopen().ListRunsAsync(new RunQuery(), default)).Order(StringComparer.Ordinal));
+        Assert.Equal(["running"], Ids(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [WorkflowState.Running], default)));
+        Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [], default));
+        Assert.Equal(2, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
+
+        static string Names(WorkflowState state) => Orchestrator.StateName(state);
     }
 
     [Fact]
@@ -377,9 +395,11 @@ public abstract class RunStoreConformanceTests : IDisposable
         await Store.CreateRunAsync(NewRun("r1", createdAt: T0), [], default);
         await Store.CommitAsync(Step("r1", 1, Entry("r1", 0)) with { UpdatedAt = T0 + TimeSpan.FromDays(3) }, default);
 
-        Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), default));
-        Assert.Equal("r1", Assert.Single(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(4), default)).RunId);
+        Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default));
+        Assert.Equal("r1", Assert.Single(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(4), AnyState, default)).RunId);
     }
+
+    private static readonly WorkflowState[] AnyState = Enum.GetValues<WorkflowState>();
 
     private static string[] Ids(IReadOnlyList<RunRecord> runs) => runs.Select(r => r.RunId).ToArray();
 
@@ -391,8 +411,8 @@ public abstract class RunStoreConformanceTests : IDisposable
         Assert.Equal(expected.State, actual.State);
         Assert.Equal(expected.CurrentStep, actual.CurrentStep);
         Assert.Equal((expected.Visit, expected.Attempt, expected.StepsTaken), (actual.Visit, actual.Attempt, actual.StepsTaken));
-        Compare.Data(expected.Data, actual.Data, "data");
-        Compare.Data(expected.InitialData, actual.InitialData, "initial data");
+        RecordedValues.Data(expected.Data, actual.Data, "data");
+        RecordedValues.Data(expected.InitialData, actual.InitialData, "initial data");
         Assert.Equal(expected.DefinitionJson, actual.DefinitionJson);
         Assert.Equal(expected.DefinitionHash, actual.DefinitionHash);
         Assert.Equal(expected.CreatedAt, actual.CreatedAt);

@@ -1,9 +1,9 @@
 using System.Text.Json;
 
-namespace Keel.Sqlite.Tests.Support;
+namespace Keel.Testing;
 
-/// <summary>Field-by-field comparisons of recorded values (JSON by its recorded text).</summary>
-public static class Compare
+/// <summary>Field-by-field assertions over recorded values (JSON compared by its recorded text), for store tests.</summary>
+public static class RecordedValues
 {
     public static void Data(IReadOnlyDictionary<string, JsonElement>? expected, IReadOnlyDictionary<string, JsonElement>? actual, string where)
     {

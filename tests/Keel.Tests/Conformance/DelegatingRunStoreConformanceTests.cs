@@ -1,4 +1,6 @@
-namespace Keel.Sqlite.Tests.Conformance;
+using Keel.Testing;
+
+namespace Keel.Tests.Conformance;
 
 /// <summary>A store derived from <see cref="DelegatingRunStore"/> that overrides nothing conforms as the store it wraps does.</summary>
 public sealed class DelegatingRunStoreConformanceTests : RunStoreConformanceTests

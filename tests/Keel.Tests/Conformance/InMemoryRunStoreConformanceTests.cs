@@ -1,4 +1,6 @@
-namespace Keel.Sqlite.Tests.Conformance;
+using Keel.Testing;
+
+namespace Keel.Tests.Conformance;
 
 public sealed class InMemoryRunStoreConformanceTests : RunStoreConformanceTests
 {
