@@ -28,6 +28,7 @@ internal static class Program
             PruneCommand.Create(io),
             DemoCommand.Create(io),
             ReplayCommand.Create(io),
+            ServeCommand.Create(io),
         };
 
         var parse = root.Parse(args);
@@ -42,7 +43,7 @@ internal static class Program
             return ExitCodes.BadInput;
         }
 
-        if (parse.CommandResult.Command.Name is "run" or "resume" or "approve" or "reject" or "demo" && !Workers.ModelSetup.Configure(io.Error))
+        if (parse.CommandResult.Command.Name is "run" or "resume" or "approve" or "reject" or "demo" or "serve" && !Workers.ModelSetup.Configure(io.Error))
         {
             return ExitCodes.BadInput;
         }
