@@ -181,6 +181,7 @@ public sealed class KeelServer : IAsyncDisposable
             var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+            app.UseRouting();
             app.MapFallback("/{**path}", (HttpContext http) => http.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal)
                 ? Problems.NotFound($"There is no API route {http.Request.Method} {http.Request.Path}.")
                 : Results.File(files.GetFileInfo("index.html").PhysicalPath!, "text/html")).ExcludeFromDescription();

@@ -27,6 +27,8 @@ internal static class RunEndpoints
             .Accepts<StartRunRequest>("application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status409Conflict);
         runs.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("List runs, newest first, by filters and a cursor").Produces<RunPage>().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         runs.MapGet("/{id}", GetAsync).WithName("GetRun").WithSummary("A run with its attempts, usage and lineage").Produces<RunDetail>().ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/{id}/graph", GraphAsync).WithName("GetRunGraph").WithSummary("The graph of the definition the run is pinned to (JSON with Mermaid, or ?format=mermaid)")
+            .Produces<Definitions.GraphView>().ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapPost("/{id}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancel a run (recorded with who and why)")
             .Accepts<CancelRequest>("application/json").Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeRun").WithSummary("Resume an interrupted run")
@@ -299,6 +301,11 @@ internal static class RunEndpoints
             Data = run.Data.Where(p => !p.Key.StartsWith(ReservedPrefix, StringComparison.Ordinal)).ToDictionary(),
         });
     }
+
+    private static async Task<IResult> GraphAsync(ServerContext server, string id, string? format, CancellationToken cancellationToken)
+        => await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is { } run
+            ? Definitions.DefinitionEndpoints.GraphResult(server.PinnedDefinition(run), format)
+            : Problems.NotFound($"There is no run '{id}'.");
 
     private static async Task<IResult> CancelAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
     {
