@@ -198,6 +198,7 @@ public sealed class KeelServer : IAsyncDisposable
         ApprovalEndpoints.Map(app);
         DefinitionEndpoints.Map(app);
         UsageEndpoints.Map(app);
+        Plans.PlanEndpoints.Map(app);
         return app;
     }
 

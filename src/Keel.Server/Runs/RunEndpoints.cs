@@ -134,8 +134,8 @@ internal static class RunEndpoints
             data[RequestTag] = fingerprint;
         }
 
-        if (request.DefinitionHash is not null && server.Orchestrator.GetWorkflow(workflow!.Name) is { } registered
-            && !string.Equals(WorkflowDefinitionJson.Hash(WorkflowDefinitionJson.Serialize(registered)), request.DefinitionHash, StringComparison.OrdinalIgnoreCase))
+        if (request.DefinitionHash is not null && (server.Orchestrator.GetWorkflow(workflow!.Name) is not { } registered
+            || !string.Equals(WorkflowDefinitionJson.Hash(WorkflowDefinitionJson.Serialize(registered)), request.DefinitionHash, StringComparison.OrdinalIgnoreCase)))
         {
             server.Orchestrator.RegisterWorkflow(workflow);
         }
