@@ -55,6 +55,7 @@ internal static class CommandWorker
             start.ArgumentList.Add(arg);
         }
 
+        CommandEnvironment.Apply(start.Environment, declaration.InheritEnv);
         var attempt = context.Attempt;
         start.Environment["KEEL_RUN_ID"] = context.RunId;
         start.Environment["KEEL_WORKFLOW"] = context.WorkflowName;
