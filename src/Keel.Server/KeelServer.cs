@@ -157,8 +157,10 @@ public sealed class KeelServer : IAsyncDisposable
         });
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
-        builder.Services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        // OpenAPI 3.0: what the common client generators (NSwag, Kiota, openapi-generator) read today.
+        builder.Services.AddOpenApi("v1", openApi => SetVersion(openApi).AddDocumentTransformer((document, _, _) =>
         {
+            document.Servers = [];
             document.Info.Title = "Keel";
             document.Info.Description = "Keel's HTTP API: definitions, runs, live events, approvals and usage.";
             document.Info.Version = "v1";
@@ -249,6 +251,13 @@ public sealed class KeelServer : IAsyncDisposable
 
         await _app.DisposeAsync().ConfigureAwait(false);
         _background.Dispose();
+    }
+
+    // OpenAPI 3.0: what the common client generators (NSwag, Kiota, openapi-generator) read today.
+    private static Microsoft.AspNetCore.OpenApi.OpenApiOptions SetVersion(Microsoft.AspNetCore.OpenApi.OpenApiOptions options)
+    {
+        options.OpenApiVersion = Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_0;
+        return options;
     }
 
     private sealed class ForwardingLoggerProvider(ILoggerFactory factory) : ILoggerProvider

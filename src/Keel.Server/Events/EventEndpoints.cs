@@ -19,7 +19,7 @@ internal static class EventEndpoints
     {
         app.MapGet("/v1/runs/{id}/events", RunEventsAsync).WithTags("events").WithName("WatchRun")
             .WithSummary("A run's events as server-sent events; id is the sequence; Last-Event-ID (or ?after=) resumes; closes when the run ends")
-            .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         app.MapGet("/v1/events", AllEventsAsync).WithTags("events").WithName("WatchRuns")
             .WithSummary("Every run as server-sent events: the newest 500 when connecting, then a run event each time a run is created or moves")
             .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream");

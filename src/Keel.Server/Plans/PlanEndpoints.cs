@@ -72,7 +72,7 @@ internal static class PlanEndpoints
     {
         var plans = app.MapGroup("/v1/plans").WithTags("plans");
         plans.MapPost("/", CreateAsync).WithName("CreatePlan").WithSummary("Plan a goal: validated, frozen by content hash, stored with its provenance")
-            .Accepts<PlanRequest>("application/json").Produces<PlanView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Accepts<PlanRequest>("application/json").Produces<PlanView>(StatusCodes.Status201Created).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         plans.MapGet("/", ListAsync).WithName("ListPlans").WithSummary("Stored plans").Produces<IReadOnlyList<PlanView>>();
         plans.MapGet("/{hash}", GetAsync).WithName("GetPlan").WithSummary("A stored plan").Produces<PlanView>().ProducesProblem(StatusCodes.Status404NotFound);
         plans.MapPost("/{hash}/dry-run", DryRunAsync).WithName("DryRunPlan").WithSummary("Play a plan with scripted workers and show its path")
