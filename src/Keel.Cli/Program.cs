@@ -34,6 +34,7 @@ internal static class Program
             ReplayCommand.Create(io),
             PlanCommand.Create(io),
             PlansCommand.Create(io),
+            ServeCommand.Create(io),
         };
 
         // No response files: an argument starting with '@' ("--comment '@bob: ship it'", "--goal @release-notes")
@@ -50,7 +51,7 @@ internal static class Program
             return ExitCodes.BadInput;
         }
 
-        if (parse.CommandResult.Command.Name is "run" or "resume" or "approve" or "reject" or "demo" or "worker" && !Workers.ModelSetup.Configure(io.Error))
+        if (parse.CommandResult.Command.Name is "run" or "resume" or "approve" or "reject" or "demo" or "worker" or "serve" && !Workers.ModelSetup.Configure(io.Error))
         {
             return ExitCodes.BadInput;
         }

@@ -157,8 +157,10 @@ public sealed class KeelServer : IAsyncDisposable
         });
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
-        builder.Services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        // OpenAPI 3.0: what the common client generators (NSwag, Kiota, openapi-generator) read today.
+        builder.Services.AddOpenApi("v1", openApi => SetVersion(openApi).AddDocumentTransformer((document, _, _) =>
         {
+            document.Servers = [];
             document.Info.Title = "Keel";
             document.Info.Description = "Keel's HTTP API: definitions, runs, live events, approvals and usage.";
             document.Info.Version = "v1";
@@ -181,6 +183,7 @@ public sealed class KeelServer : IAsyncDisposable
             var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+            app.UseRouting();
             app.MapFallback("/{**path}", (HttpContext http) => http.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal)
                 ? Problems.NotFound($"There is no API route {http.Request.Method} {http.Request.Path}.")
                 : Results.File(files.GetFileInfo("index.html").PhysicalPath!, "text/html")).ExcludeFromDescription();
@@ -197,6 +200,7 @@ public sealed class KeelServer : IAsyncDisposable
         ApprovalEndpoints.Map(app);
         DefinitionEndpoints.Map(app);
         UsageEndpoints.Map(app);
+        Plans.PlanEndpoints.Map(app);
         return app;
     }
 
@@ -247,6 +251,13 @@ public sealed class KeelServer : IAsyncDisposable
 
         await _app.DisposeAsync().ConfigureAwait(false);
         _background.Dispose();
+    }
+
+    // OpenAPI 3.0: what the common client generators (NSwag, Kiota, openapi-generator) read today.
+    private static Microsoft.AspNetCore.OpenApi.OpenApiOptions SetVersion(Microsoft.AspNetCore.OpenApi.OpenApiOptions options)
+    {
+        options.OpenApiVersion = Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_0;
+        return options;
     }
 
     private sealed class ForwardingLoggerProvider(ILoggerFactory factory) : ILoggerProvider

@@ -38,6 +38,9 @@ public sealed class KeelServerOptions
     /// <summary>Reads definitions posted to <c>/v1/definitions</c>. Default: Keel's canonical JSON, with no workers.</summary>
     public IDefinitionReader? DefinitionReader { get; set; }
 
+    /// <summary>Makes the planning service of <c>/v1/plans</c> over the server's orchestrator. Default: the catalog planner, plans kept in memory.</summary>
+    public Func<Orchestrator, OrchestrationService>? Planning { get; set; }
+
     /// <summary>Registers workers and workflows on the server's orchestrator before it starts.</summary>
     public Action<Orchestrator>? Configure { get; set; }
 

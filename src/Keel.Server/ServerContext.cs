@@ -21,6 +21,9 @@ internal sealed class ServerContext(
 
     public Orchestrator Orchestrator { get; } = orchestrator;
 
+    /// <summary>Plans goals into frozen definitions (the catalog planner unless the host configured another).</summary>
+    public OrchestrationService Planning { get; } = options.Planning?.Invoke(orchestrator) ?? new OrchestrationService(orchestrator);
+
     public IRunStore Store { get; } = store;
 
     public RunLauncher Launcher { get; } = launcher;

@@ -12,9 +12,9 @@ internal static class DefinitionEndpoints
     {
         var definitions = app.MapGroup("/v1/definitions").WithTags("definitions");
         definitions.MapPost("/", StoreAsync).WithName("StoreDefinition").WithSummary("Validate a definition, store it by content hash and register it for new runs")
-            .Accepts<DefinitionRequest>("application/json").Produces<DefinitionView>(StatusCodes.Status201Created).Produces<DefinitionView>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Accepts<DefinitionRequest>("application/json").Produces<DefinitionView>(StatusCodes.Status201Created).Produces<DefinitionView>(StatusCodes.Status200OK).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         definitions.MapPost("/validate", ValidateAsync).WithName("ValidateDefinition").WithSummary("Validate a definition without storing it")
-            .Accepts<DefinitionRequest>("application/json").Produces<DefinitionView>().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Accepts<DefinitionRequest>("application/json").Produces<DefinitionView>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         definitions.MapGet("/", List).WithName("ListDefinitions").WithSummary("Stored definition versions").Produces<IReadOnlyList<DefinitionView>>();
         definitions.MapGet("/{hash}", Get).WithName("GetDefinition").WithSummary("A stored version as canonical JSON").Produces<string>(StatusCodes.Status200OK, "application/json").ProducesProblem(StatusCodes.Status404NotFound);
         definitions.MapGet("/{hash}/graph", Graph).WithName("GetDefinitionGraph").WithSummary("A version's graph as JSON (with Mermaid), or as Mermaid text with ?format=mermaid")

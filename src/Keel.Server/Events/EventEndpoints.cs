@@ -19,9 +19,9 @@ internal static class EventEndpoints
     {
         app.MapGet("/v1/runs/{id}/events", RunEventsAsync).WithTags("events").WithName("WatchRun")
             .WithSummary("A run's events as server-sent events; id is the sequence; Last-Event-ID (or ?after=) resumes; closes when the run ends")
-            .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         app.MapGet("/v1/events", AllEventsAsync).WithTags("events").WithName("WatchRuns")
-            .WithSummary("Changes of every run as server-sent events (a run event each time a run is created or moves)")
+            .WithSummary("Every run as server-sent events: the newest 500 when connecting, then a run event each time a run is created or moves")
             .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream");
     }
 
@@ -118,7 +118,6 @@ internal static class EventEndpoints
         Sse.Begin(http.Response);
         await Sse.CommentAsync(http.Response, "keel events", cancellationToken).ConfigureAwait(false);
         var seen = new Dictionary<string, (WorkflowState, int, DateTimeOffset)>(StringComparer.Ordinal);
-        var first = true;
         var quiet = server.Time.GetUtcNow();
         try
         {
@@ -135,13 +134,9 @@ internal static class EventEndpoints
                     }
 
                     seen[run.RunId] = mark;
-                    if (!first)
-                    {
-                        await Sse.WriteAsync(http.Response, "run", null, new RunEvent { Type = "run", RunId = run.RunId, State = run.State, CurrentStep = run.CurrentStep, Run = RunSummary.From(run) }, cancellationToken).ConfigureAwait(false);
-                    }
+                    await Sse.WriteAsync(http.Response, "run", null, new RunEvent { Type = "run", RunId = run.RunId, State = run.State, CurrentStep = run.CurrentStep, Run = RunSummary.From(run) }, cancellationToken).ConfigureAwait(false);
                 }
 
-                first = false;
                 if (!await server.Changes.WaitAsync(next, server.Options.PollInterval, server.Time, cancellationToken).ConfigureAwait(false)
                     && server.Time.GetUtcNow() - quiet >= KeepAlive)
                 {

@@ -24,9 +24,11 @@ internal static class RunEndpoints
         var runs = app.MapGroup("/v1/runs").WithTags("runs");
         runs.MapPost("/", StartAsync).WithName("StartRun").WithSummary("Start a run (idempotent with an Idempotency-Key header)")
             .Produces<RunSummary>(StatusCodes.Status201Created).Produces<RunSummary>(StatusCodes.Status200OK)
-            .Accepts<StartRunRequest>("application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status409Conflict);
-        runs.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("List runs, newest first, by filters and a cursor").Produces<RunPage>().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Accepts<StartRunRequest>("application/json").ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status409Conflict);
+        runs.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("List runs, newest first, by filters and a cursor").Produces<RunPage>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         runs.MapGet("/{id}", GetAsync).WithName("GetRun").WithSummary("A run with its attempts, usage and lineage").Produces<RunDetail>().ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/{id}/graph", GraphAsync).WithName("GetRunGraph").WithSummary("The graph of the definition the run is pinned to (JSON with Mermaid, or ?format=mermaid)")
+            .Produces<Definitions.GraphView>().ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapPost("/{id}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancel a run (recorded with who and why)")
             .Accepts<CancelRequest>("application/json").Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeRun").WithSummary("Resume an interrupted run")
@@ -34,11 +36,11 @@ internal static class RunEndpoints
         runs.MapPost("/{id}/pause", PauseAsync).WithName("PauseRun").WithSummary("Pause a run (its attempt in flight finishes first)")
             .Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status501NotImplemented);
         runs.MapPost("/{id}/fork", ForkAsync).WithName("ForkRun").WithSummary("Start a new run from a recorded attempt, with edited data")
-            .Accepts<ForkRequest>("application/json").Produces<RunSummary>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound);
+            .Accepts<ForkRequest>("application/json").Produces<RunSummary>(StatusCodes.Status201Created).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapPost("/{id}/steps/{sequence:int}/rerun", RerunAsync).WithName("RerunStep").WithSummary("Run one recorded step again, without the steps after it")
             .Produces<RunSummary>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status501NotImplemented);
         runs.MapPost("/cancel", BulkCancelAsync).WithName("CancelRuns").WithSummary("Cancel every unfinished run matching a filter")
-            .Accepts<BulkCancelRequest>("application/json").Produces<BulkCancelResult>().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Accepts<BulkCancelRequest>("application/json").Produces<BulkCancelResult>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
     }
 
     private static async Task<IResult> StartAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
@@ -132,8 +134,8 @@ internal static class RunEndpoints
             data[RequestTag] = fingerprint;
         }
 
-        if (request.DefinitionHash is not null && server.Orchestrator.GetWorkflow(workflow!.Name) is { } registered
-            && !string.Equals(WorkflowDefinitionJson.Hash(WorkflowDefinitionJson.Serialize(registered)), request.DefinitionHash, StringComparison.OrdinalIgnoreCase))
+        if (request.DefinitionHash is not null && (server.Orchestrator.GetWorkflow(workflow!.Name) is not { } registered
+            || !string.Equals(WorkflowDefinitionJson.Hash(WorkflowDefinitionJson.Serialize(registered)), request.DefinitionHash, StringComparison.OrdinalIgnoreCase)))
         {
             server.Orchestrator.RegisterWorkflow(workflow);
         }
@@ -299,6 +301,11 @@ internal static class RunEndpoints
             Data = run.Data.Where(p => !p.Key.StartsWith(ReservedPrefix, StringComparison.Ordinal)).ToDictionary(),
         });
     }
+
+    private static async Task<IResult> GraphAsync(ServerContext server, string id, string? format, CancellationToken cancellationToken)
+        => await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is { } run
+            ? Definitions.DefinitionEndpoints.GraphResult(server.PinnedDefinition(run), format)
+            : Problems.NotFound($"There is no run '{id}'.");
 
     private static async Task<IResult> CancelAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
     {

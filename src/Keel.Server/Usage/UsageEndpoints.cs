@@ -20,7 +20,7 @@ internal static class UsageEndpoints
     public static void Map(IEndpointRouteBuilder app)
         => app.MapGet("/v1/usage", UsageAsync).WithTags("usage").WithName("GetUsage")
             .WithSummary("Tokens and cost, grouped by run, step, worker or model, over runs matching the filter")
-            .Produces<UsageReport>().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Produces<UsageReport>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
 
     private static async Task<IResult> UsageAsync(ServerContext server, string? groupBy, string? workflow, string? state, DateTimeOffset? createdAfter, DateTimeOffset? createdBefore, CancellationToken cancellationToken)
     {

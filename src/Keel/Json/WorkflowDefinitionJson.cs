@@ -105,6 +105,7 @@ public static class WorkflowDefinitionJson
         {
             var step = s.Approval is { } prompt
                 ? WorkflowStep.Approval(s.Id ?? string.Empty, prompt, s.OnSuccess ?? WorkflowStep.Complete, s.OnFailure ?? WorkflowStep.Failed, s.Description ?? string.Empty)
+                    with { Timeout = s.Timeout is { } deadline ? TimeSpan.FromSeconds(deadline) : null }
                 : s.Parallel is { } branches
                 ? WorkflowStep.Parallel(s.Id ?? string.Empty, branches.Select(FromDocument).ToList(), s.OnSuccess ?? WorkflowStep.Complete, s.OnFailure, ParseJoin(s.Join), s.MaxParallel, s.Description ?? string.Empty)
                 : new WorkflowStep

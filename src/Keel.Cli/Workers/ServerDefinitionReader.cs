@@ -1,0 +1,50 @@
+using Keel.Cli.Files;
+using Keel.Server;
+
+namespace Keel.Cli.Workers;
+
+/// <summary>
+/// Reads definitions posted to <c>keel serve</c> in the workflow file format, with the workers they
+/// declare. Command workers start programs on the server's machine, so they are refused unless the
+/// server was started with <c>--allow-command-workers</c>.
+/// </summary>
+internal sealed class ServerDefinitionReader(bool allowCommandWorkers, string baseDirectory) : IDefinitionReader
+{
+    public DefinitionReadResult Read(string content, string? format)
+    {
+        var name = format == "json" ? "posted.json" : "posted.yaml";
+        var loaded = WorkflowFileLoader.Parse("definition", Path.Combine(baseDirectory, name), content);
+        if (!loaded.IsValid)
+        {
+            return new() { Problems = loaded.Problems.Select(p => new DefinitionProblem(Field(p.Message), p.Message, p.Line, p.Column)).ToArray() };
+        }
+
+        var file = loaded.File!;
+        var commands = file.Workers.Values.Where(w => w.Kind == WorkerKind.Command).Select(w => w.WorkerType).ToArray();
+        if (commands.Length > 0 && !allowCommandWorkers)
+        {
+            return new()
+            {
+                Problems = commands.Select(c => new DefinitionProblem($"workers.{c}", $"worker '{c}' is a command worker, which would run a program on the server; start keel serve with --allow-command-workers to accept them")).ToArray(),
+            };
+        }
+
+        var (workers, error) = WorkerFactory.Build(file, CliHost.LlmWorkers);
+        return error is null
+            ? new() { Definition = file.Definition, Workers = workers }
+            : new() { Problems = [new DefinitionProblem("workers", error)] };
+    }
+
+    private static string Field(string message)
+    {
+        const string marker = "field '";
+        var at = message.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return "content";
+        }
+
+        var end = message.IndexOf('\'', at + marker.Length);
+        return end < 0 ? "content" : message[(at + marker.Length)..end];
+    }
+}

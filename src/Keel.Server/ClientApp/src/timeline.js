@@ -1,0 +1,66 @@
+// A run's timeline: queued, each attempt running, waiting for a person, and retry back-off, as bars
+// on one time axis.
+const ms = (a, b) => new Date(b).getTime() - new Date(a).getTime();
+
+export function segments(run, attempts, now = Date.now()) {
+  const rows = [];
+  const start = new Date(run.createdAt).getTime();
+  let previousEnd = start;
+  attempts.forEach((a, i) => {
+    const began = new Date(a.startedAt).getTime();
+    const ended = began + a.durationMs;
+    if (i === 0 && began > start) rows.push({ kind: 'queued', label: 'queued', from: start, to: began });
+    const previous = attempts[i - 1];
+    if (previous && previous.stepId === a.stepId && previous.visit === a.visit && a.attempt > 1 && began > previousEnd) {
+      rows.push({ kind: 'backoff', label: `${a.stepId} · retry back-off`, from: previousEnd, to: began });
+    }
+    if (a.outcome === 'approved' || a.outcome === 'rejected') {
+      rows.push({ kind: 'waiting', label: `${a.stepId} · waiting for ${a.workerName}`, from: previousEnd, to: began, attempt: a });
+    } else {
+      rows.push({ kind: a.outcome, label: `${a.stepId} · attempt ${a.attempt}${a.visit > 1 ? ` (visit ${a.visit})` : ''}`, from: began, to: Math.max(ended, began + 1), attempt: a });
+    }
+    previousEnd = Math.max(previousEnd, ended);
+  });
+  if (run.state === 'waiting_for_approval') rows.push({ kind: 'waiting', label: `${run.currentStep} · waiting for a person`, from: previousEnd, to: now });
+  if (run.state === 'running' && attempts.length === 0) rows.push({ kind: 'queued', label: 'queued', from: start, to: now });
+  return rows;
+}
+
+export function render(container, run, attempts) {
+  const rows = segments(run, attempts);
+  if (rows.length === 0) { container.textContent = 'No attempts yet.'; return; }
+  const from = Math.min(...rows.map((r) => r.from));
+  const to = Math.max(...rows.map((r) => r.to));
+  const span = Math.max(1, to - from);
+  container.innerHTML = '';
+  for (const row of rows) {
+    const line = document.createElement('div');
+    line.className = 'tl-row';
+    line.dataset.kind = row.kind;
+    const label = document.createElement('span');
+    label.className = 'tl-label';
+    label.textContent = row.label;
+    const track = document.createElement('span');
+    track.className = 'tl-track';
+    const bar = document.createElement('span');
+    bar.className = `tl-bar tl-${row.kind}`;
+    bar.style.left = `${((row.from - from) / span) * 100}%`;
+    bar.style.width = `${Math.max(0.5, ((row.to - row.from) / span) * 100)}%`;
+    bar.title = `${row.kind}: ${(row.to - row.from).toFixed(0)} ms`;
+    track.append(bar);
+    const took = document.createElement('span');
+    took.className = 'tl-took';
+    took.textContent = formatDuration(row.to - row.from);
+    line.append(label, track, took);
+    container.append(line);
+  }
+}
+
+export function formatDuration(value) {
+  if (value < 1000) return `${Math.round(value)} ms`;
+  if (value < 60000) return `${(value / 1000).toFixed(1)} s`;
+  if (value < 3600000) return `${Math.floor(value / 60000)} min ${Math.round((value % 60000) / 1000)} s`;
+  return `${(value / 3600000).toFixed(1)} h`;
+}
+
+export { ms };

@@ -1,0 +1,82 @@
+using Keel.Server.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Keel.Server.Tests;
+
+/// <summary>
+/// The dashboard driven as a person would, in Debian's headless Chromium: start a run, watch it reach its
+/// approval step, approve it in the inbox, see it complete. Screenshots go under the test output.
+/// </summary>
+public sealed class DashboardTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    private static readonly string[] ChromiumArgs =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+    ];
+
+    public static string ScreenshotFolder => Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    [Fact]
+    public async Task Dashboard_StartRunApproveInInbox_RunCompletes()
+    {
+        Assert.True(File.Exists(Chromium), $"This test drives Debian's chromium at {Chromium}, which is not installed: apt-get install chromium (.ci/run installs it).");
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "wwwroot", "index.html")), "The dashboard was not built into wwwroot: the build needs Node.js and npm (.ci/run installs them).");
+        Directory.CreateDirectory(ScreenshotFolder);
+        await using var fixture = await ServerFixture.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Args = ChromiumArgs, Headless = true });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        page.SetDefaultTimeout(30_000);
+        var console = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Console += (_, message) => console.Enqueue($"{message.Type}: {message.Text}");
+        page.PageError += (_, error) => console.Enqueue("page error: " + error);
+        try
+        {
+            await DriveAsync(fixture, page);
+        }
+        catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "failure.png"), FullPage = true });
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nBrowser console:\n{string.Join("\n", console)}");
+        }
+    }
+
+    private static async Task DriveAsync(ServerFixture fixture, IPage page)
+    {
+
+        await page.GotoAsync(fixture.BaseAddress.ToString());
+        await page.Locator("#start-run select[name=workflow]").SelectOptionAsync(TestWorkflows.Review);
+        await page.Locator("#start-run input[name=goal]").FillAsync("Release notes for 2.0");
+        await page.Locator("#start-run button[type=submit]").ClickAsync();
+
+        await page.WaitForURLAsync("**/#/runs/*");
+        var runId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await page.Locator("h1 [data-state=waiting_for_approval]").WaitForAsync();
+        await page.Locator("#graph svg").WaitForAsync();
+        await page.Locator("#timeline .tl-waiting").First.WaitForAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "run-waiting.png"), FullPage = true });
+
+        await page.Locator("a[data-nav=approvals]").ClickAsync();
+        var approval = page.Locator($"article.approval[data-run='{runId}']");
+        await approval.WaitForAsync();
+        Assert.Contains("Publish this draft?", await approval.Locator(".prompt").InnerTextAsync());
+        await page.Locator("#decider").FillAsync("ada");
+        await approval.Locator("input.comment").FillAsync("reads well");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "approvals.png"), FullPage = true });
+        await approval.Locator("button.approve").ClickAsync();
+        await page.Locator(".inbox .empty").WaitForAsync();
+
+        await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#/runs/{runId}").ToString());
+        await page.Locator("h1 [data-state=completed]").WaitForAsync();
+        Assert.Equal(3, await page.Locator("details.attempt").CountAsync());
+        Assert.Contains("ada", await page.Locator("details.attempt[data-sequence='1'] summary").InnerTextAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "run-completed.png"), FullPage = true });
+
+        await page.GotoAsync(fixture.BaseAddress.ToString());
+        await page.Locator($"tr[data-run='{runId}'] [data-state=completed]").WaitForAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "runs.png") });
+    }
+}
