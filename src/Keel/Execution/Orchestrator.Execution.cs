@@ -107,7 +107,7 @@ public sealed partial class Orchestrator
     private static ExecuteOptions VerboseOptions(IReadOnlyDictionary<string, object?>? data) => new() { Verbose = true, Data = data };
 
     /// <summary>Drives a run from its current position until it ends, parks or is interrupted.</summary>
-    private async Task<WorkflowResult> DriveAsync(RunSession session, bool resumed, CancellationToken cancellationToken)
+    private async ValueTask<WorkflowResult> DriveAsync(RunSession session, bool resumed, CancellationToken cancellationToken)
     {
         var context = session.Context;
         using var activity = KeelTelemetry.Source.HasListeners() ? StartRunActivity(session, resumed) : null;
