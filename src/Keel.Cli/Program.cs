@@ -50,7 +50,17 @@ internal static class Program
         // Ctrl+C is handled by the commands that run workflows (the run stays resumable), not by the parser.
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (RunStoreException ex)
+        {
+            io.Error.WriteLine("error: " + ex.Message);
+            return ExitCodes.StoreFailure;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            io.Error.WriteLine("Unhandled exception: " + ex);
+            return ExitCodes.RunFailed;
         }
         finally
         {

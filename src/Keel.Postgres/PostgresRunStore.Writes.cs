@@ -95,11 +95,11 @@ public sealed partial class PostgresRunStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
         => InTransactionAsync<IReadOnlyList<RunRecord>>(async (connection, transaction, ct) =>
         {
             var doomed = new List<RunRecord>();
-            await using (var select = new NpgsqlCommand(Sql($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.updated_at < $1 ORDER BY r.created_at DESC, r.run_id DESC FOR UPDATE OF r;"), connection, transaction).With(Names.Ticks(olderThan)))
+            await using (var select = new NpgsqlCommand(Sql($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.updated_at < $1 AND r.state = ANY($2) ORDER BY r.created_at DESC, r.run_id DESC FOR UPDATE OF r;"), connection, transaction).With(Names.Ticks(olderThan)).WithArray(states.Select(Names.Of).ToArray()))
             await using (var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))

@@ -18,7 +18,7 @@ public sealed partial class SqliteRunStore
             command.CommandText = $"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.run_id = $run_id;";
             command.Parameters.AddWithValue("$run_id", runId);
             using var reader = command.ExecuteReader();
-            return reader.Read() ? RunRows.Read(reader) : null;
+            return reader.Read() ? Decode.Run(reader, DataSource) : null;
         }));
     }
 
@@ -40,7 +40,7 @@ public sealed partial class SqliteRunStore
             var history = new List<HistoryEntry>();
             while (reader.Read())
             {
-                history.Add(HistoryRows.Read(reader));
+                history.Add(Decode.Entry(reader, DataSource, runId));
             }
 
             return history;
@@ -88,16 +88,112 @@ public sealed partial class SqliteRunStore
             sql.Append(" ORDER BY r.created_at DESC, r.run_id DESC LIMIT $limit;");
             command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));
             command.CommandText = sql.ToString();
-            using var reader = command.ExecuteReader();
-            var runs = new List<RunRecord>();
-            while (reader.Read())
-            {
-                runs.Add(RunRows.Read(reader));
-            }
-
-            return runs;
+            return ReadRuns(connection, command, query);
         }));
     }
+
+    /// <summary>
+    /// Every run the query yields. When a row cannot be decoded, or SQLite finds the file corrupt on the way,
+    /// salvages what it can (each run known to any table, read on its own) and throws
+    /// <see cref="RunStoreDamagedException"/> carrying the runs read and naming the unreadable ones.
+    /// </summary>
+    private List<RunRecord> ReadRuns(SqliteConnection connection, SqliteCommand command, RunQuery query)
+    {
+        var runs = new List<RunRecord>();
+        string? problem = null;
+        Exception? cause = null;
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                try
+                {
+                    runs.Add(RunRows.Read(reader));
+                }
+                catch (Exception ex) when (Decode.IsUndecodable(ex) && ex is not SqliteException)
+                {
+                    problem ??= $"the row of run '{Decode.RunIdOf(reader)}' cannot be read ({ex.Message})";
+                    cause ??= ex;
+                }
+            }
+        }
+        catch (SqliteException ex) when (SqliteErrors.IsDamage(ex))
+        {
+            problem = $"{SqliteErrors.Describe(ex)} while listing runs";
+            cause = ex;
+        }
+
+        if (problem is null)
+        {
+            return runs;
+        }
+
+        var (readable, unreadable) = Salvage(connection);
+        var matching = readable.Where(r => Matches(r, query)).OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.RunId, StringComparer.Ordinal).Take(Math.Max(0, query.Limit)).ToArray();
+        var named = unreadable.Count == 0 ? string.Empty : "; unreadable: " + string.Join(", ", unreadable.Select(id => $"'{id}'"));
+        throw SqliteErrors.Damaged(DataSource, $"{problem}; {readable.Count} run(s) could still be read{named}", cause, matching, unreadable);
+    }
+
+    /// <summary>Each run any table knows of, read on its own: those that decode, and the ids of those that do not.</summary>
+    private (List<RunRecord> Readable, List<string> Unreadable) Salvage(SqliteConnection connection)
+    {
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var sql in (string[])["SELECT run_id FROM runs;", "SELECT run_id FROM run_origins;", "SELECT DISTINCT run_id FROM history;"])
+        {
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    if (!reader.IsDBNull(0) && reader.GetValue(0) is string id)
+                    {
+                        ids.Add(id);
+                    }
+                }
+            }
+            catch (Exception ex) when (Decode.IsUndecodable(ex))
+            {
+                // Keep the ids read before the damage; the other tables may name the rest.
+            }
+        }
+
+        var readable = new List<RunRecord>();
+        var unreadable = new List<string>();
+        foreach (var id in ids)
+        {
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.run_id = $run_id;";
+                command.Parameters.AddWithValue("$run_id", id);
+                using var reader = command.ExecuteReader();
+                if (reader.Read())
+                {
+                    readable.Add(RunRows.Read(reader));
+                }
+                else
+                {
+                    unreadable.Add(id);
+                }
+            }
+            catch (Exception ex) when (Decode.IsUndecodable(ex))
+            {
+                unreadable.Add(id);
+            }
+        }
+
+        return (readable, unreadable);
+    }
+
+    private static bool Matches(RunRecord run, RunQuery query)
+        => (query.WorkflowName is null || run.WorkflowName == query.WorkflowName)
+            && (query.State is null || run.State == query.State)
+            && (query.CreatedAfter is null || run.CreatedAt >= query.CreatedAfter)
+            && (query.CreatedBefore is null || run.CreatedAt < query.CreatedBefore)
+            && (query.LeaseFreeAt is null || run.LeaseOwner is null || run.LeaseExpires is null || run.LeaseExpires <= query.LeaseFreeAt);
 
     private T Read<T>(Func<SqliteConnection, T> read)
     {

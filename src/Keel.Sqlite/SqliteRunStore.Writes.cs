@@ -129,7 +129,7 @@ public sealed partial class SqliteRunStore
             {
                 while (reader.Read())
                 {
-                    doomed.Add(RunRows.Read(reader));
+                    doomed.Add(Decode.Run(reader, session.Source));
                 }
             }
 

@@ -386,7 +386,7 @@ public abstract class RunStoreConformanceTests : IDisposable
         Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [], default));
         Assert.Equal(2, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
 
-        static string Names(WorkflowState state) => Orchestrator.StateName(state);
+        static string Names(WorkflowState state) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
     }
 
     [Fact]

@@ -36,6 +36,15 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void BaseUrl_WithUserAndPassword_IsShownWithoutThem()
+    {
+        var config = ModelConfiguration.FromEnvironment(Env(("OPENAI_BASE_URL", "http://user:PASSWORD@llm.internal:8000/v1"), ("KEEL_MODEL", "qwen2.5")))!;
+
+        Assert.Equal("user:PASSWORD", config.Endpoint!.UserInfo);
+        Assert.Equal("openai-compatible model 'qwen2.5' at http://[redacted]@llm.internal:8000/v1 (from environment (KEEL_MODEL, OPENAI_BASE_URL); key not set)", config.ToString());
+    }
+
+    [Fact]
     public void ProviderPrefix_InKeelModel_Wins()
     {
         var config = ModelConfiguration.FromEnvironment(Env(("KEEL_MODEL", "ollama:llama3.1"), ("OPENAI_API_KEY", "sk-abcdefghijklmnop"), ("OLLAMA_HOST", "gpu-box:11434")))!;

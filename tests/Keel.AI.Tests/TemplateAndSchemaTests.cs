@@ -7,7 +7,7 @@ public sealed class TemplateAndSchemaTests
     public void UnsupportedPlaceholder_IsRefusedWhenTheWorkerIsCreated()
     {
         var error = Assert.Throws<KeelException>(() => PromptTemplate.Parse("Hello {{user.name}}", "Greeter"));
-        Assert.Equal("Worker 'Greeter': instructions template placeholder '{{user.name}}' at character 6 is not supported; use {{input}}, {{input.path}}, {{goal}} or {{data.key}}.", error.Message);
+        Assert.Equal("Worker 'Greeter': instructions template placeholder '{{user.name}}' at character 6 is not supported; use {{input}}, {{input.path}}, {{goal}}, {{data.key}} or {{feedback}}.", error.Message);
         Assert.Contains("no closing", Assert.Throws<KeelException>(() => PromptTemplate.Parse("Hello {{input", "Greeter")).Message);
     }
 

@@ -13,8 +13,8 @@ public sealed class DemoCommandTests : IDisposable
         var index = _folder.File(Path.Combine("site", "index.html"));
         Assert.True(File.Exists(index), result.ToString());
         Assert.Contains("<h1", File.ReadAllText(index), StringComparison.Ordinal);
-        Assert.Contains("No model configured: the demo uses the offline workers", result.Out, StringComparison.Ordinal);
-        Assert.Contains("set KEEL_MODEL and OPENAI_API_KEY, or OLLAMA_HOST", result.Out, StringComparison.Ordinal);
+        Assert.Contains("No model configured: the demo uses the offline workers", result.Error, StringComparison.Ordinal);
+        Assert.Contains("set KEEL_MODEL and OPENAI_API_KEY, or OLLAMA_HOST", result.Error, StringComparison.Ordinal);
         Assert.Contains(Path.GetDirectoryName(index)!, result.Out, StringComparison.Ordinal);
         Assert.Matches(@"review_code\s+reviewer\s+attempt 1\s+failed", result.Out);
 

@@ -59,7 +59,7 @@ public sealed class LlmWorkerTests : IDisposable
         var run = await KeelProcess.RunAsync(_folder.Path, Model(server), "run", file);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("Model: openai-compatible model 'gpt-test'", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Model: openai-compatible model 'gpt-test'", run.Error, StringComparison.Ordinal);
         Assert.Matches(@"write\s+writer\s+attempt 1\s+invalid_output .*tokens 37 .*does not match the schema", run.Out);
         Assert.Matches(@"write\s+writer\s+attempt 2\s+succeeded .*tokens 57", run.Out);
         Assert.Matches(@"judge\s+critic\s+attempt 1\s+succeeded .*tokens 23", run.Out);
@@ -160,9 +160,9 @@ public sealed class LlmWorkerTests : IDisposable
         var demo = await KeelProcess.RunAsync(_folder.Path, Model(server), "demo", "--out", "site");
 
         Assert.True(demo.ExitCode == 0, demo.ToString());
-        Assert.Contains("Model: openai-compatible model 'gpt-test'", demo.Out, StringComparison.Ordinal);
-        Assert.Contains("chat workers", demo.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain("offline workers", demo.Out, StringComparison.Ordinal);
+        Assert.Contains("Model: openai-compatible model 'gpt-test'", demo.Error, StringComparison.Ordinal);
+        Assert.Contains("chat workers", demo.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("offline workers", demo.Out + demo.Error, StringComparison.Ordinal);
         Assert.Equal(5, server.Requests.Count);
         Assert.Contains("Birthday cakes", server.Requests[1].AllText, StringComparison.Ordinal);
         Assert.Contains("no cake section", server.Requests[3].AllText, StringComparison.Ordinal);

@@ -26,7 +26,7 @@ public static class KeelAI
         var http = ResilientHttp.Create(options.Resilience, options.PrimaryHandler);
         var endpoint = Endpoint(options);
         var provider = CreateProviderClient(options, http, endpoint);
-        var redactor = new SecretRedactor([options.ApiKey]);
+        var redactor = new SecretRedactor([options.ApiKey, .. SecretRedactor.SecretsOf(endpoint)]);
         var describe = $"{ProviderName(options.Provider)} model '{options.Model}' at {redactor.Redact($"{endpoint.Scheme}://{endpoint.Authority}{endpoint.AbsolutePath}")}";
         var builder = new ChatClientBuilder(provider)
             .UseOpenTelemetry(options.LoggerFactory, options.TelemetrySourceName, otel => otel.EnableSensitiveData = options.EnableSensitiveTelemetry);

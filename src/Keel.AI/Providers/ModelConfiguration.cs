@@ -136,7 +136,7 @@ public sealed class ModelConfiguration
     public Microsoft.Extensions.AI.IChatClient CreateChatClient() => KeelAI.CreateChatClient(ToOptions());
 
     public override string ToString()
-        => $"{KeelAI.ProviderName(Provider)} model '{Model}'" + (Endpoint is null ? string.Empty : $" at {Endpoint}") + $" (from {Source}; key {(ApiKey is null ? "not set" : "set")})";
+        => $"{KeelAI.ProviderName(Provider)} model '{Model}'" + (Endpoint is null ? string.Empty : $" at {SecretRedactor.Url(Endpoint)}") + $" (from {Source}; key {(ApiKey is null ? "not set" : "set")})";
 
     private static bool TryParseProvider(string text, out ModelProvider provider)
     {

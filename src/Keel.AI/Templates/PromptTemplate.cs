@@ -5,7 +5,8 @@ namespace Keel.AI;
 
 /// <summary>
 /// A small instructions template: <c>{{input}}</c>, <c>{{input.path}}</c>, <c>{{goal}}</c>,
-/// <c>{{data.key}}</c> and <c>{{data.key.path}}</c>, where a path is dot-separated property names or
+/// <c>{{data.key}}</c>, <c>{{data.key.path}}</c> and <c>{{feedback}}</c> (why the step was sent back:
+/// empty on a forward path), where a path is dot-separated property names or
 /// array indices. Strings render as themselves, other values as compact JSON. Anything else between
 /// double braces is rejected when the worker is created; a value missing at run time fails the attempt.
 /// </summary>
@@ -49,9 +50,9 @@ internal sealed class PromptTemplate
             var expression = source[(open + 2)..close].Trim();
             var segments = expression.Split('.');
             var root = segments[0];
-            if (root is not ("input" or "goal" or "data") || segments.Any(s => s.Length == 0) || (root == "data" && segments.Length < 2) || (root == "goal" && segments.Length > 1))
+            if (root is not ("input" or "goal" or "data" or "feedback") || segments.Any(s => s.Length == 0) || (root == "data" && segments.Length < 2) || (root is "goal" or "feedback" && segments.Length > 1))
             {
-                throw new KeelException($"Worker '{workerName}': instructions template placeholder '{{{{{expression}}}}}' at character {open} is not supported; use {{{{input}}}}, {{{{input.path}}}}, {{{{goal}}}} or {{{{data.key}}}}.");
+                throw new KeelException($"Worker '{workerName}': instructions template placeholder '{{{{{expression}}}}}' at character {open} is not supported; use {{{{input}}}}, {{{{input.path}}}}, {{{{goal}}}}, {{{{data.key}}}} or {{{{feedback}}}}.");
             }
 
             parts.Add(new Part(null, root, segments[1..]));
@@ -76,6 +77,7 @@ internal sealed class PromptTemplate
             text.Append(part.Root switch
             {
                 "goal" => context.Goal,
+                "feedback" => FeedbackText(context.Feedback),
                 "input" => AsText(Walk(input, part.Path, "input")),
                 _ => AsText(Walk(DataValue(context, part.Path[0]), part.Path[1..], "data." + part.Path[0])),
             });
@@ -91,6 +93,34 @@ internal sealed class PromptTemplate
         JsonValueKind.Undefined or JsonValueKind.Null => string.Empty,
         _ => value.GetRawText(),
     };
+
+    /// <summary>Why the step was sent back, as one paragraph for a prompt; empty without feedback.</summary>
+    public static string FeedbackText(Feedback? feedback)
+    {
+        if (feedback is null)
+        {
+            return string.Empty;
+        }
+
+        var text = new StringBuilder("Your previous version was sent back by step '").Append(feedback.FromStep).Append('\'');
+        text.Append(feedback.Label is { } label ? $" with the verdict '{label}'" : $" ({StableNames.Of(feedback.Outcome)})");
+        if (feedback.Error is { } error)
+        {
+            text.Append(": ").Append(error);
+        }
+
+        if (feedback.Output is { } output)
+        {
+            text.Append(". Its output: ").Append(AsText(output));
+        }
+
+        if (feedback.PreviousOutput is { } previous)
+        {
+            text.Append(". Your previous output: ").Append(AsText(previous));
+        }
+
+        return text.Append('.').ToString();
+    }
 
     private static JsonElement DataValue(WorkflowContext context, string key)
         => context.Data.TryGetValue(key, out var value)

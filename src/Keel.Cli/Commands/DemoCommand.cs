@@ -33,7 +33,7 @@ internal static class DemoCommand
             return ExitCodes.BadInput;
         }
 
-        var notice = json ? io.Error : io.Out;
+        var notice = io.Error;
         var chat = CliHost.LlmWorkers as ChatLlmWorkerFactory;
         if (chat is null)
         {
@@ -64,8 +64,9 @@ internal static class DemoCommand
                 if (result.State == WorkflowState.Completed)
                 {
                     var path = await DemoSite.WriteAsync(result, folder, cancellationToken).ConfigureAwait(false);
-                    notice.WriteLine();
-                    notice.WriteLine($"The site is in {Path.GetDirectoryName(path)}: open {path}");
+                    var output = json ? io.Error : io.Out;
+                    output.WriteLine();
+                    output.WriteLine($"The site is in {Path.GetDirectoryName(path)}: open {path}");
                 }
             }).ConfigureAwait(false);
     }

@@ -74,7 +74,10 @@ internal static class RunCommand
         session.Register(workers, driver.Observer);
         session.Orchestrator.RegisterWorkflow(file.Definition);
         var runId = Guid.NewGuid().ToString("N");
-        (json ? io.Error : io.Out).WriteLine(ModelSetup.Notice("the built-in and command workers of the file run without one"));
+        if (file.Workers.Values.Any(w => w.Kind == WorkerKind.Llm))
+        {
+            io.Error.WriteLine(ModelSetup.Notice("the file's llm workers cannot run without one"));
+        }
         if (!json)
         {
             io.Out.WriteLine($"Running '{file.Definition.Name}' (run {runId}) on {session.StorePath}");

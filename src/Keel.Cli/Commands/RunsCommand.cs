@@ -39,24 +39,62 @@ internal static class RunsCommand
             state = parsed;
         }
 
+        var path = StorePaths.Resolve(storeOption);
+        if (!File.Exists(path))
+        {
+            io.Out.WriteLine(json ? "[]" : $"No runs: there is no run store at {path} yet ('keel run' creates it; --store names another).");
+            return ExitCodes.Completed;
+        }
+
         using var session = CliSession.Open(storeOption, null, mustExist: true, io.Error);
         if (session is null)
         {
             return ExitCodes.BadInput;
         }
 
-        var runs = await session.Store.ListRunsAsync(new RunQuery { State = state, WorkflowName = workflow, Limit = Math.Max(1, limit) }, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<RunRecord> runs;
+        RunStoreDamagedException? damage = null;
+        try
+        {
+            runs = await session.Store.ListRunsAsync(new RunQuery { State = state, WorkflowName = workflow, Limit = Math.Max(1, limit) }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunStoreDamagedException ex)
+        {
+            (runs, damage) = (ex.ReadableRuns, ex);
+        }
+
+        var problems = damage is null ? await StoreCheck.ProblemsAsync(session, cancellationToken).ConfigureAwait(false) : [];
         if (json)
         {
             WriteJson(io.Out, runs);
-            return ExitCodes.Completed;
+        }
+        else if (runs.Count == 0 && damage is null && problems.Count == 0)
+        {
+            io.Out.WriteLine(state is null && workflow is null ? $"No runs in {session.StorePath}." : "No runs match.");
+        }
+        else if (runs.Count > 0)
+        {
+            WriteTable(io.Out, runs);
         }
 
-        if (runs.Count == 0)
+        if (damage is not null)
         {
-            io.Out.WriteLine("No runs" + (state is null && workflow is null ? "." : " match."));
-            return ExitCodes.Completed;
+            io.Error.WriteLine("error: " + damage.Message);
+            io.Error.WriteLine(runs.Count == 0 ? "No run could be read." : $"Listed above: the {runs.Count} run(s) that could be read.");
+            return ExitCodes.StoreFailure;
         }
+
+        if (problems.Count > 0)
+        {
+            StoreCheck.Report(io.Error, session.StorePath, problems, runs.Count);
+            return ExitCodes.StoreFailure;
+        }
+
+        return ExitCodes.Completed;
+    }
+
+    private static void WriteTable(TextWriter output, IReadOnlyList<RunRecord> runs)
+    {
 
         var table = new Table("RUN", "WORKFLOW", "STATE", "STEP", "ENTRIES", "TOKENS", "SIZE", "UPDATED");
         foreach (var run in runs)
@@ -64,8 +102,7 @@ internal static class RunsCommand
             table.Add(run.RunId, run.WorkflowName, Format.State(run.State), run.CurrentStep, run.HistoryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), (run.InputTokens + run.OutputTokens).ToString(System.Globalization.CultureInfo.InvariantCulture), PruneCommand.Bytes(run.SizeBytes), Format.Time(run.UpdatedAt));
         }
 
-        table.Write(io.Out);
-        return ExitCodes.Completed;
+        table.Write(output);
     }
 
     private static void WriteJson(TextWriter output, IReadOnlyList<RunRecord> runs)

@@ -32,8 +32,14 @@ public sealed record WorkerDeclaration
     /// <summary>command: its working directory, relative to the workflow file's folder; default that folder.</summary>
     public string? WorkingDir { get; init; }
 
-    /// <summary>command: environment variables added to the process's.</summary>
+    /// <summary>command: environment variables set for the process (they win over inherited ones).</summary>
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// command: names of keel's own environment variables the process inherits, beyond the default allowlist
+    /// (PATH, HOME, LANG, ...); a name ending in <c>*</c> is a prefix (<c>AWS_*</c>). Nothing else is inherited.
+    /// </summary>
+    public IReadOnlyList<string> InheritEnv { get; init; } = [];
 
     /// <summary>llm: the instructions (a template over the step's input, the goal and the data bus).</summary>
     public string? Instructions { get; init; }

@@ -4,7 +4,7 @@ internal sealed partial class WorkflowFileParser
 {
     private static readonly string[] Kinds = ["builtin", "command", "llm"];
     internal static readonly string[] BuiltinFields = ["kind", "description"];
-    internal static readonly string[] CommandFields = ["kind", "description", "command", "args", "working_dir", "env"];
+    internal static readonly string[] CommandFields = ["kind", "description", "command", "args", "working_dir", "env", "inherit_env"];
     internal static readonly string[] LlmFields = ["kind", "description", "instructions", "model", "output_schema"];
 
     private Dictionary<string, WorkerDeclaration> ParseWorkers(DocMap root)
@@ -84,6 +84,7 @@ internal sealed partial class WorkflowFileParser
                     Args = StringList(map, "args"),
                     WorkingDir = String(map, "working_dir"),
                     Env = StringMap(map, "env"),
+                    InheritEnv = StringList(map, "inherit_env"),
                     BaseDirectory = _baseDirectory,
                 };
             case "llm":

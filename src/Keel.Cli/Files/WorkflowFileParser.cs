@@ -10,7 +10,7 @@ namespace Keel.Cli.Files;
 internal sealed partial class WorkflowFileParser
 {
     internal static readonly string[] TopFields = ["name", "description", "goal", "max_steps", "initial_step", "steps", "workers", "$schema"];
-    internal static readonly string[] StepFields = ["id", "worker", "description", "on_success", "on_failure", "max_retries", "timeout", "retry_delay", "retry_backoff", "approval"];
+    internal static readonly string[] StepFields = ["id", "worker", "description", "on_success", "on_failure", "max_retries", "timeout", "retry_delay", "retry_backoff", "approval", .. ConstructFields];
 
     private readonly string _file;
     private readonly string _baseDirectory;
@@ -105,24 +105,15 @@ internal sealed partial class WorkflowFileParser
             return WorkflowStep.Approval(id, prompt, onSuccess ?? WorkflowStep.Complete, onFailure ?? WorkflowStep.Failed, description);
         }
 
-        var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, or 'approval: PROMPT' for an approval step)");
-        if (worker is not null && !string.IsNullOrWhiteSpace(worker))
+        if (Find(map, "parallel") is { } parallel)
         {
-            var type = new WorkerType(worker).Value;
-            if (!workers.ContainsKey(type))
-            {
-                if (BuiltinNames.Contains(type))
-                {
-                    workers[type] = new WorkerDeclaration { WorkerType = type, Kind = WorkerKind.Builtin, BaseDirectory = _baseDirectory };
-                }
-                else
-                {
-                    Problem(Find(map, "worker")!, $"step '{id}' uses worker '{worker}', which is not declared under 'workers:' (declared: {Names(workers.Keys)}; built in: {string.Join(", ", BuiltinNames)})");
-                }
-            }
+            return WithLabels(map, id, ParseParallel(map, id, parallel, onSuccess, onFailure, description, workers));
         }
 
-        return new WorkflowStep
+        var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, 'parallel:' branches, or 'approval: PROMPT' for an approval step)");
+        CheckDeclared(worker, Find(map, "worker"), $"step '{id}'", workers);
+
+        return WithLabels(map, id, WithMap(map, new WorkflowStep
         {
             StepId = id,
             WorkerType = string.IsNullOrWhiteSpace(worker) ? default : new WorkerType(worker),
@@ -133,7 +124,29 @@ internal sealed partial class WorkflowFileParser
             Timeout = Duration(map, "timeout"),
             RetryDelay = Duration(map, "retry_delay"),
             RetryBackoff = Number(map, "retry_backoff") ?? 2.0,
-        };
+            MaxParallel = Int(map, "max_parallel"),
+        }));
+    }
+
+    private void CheckDeclared(string? worker, DocNode? node, string where, Dictionary<string, WorkerDeclaration> workers)
+    {
+        if (worker is null || string.IsNullOrWhiteSpace(worker) || node is null)
+        {
+            return;
+        }
+
+        var type = new WorkerType(worker).Value;
+        if (!workers.ContainsKey(type))
+        {
+            if (BuiltinNames.Contains(type))
+            {
+                workers[type] = new WorkerDeclaration { WorkerType = type, Kind = WorkerKind.Builtin, BaseDirectory = _baseDirectory };
+            }
+            else
+            {
+                Problem(node, $"{where} uses worker '{worker}', which is not declared under 'workers:' (declared: {Names(workers.Keys)}; built in: {string.Join(", ", BuiltinNames)})");
+            }
+        }
     }
 
     private static string Names(IEnumerable<string> names)

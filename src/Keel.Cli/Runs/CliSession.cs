@@ -33,7 +33,7 @@ internal sealed class CliSession : IDisposable
         {
             store = SqliteRunStore.Open(path);
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             error.WriteLine("error: " + ex.Message);
             return null;
@@ -51,13 +51,16 @@ internal sealed class CliSession : IDisposable
         }
     }
 
-    /// <summary>A run by id, or by a prefix that names exactly one run.</summary>
+    /// <summary>
+    /// A run by id, or by a prefix that names exactly one run. Throws <see cref="RunStoreDamagedException"/>
+    /// when the run's stored definition no longer matches its content hash (damaged bytes).
+    /// </summary>
     public async Task<RunRecord?> FindRunAsync(string idOrPrefix, TextWriter error, CancellationToken cancellationToken)
     {
         var run = await _store.GetRunAsync(idOrPrefix, cancellationToken).ConfigureAwait(false);
         if (run is not null)
         {
-            return run;
+            return Intact(run);
         }
 
         var matches = (await _store.ListRunsAsync(new RunQuery { Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false))
@@ -65,7 +68,7 @@ internal sealed class CliSession : IDisposable
             .ToArray();
         if (matches.Length == 1)
         {
-            return matches[0];
+            return Intact(matches[0]);
         }
 
         error.WriteLine(matches.Length == 0
@@ -75,4 +78,20 @@ internal sealed class CliSession : IDisposable
     }
 
     public void Dispose() => _store.Dispose();
+
+    /// <summary>The run, when its stored definition still hashes to the hash it was pinned with.</summary>
+    private RunRecord Intact(RunRecord run)
+    {
+        if (!string.Equals(WorkflowDefinitionJson.Hash(run.DefinitionJson), run.DefinitionHash, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RunStoreDamagedException(
+                StorePath,
+                $"the run store file '{StorePath}' is damaged: the stored definition of run '{run.RunId}' (workflow '{run.WorkflowName}') no longer matches "
+                    + $"its content hash {run.DefinitionHash[..Math.Min(12, run.DefinitionHash.Length)]}, so its bytes changed after it was written. "
+                    + "Keep a copy of the file before changing it; other runs may still be readable (keel runs).",
+                unreadableRunIds: [run.RunId]);
+        }
+
+        return run;
+    }
 }

@@ -7,6 +7,7 @@ internal static class ExitCodes
     public const int RunFailed = 1;
     public const int BadInput = 2;
     public const int WaitingForApproval = 3;
+    public const int StoreFailure = 4;
     public const int Interrupted = 130;
 
     public static readonly string[] Lines =
@@ -15,6 +16,7 @@ internal static class ExitCodes
         "1    the run failed or was cancelled (replay: some run would take another path)",
         "2    bad input: arguments, workflow file, unknown run or store",
         "3    the run waits for approval (keel approve / keel reject)",
+        "4    the run store failed: it cannot be opened, read or written, or its file is damaged (the message names the file)",
         "130  interrupted by Ctrl+C (SIGINT) or SIGTERM; the run stays resumable (keel resume)",
     ];
 

@@ -50,6 +50,12 @@ internal sealed class RunDriver
             _io.Error.WriteLine($"Resume it with: keel resume {runId}{StorePaths.Suffix(_storeOption)}");
             return ExitCodes.Interrupted;
         }
+        catch (RunStoreException ex)
+        {
+            _io.Error.WriteLine("error: " + ex.Message);
+            _io.Error.WriteLine($"The run stopped at its last committed attempt; once the store is usable again, continue it with: keel resume {runId}{StorePaths.Suffix(_storeOption)}");
+            return ExitCodes.StoreFailure;
+        }
         catch (KeelException ex)
         {
             _io.Error.WriteLine("error: " + ex.Message);

@@ -65,6 +65,7 @@ internal static class CommandWorker
             start.ArgumentList.Add(arg);
         }
 
+        CommandEnvironment.Apply(start.Environment, declaration.InheritEnv);
         var attempt = context.Attempt;
         start.Environment["KEEL_RUN_ID"] = context.RunId;
         start.Environment["KEEL_WORKFLOW"] = context.WorkflowName;

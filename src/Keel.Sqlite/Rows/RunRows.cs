@@ -24,7 +24,7 @@ internal static class RunRows
 
     /// <summary>A run with its origin, definition, newest history row when it carries the position (<c>p</c>) and the row holding its data bus (<c>b</c>).</summary>
     public const string From = $"""
-        runs r JOIN run_origins o ON o.run_id = r.run_id JOIN definitions d ON d.definition_hash = r.definition_hash
+        runs r LEFT JOIN run_origins o ON o.run_id = r.run_id LEFT JOIN definitions d ON d.definition_hash = r.definition_hash
         LEFT JOIN history p ON p.pos_step IS NOT NULL AND p.entry_key = ({NewestEntryKey})
         LEFT JOIN history b ON b.entry_key = r.run_key * {SqliteSchema.Scale} + p.pos_bus
         """;

@@ -68,6 +68,39 @@ public sealed class KeelBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a class-based worker (an <see cref="IWorker{TInput, TOutput}"/>) for <paramref name="workerType"/>:
+    /// each attempt resolves a new <typeparamref name="TWorker"/> from a new scope; its input and output
+    /// schemas come from its types. The name defaults to the class name, the description to its
+    /// <see cref="System.ComponentModel.DescriptionAttribute"/>.
+    /// </summary>
+    public KeelBuilder AddWorker<TWorker>(WorkerType workerType, string? name = null, string? description = null)
+        where TWorker : class
+    {
+        ServiceWorkers.WorkerTypes(typeof(TWorker));
+        Services.TryAddTransient<TWorker>();
+        Services.AddSingleton(sp => ServiceWorkers.Definition(typeof(TWorker), sp, workerType, name, description));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a singleton <see cref="OrchestrationService"/> over the orchestrator, with the registered
+    /// <see cref="IPlanner"/> (default: the <see cref="CatalogPlanner"/> over the seed's templates) and
+    /// <see cref="IPlanStore"/> (default: in memory).
+    /// </summary>
+    public KeelBuilder AddPlanning(Action<OrchestrationServiceOptions>? configure = null)
+    {
+        Services.TryAddSingleton<IPlanner>(_ => new CatalogPlanner());
+        Services.TryAddSingleton<IPlanStore>(_ => new InMemoryPlanStore());
+        Services.TryAddSingleton(sp =>
+        {
+            var options = new OrchestrationServiceOptions { TimeProvider = sp.GetRequiredService<TimeProvider>() };
+            configure?.Invoke(options);
+            return new OrchestrationService(sp.GetRequiredService<Orchestrator>(), sp.GetRequiredService<IPlanner>(), sp.GetRequiredService<IPlanStore>(), options);
+        });
+        return this;
+    }
+
     public KeelBuilder AddWorkflow(WorkflowDefinition workflow)
     {
         Services.AddSingleton(workflow);

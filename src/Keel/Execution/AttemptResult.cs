@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace Keel;
 
 /// <summary>What one attempt produced, as a value: the hub routes on it and records it; nothing is thrown through the hub.</summary>
-internal readonly record struct AttemptResult(AttemptOutcome Outcome, JsonElement Input, JsonElement Output, string? Error)
+internal readonly record struct AttemptResult(AttemptOutcome Outcome, JsonElement Input, JsonElement Output, string? Error, string? Label = null)
 {
-    public static AttemptResult Success(JsonElement input, JsonElement output) => new(AttemptOutcome.Succeeded, input, output, null);
+    public static AttemptResult Success(JsonElement input, JsonElement output, string? label = null) => new(AttemptOutcome.Succeeded, input, output, null, label);
 
     public static AttemptResult Failure(AttemptOutcome outcome, JsonElement input, string error) => new(outcome, input, default, error);
 }
@@ -15,10 +15,22 @@ internal static class Router
 {
     /// <summary>The target after an attempt: a step index (the same one for a retry) or a terminal index.</summary>
     public static int Next(CompiledWorkflow workflow, int stepIndex, AttemptOutcome outcome, int attempt, out bool retry)
+        => Next(workflow, stepIndex, outcome, null, attempt, out retry);
+
+    /// <summary>
+    /// The target after an attempt whose success carries <paramref name="label"/>: a labelled step routes a
+    /// success by its label (the hub has already failed an attempt whose label is missing or unknown).
+    /// </summary>
+    public static int Next(CompiledWorkflow workflow, int stepIndex, AttemptOutcome outcome, string? label, int attempt, out bool retry)
     {
         retry = false;
         if (outcome.IsSuccess())
         {
+            if (outcome == AttemptOutcome.Succeeded && workflow.OnLabel[stepIndex] is { } labels)
+            {
+                return label is not null && labels.TryGetValue(label, out var labelled) ? labelled : CompiledWorkflow.FailedIndex;
+            }
+
             return workflow.OnSuccess[stepIndex];
         }
 
@@ -42,8 +54,12 @@ internal static class Router
     /// (<see cref="int.MinValue"/> when the budget did not stop anything).
     /// </summary>
     public static int Next(CompiledWorkflow workflow, int stepIndex, AttemptOutcome outcome, int attempt, int stepsTaken, out bool retry, out int blocked)
+        => Next(workflow, stepIndex, outcome, null, attempt, stepsTaken, out retry, out blocked);
+
+    /// <summary>The routing law with labels and the step budget.</summary>
+    public static int Next(CompiledWorkflow workflow, int stepIndex, AttemptOutcome outcome, string? label, int attempt, int stepsTaken, out bool retry, out int blocked)
     {
-        var target = Next(workflow, stepIndex, outcome, attempt, out retry);
+        var target = Next(workflow, stepIndex, outcome, label, attempt, out retry);
         if (target >= 0 && !retry && stepsTaken >= workflow.MaxSteps)
         {
             blocked = target;
@@ -52,6 +68,35 @@ internal static class Router
 
         blocked = int.MinValue;
         return target;
+    }
+
+    /// <summary>
+    /// The label of a successful output of a labelled step, or null with the reason the attempt fails
+    /// (no label, or one the step does not map). Null label and null error for an unlabelled step.
+    /// </summary>
+    public static string? Label(WorkflowStep step, System.Text.Json.JsonElement output, out string? error)
+    {
+        error = null;
+        if (!step.HasLabels)
+        {
+            return null;
+        }
+
+        var expected = string.Join(", ", step.OnLabel!.Keys.Order(StringComparer.Ordinal));
+        var label = step.LabelFrom!.Read(output, out var problem);
+        if (label is null)
+        {
+            error = $"step '{step.StepId}': {problem} (expected one of: {expected})";
+            return null;
+        }
+
+        if (!step.OnLabel!.ContainsKey(label))
+        {
+            error = $"step '{step.StepId}': unknown outcome label '{label}' read by {step.LabelFrom} (expected one of: {expected})";
+            return null;
+        }
+
+        return label;
     }
 
     /// <summary>Why a run ended when the step budget stopped it.</summary>

@@ -6,8 +6,9 @@ internal sealed class CompiledWorkflow
     public const int CompleteIndex = -1;
     public const int FailedIndex = -2;
 
-    private CompiledWorkflow(WorkflowDefinition definition, WorkflowStep[] steps, int[] onSuccess, int[] onFailure, int initial, string json)
+    private CompiledWorkflow(WorkflowDefinition definition, WorkflowStep[] steps, int[] onSuccess, int[] onFailure, Dictionary<string, int>?[] onLabel, int initial, string json)
     {
+        OnLabel = onLabel;
         Definition = definition;
         Steps = steps;
         OnSuccess = onSuccess;
@@ -27,6 +28,9 @@ internal sealed class CompiledWorkflow
     public int[] OnSuccess { get; }
 
     public int[] OnFailure { get; }
+
+    /// <summary>Per step: its labels' target indices, or null when the step has no labels.</summary>
+    public Dictionary<string, int>?[] OnLabel { get; }
 
     public int Initial { get; }
 
@@ -51,13 +55,24 @@ internal sealed class CompiledWorkflow
 
         var onSuccess = new int[steps.Length];
         var onFailure = new int[steps.Length];
+        var onLabel = new Dictionary<string, int>?[steps.Length];
         for (var i = 0; i < steps.Length; i++)
         {
             onSuccess[i] = Resolve(steps[i].OnSuccess, index);
             onFailure[i] = steps[i].OnFailure is { } failure ? Resolve(failure, index) : FailedIndex;
+            if (steps[i].HasLabels)
+            {
+                var labels = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var (label, target) in steps[i].OnLabel!)
+                {
+                    labels[label] = Resolve(target, index);
+                }
+
+                onLabel[i] = labels;
+            }
         }
 
-        return new CompiledWorkflow(definition, steps, onSuccess, onFailure, index[definition.InitialStep!], WorkflowDefinitionJson.Serialize(definition));
+        return new CompiledWorkflow(definition, steps, onSuccess, onFailure, onLabel, index[definition.InitialStep!], WorkflowDefinitionJson.Serialize(definition));
     }
 
     /// <summary>The index of a step or terminal target; <see cref="int.MinValue"/> when unknown.</summary>

@@ -14,6 +14,7 @@ public sealed partial class Orchestrator
         var attempt = session.Attempt;
         context.Attempt = PreviousAttempt(session, step, attempt);
         context.CurrentStep = step.StepId;
+        context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, session.Visit);
 
         using var span = KeelTelemetry.Source.HasListeners() ? StartAttemptActivity(session, step, worker, attempt) : null;
         var startedAt = _time.GetUtcNow();
@@ -31,7 +32,7 @@ public sealed partial class Orchestrator
         }
         else
         {
-            target = Router.Next(session.Workflow, stepIndex, result.Outcome, attempt, session.StepsTaken, out retry, out var blocked);
+            target = Router.Next(session.Workflow, stepIndex, result.Outcome, result.Label, attempt, session.StepsTaken, out retry, out var blocked);
             if (blocked != int.MinValue)
             {
                 runError = Router.BudgetSpent(session.Workflow, blocked, step.StepId);
@@ -151,7 +152,7 @@ public sealed partial class Orchestrator
         {
             var transformer = step.InputTransformer ?? worker.InputTransformer;
             input = transformer is null
-                ? context.GetLastOutput() ?? context.GoalElement
+                ? DefaultInput(context, step.StepId, session.Visit)
                 : KeelJson.Normalize(transformer(context));
         }
         catch (Exception ex)
@@ -255,7 +256,47 @@ public sealed partial class Orchestrator
             }
         }
 
-        return AttemptResult.Success(input, output);
+        var label = Router.Label(step, output, out var labelError);
+        if (labelError is not null)
+        {
+            return new AttemptResult(AttemptOutcome.InvalidOutput, input, output, labelError);
+        }
+
+        return AttemptResult.Success(input, output, label);
+    }
+
+    /// <summary>
+    /// The input of a step without a transformer: the last successful output, else the goal. On a visit
+    /// with feedback: this step's previous input (else that default) with <c>feedback</c> and
+    /// <c>previous_output</c> added (an object input gains the two fields; any other is wrapped as <c>input</c>).
+    /// </summary>
+    internal static JsonElement DefaultInput(WorkflowContext context, string stepId, int visit)
+    {
+        if (context.Feedback is not { } feedback)
+        {
+            return context.GetLastOutput() ?? context.GoalElement;
+        }
+
+        var basis = Feedback.PreviousInputOf(context.MutableHistory, stepId, visit) ?? context.GetLastOutput() ?? context.GoalElement;
+        var value = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (basis.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in basis.EnumerateObject())
+            {
+                if (property.Name is not ("feedback" or "previous_output"))
+                {
+                    value[property.Name] = property.Value;
+                }
+            }
+        }
+        else
+        {
+            value["input"] = basis;
+        }
+
+        value["feedback"] = feedback.ToJsonObject();
+        value["previous_output"] = feedback.PreviousOutput;
+        return KeelJson.Normalize(value);
     }
 
     private async ValueTask CommitAsync(RunSession session, HistoryEntry? entry, bool dataChanged)

@@ -111,7 +111,20 @@ public sealed partial class Orchestrator
         List<string>? missing = null;
         for (var i = 0; i < steps.Length; i++)
         {
-            if (steps[i].Kind != StepKind.Work)
+            if (steps[i].Kind == StepKind.Parallel)
+            {
+                foreach (var branch in steps[i].Branches!)
+                {
+                    if (!workers.ContainsKey(branch.WorkerType))
+                    {
+                        (missing ??= []).Add($"'{branch.WorkerType}' (branch '{steps[i].StepId}/{branch.Name}')");
+                    }
+                }
+
+                continue;
+            }
+
+            if (steps[i].Kind is not (StepKind.Work or StepKind.Map))
             {
                 continue;
             }

@@ -48,6 +48,12 @@ public sealed class WorkflowContext
     /// <summary>The attempt being run (step, visit, number, idempotency key).</summary>
     public AttemptInfo Attempt { get; internal set; }
 
+    /// <summary>
+    /// Why this step was entered, when the run came here along a failure path or an outcome label: the
+    /// sending step, its error and output, and this step's previous output. Null on a forward path.
+    /// </summary>
+    public Feedback? Feedback { get; internal set; }
+
     /// <summary>The services of the host, when the orchestrator was built by dependency injection.</summary>
     public IServiceProvider? Services { get; }
 

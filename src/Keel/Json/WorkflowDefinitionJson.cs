@@ -48,7 +48,7 @@ public static class WorkflowDefinitionJson
             steps.Add(new StepDocument
             {
                 Id = step.StepId,
-                Worker = step.Kind == StepKind.Approval ? null : step.WorkerType.Value,
+                Worker = step.Kind is StepKind.Approval or StepKind.Parallel ? null : step.WorkerType.Value,
                 Description = step.Description.Length == 0 ? null : step.Description,
                 OnSuccess = step.OnSuccess,
                 OnFailure = step.OnFailure,
@@ -58,6 +58,13 @@ public static class WorkflowDefinitionJson
                 RetryBackoff = step.RetryDelay is null || step.RetryBackoff == 2.0 ? null : step.RetryBackoff,
                 MaxRetryDelay = step.RetryDelay is null || step.MaxRetryDelay == DefaultMaxRetryDelay ? null : step.MaxRetryDelay.TotalSeconds,
                 Approval = step.Kind == StepKind.Approval ? step.Prompt : null,
+                OnLabel = step.OnLabel is { } labels ? new SortedDictionary<string, string>(labels.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal) : null,
+                LabelField = step.LabelFrom?.FieldName,
+                LabelFunction = step.LabelFrom?.FunctionName,
+                Parallel = step.Kind == StepKind.Parallel ? step.Branches?.Select(ToDocument).ToList() : null,
+                Map = step.Kind == StepKind.Map ? new MapDocument { ItemsFrom = step.MapItemsFrom, MaxItems = step.MapMaxItems } : null,
+                Join = step.Kind is StepKind.Parallel or StepKind.Map && step.Join != JoinMode.All ? StableNames.Of(step.Join) : null,
+                MaxParallel = step.MaxParallel,
             });
         }
 
@@ -82,6 +89,8 @@ public static class WorkflowDefinitionJson
         {
             var step = s.Approval is { } prompt
                 ? WorkflowStep.Approval(s.Id ?? string.Empty, prompt, s.OnSuccess ?? WorkflowStep.Complete, s.OnFailure ?? WorkflowStep.Failed, s.Description ?? string.Empty)
+                : s.Parallel is { } branches
+                ? WorkflowStep.Parallel(s.Id ?? string.Empty, branches.Select(FromDocument).ToList(), s.OnSuccess ?? WorkflowStep.Complete, s.OnFailure, ParseJoin(s.Join), s.MaxParallel, s.Description ?? string.Empty)
                 : new WorkflowStep
                 {
                     StepId = s.Id ?? string.Empty,
@@ -94,13 +103,50 @@ public static class WorkflowDefinitionJson
                     RetryDelay = s.RetryDelay is { } d ? TimeSpan.FromSeconds(d) : null,
                     RetryBackoff = s.RetryBackoff ?? 2.0,
                     MaxRetryDelay = s.MaxRetryDelay is { } m ? TimeSpan.FromSeconds(m) : DefaultMaxRetryDelay,
+                    Kind = s.Map is null ? StepKind.Work : StepKind.Map,
+                    MapItemsFrom = s.Map?.ItemsFrom,
+                    MapMaxItems = s.Map?.MaxItems,
+                    MaxParallel = s.MaxParallel,
+                    Join = ParseJoin(s.Join),
                 };
+            if (s.OnLabel is not null || s.LabelField is not null || s.LabelFunction is not null)
+            {
+                step = step with
+                {
+                    OnLabel = s.OnLabel is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : null,
+                    LabelFrom = s.LabelField is { Length: > 0 } field ? LabelReader.Field(field) : s.LabelFunction is { Length: > 0 } function ? LabelReader.Named(function) : null,
+                };
+            }
+
             workflow.AddStep(step);
         }
 
         workflow.InitialStep = document.InitialStep ?? (workflow.Steps.Count > 0 ? workflow.Steps[0].StepId : null);
         return workflow;
     }
+
+    private static BranchDocument ToDocument(Branch branch) => new()
+    {
+        Name = branch.Name,
+        Worker = branch.WorkerType.Value,
+        MaxRetries = branch.MaxRetries == 0 ? null : branch.MaxRetries,
+        Timeout = branch.Timeout?.TotalSeconds,
+        RetryDelay = branch.RetryDelay?.TotalSeconds,
+    };
+
+    private static Branch FromDocument(BranchDocument b)
+        => new(b.Name ?? string.Empty, string.IsNullOrWhiteSpace(b.Worker) ? default : new WorkerType(b.Worker), b.MaxRetries ?? 0, b.Timeout is { } t ? TimeSpan.FromSeconds(t) : null)
+        {
+            RetryDelay = b.RetryDelay is { } d ? TimeSpan.FromSeconds(d) : null,
+        };
+
+    /// <summary>Reads a join mode by its recorded name (<c>all</c> when not set).</summary>
+    internal static JoinMode ParseJoin(string? join) => join switch
+    {
+        null or "all" => JoinMode.All,
+        "any" => JoinMode.Any,
+        _ => throw new KeelException($"Unknown join '{join}': expected 'all' or 'any'."),
+    };
 
     internal sealed class WorkflowDocument
     {
@@ -144,5 +190,49 @@ public static class WorkflowDefinitionJson
 
         /// <summary>The approval prompt: makes the step an approval step.</summary>
         public string? Approval { get; set; }
+
+        /// <summary>Outcome labels and their targets (sorted, so the canonical text is stable).</summary>
+        public SortedDictionary<string, string>? OnLabel { get; set; }
+
+        /// <summary>The output field the label is read from.</summary>
+        public string? LabelField { get; set; }
+
+        /// <summary>The named function that reads the label.</summary>
+        public string? LabelFunction { get; set; }
+
+        /// <summary>The branches: makes the step a parallel step.</summary>
+        public List<BranchDocument>? Parallel { get; set; }
+
+        /// <summary>The list to map over: makes the step a map step.</summary>
+        public MapDocument? Map { get; set; }
+
+        /// <summary><c>all</c> (default) or <c>any</c>.</summary>
+        public string? Join { get; set; }
+
+        public int? MaxParallel { get; set; }
+    }
+
+    internal sealed class BranchDocument
+    {
+        public string? Name { get; set; }
+
+        public string? Worker { get; set; }
+
+        public int? MaxRetries { get; set; }
+
+        /// <summary>Seconds.</summary>
+        public double? Timeout { get; set; }
+
+        /// <summary>Seconds.</summary>
+        public double? RetryDelay { get; set; }
+    }
+
+    internal sealed class MapDocument
+    {
+        /// <summary>The input field holding the list; the input itself when not set.</summary>
+        public string? ItemsFrom { get; set; }
+
+        /// <summary>The most items a list may have.</summary>
+        public int? MaxItems { get; set; }
     }
 }

@@ -16,6 +16,8 @@ internal static class StableNames
     public static string Of(AttemptOutcome outcome)
         => (uint)outcome < (uint)Outcomes.Length ? Outcomes[(int)outcome] : throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown attempt outcome.");
 
+    public static string Of(JoinMode join) => join == JoinMode.Any ? "any" : "all";
+
     public static bool TryParse(string name, out WorkflowState state)
     {
         var index = Array.IndexOf(States, name);

@@ -36,6 +36,19 @@ public enum StepKind
     Work,
     /// <summary>Parks the run until a person approves (on_success) or rejects (on_failure).</summary>
     Approval,
+    /// <summary>Runs its branches concurrently and joins their outcomes in declaration order.</summary>
+    Parallel,
+    /// <summary>Runs its worker once per item of a run-time list, joined in item order.</summary>
+    Map,
+}
+
+/// <summary>How a parallel or map step's outcome follows from the outcomes of its branches or items.</summary>
+public enum JoinMode
+{
+    /// <summary>The join succeeds when every branch (item) succeeded.</summary>
+    All,
+    /// <summary>The join succeeds when at least one branch (item) succeeded.</summary>
+    Any,
 }
 
 public static class AttemptOutcomeExtensions

@@ -87,6 +87,75 @@ public sealed record WorkflowStep
     /// <summary>Optional input transformer for this step; takes precedence over the worker's.</summary>
     public InputTransformer? InputTransformer { get; init; }
 
+    /// <summary>
+    /// Outcome labels mapped to targets (a reviewer's <c>approve</c>, <c>request_changes</c>, <c>reject</c>).
+    /// When set, a successful attempt routes by the label <see cref="LabelFrom"/> reads from its output,
+    /// instead of along <see cref="OnSuccess"/>; a missing or unknown label is a failed attempt.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? OnLabel { get; init; }
+
+    /// <summary>How the label is read from the output (required with <see cref="OnLabel"/>).</summary>
+    public LabelReader? LabelFrom { get; init; }
+
+    /// <summary>The branches of a parallel step, run concurrently; joined in declaration order.</summary>
+    public IReadOnlyList<Branch>? Branches { get; init; }
+
+    /// <summary>How a parallel or map step's outcome follows from its branches' or items' outcomes. Default all.</summary>
+    public JoinMode Join { get; init; } = JoinMode.All;
+
+    /// <summary>Most branches or items of this step running at once; all at once when not set.</summary>
+    public int? MaxParallel { get; init; }
+
+    /// <summary>
+    /// Map steps: the field of the step's input that holds the list (the input itself when not set).
+    /// </summary>
+    public string? MapItemsFrom { get; init; }
+
+    /// <summary>Map steps: the most items a run-time list may have (required); a longer list fails the attempt.</summary>
+    public int? MapMaxItems { get; init; }
+
+    /// <summary>True for steps that route by outcome labels.</summary>
+    public bool HasLabels => OnLabel is { Count: > 0 };
+
+    /// <summary>
+    /// A parallel step: <paramref name="branches"/> run concurrently, each with its own worker, retries
+    /// and timeout; the join's outcome follows <paramref name="join"/>.
+    /// </summary>
+    public static WorkflowStep Parallel(string stepId, IReadOnlyList<Branch> branches, string onSuccess = Complete, string? onFailure = null, JoinMode join = JoinMode.All, int? maxParallel = null, string description = "")
+        => new()
+        {
+            StepId = stepId,
+            Kind = StepKind.Parallel,
+            WorkerType = new WorkerType("parallel"),
+            Branches = branches,
+            Description = description,
+            OnSuccess = onSuccess,
+            OnFailure = onFailure,
+            Join = join,
+            MaxParallel = maxParallel,
+        };
+
+    /// <summary>
+    /// A map step: one <paramref name="workerType"/> attempt per item of the list in its input (or in the
+    /// input's <paramref name="itemsFrom"/> field), at most <paramref name="maxItems"/> items, each item
+    /// with <paramref name="maxRetries"/> retries; the outputs joined in item order.
+    /// </summary>
+    public static WorkflowStep Map(string stepId, WorkerType workerType, int maxItems, string? itemsFrom = null, string onSuccess = Complete, string? onFailure = null, int maxRetries = 0, int? maxParallel = null, TimeSpan? timeout = null, string description = "")
+        => new()
+        {
+            StepId = stepId,
+            Kind = StepKind.Map,
+            WorkerType = workerType,
+            MapMaxItems = maxItems,
+            MapItemsFrom = itemsFrom,
+            Description = description,
+            OnSuccess = onSuccess,
+            OnFailure = onFailure,
+            MaxRetries = maxRetries,
+            MaxParallel = maxParallel,
+            Timeout = timeout,
+        };
+
     /// <summary>True for <c>complete</c> and <c>failed</c>.</summary>
     public static bool IsTerminal(string target)
         => string.Equals(target, Complete, StringComparison.Ordinal) || string.Equals(target, Failed, StringComparison.Ordinal);

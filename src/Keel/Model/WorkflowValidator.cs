@@ -1,7 +1,7 @@
 namespace Keel;
 
 /// <summary>Checks a definition before it can run. Collects every problem rather than stopping at the first.</summary>
-internal static class WorkflowValidator
+internal static partial class WorkflowValidator
 {
     public static IReadOnlyList<ValidationProblem> Validate(WorkflowDefinition workflow)
     {
@@ -45,6 +45,8 @@ internal static class WorkflowValidator
             {
                 CheckTarget(name, step, "on_failure", step.OnFailure, ids, problems);
             }
+
+            CheckConstructs(name, step, ids, problems);
         }
 
         if (string.IsNullOrWhiteSpace(workflow.InitialStep))
@@ -76,7 +78,7 @@ internal static class WorkflowValidator
             problems.Add(new(name, step.StepId, "step_id", $"'{step.StepId}' is a reserved terminal target"));
         }
 
-        if (step.Kind == StepKind.Work && step.WorkerType.IsEmpty)
+        if (step.Kind is StepKind.Work or StepKind.Map && step.WorkerType.IsEmpty)
         {
             problems.Add(new(name, step.StepId, "worker_type", "is empty"));
         }
@@ -182,8 +184,16 @@ internal static class WorkflowValidator
 
     private static IEnumerable<string> Targets(WorkflowStep step)
     {
-        yield return step.OnSuccess;
+        if (!step.HasLabels)
+        {
+            yield return step.OnSuccess;
+        }
+
         yield return step.OnFailure ?? WorkflowStep.Failed;
+        foreach (var target in LabelTargets(step))
+        {
+            yield return target;
+        }
     }
 
     private static bool CanTerminate(string start, Dictionary<string, WorkflowStep> ids)

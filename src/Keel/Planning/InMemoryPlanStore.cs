@@ -37,7 +37,7 @@ public sealed class InMemoryPlanStore : IPlanStore
         var key = GoalText.Key(goal);
         lock (_gate)
         {
-            return ValueTask.FromResult(_plans.LastOrDefault(p => GoalText.Key(p.Goal) == key && p.Planning.Fingerprint == fingerprint));
+            return ValueTask.FromResult(Newest().FirstOrDefault(p => GoalText.Key(p.Goal) == key && p.Planning.Fingerprint == fingerprint));
         }
     }
 
@@ -45,9 +45,12 @@ public sealed class InMemoryPlanStore : IPlanStore
     {
         lock (_gate)
         {
-            return ValueTask.FromResult<IReadOnlyList<Plan>>(Enumerable.Reverse(_plans).ToArray());
+            return ValueTask.FromResult<IReadOnlyList<Plan>>(Newest().ToArray());
         }
     }
+
+    /// <summary>Newest first: by creation time, then the later stored.</summary>
+    private IEnumerable<Plan> Newest() => _plans.Select((plan, index) => (plan, index)).OrderByDescending(p => p.plan.CreatedAt).ThenByDescending(p => p.index).Select(p => p.plan);
 
     public ValueTask<Plan> ApproveAsync(string hash, PlanApproval approval, CancellationToken cancellationToken = default)
     {

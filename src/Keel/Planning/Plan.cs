@@ -69,8 +69,8 @@ public sealed class Plan
     /// <summary>The same plan, frozen.</summary>
     public Plan Freeze() => IsFrozen ? this : new Plan(Goal, _definition, Planning, Validation, CreatedAt, Approval, isFrozen: true);
 
-    /// <summary>The same plan with an approval.</summary>
-    public Plan WithApproval(PlanApproval approval) => new(Goal, _definition, Planning, Validation, CreatedAt, approval, IsFrozen);
+    /// <summary>The same plan with an approval (or without one, for null).</summary>
+    public Plan WithApproval(PlanApproval? approval) => new(Goal, _definition, Planning, Validation, CreatedAt, approval, IsFrozen);
 
     public override string ToString() => $"{Name} {Hash[..12]} ({string.Join(" -> ", _definition.Steps.Select(s => s.StepId))})";
 

@@ -10,9 +10,17 @@ public static class Workflows
 
     public static WorkerType MlEngineer { get; } = new("ml_engineer");
 
+    /// <summary>The security reviewer of the code-review pipeline.</summary>
+    public static WorkerType SecurityReviewer { get; } = new("security_reviewer");
+
+    /// <summary>The performance reviewer of the code-review pipeline.</summary>
+    public static WorkerType PerformanceReviewer { get; } = new("performance_reviewer");
+
     /// <summary>
-    /// Product manager, coder, reviewer. The coder retries twice and falls back to the specs; a review
-    /// that fails sends the coder back (a loop bounded by the step budget).
+    /// Product manager, coder, reviewer. The coder retries twice and falls back to the specs. The review's
+    /// verdict (<see cref="LabelReader.ReviewVerdict"/>) routes: <c>approve</c> completes,
+    /// <c>request_changes</c> sends the coder back with the review as its feedback, <c>reject</c> fails the
+    /// run; a review that fails also sends the coder back. Loops are bounded by the step budget.
     /// </summary>
     public static WorkflowDefinition CreateBuildWebsiteWorkflow()
     {
@@ -44,8 +52,36 @@ public static class Workflows
             workerType: WorkerType.Reviewer,
             description: "Reviewer checks the code against the specification",
             onSuccess: WorkflowStep.Complete,
-            onFailure: "implement_code"));
+            onFailure: "implement_code")
+        {
+            LabelFrom = LabelReader.ReviewVerdict,
+            OnLabel = new Dictionary<string, string>
+            {
+                ["approve"] = WorkflowStep.Complete,
+                ["request_changes"] = "implement_code",
+                ["reject"] = WorkflowStep.Failed,
+            },
+        });
 
+        workflow.MaxSteps = 12;
+        return workflow;
+    }
+
+    /// <summary>
+    /// A code review: the coder writes the change, then a security review and a performance review run in
+    /// parallel (each may retry once); when both pass the run completes, when either fails the coder gets
+    /// the joined reviews back as its feedback. Loops are bounded by the step budget.
+    /// </summary>
+    public static WorkflowDefinition CreateCodeReviewWorkflow()
+    {
+        var workflow = new WorkflowDefinition("code_review", "Write a change and review it for security and performance", "Implement the change");
+        workflow.AddStep(new WorkflowStep("implement_change", WorkerType.Coder, "Coder implements the change", onSuccess: "review_change", maxRetries: 1), isInitial: true);
+        workflow.AddStep(WorkflowStep.Parallel(
+            "review_change",
+            [new Branch("security", SecurityReviewer, MaxRetries: 1), new Branch("performance", PerformanceReviewer, MaxRetries: 1)],
+            onSuccess: WorkflowStep.Complete,
+            onFailure: "implement_change",
+            description: "Security and performance reviews, side by side"));
         workflow.MaxSteps = 12;
         return workflow;
     }

@@ -5,7 +5,7 @@ internal sealed class RoutingReplayRun
 {
     private readonly CompiledWorkflow _workflow;
     private readonly IReadOnlyList<HistoryEntry> _history;
-    private readonly Dictionary<(string Step, int Visit, int Attempt), AttemptOutcome> _outcomes = [];
+    private readonly Dictionary<(string Step, int Visit, int Attempt), HistoryEntry> _outcomes = [];
     private readonly List<string> _replayed = [];
     private int? _divergedAt;
     private string? _reason;
@@ -16,7 +16,7 @@ internal sealed class RoutingReplayRun
         _history = history;
         foreach (var entry in history)
         {
-            _outcomes[(entry.StepId, entry.Visit, entry.Attempt)] = entry.Outcome;
+            _outcomes[(entry.StepId, entry.Visit, entry.Attempt)] = entry;
         }
     }
 
@@ -69,9 +69,22 @@ internal sealed class RoutingReplayRun
                 }
             }
 
-            if (!_outcomes.TryGetValue((step.StepId, visit, attempt), out var outcome))
+            if (!_outcomes.TryGetValue((step.StepId, visit, attempt), out var recordedEntry))
             {
                 return $"step '{step.StepId}' visit {visit} attempt {attempt}";
+            }
+
+            // The label is read again from the recorded output by the edited definition's code: a success
+            // whose label the edit does not map is a failed attempt, as it would be in a live run.
+            var outcome = recordedEntry.Outcome;
+            string? label = null;
+            if (outcome == AttemptOutcome.Succeeded && step.HasLabels)
+            {
+                label = Router.Label(step, recordedEntry.Output, out var labelError);
+                if (labelError is not null)
+                {
+                    outcome = AttemptOutcome.InvalidOutput;
+                }
             }
 
             if (_divergedAt is null && _history[position].NextStep == "cancelled")
@@ -79,7 +92,7 @@ internal sealed class RoutingReplayRun
                 return null;
             }
 
-            var target = Router.Next(_workflow, stepIndex, outcome, attempt, stepsTaken, out var retry, out var blocked);
+            var target = Router.Next(_workflow, stepIndex, outcome, label, attempt, stepsTaken, out var retry, out var blocked);
             var budgetSpent = blocked != int.MinValue;
 
             var next = retry ? step.StepId : _workflow.TargetName(target);
@@ -90,7 +103,7 @@ internal sealed class RoutingReplayRun
                 if (!string.Equals(recorded.NextStep, next, StringComparison.Ordinal))
                 {
                     _divergedAt = position;
-                    _reason = Explain(step, outcome, attempt, retry, budgetSpent, next, position);
+                    _reason = Explain(step, outcome, label, attempt, retry, budgetSpent, next, position);
                 }
 
                 position++;
@@ -117,7 +130,7 @@ internal sealed class RoutingReplayRun
         return null;
     }
 
-    private string Explain(WorkflowStep step, AttemptOutcome outcome, int attempt, bool retry, bool budgetSpent, string next, int position)
+    private string Explain(WorkflowStep step, AttemptOutcome outcome, string? label, int attempt, bool retry, bool budgetSpent, string next, int position)
     {
         var recordedNext = _history[position].NextStep;
         var recordedRetry = position + 1 < _history.Count
@@ -136,6 +149,11 @@ internal sealed class RoutingReplayRun
         if (recordedRetry)
         {
             return $"'{step.StepId}' no longer retries after attempt {attempt} (max_retries {step.MaxRetries}): it now goes to '{next}'";
+        }
+
+        if (label is not null)
+        {
+            return $"label '{label}' of {step.StepId} now goes to {next} (was {recordedNext})";
         }
 
         var path = outcome.IsSuccess() ? "on_success" : "on_failure";

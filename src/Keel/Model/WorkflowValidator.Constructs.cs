@@ -1,0 +1,175 @@
+namespace Keel;
+
+/// <summary>The rules of the routing constructs: outcome labels, parallel steps and map steps.</summary>
+internal static partial class WorkflowValidator
+{
+    private static IEnumerable<string> LabelTargets(WorkflowStep step)
+    {
+        if (step.OnLabel is not { } labels)
+        {
+            yield break;
+        }
+
+        foreach (var target in labels.Values)
+        {
+            if (!string.IsNullOrWhiteSpace(target))
+            {
+                yield return target;
+            }
+        }
+    }
+
+    private static void CheckConstructs(string name, WorkflowStep step, Dictionary<string, WorkflowStep> ids, List<ValidationProblem> problems)
+    {
+        if (step.StepId.Contains('/', StringComparison.Ordinal))
+        {
+            problems.Add(new(name, step.StepId, "step_id", "must not contain '/': it is reserved for the attempts of branches and map items ('step/branch')"));
+        }
+
+        CheckLabels(name, step, ids, problems);
+        CheckParallel(name, step, problems);
+        CheckMap(name, step, problems);
+        if (step.MaxParallel is < 1)
+        {
+            problems.Add(new(name, step.StepId, "max_parallel", $"must be at least 1, got {step.MaxParallel}"));
+        }
+    }
+
+    private static void CheckLabels(string name, WorkflowStep step, Dictionary<string, WorkflowStep> ids, List<ValidationProblem> problems)
+    {
+        if (step.OnLabel is null)
+        {
+            if (step.LabelFrom is not null)
+            {
+                problems.Add(new(name, step.StepId, "on_label", $"the step reads a label ({step.LabelFrom}) but maps no label to a target"));
+            }
+
+            return;
+        }
+
+        if (step.OnLabel.Count == 0)
+        {
+            problems.Add(new(name, step.StepId, "on_label", "maps no label to a target"));
+        }
+
+        if (step.Kind == StepKind.Approval)
+        {
+            problems.Add(new(name, step.StepId, "on_label", "an approval step routes by the decision: it cannot have outcome labels"));
+        }
+
+        if (step.LabelFrom is null)
+        {
+            problems.Add(new(name, step.StepId, "label_from", "a step with on_label needs code that reads the label: label_field (an output field) or label_function"));
+        }
+
+        foreach (var (label, target) in step.OnLabel)
+        {
+            if (string.IsNullOrWhiteSpace(label))
+            {
+                problems.Add(new(name, step.StepId, "on_label", "a label is empty"));
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(target))
+            {
+                problems.Add(new(name, step.StepId, $"on_label.{label}", "label has no target"));
+            }
+            else if (!WorkflowStep.IsTerminal(target) && !ids.ContainsKey(target))
+            {
+                problems.Add(new(name, step.StepId, $"on_label.{label}", $"names unknown step '{target}' (expected a step id, 'complete' or 'failed')"));
+            }
+        }
+    }
+
+    private static void CheckParallel(string name, WorkflowStep step, List<ValidationProblem> problems)
+    {
+        if (step.Kind != StepKind.Parallel)
+        {
+            if (step.Branches is { Count: > 0 })
+            {
+                problems.Add(new(name, step.StepId, "parallel", "only a parallel step has branches"));
+            }
+
+            return;
+        }
+
+        if (step.Branches is not { Count: > 0 } branches)
+        {
+            problems.Add(new(name, step.StepId, "parallel", "the join has no branches: a parallel step needs at least one"));
+            return;
+        }
+
+        if (step.MaxRetries != 0)
+        {
+            problems.Add(new(name, step.StepId, "max_retries", "a parallel step has no retries of its own: give each branch its max_retries"));
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < branches.Count; i++)
+        {
+            var branch = branches[i];
+            var field = $"parallel[{i}]";
+            if (branch is null)
+            {
+                problems.Add(new(name, step.StepId, field, "is null"));
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(branch.Name) || branch.Name.Contains('/', StringComparison.Ordinal))
+            {
+                problems.Add(new(name, step.StepId, field + ".name", $"'{branch.Name}' is not a branch name (non-empty, no '/')"));
+            }
+            else if (!names.Add(branch.Name))
+            {
+                problems.Add(new(name, step.StepId, field + ".name", $"duplicate branch '{branch.Name}'"));
+            }
+
+            if (branch.WorkerType.IsEmpty)
+            {
+                problems.Add(new(name, step.StepId, field + ".worker", "is empty: the branch cannot reach the join without a worker"));
+            }
+
+            if (branch.MaxRetries < 0)
+            {
+                problems.Add(new(name, step.StepId, field + ".max_retries", $"must be 0 or more, got {branch.MaxRetries}"));
+            }
+
+            if (branch.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+            {
+                problems.Add(new(name, step.StepId, field + ".timeout", $"must be positive, got {timeout}"));
+            }
+
+            if (branch.RetryDelay is { } delay && delay < TimeSpan.Zero)
+            {
+                problems.Add(new(name, step.StepId, field + ".retry_delay", $"must not be negative, got {delay}"));
+            }
+        }
+    }
+
+    private static void CheckMap(string name, WorkflowStep step, List<ValidationProblem> problems)
+    {
+        if (step.Kind != StepKind.Map)
+        {
+            if (step.MapMaxItems is not null || step.MapItemsFrom is not null)
+            {
+                problems.Add(new(name, step.StepId, "map", "only a map step has map_items_from and max_items"));
+            }
+
+            return;
+        }
+
+        if (step.MapMaxItems is not { } max)
+        {
+            problems.Add(new(name, step.StepId, "map.max_items", "a map step needs an upper bound on its items"));
+        }
+        else if (max < 1)
+        {
+            problems.Add(new(name, step.StepId, "map.max_items", $"must be at least 1, got {max}"));
+        }
+
+        if (step.MapItemsFrom is { } from && string.IsNullOrWhiteSpace(from))
+        {
+            problems.Add(new(name, step.StepId, "map.items_from", "is empty: leave it out to map over the input itself"));
+        }
+    }
+}
