@@ -26,7 +26,17 @@ internal static class CommandWorker
     /// <summary>Kills every process a command worker started that is still running (when the command ends).</summary>
     public static void KillRunning()
     {
-        foreach (var process in Running.Keys)
+        // Most commands start no process: they do not load System.Diagnostics.Process to find that out.
+        if (Volatile.Read(ref _started) != 0)
+        {
+            KillStarted();
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void KillStarted()
+    {
+        foreach (var process in Started.Running.Keys)
         {
             Kill(process);
         }
@@ -76,8 +86,9 @@ internal static class CommandWorker
         using var process = new Process { StartInfo = start };
         try
         {
+            Volatile.Write(ref _started, 1);
             process.Start();
-            Running.TryAdd(process, 0);
+            Started.Running.TryAdd(process, 0);
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
@@ -192,5 +203,11 @@ internal static class CommandWorker
         {
             // Already exited.
         }
+    }
+
+    /// <summary>Processes started and not yet exited (a timed-out attempt the hub stopped waiting for may still own one); its own type, so that a command that starts none never creates it.</summary>
+    private static class Started
+    {
+        public static readonly System.Collections.Concurrent.ConcurrentDictionary<Process, byte> Running = new();
     }
 }

@@ -60,12 +60,11 @@ public sealed record Feedback
     /// </summary>
     internal static Feedback? Find(CompiledWorkflow workflow, IReadOnlyList<HistoryEntry> history, WorkflowStep step, int visit)
     {
-        var own = step.StepId + "/";
         HistoryEntry? sender = null;
         for (var i = history.Count - 1; i >= 0; i--)
         {
             var entry = history[i];
-            if ((entry.Visit == visit && string.Equals(entry.StepId, step.StepId, StringComparison.Ordinal)) || entry.StepId.StartsWith(own, StringComparison.Ordinal))
+            if ((entry.Visit == visit && string.Equals(entry.StepId, step.StepId, StringComparison.Ordinal)) || IsPartOf(entry.StepId, step.StepId))
             {
                 continue;
             }
@@ -130,4 +129,8 @@ public sealed record Feedback
 
         return null;
     }
+
+    /// <summary>True for "step/branch" ids of <paramref name="stepId"/> (its branches' and items' entries), without building "step/".</summary>
+    private static bool IsPartOf(string entryStepId, string stepId)
+        => entryStepId.Length > stepId.Length && entryStepId[stepId.Length] == '/' && entryStepId.StartsWith(stepId, StringComparison.Ordinal);
 }
