@@ -52,7 +52,6 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
 
         builder.ApplicationName ??= "keel";
         DataSource = PostgresConnection.Describe(builder) + $", schema {options.Schema}";
-        Clock = options.Clock ?? TimeProvider.System;
         _dataSource = NpgsqlDataSource.Create(builder);
         var listenerBuilder = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { KeepAlive = 10, Pooling = false, ApplicationName = builder.ApplicationName + " (listen)" };
         var listenerSource = NpgsqlDataSource.Create(listenerBuilder);
@@ -71,9 +70,6 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         return new PostgresRunStore(new PostgresRunStoreOptions { ConnectionString = connectionString });
     }
-
-    /// <summary>The clock lease times are read from (<see cref="PostgresRunStoreOptions.Clock"/>).</summary>
-    public TimeProvider Clock { get; }
 
     /// <summary>The server, database, user and schema the store uses, for messages (never the password).</summary>
     public string DataSource { get; }

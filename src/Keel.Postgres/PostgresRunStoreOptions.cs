@@ -24,7 +24,4 @@ public sealed class PostgresRunStoreOptions
 
     /// <summary>How long one statement may run before it fails. Default 30 seconds.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>The clock lease times are read from. Default: <see cref="TimeProvider.System"/> (every process sharing the server should keep its clock in sync; set a fake one in tests).</summary>
-    public TimeProvider? Clock { get; set; }
 }

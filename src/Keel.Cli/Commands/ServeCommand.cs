@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Keel.Cli.Files;
 using Keel.Cli.Runs;
 using Keel.Cli.Workers;
 using Keel.Server;
@@ -63,7 +62,7 @@ internal static class ServeCommand
         var workers = new List<WorkerDefinition>();
         foreach (var path in settings.Workflows)
         {
-            var loaded = WorkflowFileLoader.Load(path);
+            var loaded = WorkflowDocument.Load(path);
             if (!loaded.IsValid)
             {
                 foreach (var problem in loaded.Problems)

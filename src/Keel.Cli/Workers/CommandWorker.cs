@@ -20,8 +20,8 @@ internal static class CommandWorker
     /// <summary>How long output is still read after the process exited (the pipes' buffers hold what it wrote before).</summary>
     internal static readonly TimeSpan Drain = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Processes started and not yet exited: a timed-out attempt the hub stopped waiting for may still own one.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Process, byte> Running = new();
+    /// <summary>Set once a command worker has started a process.</summary>
+    private static int _started;
 
     /// <summary>Kills every process a command worker started that is still running (when the command ends).</summary>
     public static void KillRunning()
@@ -109,7 +109,7 @@ internal static class CommandWorker
         }
 
         await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        Running.TryRemove(process, out _);
+        Started.Running.TryRemove(process, out _);
         await OutputCapture.DrainAsync(stdout, stderr, Drain).ConfigureAwait(false);
         var output = stdout.Text;
         var errors = stderr.Text;

@@ -1,4 +1,3 @@
-using Keel.Cli.Files;
 using Keel.Server;
 
 namespace Keel.Cli.Workers;
@@ -13,7 +12,7 @@ internal sealed class ServerDefinitionReader(bool allowCommandWorkers, string ba
     public DefinitionReadResult Read(string content, string? format)
     {
         var name = format == "json" ? "posted.json" : "posted.yaml";
-        var loaded = WorkflowFileLoader.Parse("definition", Path.Combine(baseDirectory, name), content);
+        var loaded = WorkflowDocument.Parse(content, format == "json" ? WorkflowFormat.Json : null, name, new WorkflowReadOptions { BaseDirectory = baseDirectory });
         if (!loaded.IsValid)
         {
             return new() { Problems = loaded.Problems.Select(p => new DefinitionProblem(Field(p.Message), p.Message, p.Line, p.Column)).ToArray() };
