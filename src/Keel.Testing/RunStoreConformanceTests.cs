@@ -406,8 +406,6 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(["running"], Ids(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [WorkflowState.Running], default)));
         Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), [], default));
         Assert.Equal(3, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
-
-        static string Names(WorkflowState state) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
     }
 
     [Fact]
