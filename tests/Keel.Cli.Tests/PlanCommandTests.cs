@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Keel.Cli.Files;
+
 
 namespace Keel.Cli.Tests;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Keel.Cli.Files;
+
 using Keel.Cli.Runs;
 using Keel.Cli.Workers;
 
@@ -34,7 +34,7 @@ internal static class WorkerCommand
         var workers = new List<WorkerDefinition>();
         foreach (var path in paths)
         {
-            var loaded = WorkflowFileLoader.Load(path);
+            var loaded = WorkflowDocument.Load(path);
             if (!loaded.IsValid)
             {
                 foreach (var problem in loaded.Problems)

@@ -53,7 +53,7 @@ internal static class PlanRun
             return ExitCodes.BadInput;
         }
 
-        session.Register(CliPlanning.BuiltinWorkers(plan), driver.Observer);
+        session.Register(CliPlanning.BuiltinWorkers(plan));
         var service = CliPlanning.Service(session.Orchestrator, new CatalogPlanner(), session.StorePath);
         var runId = Guid.NewGuid().ToString("N");
         if (!json)

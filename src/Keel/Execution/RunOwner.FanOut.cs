@@ -3,7 +3,7 @@ using System.Threading.Channels;
 
 namespace Keel;
 
-internal sealed partial class RunDriver
+internal sealed partial class RunOwner
 {
     /// <summary>
     /// Runs a parallel or map step: its units (branches, items) run concurrently, at most
