@@ -96,11 +96,11 @@ internal static class Router
     public static string BudgetSpent(CompiledWorkflow workflow, int blocked, string fromStep)
         => $"step budget of {workflow.MaxSteps} step visits spent: the run was about to enter '{workflow.TargetName(blocked)}' after '{fromStep}'";
 
-    /// <summary>
-    /// The position after an attempt (or a decision) at <paramref name="at"/> ended with
-    /// <paramref name="outcome"/> (and, for a labelled step, <paramref name="label"/>). <paramref name="visits"/> holds each step's visits so far (read only);
-    /// <paramref name="failure"/> says why the run fails when it reaches <c>failed</c> from a failed outcome.
-    /// </summary>
+    /// <summary>The position after an attempt of an unlabelled step (see the overload with a label).</summary>
+    public static RunPosition After(CompiledWorkflow workflow, RunPosition at, AttemptOutcome outcome, int[] visits, string? failure, out bool retry)
+        => After(workflow, at, outcome, null, visits, failure, out retry);
+
+    /// <summary>The position after an attempt whose success carries <paramref name="label"/> (see the overload without one).</summary>
     public static RunPosition After(CompiledWorkflow workflow, RunPosition at, AttemptOutcome outcome, string? label, int[] visits, string? failure, out bool retry)
     {
         var target = Next(workflow, at.StepIndex, outcome, label, at.Attempt, at.StepsTaken, out retry, out var blocked);
