@@ -396,7 +396,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
     {
         foreach (var state in Enum.GetValues<WorkflowState>())
         {
-            await Store.CreateRunAsync(NewRun(state.ToString(), createdAt: T0, state: state), [], default);
+            await Store.CreateRunAsync(NewRun(StableNames.Of(state), createdAt: T0, state: state), [], default);
         }
 
         var ended = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), WorkflowStates.Ended, default);
