@@ -14,6 +14,7 @@ public sealed partial class PostgresRunStore
             WHERE state IN ('pending', 'running')
                 AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires <= {now} OR lease_owner = ANY($4))
                 AND ($5::text[] IS NULL OR definition_hash = ANY($5))
+                AND run_id <> ALL($7)
             ORDER BY created_at, run_id COLLATE "C"
             LIMIT $3
             FOR UPDATE SKIP LOCKED
@@ -55,7 +56,8 @@ public sealed partial class PostgresRunStore
                 .With(request.Limit)
                 .WithArray([.. request.DeadOwners ?? []])
                 .WithArray(request.DefinitionHashes is { } hashes ? [.. hashes] : null)
-                .With(Now);
+                .With(Now)
+                .WithArray([.. request.Excluding ?? []]);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var claimed = new List<ClaimedRun>();
             while (await reader.ReadAsync(ct).ConfigureAwait(false))

@@ -32,7 +32,7 @@ internal static class RunsCommand
         {
             if (!Format.TryParseState(stateText, out var parsed))
             {
-                io.Error.WriteLine($"error: unknown state '{stateText}' (expected pending, running, waiting_for_approval, completed, failed or cancelled).");
+                io.Error.WriteLine($"error: unknown state '{stateText}' (expected pending, running, paused, waiting_for_approval, completed, failed or cancelled).");
                 return ExitCodes.BadInput;
             }
 
@@ -40,7 +40,7 @@ internal static class RunsCommand
         }
 
         var path = StorePaths.Resolve(storeOption);
-        if (!File.Exists(path))
+        if (!PostgresAddress.IsPostgres(path) && !File.Exists(path))
         {
             io.Out.WriteLine(json ? "[]" : $"No runs: there is no run store at {path} yet ('keel run' creates it; --store names another).");
             return ExitCodes.Completed;
