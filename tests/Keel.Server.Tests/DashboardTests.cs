@@ -52,7 +52,8 @@ public sealed class DashboardTests
         await page.Locator("#start-run input[name=goal]").FillAsync("Release notes for 2.0");
         await page.Locator("#start-run button[type=submit]").ClickAsync();
 
-        await page.WaitForURLAsync("**/#/runs/*");
+        // The dashboard routes by the URL's hash, a same-document change with no load event to wait for.
+        await page.WaitForFunctionAsync("() => /^#\\/runs\\/[0-9a-f]+$/.test(location.hash)");
         var runId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await page.Locator("h1 [data-state=waiting_for_approval]").WaitForAsync();
         await page.Locator("#graph svg").WaitForAsync();
