@@ -47,19 +47,19 @@ public sealed class PostgresCliTests : IDisposable
     [Fact]
     public async Task Run_Runs_Show_OnAPostgresUri_WorkAndNeverPrintThePassword()
     {
-        var run = await KeelCli.RunAsync(_folder, null, "run", "hello.yaml", "--store", Uri);
+        var run = await KeelProcess.RunAsync(_folder, "run", "hello.yaml", "--store", Uri);
         Assert.True(run.ExitCode == 0, run.Out + run.Error);
         Assert.Contains("Completed", run.Out, StringComparison.Ordinal);
         Assert.Contains($"postgres://{PostgresServer.SuperUser}@127.0.0.1:{_server.Port}/{_database}", run.Out, StringComparison.Ordinal);
 
-        var runs = await KeelCli.RunAsync(_folder, null, "runs", "--store", Uri);
+        var runs = await KeelProcess.RunAsync(_folder, "runs", "--store", Uri);
         Assert.True(runs.ExitCode == 0, runs.Out + runs.Error);
         Assert.Contains("hello", runs.Out, StringComparison.Ordinal);
 
         // KEEL_STORE, as an Npgsql connection string this time.
         var keywords = $"Host=127.0.0.1;Port={_server.Port};Username={PostgresServer.SuperUser};Password={Secret};Database={_database}";
         var stored = await ListRunIdAsync();
-        var show = await KeelCli.RunAsync(_folder, new Dictionary<string, string> { ["KEEL_STORE"] = keywords }, "show", stored);
+        var show = await KeelProcess.RunAsync(_folder, new Dictionary<string, string> { ["KEEL_STORE"] = keywords }, "show", stored);
         Assert.True(show.ExitCode == 0, show.Out + show.Error);
         Assert.Contains("check", show.Out, StringComparison.Ordinal);
 
@@ -72,7 +72,7 @@ public sealed class PostgresCliTests : IDisposable
     [Fact]
     public async Task Runs_UnreachableServer_FailsNamingItWithoutThePassword()
     {
-        var result = await KeelCli.RunAsync(_folder, null, "runs", "--store", $"postgres://keel:{Secret}@127.0.0.1:1/nowhere");
+        var result = await KeelProcess.RunAsync(_folder, "runs", "--store", $"postgres://keel:{Secret}@127.0.0.1:1/nowhere");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("127.0.0.1:1/nowhere", result.Error, StringComparison.Ordinal);

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Keel.Cli.Tests;
+namespace Keel.Testing;
 
-/// <summary>The built keel command (Keel.Cli.dll), run with dotnet as a real process in a folder of its own.</summary>
+/// <summary>The built keel command (Keel.Cli.dll, copied beside the tests), run with dotnet as a real process in a folder of its own (shared by the test projects that run it).</summary>
 internal sealed class KeelProcess
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "Keel.Cli.dll");
