@@ -152,7 +152,7 @@ internal static class RunEndpoints
         }
         catch (KeelException ex)
         {
-            if (key is not null && await server.Store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is { } raced)
+            if (key is not null && await RacedAsync(server, runId, cancellationToken).ConfigureAwait(false) is { } raced)
             {
                 return Replayed(http, raced, fingerprint);
             }
@@ -170,6 +170,30 @@ internal static class RunEndpoints
     }
 
     private static string LauncherId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// The run another request with the same idempotency key is starting: that request may hold the run's id
+    /// before its creation is committed, so the store is read again until the run appears (or the time to
+    /// record a run has passed).
+    /// </summary>
+    private static async Task<RunRecord?> RacedAsync(ServerContext server, string runId, CancellationToken cancellationToken)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + ServerContext.RecordTimeout;
+        while (true)
+        {
+            if (await server.Store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is { } run)
+            {
+                return run;
+            }
+
+            if (TimeProvider.System.GetUtcNow() >= deadline)
+            {
+                return null;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The run id of an idempotency key: the same key names the same run in every server on the store.</summary>
     internal static string IdFromKey(string key)
