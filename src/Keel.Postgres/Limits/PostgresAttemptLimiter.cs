@@ -69,6 +69,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
     /// <summary>Longest wait before a waiting call looks again without a notification (the polling fallback). Default 1 second.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> AcquireAsync(AttemptAdmission admission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admission);
@@ -106,6 +107,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask BackOffAsync(string model, TimeSpan retryAfter, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
@@ -116,6 +118,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stops renewing this process's slots; slots still held lapse after <see cref="SlotLease"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
