@@ -10,17 +10,24 @@ namespace Keel.Server.Events;
 /// </summary>
 public sealed record RunEvent
 {
+    /// <c>attempt</c>, <c>state</c> or <c>end</c>.
     public required string Type { get; init; }
 
+    /// <summary>The run the event is about.</summary>
     public required string RunId { get; init; }
 
+    /// <summary>The event's number in the run's stream (from 1), for <c>attempt</c> events; null otherwise.</summary>
     public long? Sequence { get; init; }
 
+    /// <summary>The run's state after the change.</summary>
     public required WorkflowState State { get; init; }
 
+    /// <summary>The run's current step after the change.</summary>
     public required string CurrentStep { get; init; }
 
+    /// <summary>The recorded attempt, for <c>attempt</c> events.</summary>
     public AttemptView? Attempt { get; init; }
 
+    /// <summary>The run as it stands, for <c>state</c> and <c>end</c> events.</summary>
     public RunSummary? Run { get; init; }
 }
