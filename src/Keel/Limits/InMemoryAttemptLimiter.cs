@@ -14,8 +14,6 @@ public sealed class InMemoryAttemptLimiter : IAttemptLimiter
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _scopes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>A limiter holding <paramref name="limits"/> in this process; <paramref name="timeProvider"/> times back-offs (the system clock when null).</summary>
-    /// <exception cref="ArgumentException"><paramref name="limits"/> is invalid (a limit below 1).</exception>
     public InMemoryAttemptLimiter(AttemptLimits limits, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
@@ -25,7 +23,6 @@ public sealed class InMemoryAttemptLimiter : IAttemptLimiter
         _process = limits.PerProcess is { } perProcess ? new SemaphoreSlim(perProcess, perProcess) : null;
     }
 
-    /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> AcquireAsync(AttemptAdmission admission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admission);
@@ -55,7 +52,19 @@ public sealed class InMemoryAttemptLimiter : IAttemptLimiter
         }
     }
 
-    /// <inheritdoc />
+    public async ValueTask<IAsyncDisposable> AcquireRunAsync(string workflowName, CancellationToken cancellationToken)
+    {
+        if (_limits.RunScopeFor(workflowName) is not { } run)
+        {
+            return NoRunLimit.Permit;
+        }
+
+        var (scope, limit) = run;
+        var semaphore = _scopes.GetOrAdd(scope, _ => new SemaphoreSlim(limit, limit));
+        await semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Permit([semaphore]);
+    }
+
     public ValueTask BackOffAsync(string model, TimeSpan retryAfter, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
