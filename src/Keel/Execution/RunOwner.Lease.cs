@@ -217,12 +217,7 @@ internal sealed partial class RunOwner
     internal void Publish(RunSession session, RunEvent runEvent)
     {
         var listeners = _hub.Listeners;
-        if (listeners.Length == 0)
-        {
-            return;
-        }
-
-        var arguments = new RunEventArguments(runEvent, session.Workflow.Name, session.Context);
+        var arguments = new RunEventArguments(runEvent, session.Workflow.Name, session.Context, session);
         foreach (var listener in listeners)
         {
             try

@@ -57,7 +57,6 @@ internal sealed partial class RunOwner
 
         RunSession? session = null;
         ITimer? heartbeat = null;
-        Activity? activity = null;
         IAsyncDisposable? runPermit = null;
         try
         {
@@ -95,24 +94,23 @@ internal sealed partial class RunOwner
                     }
                 }
 
-                activity = KeelTelemetry.Source.HasListeners() ? _hub.StartRunActivity(session, resumed: start.Kind is not (StartKind.Fresh or StartKind.Fork)) : null;
+                session.Driving = true;
+                session.Resumed = start.Kind is not (StartKind.Fresh or StartKind.Fork);
                 await LoopAsync(session, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && session is not null)
         {
-            if (session.Logger.IsEnabled(LogLevel.Warning))
-            {
-                Log.RunInterrupted(session.Logger, runId, session.Context.CurrentStep);
-            }
-
-            activity?.SetStatus(ActivityStatusCode.Error, "interrupted");
-            activity?.Dispose();
+            TelemetryListener.DriveStopped(session, byCaller: true);
             throw;
         }
         catch
         {
-            activity?.Dispose();
+            if (session is not null)
+            {
+                TelemetryListener.DriveStopped(session, byCaller: false);
+            }
+
             throw;
         }
         finally
@@ -149,8 +147,7 @@ internal sealed partial class RunOwner
         var result = _hub.BuildResult(session);
         if (start.Drive)
         {
-            _hub.RecordRunEnd(session, result, activity);
-            activity?.Dispose();
+            TelemetryListener.DriveStopped(session!, byCaller: false);
         }
 
         return result;
@@ -236,7 +233,6 @@ internal sealed partial class RunOwner
         session.PendingEvents.Add(started);
         Publish(session, started);
 
-        using var span = KeelTelemetry.Source.HasListeners() ? _hub.StartAttemptActivity(session, step, worker, at.Attempt) : null;
         var timestamp = _time.GetTimestamp();
         var result = await _hub.InvokeAsync(session, step, worker, callerToken, runToken).ConfigureAwait(false);
         var duration = _time.GetElapsedTime(timestamp);
@@ -271,7 +267,6 @@ internal sealed partial class RunOwner
             await CommitAsync(session, entry, dataChanged, [recorded, Ended(session)]).ConfigureAwait(false);
         }
 
-        Orchestrator.RecordAttempt(session, step, worker, entry, span);
         return retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero;
     }
 
@@ -282,10 +277,6 @@ internal sealed partial class RunOwner
         session.Prompt = step.Prompt;
         var parked = new RunParked { RunId = session.RunId, Sequence = session.NextEvent(), Timestamp = _time.GetUtcNow(), StepId = step.StepId, Prompt = step.Prompt };
         await CommitAsync(session, null, DataChanged(session), [parked]).ConfigureAwait(false);
-        if (session.Logger.IsEnabled(LogLevel.Information))
-        {
-            Log.RunWaiting(session.Logger, session.RunId, step.StepId, step.Prompt ?? string.Empty);
-        }
     }
 
     /// <summary>Records a cancellation at the run's position (no attempt in flight) and ends the run cancelled.</summary>
