@@ -178,6 +178,34 @@ public sealed class PostgresAttemptLimiterTests(PostgresServer server) : IDispos
         Assert.Equal(0L, _database.Scalar("SELECT count(*) FROM {0}.slots WHERE holder IS NOT NULL;"));
     }
 
+    [Fact]
+    public async Task AcquireRun_HeldForLongerThanItsSlotLease_StaysHeldWhileRenewed()
+    {
+        var limits = new AttemptLimits();
+        limits.PerWorkflow["wf"] = 1;
+        await using var storeA = _database.Open();
+        await using var storeB = _database.Open();
+        await using var a = new PostgresAttemptLimiter(storeA, limits, "process-a") { SlotLease = TimeSpan.FromMilliseconds(600) };
+        await using var b = new PostgresAttemptLimiter(storeB, limits, "process-b") { SlotLease = TimeSpan.FromMilliseconds(600), PollInterval = TimeSpan.FromMilliseconds(50) };
+        var order = new ConcurrentQueue<string>();
+
+        var held = await a.AcquireRunAsync("wf", default);
+        var waiting = Task.Run(async () =>
+        {
+            var permit = await b.AcquireRunAsync("wf", default);
+            order.Enqueue("b admitted");
+            return permit;
+        });
+
+        // Four leases long: renewed every third of one, the slot is never free for B meanwhile.
+        await Task.Delay(TimeSpan.FromMilliseconds(2400));
+        order.Enqueue("a released");
+        await held.DisposeAsync();
+        await (await waiting).DisposeAsync();
+
+        Assert.Equal(["a released", "b admitted"], order);
+    }
+
     public void Dispose() => _database.Dispose();
 
     private (PostgresRunStore[] Stores, PostgresAttemptLimiter[] Limiters) Cluster(int processes, AttemptLimits limits)
