@@ -5,7 +5,7 @@ namespace Keel;
 internal sealed partial class RunOwner
 {
     /// <summary>Takes the run's lease (creating the run holding it, for a new one) and loads its position under it.</summary>
-    private async Task<RunSession> OpenAsync(RunStart start, CancellationToken cancellationToken)
+    private async ValueTask<RunSession> OpenAsync(RunStart start, CancellationToken cancellationToken)
     {
         if (_store is null)
         {
