@@ -117,8 +117,7 @@ public sealed partial class SqliteRunStore
 
         session.Tails.Forget(checkpoint.RunId);
 
-        var update = session.Command(UpdateRun);
-        var u = update.Parameters;
+        var u = session.Script(UpdateRun);
         u.Set("$run_id", checkpoint.RunId);
         u.Set("$state", newState);
         u.Set("$current_step", checkpoint.CurrentStep);
@@ -137,13 +136,13 @@ public sealed partial class SqliteRunStore
         u.Set("$output_tokens", totals.OutputTokens);
         u.Set("$cost", Names.Text(totals.Cost));
         u.Set("$clear_control", checkpoint.ClearsControl ? 1 : 0);
-        update.ExecuteNonQuery();
+        u.Run();
         EventRows.Write(session, runKey, checkpoint.RunId, firstEvent, events);
         if (row is not null)
         {
-            var insert = session.Command(HistoryRows.Insert);
+            var insert = session.Script(HistoryRows.Insert);
             HistoryRows.Bind(insert, checkpoint.RunId, runKey, row);
-            insert.ExecuteNonQuery();
+            insert.Run();
         }
         else if (newestHasPosition)
         {

@@ -11,6 +11,7 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
     // Keyed by the SQL string's identity: the hot path's statements are constants, and hashing their text on
     // every commit costs more than binding them. An equal string from elsewhere only prepares a second copy.
     private readonly Dictionary<string, RawStatement> _statements = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, RawScript> _scripts = new(ReferenceEqualityComparer.Instance);
 
     public SqliteConnection Connection { get; } = connection;
 
@@ -40,6 +41,18 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
         }
 
         return statement;
+    }
+
+    /// <summary>The statements of <paramref name="sql"/> prepared once and bound by name (writes with many parameters).</summary>
+    public RawScript Script(string sql)
+    {
+        if (!_scripts.TryGetValue(sql, out var script))
+        {
+            script = new RawScript(Connection.Handle!, sql);
+            _scripts.Add(sql, script);
+        }
+
+        return script;
     }
 
     public void Execute(string sql) => Statement(sql).Run();
@@ -104,6 +117,12 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
         }
 
         _statements.Clear();
+        foreach (var script in _scripts.Values)
+        {
+            script.Dispose();
+        }
+
+        _scripts.Clear();
         Connection.Dispose();
     }
 }

@@ -22,7 +22,11 @@ internal sealed partial class RunOwner
                 session.Fence = start.Record!.Fence;
                 session.LastEvent = 1;
                 session.CommittedDataVersion = session.Context.Data.Version;
-                Publish(session, RunCreated.For(start.Record));
+                if (_hub.Listeners.Length > 0)
+                {
+                    Publish(session, RunCreated.For(start.Record));
+                }
+
                 return session;
             case StartKind.Fork:
                 await _store.CreateRunAsync(start.Record!, start.Prefix, cancellationToken).ConfigureAwait(false);
