@@ -54,7 +54,7 @@ public sealed partial class SqliteRunStore
     /// entry's own snapshot, the lease far enough from expiry) inserts only the history row, carrying the
     /// position and totals; any other rewrites the run's row too.
     /// </summary>
-    private static RunControl Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row, (string Type, string Body)[] events)
+    private static RunControl Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row, IReadOnlyList<RunEvent> events)
     {
         var tail = session.Tails.TryGet(checkpoint.RunId, out var known) ? known : ReadTail(session, checkpoint.RunId);
         var (runKey, fence, owner, expires, state, newest, newestHasPosition, bus, totals, lastEvent, control) = tail;
@@ -64,9 +64,9 @@ public sealed partial class SqliteRunStore
         }
 
         var firstEvent = lastEvent + 1;
-        if (events.Length > 0)
+        if (events.Count > 0)
         {
-            var first = checkpoint.Events[0].Sequence;
+            var first = events[0].Sequence;
             if (first <= lastEvent)
             {
                 // A repeat of a committed checkpoint (its acknowledgement was lost): already written.
@@ -78,7 +78,7 @@ public sealed partial class SqliteRunStore
                 throw new KeelException($"Run '{checkpoint.RunId}': the checkpoint's first event is #{first}, but the run's newest is #{lastEvent} (events are numbered without gaps).");
             }
 
-            lastEvent += events.Length;
+            lastEvent += events.Count;
         }
 
         if (row is not null)

@@ -86,6 +86,13 @@ internal sealed class RawStatement : IDisposable
         bound = new Bound { Kind = BoundKind.Text, Text = value };
     }
 
+    /// <summary>Binds UTF-8 text (copied by SQLite, so the buffer may be reused at once); never skipped as unchanged.</summary>
+    public void BindUtf8(int index, ReadOnlySpan<byte> utf8)
+    {
+        _bound[index].Kind = BoundKind.Unknown;
+        Check(raw.sqlite3_bind_text(_statement, index, utf8));
+    }
+
     /// <summary>Rows the last completed INSERT, UPDATE or DELETE on the connection changed.</summary>
     public int Changes => raw.sqlite3_changes(_db);
 

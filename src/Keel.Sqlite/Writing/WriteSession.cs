@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Keel.Sqlite.Writing;
@@ -13,7 +15,28 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
     private readonly Dictionary<string, RawStatement> _statements = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, RawScript> _scripts = new(ReferenceEqualityComparer.Instance);
 
+    private readonly ArrayBufferWriter<byte> _json = new(1024);
+    private Utf8JsonWriter? _jsonWriter;
+
     public SqliteConnection Connection { get; } = connection;
+
+    /// <summary>The event's JSON in the session's reused buffer, valid until the next call.</summary>
+    public ReadOnlySpan<byte> Json(RunEvent runEvent)
+    {
+        _json.ResetWrittenCount();
+        if (_jsonWriter is null)
+        {
+            _jsonWriter = new Utf8JsonWriter(_json, new JsonWriterOptions { Encoder = KeelJson.Options.Encoder, Indented = KeelJson.Options.WriteIndented });
+        }
+        else
+        {
+            _jsonWriter.Reset(_json);
+        }
+
+        RunEventJson.Write(_jsonWriter, runEvent);
+        _jsonWriter.Flush();
+        return _json.WrittenSpan;
+    }
 
     /// <summary>The file (or connection string) the store names in its errors.</summary>
     public string Source { get; } = source;
@@ -123,6 +146,7 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
         }
 
         _scripts.Clear();
+        _jsonWriter?.Dispose();
         Connection.Dispose();
     }
 }

@@ -29,6 +29,9 @@ public static class RunEventJson
     /// <summary>The event as JSON text (its type discriminator first).</summary>
     public static string Serialize(RunEvent runEvent) => JsonSerializer.Serialize(runEvent, KeelJson.Options);
 
+    /// <summary>Writes the event as <see cref="Serialize"/> does, into <paramref name="writer"/> (a store's reused buffer, say).</summary>
+    public static void Write(Utf8JsonWriter writer, RunEvent runEvent) => JsonSerializer.Serialize(writer, runEvent, KeelJson.Options);
+
     /// <summary>Reads an event written by <see cref="Serialize"/>; throws <see cref="KeelException"/> naming the run and sequence when the text is not one.</summary>
     public static RunEvent Deserialize(string json)
     {

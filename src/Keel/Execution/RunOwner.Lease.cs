@@ -122,13 +122,14 @@ internal sealed partial class RunOwner
     }
 
     /// <summary>Commits the session's position with an entry (when there is one) and events, then hands the events to the listeners.</summary>
-    private async ValueTask CommitAsync(RunSession session, HistoryEntry? entry, bool dataChanged, RunEvent[] events, bool clearsControl = false)
+    /// <remarks>The first <paramref name="published"/> of <paramref name="events"/> were published as they happened (an attempt's start): they are written, not published again.</remarks>
+    private async ValueTask CommitAsync(RunSession session, HistoryEntry? entry, bool dataChanged, RunEvent[] events, bool clearsControl = false, int published = 0)
     {
         var context = session.Context;
         if (_store is null)
         {
             session.PendingEvents.Clear();
-            PublishAll(session, events);
+            PublishAll(session, events, published);
             return;
         }
 
@@ -187,7 +188,7 @@ internal sealed partial class RunOwner
             session.PendingEvents.Clear();
         }
 
-        PublishAll(session, events);
+        PublishAll(session, events, published);
         if (!stops && control != RunControl.None && session.Control == RunControl.None)
         {
             await TakeControlAsync(session).ConfigureAwait(false);
@@ -208,11 +209,11 @@ internal sealed partial class RunOwner
         session.Control = record.Control;
     }
 
-    private void PublishAll(RunSession session, RunEvent[] events)
+    private void PublishAll(RunSession session, RunEvent[] events, int from = 0)
     {
-        foreach (var runEvent in events)
+        for (var i = from; i < events.Length; i++)
         {
-            Publish(session, runEvent);
+            Publish(session, events[i]);
         }
     }
 

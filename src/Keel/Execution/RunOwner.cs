@@ -207,9 +207,11 @@ internal sealed partial class RunOwner
 
         // Events are built only when someone takes them (a store or a listener); unseen, only their numbers are taken.
         var observed = Observed;
+        AttemptStarted? started = null;
         if (observed)
         {
-            var started = new AttemptStarted
+            // Published now, written with the attempt's checkpoint (the first of its events, published already).
+            started = new AttemptStarted
             {
                 RunId = session.RunId,
                 Sequence = session.NextEvent(),
@@ -220,7 +222,6 @@ internal sealed partial class RunOwner
                 Visit = at.Visit,
                 Attempt = at.Attempt,
             };
-            session.PendingEvents.Add(started);
             Publish(session, started);
         }
         else
@@ -254,15 +255,15 @@ internal sealed partial class RunOwner
         }
         else if (cancelled)
         {
-            await CommitAsync(session, entry, dataChanged, [Recorded(session, entry), CancelEvent(session), Ended(session)], clearsControl: true).ConfigureAwait(false);
+            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry), CancelEvent(session), Ended(session)], clearsControl: true, published: 1).ConfigureAwait(false);
         }
         else if (next.AtStep)
         {
-            await CommitAsync(session, entry, dataChanged, [Recorded(session, entry)]).ConfigureAwait(false);
+            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry)], published: 1).ConfigureAwait(false);
         }
         else
         {
-            await CommitAsync(session, entry, dataChanged, [Recorded(session, entry), Ended(session)]).ConfigureAwait(false);
+            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry), Ended(session)], published: 1).ConfigureAwait(false);
         }
 
         Orchestrator.RecordAttempt(session, step, worker, entry, span);
