@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Keel.Sqlite.Writing;
@@ -16,7 +15,6 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
     private readonly Dictionary<string, RawScript> _scripts = new(ReferenceEqualityComparer.Instance);
 
     private readonly ArrayBufferWriter<byte> _json = new(1024);
-    private Utf8JsonWriter? _jsonWriter;
 
     public SqliteConnection Connection { get; } = connection;
 
@@ -24,17 +22,7 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
     public ReadOnlySpan<byte> Json(RunEvent runEvent)
     {
         _json.ResetWrittenCount();
-        if (_jsonWriter is null)
-        {
-            _jsonWriter = new Utf8JsonWriter(_json, new JsonWriterOptions { Encoder = KeelJson.Options.Encoder, Indented = KeelJson.Options.WriteIndented });
-        }
-        else
-        {
-            _jsonWriter.Reset(_json);
-        }
-
-        RunEventJson.Write(_jsonWriter, runEvent);
-        _jsonWriter.Flush();
+        RunEventJson.Write(_json, runEvent);
         return _json.WrittenSpan;
     }
 
@@ -146,7 +134,6 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
         }
 
         _scripts.Clear();
-        _jsonWriter?.Dispose();
         Connection.Dispose();
     }
 }
