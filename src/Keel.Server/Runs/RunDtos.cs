@@ -186,6 +186,13 @@ public sealed record ForkRequest
     public Dictionary<string, JsonElement>? Data { get; init; }
 }
 
+/// <summary>Re-runs one recorded attempt alone, in a new run linked to its parent.</summary>
+public sealed record RerunRequest
+{
+    /// <summary>Data bus values to set in the new run before the attempt (its edited input).</summary>
+    public Dictionary<string, JsonElement>? Data { get; init; }
+}
+
 /// <summary>Cancels every run matching the filter that has not ended.</summary>
 public sealed record BulkCancelRequest
 {

@@ -134,6 +134,15 @@ internal static class Router
     public static RunPosition Stopped(RunPosition at, string reason)
         => at with { StepIndex = CompiledWorkflow.FailedIndex, Step = WorkflowStep.Failed, State = WorkflowState.Failed, Error = reason };
 
+    /// <summary>
+    /// The position after the one attempt of a step-only fork: <c>complete</c> when it succeeded, else
+    /// <c>failed</c> with <paramref name="failure"/>; never a retry and never the next step.
+    /// </summary>
+    public static RunPosition StepOnly(RunPosition at, AttemptOutcome outcome, string failure)
+        => outcome.IsSuccess()
+            ? at with { StepIndex = CompiledWorkflow.CompleteIndex, Step = WorkflowStep.Complete, State = WorkflowState.Completed }
+            : at with { StepIndex = CompiledWorkflow.FailedIndex, Step = WorkflowStep.Failed, State = WorkflowState.Failed, Error = failure };
+
     /// <summary>The run waits at its approval step.</summary>
     public static RunPosition Parked(RunPosition at) => at with { State = WorkflowState.WaitingForApproval };
 

@@ -82,6 +82,7 @@ internal sealed partial class RunOwner
             Control = record.Control,
             ControlBy = record.ControlBy,
             ControlReason = record.ControlReason,
+            StepOnly = record.InitialData.ContainsKey(Orchestrator.StepOnlyKey),
         };
         TokenUsage? usage = null;
         foreach (var entry in history)

@@ -258,7 +258,9 @@ internal sealed partial class RunOwner
         var cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
         var next = cancelled
             ? Router.Cancelled(at, CancelReason(session))
-            : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, result.Outcome.IsSuccess() ? null : $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
+            : session.StepOnly
+                ? Router.StepOnly(at, result.Outcome, $"step '{step.StepId}' failed (re-run alone, without retries): {result.Error}")
+                : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, result.Outcome.IsSuccess() ? null : $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
         var dataChanged = DataChanged(session);
         var entry = HistoryEntries.Attempt(
             session, at, step, worker.Name, result, startedAt, duration, usage,
