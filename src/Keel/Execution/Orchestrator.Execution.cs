@@ -100,6 +100,7 @@ public sealed partial class Orchestrator
                 Fence = pending ? 0 : 1,
                 MaxTokens = options.MaxTokens,
                 MaxCost = options.MaxCost,
+                ParentRunId = options.ParentRunId,
             };
         }
 

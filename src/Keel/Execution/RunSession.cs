@@ -62,6 +62,9 @@ internal sealed class RunSession
 
     public decimal? MaxCost { get; set; }
 
+    /// <summary>The token of whoever drives the run: cancelled when this process stops driving it (an interruption, not a cancellation).</summary>
+    public CancellationToken CallerToken { get; set; }
+
     /// <summary>Cancels the attempt in flight (cancel request, lost lease, or the caller's token).</summary>
     public CancellationTokenSource? CancelSource { get; set; }
 
