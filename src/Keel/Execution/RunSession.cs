@@ -79,6 +79,9 @@ internal sealed class RunSession
 
     public bool LeaseLost { get; set; }
 
+    /// <summary>Loaded from the store: the first parallel or map step looks for attempts recorded before an interruption in the events.</summary>
+    public bool FindsParkedAttempts { get; set; }
+
     /// <summary>The last checkpoint freed the lease (the run ended, parked or paused): nothing is left to release.</summary>
     public bool LeaseReleased { get; set; }
 
