@@ -29,7 +29,7 @@ internal sealed class FanOutUnit
 
     public InputTransformer? InputTransformer { get; init; }
 
-    /// <summary>The item of a map step (the unit's input), or undefined for a branch.</summary>
+    /// <summary>The unit's default input: the item of a map step, or the parallel step's input for a branch.</summary>
     public JsonElement Item { get; init; }
 
     public required WorkflowContext Context { get; init; }

@@ -31,7 +31,7 @@ internal sealed partial class RunOwner
         {
             var transformer = step.InputTransformer ?? (step.Kind == StepKind.Map ? session.Workers[stepIndex]?.InputTransformer : null);
             input = transformer is null ? Orchestrator.DefaultInput(context, step.StepId, at.Visit) : KeelJson.Normalize(transformer(context));
-            units = step.Kind == StepKind.Parallel ? Branches(session, step) : Items(session, step, input, out problem);
+            units = step.Kind == StepKind.Parallel ? Branches(session, step, input) : Items(session, step, input, out problem);
         }
         catch (Exception ex)
         {
@@ -119,7 +119,7 @@ internal sealed partial class RunOwner
         }
     }
 
-    private List<FanOutUnit> Branches(RunSession session, WorkflowStep step)
+    private List<FanOutUnit> Branches(RunSession session, WorkflowStep step, JsonElement input)
     {
         var workers = _hub.RegisteredWorkers;
         var units = new List<FanOutUnit>(step.Branches!.Count);
@@ -129,7 +129,7 @@ internal sealed partial class RunOwner
             var worker = workers.TryGetValue(branch.WorkerType, out var found)
                 ? found
                 : throw new KeelException($"Workflow '{session.Workflow.Name}' cannot run branch '{step.StepId}/{branch.Name}': no worker is registered for worker type '{branch.WorkerType}'.");
-            units.Add(Unit(session, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, default));
+            units.Add(Unit(session, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input));
         }
 
         return units;
@@ -331,9 +331,9 @@ internal sealed partial class RunOwner
                 try
                 {
                     var transformer = unit.InputTransformer ?? unit.Worker.InputTransformer;
-                    input = transformer is not null ? KeelJson.Normalize(transformer(context))
-                        : step.Kind == StepKind.Map ? unit.Item
-                        : Orchestrator.DefaultInput(session.Context, step.StepId, session.Position.Visit);
+                    // Without a transformer: the item of a map step, the parallel step's input for a branch (computed
+                    // once when the step began: the run's history moves on as earlier attempts are recorded).
+                    input = transformer is not null ? KeelJson.Normalize(transformer(context)) : unit.Item;
                     result = await _hub.CallWorkerAsync(session, context, unit.StepId, unit.Timeout, unit.Worker, input, callerToken, runToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !callerToken.IsCancellationRequested)
