@@ -103,6 +103,10 @@ public sealed partial class Orchestrator
         {
             return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.ControlReason ?? "cancelled");
         }
+        catch (ChildPausedException ex)
+        {
+            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, ex.Message) with { Suspended = true };
+        }
         catch (InvalidWorkerOutputException ex)
         {
             return AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, ex.Message);

@@ -112,6 +112,7 @@ public sealed partial class Orchestrator
                 Fence = pending ? 0 : 1,
                 MaxTokens = options.MaxTokens,
                 MaxCost = options.MaxCost,
+                ParentRunId = options.ParentRunId,
             };
         }
 

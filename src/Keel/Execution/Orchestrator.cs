@@ -96,6 +96,7 @@ public sealed partial class Orchestrator
         var compiled = CompiledWorkflow.Compile(workflow);
         lock (_gate)
         {
+            CheckSubWorkflows(compiled, _workflows);
             var copy = new Dictionary<string, Registration>(_workflows, StringComparer.Ordinal) { [compiled.Name] = new Registration(compiled) };
             _workflows = copy;
         }
@@ -151,6 +152,12 @@ public sealed partial class Orchestrator
                     }
                 }
 
+                continue;
+            }
+
+            if (steps[i].Kind == StepKind.SubWorkflow)
+            {
+                resolved[i] = ChildWorker(steps[i]);
                 continue;
             }
 

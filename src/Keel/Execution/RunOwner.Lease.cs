@@ -76,6 +76,7 @@ internal sealed partial class RunOwner
         var session = new RunSession(compiled, start.Workers, context, _hub.LoggerFor(start.Verbose), start.Verbose)
         {
             Fence = fence,
+            FindsParkedAttempts = true,
             LastEvent = record.LastEventSequence,
             MaxTokens = start.MaxTokens ?? record.MaxTokens,
             MaxCost = start.MaxCost ?? record.MaxCost,

@@ -61,7 +61,7 @@ internal sealed partial class RunOwner
         try
         {
             // The capacity slot first: a run queued behind a full orchestrator holds no lease.
-            if (start.Drive && !hasSlot && _slots is not null)
+            if (start.Drive && !hasSlot && !start.SharesSlot && _slots is not null)
             {
                 await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 hasSlot = true;
@@ -157,6 +157,7 @@ internal sealed partial class RunOwner
     private async Task LoopAsync(RunSession session, CancellationToken callerToken)
     {
         var runToken = session.CancelSource?.Token ?? callerToken;
+        session.CallerToken = callerToken;
         while (session.Position is { AtStep: true, State: WorkflowState.Running })
         {
             // The caller's token is checked before every attempt, even when workers complete synchronously.
@@ -219,6 +220,7 @@ internal sealed partial class RunOwner
         var at = session.Position;
         context.Attempt = _hub.PreviousAttempt(session, step, at.Attempt);
         context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
+        var workerName = step.Kind == StepKind.SubWorkflow ? Orchestrator.ChildRunId(session.RunId, step.StepId, at.Visit, at.Attempt) : worker.Name;
         var startedAt = _time.GetUtcNow();
 
         // Events are built only when someone takes them (a store or a listener); unseen, only their numbers are taken.
@@ -234,7 +236,7 @@ internal sealed partial class RunOwner
                 Timestamp = startedAt,
                 StepId = step.StepId,
                 WorkerType = step.WorkerType,
-                WorkerName = worker.Name,
+                WorkerName = workerName,
                 Visit = at.Visit,
                 Attempt = at.Attempt,
             };
@@ -249,6 +251,12 @@ internal sealed partial class RunOwner
         var result = await _hub.InvokeAsync(session, step, worker, callerToken, runToken).ConfigureAwait(false);
         var duration = _time.GetElapsedTime(timestamp);
         var usage = context.TakeAttemptUsage();
+        if (result.Suspended)
+        {
+            // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on resume.
+            await PauseHereAsync(session).ConfigureAwait(false);
+            return TimeSpan.Zero;
+        }
 
         var retry = false;
         var cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
@@ -259,7 +267,7 @@ internal sealed partial class RunOwner
                 : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, result.Outcome.IsSuccess() ? null : $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
         var dataChanged = DataChanged(session);
         var entry = HistoryEntries.Attempt(
-            session, at, step, worker.Name, result, startedAt, duration, usage,
+            session, at, step, workerName, result, startedAt, duration, usage,
             cancelled ? "cancelled" : next.Step,
             dataChanged && _store is not null ? context.Data.Snapshot() : null);
         context.MutableHistory.Add(entry);

@@ -74,6 +74,9 @@ internal sealed class RunSession
 
     public decimal? MaxCost { get; set; }
 
+    /// <summary>The token of whoever drives the run: cancelled when this process stops driving it (an interruption, not a cancellation).</summary>
+    public CancellationToken CallerToken { get; set; }
+
     /// <summary>Cancels the attempt in flight (cancel request, lost lease, or the caller's token).</summary>
     public CancellationTokenSource? CancelSource { get; set; }
 
@@ -87,6 +90,9 @@ internal sealed class RunSession
     public string? ControlReason { get; set; }
 
     public bool LeaseLost { get; set; }
+
+    /// <summary>Loaded from the store: the first parallel or map step looks for attempts recorded before an interruption in the events.</summary>
+    public bool FindsParkedAttempts { get; set; }
 
     /// <summary>The last checkpoint freed the lease (the run ended, parked or paused): nothing is left to release.</summary>
     public bool LeaseReleased { get; set; }
