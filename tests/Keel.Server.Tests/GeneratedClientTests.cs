@@ -22,7 +22,7 @@ public sealed class GeneratedClientTests
         var served = JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
         if (Environment.GetEnvironmentVariable("KEEL_UPDATE_OPENAPI") == "1")
         {
-            await File.WriteAllTextAsync(CommittedDocument, served.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            await File.WriteAllTextAsync(CommittedDocument, served.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         }
 
         var committed = JsonNode.Parse(await File.ReadAllTextAsync(CommittedDocument))!;

@@ -3,10 +3,26 @@ using System.Text;
 
 namespace Keel.Testing;
 
-/// <summary>The built keel command (Keel.Cli.dll, copied beside the tests), run with dotnet as a real process in a folder of its own (shared by the test projects that run it).</summary>
+/// <summary>The built keel command (Keel.Cli.dll), run with dotnet as a real process in a folder of its own (shared by the test projects that run it).</summary>
 internal sealed class KeelProcess
 {
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "Keel.Cli.dll");
+    /// <summary>
+    /// The keel command in its own build output (src/Keel.Cli/bin/{configuration}/{framework}), with its own
+    /// dependency manifest: the copy beside a test project that references the ASP.NET Core framework lacks the
+    /// package assemblies that framework already holds, so it cannot start on its own. Falls back to the copy.
+    /// </summary>
+    public static string Dll
+    {
+        get
+        {
+            var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var configuration = framework.Parent;
+            var own = configuration is null
+                ? null
+                : Path.Combine(RepositoryRoot, "src", "Keel.Cli", "bin", configuration.Name, framework.Name, "Keel.Cli.dll");
+            return own is not null && File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "Keel.Cli.dll");
+        }
+    }
 
     public static string Examples => Path.Combine(RepositoryRoot, "examples", "workflows");
 
