@@ -78,6 +78,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
     /// <summary>Runs between taking a call's slots and admitting it (tests: where a stopped process would lose them).</summary>
     internal Func<CancellationToken, Task>? BeforeAdmission { get; set; }
 
+    /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> AcquireAsync(AttemptAdmission admission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admission);
@@ -116,6 +117,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> AcquireRunAsync(string workflowName, CancellationToken cancellationToken)
     {
         if (_limits.RunScopeFor(workflowName) is not { } run)
@@ -136,6 +138,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask BackOffAsync(string model, TimeSpan retryAfter, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
@@ -146,6 +149,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stops renewing this process's slots; slots still held lapse after <see cref="SlotLease"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
