@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Keel.AI;
-using Keel.AI.Tests;
 using Keel.Postgres.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -211,12 +210,13 @@ public sealed class PostgresAttemptLimiterTests(PostgresServer server) : IDispos
     [Fact]
     public async Task Http429WithRetryAfter_SeenByOneProcess_KeepsAnotherFromCallingTheModelBeforeTheTimeGiven()
     {
-        await using var server = await OpenAIServer.StartAsync((_, index) => index == 0 ? Reply.Status(429, retryAfterSeconds: 2) : Reply.Content("done"));
+        using var server = new LoopbackModel(retryAfterSeconds: 2);
         var limits = new AttemptLimits();
         limits.PerModel["gpt-test"] = 4;
         var (stores, limiters) = Cluster(2, limits);
         try
         {
+            await Task.WhenAll(stores.Select(store => store.InitializeAsync(default)));
             var processes = limiters.Select(limiter =>
             {
                 var client = KeelAI.CreateChatClient(new KeelAIOptions
@@ -249,9 +249,9 @@ public sealed class PostgresAttemptLimiterTests(PostgresServer server) : IDispos
 
             // Both complete in one attempt; no call (the first process's again, or the second's) reached the model before the pause ended.
             Assert.All(results, r => Assert.Equal((WorkflowState.Completed, 1), (r.State, Assert.Single(r.History).Attempt)));
-            var requests = server.Requests;
-            Assert.Equal(3, requests.Count);
-            Assert.All(requests.Skip(1), r => Assert.True(r.ReceivedAt >= until, $"a call reached the model at {r.ReceivedAt}, the pause ran until {until}"));
+            var arrivals = server.Arrivals;
+            Assert.Equal(3, arrivals.Count);
+            Assert.All(arrivals.Skip(1), at => Assert.True(at >= until, $"a call reached the model at {at}, the pause ran until {until}"));
         }
         finally
         {
