@@ -58,6 +58,9 @@ internal static class StepFields
         new("label_function", s => s.LabelFrom?.FunctionName is { } function ? Doc.Text(function) : null, null),
         new("join", s => s.Join == JoinMode.All ? null : Doc.Text(s.Join.ToString().ToLowerInvariant()), null),
         new("max_parallel", s => s.MaxParallel is { } max ? Doc.Number(max) : null, null),
+        new("input",
+            s => s.Input is { } input ? Doc.Map(input.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, (DocNode?)Doc.Text(p.Value)))) : null,
+            (s, node, p) => p.ReadInput(s, node) is { } v ? s with { Input = v } : s),
         new("map",
             s => s.Kind == StepKind.Map
                 ? Doc.Map([("items_from", s.MapItemsFrom is { } from ? Doc.Text(from) : null), ("max_items", s.MapMaxItems is { } items ? Doc.Number(items) : null)])

@@ -60,6 +60,33 @@ internal sealed partial class WorkflowFileParser
         };
     }
 
+    /// <summary>A step's <c>input:</c> mapping (field: source), each entry's position remembered for validation problems.</summary>
+    internal Dictionary<string, string>? ReadInput(WorkflowStep step, DocNode node)
+    {
+        if (node is not DocMap map)
+        {
+            Problem(node, $"step '{step.StepId}': 'input' must map each input field to a source (field: goal | data.KEY | steps.STEP.output | steps.STEP.error | feedback.error ...), found {node.KindName}");
+            return null;
+        }
+
+        var input = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in map.Entries)
+        {
+            var field = key.Value ?? string.Empty;
+            Locations.TryAdd($"step:{step.StepId}:input.{field}", value);
+            if (value is DocScalar { IsNull: false } source)
+            {
+                input[field] = source.Value!;
+            }
+            else
+            {
+                Problem(value, $"step '{step.StepId}': input field '{field}' needs a source (goal, data.KEY, steps.STEP.output, steps.STEP.error, feedback.FIELD), found {value.KindName}");
+            }
+        }
+
+        return input;
+    }
+
     private WorkflowStep WithMap(DocMap map, WorkflowStep step)
     {
         var join = Join(map);

@@ -32,4 +32,30 @@ public sealed class ConstructExampleTests
         Assert.Contains("State     completed", child.Out, StringComparison.Ordinal);
         Assert.Contains("check", child.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_CheckerSendsBack_TheCommandWorkerLearnsWhyThroughItsInputMapping()
+    {
+        using var temp = new TempFolder();
+        var store = Path.Combine(temp.Path, "runs.db");
+        var run = await KeelProcess.RunAsync(temp.Path, "run", Path.Combine(KeelProcess.Examples, "checker-loop.yaml"), "--store", store, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        using var result = System.Text.Json.JsonDocument.Parse(run.Out);
+        var show = await KeelProcess.RunAsync(temp.Path, "show", result.RootElement.GetProperty("run_id").GetString()!, "--store", store, "--json", "--outputs");
+        Assert.True(show.ExitCode == 0, show.Out + show.Error);
+        using var document = System.Text.Json.JsonDocument.Parse(show.Out);
+        var makes = document.RootElement.GetProperty("history").EnumerateArray().Where(e => e.GetProperty("step_id").GetString() == "make").ToArray();
+        Assert.Equal(2, makes.Length);
+        var first = makes[0].GetProperty("output").GetProperty("input");
+        Assert.Equal(("Write version 1 of the parser", System.Text.Json.JsonValueKind.Null), (first.GetProperty("task").GetString(), first.GetProperty("why").ValueKind));
+        var second = makes[1].GetProperty("output").GetProperty("input");
+        Assert.Contains("v1 is wrong: add tests", second.GetProperty("why").GetString(), StringComparison.Ordinal);
+        Assert.Equal("check", second.GetProperty("sent_back_by").GetString());
+
+        // The README shows this file's steps as they are.
+        var file = File.ReadAllText(Path.Combine(KeelProcess.Examples, "checker-loop.yaml"));
+        var readme = File.ReadAllText(Path.Combine(KeelProcess.RepositoryRoot, "README.md"));
+        Assert.Contains(file[file.IndexOf("steps:\n", StringComparison.Ordinal)..].TrimEnd(), readme, StringComparison.Ordinal);
+    }
 }

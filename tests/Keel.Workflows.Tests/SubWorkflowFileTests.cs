@@ -70,4 +70,58 @@ public sealed class SubWorkflowFileTests
 
         Assert.Equal(["checked-build", "release"], results.Select(r => r.EnsureValid().Definition.Name));
     }
+
+    [Fact]
+    public void Read_InputMapping_RoundTripsAndNamesAnUnknownStepWithItsPosition()
+    {
+        const string text = """
+            name: mapped
+            steps:
+              - id: make
+                worker: coder
+                input:
+                  task: goal
+                  why: feedback.error
+                  notes: data.notes
+                on_success: check
+              - id: check
+                worker: reviewer
+                input:
+                  code: steps.make.output
+                  plan: steps.plan.output
+                on_failure: make
+            """;
+
+        var result = WorkflowDocument.Parse(text, sourceName: "mapped.yaml");
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal((14, 13), (problem.Line, problem.Column));
+        Assert.Contains("step 'check', field 'input.plan': 'steps.plan.output' names unknown step 'plan'", problem.Message, StringComparison.Ordinal);
+        var fixedText = text.Replace("      plan: steps.plan.output\n", string.Empty, StringComparison.Ordinal);
+        var file = WorkflowDocument.Parse(fixedText).EnsureValid();
+        Assert.Equal("feedback.error", file.Definition.GetStep("make")!.Input!["why"]);
+        var again = WorkflowDocument.Parse(WorkflowDocument.Write(file.Definition)).EnsureValid();
+        Assert.Equal(WorkflowDefinitionJson.Serialize(file.Definition), WorkflowDefinitionJson.Serialize(again.Definition));
+        Assert.Contains("\"input\":{\"notes\":\"data.notes\",\"task\":\"goal\",\"why\":\"feedback.error\"}", WorkflowDefinitionJson.Serialize(file.Definition), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("feedback.mood", "feedback has no field 'mood'")]
+    [InlineData("colour", "'colour' is not an input source")]
+    [InlineData("steps.make", "'steps.make' is not an input source")]
+    public void Read_InputMappingWithABadSource_IsAProblemAtTheField(string source, string message)
+    {
+        var result = WorkflowDocument.Parse($"""
+            name: bad
+            steps:
+              - id: make
+                worker: coder
+                input:
+                  x: {source}
+            """);
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(6, problem.Line);
+        Assert.Contains(message, problem.Message, StringComparison.Ordinal);
+    }
 }

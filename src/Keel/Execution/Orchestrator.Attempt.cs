@@ -35,10 +35,10 @@ public sealed partial class Orchestrator
         JsonElement input;
         try
         {
-            var transformer = step.InputTransformer ?? worker.InputTransformer;
-            input = transformer is null
-                ? DefaultInput(context, step.StepId, session.Position.Visit)
-                : KeelJson.Normalize(transformer(context));
+            var transformer = step.InputTransformer ?? (step.Input is null ? worker.InputTransformer : null);
+            input = transformer is not null ? KeelJson.Normalize(transformer(context))
+                : step.Input is { } map ? InputMapping.Evaluate(map, context, step.StepId, session.Position.Visit)
+                : DefaultInput(context, step.StepId, session.Position.Visit);
         }
         catch (Exception ex)
         {

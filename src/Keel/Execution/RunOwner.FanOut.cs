@@ -29,8 +29,10 @@ internal sealed partial class RunOwner
         string? problem = null;
         try
         {
-            var transformer = step.InputTransformer ?? (step.Kind == StepKind.Map ? session.Workers[stepIndex]?.InputTransformer : null);
-            input = transformer is null ? Orchestrator.DefaultInput(context, step.StepId, at.Visit) : KeelJson.Normalize(transformer(context));
+            var transformer = step.InputTransformer ?? (step.Kind == StepKind.Map && step.Input is null ? session.Workers[stepIndex]?.InputTransformer : null);
+            input = transformer is not null ? KeelJson.Normalize(transformer(context))
+                : step.Input is { } map ? InputMapping.Evaluate(map, context, step.StepId, at.Visit)
+                : Orchestrator.DefaultInput(context, step.StepId, at.Visit);
             units = step.Kind == StepKind.Parallel ? Branches(session, step, input) : Items(session, step, input, out problem);
         }
         catch (Exception ex)

@@ -253,7 +253,19 @@ internal sealed partial class RunOwner
         var usage = context.TakeAttemptUsage();
         if (result.Suspended)
         {
-            // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on resume.
+            // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on
+            // resume. The attempt's start (its number is taken) is written with the pause.
+            session.PendingEvents.Add(started ?? new AttemptStarted
+            {
+                RunId = session.RunId,
+                Sequence = session.LastEvent,
+                Timestamp = startedAt,
+                StepId = step.StepId,
+                WorkerType = step.WorkerType,
+                WorkerName = workerName,
+                Visit = at.Visit,
+                Attempt = at.Attempt,
+            });
             await PauseHereAsync(session).ConfigureAwait(false);
             return TimeSpan.Zero;
         }

@@ -82,6 +82,7 @@ public static class WorkflowDefinitionJson
                 Map = step.Kind == StepKind.Map ? new MapDocument { ItemsFrom = step.MapItemsFrom, MaxItems = step.MapMaxItems } : null,
                 Join = step.Kind is StepKind.Parallel or StepKind.Map && step.Join != JoinMode.All ? StableNames.Of(step.Join) : null,
                 MaxParallel = step.MaxParallel,
+                Input = step.Input is { } map ? new SortedDictionary<string, string>(map.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal) : null,
             });
         }
 
@@ -142,6 +143,11 @@ public static class WorkflowDefinitionJson
                     OnLabel = s.OnLabel is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : null,
                     LabelFrom = s.LabelField is { Length: > 0 } field ? LabelReader.Field(field) : s.LabelFunction is { Length: > 0 } function ? LabelReader.Named(function) : null,
                 };
+            }
+
+            if (s.Input is { } input)
+            {
+                step = step with { Input = new Dictionary<string, string>(input, StringComparer.Ordinal) };
             }
 
             workflow.AddStep(step);
@@ -239,6 +245,9 @@ public static class WorkflowDefinitionJson
         public string? Join { get; set; }
 
         public int? MaxParallel { get; set; }
+
+        /// <summary>The declarative input: field name to source (sorted, so the canonical text is stable).</summary>
+        public SortedDictionary<string, string>? Input { get; set; }
     }
 
     internal sealed class BranchDocument

@@ -93,6 +93,14 @@ public sealed record WorkflowStep
     public InputTransformer? InputTransformer { get; init; }
 
     /// <summary>
+    /// A declarative input: the step's input is an object whose fields are taken from the run by source
+    /// (<c>goal</c>, <c>data.KEY</c>, <c>steps.ID.output</c>, <c>steps.ID.error</c>, <c>feedback.error</c>, ...: see
+    /// docs/workflow-files.md), for every kind of worker. Used when <see cref="InputTransformer"/> is not
+    /// set, before the worker's transformer; part of the definition (and its files and hash).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Input { get; init; }
+
+    /// <summary>
     /// Outcome labels mapped to targets (a reviewer's <c>approve</c>, <c>request_changes</c>, <c>reject</c>).
     /// When set, a successful attempt routes by the label <see cref="LabelFrom"/> reads from its output,
     /// instead of along <see cref="OnSuccess"/>; a missing or unknown label is a failed attempt.

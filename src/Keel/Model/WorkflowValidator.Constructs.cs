@@ -30,6 +30,7 @@ internal static partial class WorkflowValidator
         CheckParallel(name, step, problems);
         CheckMap(name, step, problems);
         CheckSubWorkflow(name, step, problems);
+        CheckInput(name, step, ids, problems);
         if (step.MaxParallel is < 1)
         {
             problems.Add(new(name, step.StepId, "max_parallel", $"must be at least 1, got {step.MaxParallel}"));
@@ -193,6 +194,32 @@ internal static partial class WorkflowValidator
         else if (string.Equals(step.SubWorkflow, name, StringComparison.Ordinal))
         {
             problems.Add(new(name, step.StepId, "sub_workflow", $"the workflow includes itself ('{name}' -> '{name}'): a run would never end"));
+        }
+    }
+
+    private static void CheckInput(string name, WorkflowStep step, Dictionary<string, WorkflowStep> ids, List<ValidationProblem> problems)
+    {
+        if (step.Input is not { } input)
+        {
+            return;
+        }
+
+        if (step.Kind == StepKind.Approval)
+        {
+            problems.Add(new(name, step.StepId, "input", "an approval step has no worker to give an input to"));
+            return;
+        }
+
+        foreach (var (field, source) in input)
+        {
+            if (string.IsNullOrWhiteSpace(field))
+            {
+                problems.Add(new(name, step.StepId, "input", "a field name is empty"));
+            }
+            else if (InputMapping.Check(source ?? string.Empty, ids.ContainsKey) is { } problem)
+            {
+                problems.Add(new(name, step.StepId, "input." + field, problem));
+            }
         }
     }
 }
