@@ -87,7 +87,9 @@ public sealed class KeelServer : IAsyncDisposable
             TimeProvider = options.TimeProvider,
             LoggerFactory = options.LoggerFactory,
             MaxConcurrentRuns = options.MaxConcurrentRuns,
-            RunIdFactory = RunLauncher.NewRunId,
+
+            // Without a worker loop here, a decision is recorded and the rest of the run left to the workers.
+            DriveDecisions = options.RunWorkerLoop,
         };
         if (options.OwnerId is { } owner)
         {
@@ -210,7 +212,9 @@ public sealed class KeelServer : IAsyncDisposable
         _loops.Add(Task.Run(() => new DeadlineSweeper(context).RunAsync(token), CancellationToken.None));
         if (context.Options.RunWorkerLoop)
         {
-            _loops.Add(Task.Run(() => new RecoveryLoop(context).RunAsync(token), CancellationToken.None));
+            // The worker loop drives the runs started here (stored pending) and claims abandoned ones, as keel worker does.
+            var loop = new WorkerLoopOptions { PollInterval = context.Options.PollInterval, MaxConcurrentRuns = context.Options.MaxConcurrentRuns };
+            _loops.Add(Task.Run(() => context.Orchestrator.RunWorkerLoopAsync(loop, token), CancellationToken.None));
         }
     }
 

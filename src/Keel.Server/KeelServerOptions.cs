@@ -21,8 +21,10 @@ public sealed class KeelServerOptions
     public bool RequireApiKeyOnLoopback { get; set; }
 
     /// <summary>
-    /// Drive runs in this process (default true). False: this process only records and serves; runs are
-    /// driven by <c>keel worker</c> processes on the same store.
+    /// Run a worker loop in this process (default true): it drives the runs started through the API (stored
+    /// pending), forks, re-runs and resumed pauses, and claims runs abandoned by a stopped process. False: this
+    /// process only records and serves, decisions included; <c>keel worker</c> processes on the same store
+    /// drive every run.
     /// </summary>
     public bool RunWorkerLoop { get; set; } = true;
 

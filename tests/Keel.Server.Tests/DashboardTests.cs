@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Keel.Server.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -22,10 +23,43 @@ public sealed class DashboardTests
     [Fact]
     public async Task Dashboard_StartRunApproveInInbox_RunCompletes()
     {
+        await using var fixture = await ServerFixture.StartAsync();
+        await InBrowserAsync(fixture, "failure.png", page => DriveAsync(fixture, page));
+    }
+
+    [Fact]
+    public async Task Dashboard_PauseThenResumeButtons_RunPausesAfterItsAttemptAndCompletes()
+    {
+        var release = new TaskCompletionSource();
+        await using var fixture = await ServerFixture.StartAsync(gate: _ => release.Task);
+        await InBrowserAsync(fixture, "pause-failure.png", async page =>
+        {
+            using var client = fixture.Client();
+            var response = await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "pause from the dashboard" });
+            var runId = (await ServerFixture.ReadJsonAsync(response)).GetProperty("id").GetString()!;
+            await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#/runs/{runId}").ToString());
+            await page.Locator("h1 [data-state]").WaitForAsync();
+
+            await page.Locator("button.pause").ClickAsync();
+            await page.Locator("#toast", new PageLocatorOptions { HasText = "Pause requested" }).WaitForAsync();
+            release.SetResult();
+            await page.Locator("h1 [data-state=paused]").WaitForAsync();
+            Assert.True(await page.Locator("button.pause").IsDisabledAsync());
+            Assert.Equal(0, await page.Locator("details.attempt", new PageLocatorOptions { HasText = "#1 publish" }).CountAsync());
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "run-paused.png"), FullPage = true });
+
+            await page.Locator("button.resume").ClickAsync();
+            await page.Locator("h1 [data-state=completed]").WaitForAsync();
+            Assert.Equal(2, await page.Locator("details.attempt").CountAsync());
+        });
+    }
+
+    /// <summary>Opens Debian's Chromium on a fresh page and runs <paramref name="drive"/>; a failure saves a screenshot and the browser console.</summary>
+    private static async Task InBrowserAsync(ServerFixture fixture, string failureShot, Func<IPage, Task> drive)
+    {
         Assert.True(File.Exists(Chromium), $"This test drives Debian's chromium at {Chromium}, which is not installed: apt-get install chromium (.ci/run installs it).");
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "wwwroot", "index.html")), "The dashboard was not built into wwwroot: the build needs Node.js and npm (.ci/run installs them).");
         Directory.CreateDirectory(ScreenshotFolder);
-        await using var fixture = await ServerFixture.StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Args = ChromiumArgs, Headless = true });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
@@ -35,18 +69,17 @@ public sealed class DashboardTests
         page.PageError += (_, error) => console.Enqueue("page error: " + error);
         try
         {
-            await DriveAsync(fixture, page);
+            await drive(page);
         }
         catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
         {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "failure.png"), FullPage = true });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, failureShot), FullPage = true });
             throw new Xunit.Sdk.XunitException($"{ex.Message}\nBrowser console:\n{string.Join("\n", console)}");
         }
     }
 
     private static async Task DriveAsync(ServerFixture fixture, IPage page)
     {
-
         await page.GotoAsync(fixture.BaseAddress.ToString());
         await page.Locator("#start-run select[name=workflow]").SelectOptionAsync(TestWorkflows.Review);
         await page.Locator("#start-run input[name=goal]").FillAsync("Release notes for 2.0");

@@ -1,13 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Keel.Server.Tests.Infrastructure;
 
 namespace Keel.Server.Tests;
 
+/// <summary>The SSE streams carry the core's run events: <c>id:</c> is the event's sequence, <c>event:</c> its type.</summary>
 public sealed class EventTests
 {
     [Fact]
-    public async Task RunEvents_FollowARunToItsEnd_SequencedFromOneAndClosed()
+    public async Task RunEvents_FollowARunToItsEnd_TheCoreEventsInSequenceThenClosed()
     {
         await using var fixture = await ServerFixture.StartAsync();
         using var client = fixture.Client();
@@ -18,28 +20,35 @@ public sealed class EventTests
 
         var events = await watching;
 
-        var attempts = events.Where(e => e.Type == "attempt").ToArray();
-        Assert.Equal(["1", "2", "3"], attempts.Select(e => e.Id));
-        Assert.Equal(["write", "sign_off", "publish"], attempts.Select(e => e.Data.GetProperty("attempt").GetProperty("stepId").GetString()));
-        Assert.Contains(events, e => e.Type == "state" && e.Data.GetProperty("state").GetString() == "waiting_for_approval");
-        Assert.Equal("end", events[^1].Type);
-        Assert.Equal("completed", events[^1].Data.GetProperty("state").GetString());
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), events.Select(e => e.Id));
+        Assert.Equal(events.Select(e => e.Id), events.Select(e => Field(e.Data, "sequence").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal("run_created", events[0].Type);
+        Assert.Equal(["write", "publish"], events.Where(e => e.Type == "attempt_recorded").Select(e => Field(e.Data, "stepId").GetString()));
+        Assert.Contains(events, e => e.Type == "run_parked");
+        Assert.Contains(events, e => e.Type == "decision_recorded" && Field(e.Data, "by").GetString() == "ada");
+        Assert.Equal("run_ended", events[^1].Type);
+        Assert.Equal("completed", Field(events[^1].Data, "state").GetString());
     }
 
     [Fact]
-    public async Task RunEvents_ResumedWithLastEventId_NoGapNoDuplicate()
+    public async Task RunEvents_ReconnectWithLastEventId_ResumesWithNoGapAndNoDuplicate()
     {
         await using var fixture = await ServerFixture.StartAsync();
         using var client = fixture.Client();
         var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "resume me" }))).GetProperty("id").GetString()!;
-        var first = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events", stopAfter: e => e.Id == "1");
-        await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
+
+        // The first connection drops after the run parks; the run moves on while nobody listens.
+        var first = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events", stopAfter: e => e.Type == "run_parked");
         await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/approve", new { by = "ada" });
+        await ServerFixture.WaitForStateAsync(client, id, "completed");
+        var rest = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events", lastEventId: first[^1].Id);
 
-        var rest = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events", lastEventId: first.Last(e => e.Id is not null).Id);
-
-        var ids = first.Concat(rest).Where(e => e.Id is not null).Select(e => e.Id!).ToArray();
-        Assert.Equal(["1", "2", "3"], ids);
+        var whole = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events");
+        Assert.NotEmpty(rest);
+        Assert.Equal(whole.Select(e => (e.Id, e.Type)), first.Concat(rest).Select(e => (e.Id, e.Type)));
+        Assert.Equal("run_ended", rest[^1].Type);
+        var afterQuery = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events?after={first[^1].Id}");
+        Assert.Equal(rest.Select(e => e.Id), afterQuery.Select(e => e.Id));
     }
 
     [Fact]
@@ -56,19 +65,39 @@ public sealed class EventTests
     }
 
     [Fact]
-    public async Task AllEvents_ARunStartedAfterConnecting_Reported()
+    public async Task AllEvents_ARunStartedAfterConnecting_ItsEventsThenItsSummary()
     {
         await using var fixture = await ServerFixture.StartAsync();
         using var client = fixture.Client();
         var id = Runs.RunEndpoints.IdFromKey("seen-run");
-        var watching = SseClient.ReadAllAsync(client, "/v1/events", stopAfter: e => e.Data.GetProperty("runId").GetString() == id && e.Data.GetProperty("state").GetString() == "completed");
+        var snapshotSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watching = SseClient.ReadAllAsync(
+            client,
+            "/v1/events",
+            stopAfter: e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed",
+            onComment: comment =>
+            {
+                if (comment == "snapshot sent")
+                {
+                    snapshotSent.TrySetResult();
+                }
+            });
+        await snapshotSent.Task.WaitAsync(TimeSpan.FromSeconds(60));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/runs") { Content = JsonContent.Create(new { workflow = TestWorkflows.Quick, goal = "seen" }) };
         request.Headers.Add("Idempotency-Key", "seen-run");
         Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(request)).StatusCode);
 
         var events = await watching;
 
-        Assert.All(events, e => Assert.Equal("run", e.Type));
-        Assert.Equal("completed", events[^1].Data.GetProperty("run").GetProperty("state").GetString());
+        var ofRun = events.Where(e => e.Type != "run" && Field(e.Data, "runId").GetString() == id).ToArray();
+        Assert.Equal(Enumerable.Range(1, ofRun.Length).Select(i => (long)i), ofRun.Select(e => Field(e.Data, "sequence").GetInt64()));
+        Assert.Equal("run_created", ofRun[0].Type);
+        Assert.Equal("run_ended", ofRun[^1].Type);
+        Assert.Equal(ofRun[^1].Data.GetProperty("sequence").GetInt64(), events[^1].Data.GetProperty("sequence").GetInt64());
+        Assert.All(events, e => Assert.Null(e.Id));
     }
+
+    /// <summary>An event field by its camelCase or snake_case name.</summary>
+    internal static JsonElement Field(JsonElement element, string camelCase)
+        => element.TryGetProperty(camelCase, out var value) ? value : element.GetProperty(JsonNamingPolicy.SnakeCaseLower.ConvertName(camelCase));
 }

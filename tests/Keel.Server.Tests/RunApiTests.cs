@@ -211,6 +211,90 @@ public sealed class RunApiTests
     }
 
     [Fact]
+    public async Task PauseRun_WhileItsAttemptRuns_PausedAfterItThenResumedToTheEnd()
+    {
+        var release = new TaskCompletionSource();
+        await using var fixture = await ServerFixture.StartAsync(gate: _ => release.Task);
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "pause me" }))).GetProperty("id").GetString()!;
+
+        var pause = await client.PostAsJsonAsync($"/v1/runs/{id}/pause", new { });
+        Assert.Equal(HttpStatusCode.Accepted, pause.StatusCode);
+        release.SetResult();
+        var paused = await ServerFixture.WaitForStateAsync(client, id, "paused");
+
+        // The attempt in flight (if the pause found one) finished and was recorded; nothing ran after it.
+        Assert.DoesNotContain(paused.GetProperty("attempts").EnumerateArray(), a => a.GetProperty("stepId").GetString() == "publish");
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync($"/v1/runs/{id}/pause", new { })).StatusCode);
+        var resume = await client.PostAsJsonAsync($"/v1/runs/{id}/resume", new { });
+        Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        var done = await ServerFixture.WaitForStateAsync(client, id, "completed");
+        Assert.Equal(["write", "publish"], done.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("stepId").GetString()));
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync($"/v1/runs/{id}/pause", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/v1/runs/nope/pause", new { })).StatusCode);
+    }
+
+    [Fact]
+    public async Task PauseRun_WaitingForApproval_Conflict()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "g" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
+
+        var response = await client.PostAsJsonAsync($"/v1/runs/{id}/pause", new { });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("waiting", (await ServerFixture.ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RerunStep_FirstAttempt_NewLinkedRunRunsItAloneAndStops()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var parent = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "origin" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, parent, "completed");
+
+        var response = await client.PostAsJsonAsync($"/v1/runs/{parent}/steps/0/rerun", new { data = new { tone = "dry" } });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var rerun = await ServerFixture.ReadJsonAsync(response);
+        Assert.Equal(parent, rerun.GetProperty("parentRunId").GetString());
+        Assert.Equal(0, rerun.GetProperty("parentSequence").GetInt32());
+        var detail = await ServerFixture.WaitForStateAsync(client, rerun.GetProperty("id").GetString()!, "completed", "failed");
+        Assert.Equal("completed", detail.GetProperty("run").GetProperty("state").GetString());
+        var attempt = Assert.Single(detail.GetProperty("attempts").EnumerateArray());
+        Assert.Equal("write", attempt.GetProperty("stepId").GetString());
+        Assert.Equal("complete", attempt.GetProperty("nextStep").GetString());
+        Assert.Equal("dry", detail.GetProperty("data").GetProperty("tone").GetString());
+        Assert.False(detail.GetProperty("data").TryGetProperty("keel.step_only", out _));
+        var parentDetail = await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{parent}");
+        Assert.Equal(2, parentDetail.GetProperty("attempts").GetArrayLength());
+        Assert.Contains(parentDetail.GetProperty("children").EnumerateArray(), c => c.GetProperty("id").GetString() == rerun.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task RerunStep_BadSequenceOrApprovalStep_ProblemNamingIt()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "g" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
+        await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/approve", new { by = "ada" });
+        await ServerFixture.WaitForStateAsync(client, id, "completed");
+
+        var outOfRange = await client.PostAsJsonAsync($"/v1/runs/{id}/steps/7/rerun", new { });
+        var approval = await client.PostAsJsonAsync($"/v1/runs/{id}/steps/1/rerun", new { });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, outOfRange.StatusCode);
+        Assert.True((await ServerFixture.ReadJsonAsync(outOfRange)).GetProperty("errors").TryGetProperty("sequence", out _));
+        Assert.Equal(HttpStatusCode.Conflict, approval.StatusCode);
+        Assert.Contains("sign_off", (await ServerFixture.ReadJsonAsync(approval)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/v1/runs/nope/steps/0/rerun", new { })).StatusCode);
+    }
+
+    [Fact]
     public async Task Usage_GroupedByStepAndWorker_SumsAttempts()
     {
         await using var fixture = await ServerFixture.StartAsync();

@@ -92,7 +92,6 @@ internal static class ApprovalEndpoints
         try
         {
             await server.Launcher.LaunchAsync(
-                null,
                 token => approve
                     ? server.Orchestrator.ApproveAsync(runId, stepId, by, comment, token)
                     : server.Orchestrator.RejectAsync(runId, stepId, by, comment, token),

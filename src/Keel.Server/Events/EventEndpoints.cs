@@ -15,14 +15,17 @@ internal static class EventEndpoints
 {
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
+    /// <summary>How many of the newest runs the all-runs stream follows.</summary>
+    private const int AllRunsWindow = 500;
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/runs/{id}/events", RunEventsAsync).WithTags("events").WithName("WatchRun")
-            .WithSummary("A run's events as server-sent events; id is the sequence; Last-Event-ID (or ?after=) resumes; closes when the run ends")
-            .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithSummary("A run's events as server-sent events (event: the type, such as attempt_recorded; id: the sequence); Last-Event-ID (or ?after=) resumes; closes after run_ended")
+            .Produces<Keel.RunEvent>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         app.MapGet("/v1/events", AllEventsAsync).WithTags("events").WithName("WatchRuns")
-            .WithSummary("Every run as server-sent events: the newest 500 when connecting, then a run event each time a run is created or moves")
-            .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream");
+            .WithSummary("Every run as server-sent events: a run summary for each of the newest 500 when connecting, then each run's new events followed by its summary")
+            .Produces<RunChange>(StatusCodes.Status200OK, "text/event-stream");
     }
 
     private static async Task<IResult> RunEventsAsync(HttpContext http, ServerContext server, string id, long? after, CancellationToken cancellationToken)
@@ -46,64 +49,37 @@ internal static class EventEndpoints
             from = a;
         }
 
-        var run = await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
-        if (run is null)
+        if (await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
         {
             return Problems.NotFound($"There is no run '{id}'.");
         }
 
         Sse.Begin(http.Response);
         await Sse.CommentAsync(http.Response, "keel run events", cancellationToken).ConfigureAwait(false);
-        var sent = from;
-        (WorkflowState, string)? lastState = null;
-        var quiet = server.Time.GetUtcNow();
+
+        // The core's watch: the run's stored events after the sequence, then each one as it is committed,
+        // ending with run_ended. A comment is sent whenever the watch has been quiet for a while.
+        var events = server.Store.WatchAsync(id, from, server.Options.PollInterval, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
             while (true)
             {
-                var next = server.Changes.Next;
-                run = await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
-                if (run is null)
+                var moved = events.MoveNextAsync().AsTask();
+                while (await Task.WhenAny(moved, Task.Delay(KeepAlive, server.Time, cancellationToken)).ConfigureAwait(false) != moved)
                 {
-                    return Results.Empty;
-                }
-
-                if (run.HistoryCount > sent)
-                {
-                    var history = await server.Store.GetHistoryAsync(id, cancellationToken).ConfigureAwait(false);
-                    foreach (var entry in history.Where(e => e.Sequence + 1 > sent))
-                    {
-                        var sequence = entry.Sequence + 1L;
-                        await Sse.WriteAsync(http.Response, "attempt", sequence, new RunEvent
-                        {
-                            Type = "attempt",
-                            RunId = id,
-                            Sequence = sequence,
-                            State = run.State,
-                            CurrentStep = run.CurrentStep,
-                            Attempt = AttemptView.From(entry),
-                        }, cancellationToken).ConfigureAwait(false);
-                        sent = sequence;
-                    }
-                }
-
-                if (run.HistoryCount >= sent && lastState != (run.State, run.CurrentStep))
-                {
-                    lastState = (run.State, run.CurrentStep);
-                    await Sse.WriteAsync(http.Response, "state", null, new RunEvent { Type = "state", RunId = id, State = run.State, CurrentStep = run.CurrentStep, Run = RunSummary.From(run) }, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (RunEndpoints.IsEnded(run.State) && run.HistoryCount <= sent)
-                {
-                    await Sse.WriteAsync(http.Response, "end", null, new RunEvent { Type = "end", RunId = id, State = run.State, CurrentStep = run.CurrentStep, Run = RunSummary.From(run) }, cancellationToken).ConfigureAwait(false);
-                    return Results.Empty;
-                }
-
-                if (!await server.Changes.WaitAsync(next, server.Options.PollInterval, server.Time, cancellationToken).ConfigureAwait(false)
-                    && server.Time.GetUtcNow() - quiet >= KeepAlive)
-                {
-                    quiet = server.Time.GetUtcNow();
                     await Sse.CommentAsync(http.Response, "keep-alive", cancellationToken).ConfigureAwait(false);
+                }
+
+                if (!await moved.ConfigureAwait(false))
+                {
+                    return Results.Empty;
+                }
+
+                var runEvent = events.Current;
+                await Sse.WriteEventAsync(http.Response, runEvent, cancellationToken).ConfigureAwait(false);
+                if (runEvent is RunEnded)
+                {
+                    return Results.Empty;
                 }
             }
         }
@@ -111,30 +87,73 @@ internal static class EventEndpoints
         {
             return Results.Empty;
         }
+        finally
+        {
+            try
+            {
+                await events.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The watch was waiting when the client went away.
+            }
+        }
     }
 
     private static async Task<IResult> AllEventsAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
     {
         Sse.Begin(http.Response);
         await Sse.CommentAsync(http.Response, "keel events", cancellationToken).ConfigureAwait(false);
-        var seen = new Dictionary<string, (WorkflowState, int, DateTimeOffset)>(StringComparer.Ordinal);
+
+        // Each run's newest event sequence sent: on connecting, the newest runs as they stand; then, for every
+        // run that moved, its events after that sequence (the core's events, as the run's own stream has them)
+        // followed by its summary.
+        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        var first = true;
         var quiet = server.Time.GetUtcNow();
         try
         {
             while (true)
             {
                 var next = server.Changes.Next;
-                var runs = await server.Store.ListRunsAsync(new RunQuery { Limit = 500 }, cancellationToken).ConfigureAwait(false);
+                var runs = await server.Store.ListRunsAsync(new RunQuery { Limit = AllRunsWindow }, cancellationToken).ConfigureAwait(false);
                 foreach (var run in runs.Reverse())
                 {
-                    var mark = (run.State, run.HistoryCount, run.UpdatedAt);
-                    if (seen.TryGetValue(run.RunId, out var before) && before == mark)
+                    var sent = seen.TryGetValue(run.RunId, out var before) ? before : (long?)null;
+                    if (sent == run.LastEventSequence)
                     {
                         continue;
                     }
 
-                    seen[run.RunId] = mark;
-                    await Sse.WriteAsync(http.Response, "run", null, new RunEvent { Type = "run", RunId = run.RunId, State = run.State, CurrentStep = run.CurrentStep, Run = RunSummary.From(run) }, cancellationToken).ConfigureAwait(false);
+                    if (!first || sent is not null)
+                    {
+                        var after = sent ?? 0;
+                        while (true)
+                        {
+                            var batch = await server.Store.GetEventsAsync(run.RunId, after, 256, cancellationToken).ConfigureAwait(false);
+                            foreach (var runEvent in batch)
+                            {
+                                await Sse.WriteEventAsync(http.Response, runEvent, cancellationToken, withId: false).ConfigureAwait(false);
+                                after = runEvent.Sequence;
+                            }
+
+                            if (batch.Count < 256)
+                            {
+                                break;
+                            }
+                        }
+                    }
+
+                    seen[run.RunId] = run.LastEventSequence;
+                    await Sse.WriteAsync(http.Response, "run", null, new RunChange { RunId = run.RunId, Sequence = run.LastEventSequence, Run = RunSummary.From(run) }, cancellationToken).ConfigureAwait(false);
+                    quiet = server.Time.GetUtcNow();
+                }
+
+                if (first)
+                {
+                    // Marks the end of the snapshot: a client that starts a run after this line sees all its events.
+                    await Sse.CommentAsync(http.Response, "snapshot sent", cancellationToken).ConfigureAwait(false);
+                    first = false;
                 }
 
                 if (!await server.Changes.WaitAsync(next, server.Options.PollInterval, server.Time, cancellationToken).ConfigureAwait(false)

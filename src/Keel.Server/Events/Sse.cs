@@ -24,6 +24,14 @@ internal static class Sse
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A core run event: <c>event:</c> its type, <c>id:</c> its sequence (unless left out), <c>data:</c> its JSON.</summary>
+    public static async Task WriteEventAsync(HttpResponse response, Keel.RunEvent runEvent, CancellationToken cancellationToken, bool withId = true)
+    {
+        var text = (withId ? $"id: {runEvent.Sequence}\n" : string.Empty) + $"event: {runEvent.Type}\ndata: {RunEventJson.Serialize(runEvent)}\n\n";
+        await response.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public static async Task CommentAsync(HttpResponse response, string text, CancellationToken cancellationToken)
     {
         await response.WriteAsync($": {text}\n\n", cancellationToken).ConfigureAwait(false);

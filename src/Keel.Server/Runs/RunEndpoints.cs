@@ -33,12 +33,13 @@ internal static class RunEndpoints
             .Accepts<CancelRequest>("application/json").Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeRun").WithSummary("Resume an interrupted run")
             .Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status404NotFound);
-        runs.MapPost("/{id}/pause", PauseAsync).WithName("PauseRun").WithSummary("Pause a run (its attempt in flight finishes first)")
-            .Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status501NotImplemented);
+        runs.MapPost("/{id}/pause", PauseAsync).WithName("PauseRun").WithSummary("Pause a run (its attempt in flight finishes first); resume continues it")
+            .Produces<ControlResult>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapPost("/{id}/fork", ForkAsync).WithName("ForkRun").WithSummary("Start a new run from a recorded attempt, with edited data")
             .Accepts<ForkRequest>("application/json").Produces<RunSummary>(StatusCodes.Status201Created).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound);
-        runs.MapPost("/{id}/steps/{sequence:int}/rerun", RerunAsync).WithName("RerunStep").WithSummary("Run one recorded step again, without the steps after it")
-            .Produces<RunSummary>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status501NotImplemented);
+        runs.MapPost("/{id}/steps/{sequence:int}/rerun", RerunAsync).WithName("RerunStep").WithSummary("Run one recorded attempt again in a new run linked to this one, without the steps after it")
+            .Accepts<RerunRequest>("application/json").Produces<RunSummary>(StatusCodes.Status201Created).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapPost("/cancel", BulkCancelAsync).WithName("CancelRuns").WithSummary("Cancel every unfinished run matching a filter")
             .Accepts<BulkCancelRequest>("application/json").Produces<BulkCancelResult>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
     }
@@ -143,12 +144,8 @@ internal static class RunEndpoints
         var actor = ServerContext.Actor(http, null);
         try
         {
-            await server.Launcher.LaunchAsync(
-                runId,
-                token => server.Orchestrator.ExecuteWorkflowAsync(workflow!.Name, goal, new ExecuteOptions { RunId = runId, Data = data, MaxTokens = request.MaxTokens, MaxCost = request.MaxCost }, token),
-                async token => await server.Store.GetRunAsync(runId, token).ConfigureAwait(false) is not null,
-                ServerContext.RecordTimeout,
-                cancellationToken).ConfigureAwait(false);
+            // Stored pending: a worker loop (this server's, or any keel worker's on the store) drives it.
+            await server.Orchestrator.StartAsync(workflow!.Name, goal, new ExecuteOptions { RunId = runId, Data = data, MaxTokens = request.MaxTokens, MaxCost = request.MaxCost }, cancellationToken).ConfigureAwait(false);
         }
         catch (KeelException ex)
         {
@@ -158,10 +155,6 @@ internal static class RunEndpoints
             }
 
             return Problems.Conflict(ex.Message);
-        }
-        catch (TimeoutException ex)
-        {
-            return Problems.Unavailable("The run was not created in time (the server is at its capacity of concurrent runs): " + ex.Message);
         }
 
         Log.RunStarted(server.Logger, runId, workflow!.Name, actor);
@@ -370,7 +363,6 @@ internal static class RunEndpoints
         try
         {
             await server.Launcher.LaunchAsync(
-                null,
                 token => server.Orchestrator.CancelAsync(id, actor, string.IsNullOrWhiteSpace(reason) ? null : reason, token),
                 async token => await server.Store.GetRunAsync(id, token).ConfigureAwait(false) is { } now && IsEnded(now.State),
                 ServerContext.RecordTimeout,
@@ -403,9 +395,26 @@ internal static class RunEndpoints
             return Problems.NotFound($"There is no run '{id}'.");
         }
 
+        if (run.State == WorkflowState.Paused || run.Control == RunControl.Pause)
+        {
+            // A paused run becomes pending for a worker loop; a pause its owner has not honoured yet is withdrawn.
+            var actor = ServerContext.Actor(http, null);
+            try
+            {
+                run = await server.Orchestrator.UnpauseAsync(id, actor, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KeelException ex)
+            {
+                return Problems.Conflict(ex.Message);
+            }
+
+            Log.Control(server.Logger, actor, "resumed", id);
+            return Results.Accepted($"/v1/runs/{id}", new ControlResult(RunSummary.From(run), "resumed: the run is left to a worker"));
+        }
+
         if (run.State is not (WorkflowState.Running or WorkflowState.Pending))
         {
-            return Problems.Conflict($"Run '{id}' is {StateName(run.State)}; only an interrupted running run can be resumed.");
+            return Problems.Conflict($"Run '{id}' is {StateName(run.State)}; only a paused or interrupted run can be resumed.");
         }
 
         if (run.LeaseOwner is not null && run.LeaseExpires > server.Time.GetUtcNow())
@@ -418,11 +427,74 @@ internal static class RunEndpoints
         return Results.Accepted($"/v1/runs/{id}", new ControlResult(RunSummary.From(run), "resume started"));
     }
 
-    private static IResult PauseAsync(string id)
-        => Problems.NotImplemented($"Pausing run '{id}' needs durable pause requests in the run store, which this version of Keel does not have yet; cancel the run, or fork it later.");
+    private static async Task<IResult> PauseAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
+    {
+        var actor = ServerContext.Actor(http, null);
+        RunRecord run;
+        try
+        {
+            run = await server.Orchestrator.PauseAsync(id, actor, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunNotFoundException)
+        {
+            return Problems.NotFound($"There is no run '{id}'.");
+        }
+        catch (KeelException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
 
-    private static IResult RerunAsync(string id, int sequence)
-        => Problems.NotImplemented($"Re-running step #{sequence} of run '{id}' alone is not available in this version of Keel; fork the run at #{sequence} instead (POST /v1/runs/{id}/fork).");
+        Log.Control(server.Logger, actor, "paused", id);
+        return Results.Accepted($"/v1/runs/{id}", new ControlResult(RunSummary.From(run), run.State == WorkflowState.Paused ? "paused" : "pause requested (the attempt in flight finishes first)"));
+    }
+
+    private static async Task<IResult> RerunAsync(HttpContext http, ServerContext server, string id, int sequence, CancellationToken cancellationToken)
+    {
+        var (request, bad) = await Body.ReadAsync<RerunRequest>(http.Request, required: false, cancellationToken).ConfigureAwait(false);
+        if (bad is not null)
+        {
+            return bad;
+        }
+
+        var errors = new FieldErrors();
+        CheckData(errors, "data", request?.Data);
+        var run = await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return Problems.NotFound($"There is no run '{id}'.");
+        }
+
+        if (sequence < 0 || sequence >= run.HistoryCount)
+        {
+            errors.Add("sequence", $"run '{id}' has {run.HistoryCount} recorded attempts, numbered from 0; got {sequence}");
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Invalid(errors.ToDictionary());
+        }
+
+        return await StartForkAsync(http, server, id, sequence, request?.Data, stepOnly: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores a fork (or a step-only re-run) pending, for a worker loop to drive, and answers 201 with it.</summary>
+    private static async Task<IResult> StartForkAsync(HttpContext http, ServerContext server, string id, int sequence, Dictionary<string, JsonElement>? data, bool stepOnly, CancellationToken cancellationToken)
+    {
+        var edited = data?.ToDictionary(p => p.Key, p => (object?)p.Value, StringComparer.Ordinal);
+        RunHandle handle;
+        try
+        {
+            handle = await server.Orchestrator.StartForkAsync(id, sequence, new ForkOptions { Data = edited, StepOnly = stepOnly, RunId = LauncherId() }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeelException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+
+        Log.Control(server.Logger, ServerContext.Actor(http, null), stepOnly ? "re-ran one step of" : "forked", id);
+        var fork = await server.Store.GetRunAsync(handle.RunId, cancellationToken).ConfigureAwait(false);
+        return Results.Created($"/v1/runs/{handle.RunId}", RunSummary.From(fork!));
+    }
 
     private static async Task<IResult> ForkAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
     {
@@ -455,25 +527,7 @@ internal static class RunEndpoints
             return Problems.Invalid(errors.ToDictionary());
         }
 
-        var newId = LauncherId();
-        var data = request.Data?.ToDictionary(p => p.Key, p => (object?)p.Value, StringComparer.Ordinal);
-        try
-        {
-            await server.Launcher.LaunchAsync(
-                newId,
-                token => server.Orchestrator.ForkAsync(id, request.Sequence!.Value, data, verbose: false, token),
-                async token => await server.Store.GetRunAsync(newId, token).ConfigureAwait(false) is not null,
-                ServerContext.RecordTimeout,
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (KeelException ex)
-        {
-            return Problems.Conflict(ex.Message);
-        }
-
-        Log.Control(server.Logger, ServerContext.Actor(http, null), "forked", id);
-        var fork = await server.Store.GetRunAsync(newId, cancellationToken).ConfigureAwait(false);
-        return Results.Created($"/v1/runs/{newId}", RunSummary.From(fork!));
+        return await StartForkAsync(http, server, id, request.Sequence!.Value, request.Data, stepOnly: false, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<IResult> BulkCancelAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)

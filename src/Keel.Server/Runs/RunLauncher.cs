@@ -11,12 +11,8 @@ namespace Keel.Server.Runs;
 /// </summary>
 internal sealed class RunLauncher(RunChanges changes, TimeProvider time, ILogger logger) : IAsyncDisposable
 {
-    private static readonly AsyncLocal<string?> NextRunId = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
-
-    /// <summary>Used as the orchestrator's run id factory, so a fork started here gets the id chosen for it.</summary>
-    public static string NewRunId() => NextRunId.Value ?? Guid.NewGuid().ToString("N");
 
     public CancellationToken Stopping => _stopping.Token;
 
@@ -25,11 +21,10 @@ internal sealed class RunLauncher(RunChanges changes, TimeProvider time, ILogger
     /// its effect is in the store, the drive ends, or <paramref name="timeout"/> passes. A drive that throws
     /// before its effect is recorded rethrows here.
     /// </summary>
-    public async Task LaunchAsync(string? runId, Func<CancellationToken, Task> drive, Func<CancellationToken, ValueTask<bool>> recorded, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task LaunchAsync(Func<CancellationToken, Task> drive, Func<CancellationToken, ValueTask<bool>> recorded, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var task = Task.Run(async () =>
         {
-            NextRunId.Value = runId;
             await drive(_stopping.Token).ConfigureAwait(false);
         }, CancellationToken.None);
         Track(task);

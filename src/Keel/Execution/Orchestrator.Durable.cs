@@ -93,7 +93,7 @@ public sealed partial class Orchestrator
                 Approved = approved,
                 By = string.IsNullOrWhiteSpace(by) ? "unknown" : by,
                 Reason = comment,
-                Drive = !WorkerLoopRunning,
+                Drive = !WorkerLoopRunning && _options.DriveDecisions,
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -157,84 +157,6 @@ public sealed partial class Orchestrator
         {
             // Claimed meanwhile: its new owner honours the durable request.
         }
-    }
-
-    /// <summary>
-    /// Starts a new run from committed attempt <paramref name="sequence"/> of an earlier run: the history
-    /// before it is copied (not paid for again), the data bus is as it was then, and the attempt at
-    /// <paramref name="sequence"/> runs again on the currently registered workers and definition.
-    /// </summary>
-    public async Task<WorkflowResult> ForkAsync(string runId, int sequence, IReadOnlyDictionary<string, object?>? data = null, bool verbose = false, CancellationToken cancellationToken = default)
-    {
-        var store = RequireStore("Forking a run");
-        var parent = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
-        var history = await store.GetHistoryAsync(runId, cancellationToken).ConfigureAwait(false);
-        if (sequence < 0 || sequence >= history.Count)
-        {
-            throw new KeelException($"Run '{runId}' has no committed attempt #{sequence} (it has {history.Count}, numbered from 0).");
-        }
-
-        var registration = _workflows.TryGetValue(parent.WorkflowName, out var found) ? found : null;
-        var compiled = registration?.Compiled ?? CompiledWorkflow.Compile(WorkflowDefinitionJson.Deserialize(parent.DefinitionJson));
-        var workers = registration is not null ? ResolveWorkers(registration) : ResolveWorkers(new Registration(compiled));
-        var at = history[sequence];
-        if (compiled.TryIndexOf(at.StepId) < 0)
-        {
-            throw new KeelException($"Cannot fork run '{runId}' at #{sequence}: step '{at.StepId}' is not in the registered definition of workflow '{compiled.Name}'.");
-        }
-
-        var newId = _options.RunIdFactory();
-        var prefix = new HistoryEntry[sequence];
-        var bus = new DataBus(parent.InitialData);
-        var visits = new HashSet<(string, int)>();
-        for (var i = 0; i < sequence; i++)
-        {
-            prefix[i] = history[i] with { RunId = newId };
-            visits.Add((history[i].StepId, history[i].Visit));
-            if (history[i].Data is { } snapshot)
-            {
-                bus = new DataBus(snapshot);
-            }
-        }
-
-        visits.Add((at.StepId, at.Visit));
-        if (data is not null)
-        {
-            foreach (var pair in data)
-            {
-                bus.Set(pair.Key, pair.Value);
-            }
-        }
-
-        var now = _time.GetUtcNow();
-        var snapshotNow = bus.Snapshot();
-        var record = new RunRecord
-        {
-            RunId = newId,
-            WorkflowName = compiled.Name,
-            Goal = parent.Goal,
-            State = WorkflowState.Running,
-            CurrentStep = at.StepId,
-            Visit = at.Visit,
-            Attempt = at.Attempt,
-            StepsTaken = visits.Count,
-            Data = snapshotNow,
-            InitialData = parent.InitialData,
-            DefinitionJson = compiled.Json,
-            DefinitionHash = compiled.Hash,
-            CreatedAt = now,
-            UpdatedAt = now,
-            ParentRunId = runId,
-            ParentSequence = sequence,
-            LeaseOwner = _options.OwnerId,
-            LeaseExpires = store.Clock.GetUtcNow() + _options.LeaseDuration,
-            Fence = 1,
-            MaxTokens = parent.MaxTokens,
-            MaxCost = parent.MaxCost,
-        };
-        return await _driver.RunAsync(
-            new RunStart { Kind = StartKind.Fork, RunId = newId, Workflow = compiled, Workers = workers, Verbose = verbose, Record = record, Prefix = prefix },
-            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The stored run; throws <see cref="RunNotFoundException"/> when there is none.</summary>

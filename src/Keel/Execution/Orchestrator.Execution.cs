@@ -21,15 +21,27 @@ public sealed partial class Orchestrator
         => ExecuteWorkflowAsync(workflowName, goal, verbose ? VerboseOptions(data) : data is null ? DefaultOptions : new ExecuteOptions { Data = data }, cancellationToken);
 
     /// <summary>Runs <paramref name="workflowName"/> with the given options, in the caller: create, drive, return the result.</summary>
-    public async Task<WorkflowResult> ExecuteWorkflowAsync(string workflowName, string? goal, ExecuteOptions options, CancellationToken cancellationToken = default)
+    public Task<WorkflowResult> ExecuteWorkflowAsync(string workflowName, string? goal, ExecuteOptions options, CancellationToken cancellationToken = default)
     {
-        var (start, session) = NewRun(workflowName, goal, options, pending: false);
-        if (session.Logger.IsEnabled(LogLevel.Information))
+        // Not an async method: the driver's task is returned as it is (one task per run, not two); a bad
+        // argument still faults the returned task rather than throwing from the call.
+        RunStart start;
+        try
         {
-            Log.RunStarted(session.Logger, session.RunId, session.Workflow.Name, session.Context.CurrentStep, session.Context.Goal);
+            var (created, session) = NewRun(workflowName, goal, options, pending: false);
+            if (session.Logger.IsEnabled(LogLevel.Information))
+            {
+                Log.RunStarted(session.Logger, session.RunId, session.Workflow.Name, session.Context.CurrentStep, session.Context.Goal);
+            }
+
+            start = created;
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<WorkflowResult>(ex);
         }
 
-        return await _driver.RunAsync(start, cancellationToken).ConfigureAwait(false);
+        return _driver.RunAsync(start, cancellationToken);
     }
 
     /// <summary>

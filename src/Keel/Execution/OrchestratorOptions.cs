@@ -45,6 +45,13 @@ public sealed class OrchestratorOptions
 
     /// <summary>Listeners that see every event of every run this orchestrator drives (logs, metrics, progress). Default: none.</summary>
     public IList<RunEventListener> EventListeners { get; } = new List<RunEventListener>();
+
+    /// <summary>
+    /// Whether the caller of an approval or rejection drives the rest of the run when no worker loop runs in
+    /// this orchestrator. Default true. False: the decision is recorded, its lease given back, and the rest is left to
+    /// any worker loop on the store (a server that serves without a worker, beside <c>keel worker</c> processes).
+    /// </summary>
+    public bool DriveDecisions { get; set; } = true;
 }
 
 /// <summary>How a worker loop claims runs (<see cref="Orchestrator.RunWorkerLoopAsync"/>). Every field has a documented default.</summary>
@@ -96,4 +103,25 @@ public sealed class ResumeOptions
 
     /// <summary>Overrides the cost budget stored with the run (default: the stored one).</summary>
     public decimal? MaxCost { get; init; }
+}
+
+/// <summary>Options of a fork (<see cref="Orchestrator.ForkAsync(string, int, ForkOptions, CancellationToken)"/>). Every field is optional.</summary>
+public sealed class ForkOptions
+{
+    /// <summary>Data bus values set on the fork before its first attempt (its edited input). Default: none.</summary>
+    public IReadOnlyDictionary<string, object?>? Data { get; init; }
+
+    /// <summary>
+    /// Run only the attempt at the fork's sequence, once, and end there: the new run is completed when that
+    /// attempt succeeds and failed (with the attempt's error) otherwise; no retry, no step after it. The choice
+    /// is stored with the run, so a resumed step-only fork stops after the step too. Refused for approval,
+    /// parallel and map steps. Default false: the fork continues along the definition.
+    /// </summary>
+    public bool StepOnly { get; init; }
+
+    /// <summary>The new run's id. Default: the orchestrator's <see cref="OrchestratorOptions.RunIdFactory"/>.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>Logs every transition (to the configured logger, else the console).</summary>
+    public bool Verbose { get; init; }
 }

@@ -75,22 +75,23 @@ internal static class Router
             return null;
         }
 
-        var expected = string.Join(", ", step.OnLabel!.Keys.Order(StringComparer.Ordinal));
         var label = step.LabelFrom!.Read(output, out var problem);
         if (label is null)
         {
-            error = $"step '{step.StepId}': {problem} (expected one of: {expected})";
+            error = $"step '{step.StepId}': {problem} (expected one of: {ExpectedLabels(step)})";
             return null;
         }
 
         if (!step.OnLabel!.ContainsKey(label))
         {
-            error = $"step '{step.StepId}': unknown outcome label '{label}' read by {step.LabelFrom} (expected one of: {expected})";
+            error = $"step '{step.StepId}': unknown outcome label '{label}' read by {step.LabelFrom} (expected one of: {ExpectedLabels(step)})";
             return null;
         }
 
         return label;
     }
+
+    private static string ExpectedLabels(WorkflowStep step) => string.Join(", ", step.OnLabel!.Keys.Order(StringComparer.Ordinal));
 
     /// <summary>Why a run ended when the step budget stopped it.</summary>
     public static string BudgetSpent(CompiledWorkflow workflow, int blocked, string fromStep)
@@ -132,6 +133,15 @@ internal static class Router
     /// <summary>The position of a run stopped before an attempt (a spent token or cost budget): <c>failed</c>.</summary>
     public static RunPosition Stopped(RunPosition at, string reason)
         => at with { StepIndex = CompiledWorkflow.FailedIndex, Step = WorkflowStep.Failed, State = WorkflowState.Failed, Error = reason };
+
+    /// <summary>
+    /// The position after the one attempt of a step-only fork: <c>complete</c> when it succeeded, else
+    /// <c>failed</c> with <paramref name="failure"/>; never a retry and never the next step.
+    /// </summary>
+    public static RunPosition StepOnly(RunPosition at, AttemptOutcome outcome, string failure)
+        => outcome.IsSuccess()
+            ? at with { StepIndex = CompiledWorkflow.CompleteIndex, Step = WorkflowStep.Complete, State = WorkflowState.Completed }
+            : at with { StepIndex = CompiledWorkflow.FailedIndex, Step = WorkflowStep.Failed, State = WorkflowState.Failed, Error = failure };
 
     /// <summary>The run waits at its approval step.</summary>
     public static RunPosition Parked(RunPosition at) => at with { State = WorkflowState.WaitingForApproval };

@@ -219,19 +219,31 @@ internal sealed partial class RunOwner
         var at = session.Position;
         context.Attempt = _hub.PreviousAttempt(session, step, at.Attempt);
         context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
-        var started = new AttemptStarted
+        var startedAt = _time.GetUtcNow();
+
+        // Events are built only when someone takes them (a store or a listener); unseen, only their numbers are taken.
+        var observed = Observed;
+        AttemptStarted? started = null;
+        if (observed)
         {
-            RunId = session.RunId,
-            Sequence = session.NextEvent(),
-            Timestamp = _time.GetUtcNow(),
-            StepId = step.StepId,
-            WorkerType = step.WorkerType,
-            WorkerName = worker.Name,
-            Visit = at.Visit,
-            Attempt = at.Attempt,
-        };
-        session.PendingEvents.Add(started);
-        Publish(session, started);
+            // Published now, written with the attempt's checkpoint (the first of its events, published already).
+            started = new AttemptStarted
+            {
+                RunId = session.RunId,
+                Sequence = session.NextEvent(),
+                Timestamp = startedAt,
+                StepId = step.StepId,
+                WorkerType = step.WorkerType,
+                WorkerName = worker.Name,
+                Visit = at.Visit,
+                Attempt = at.Attempt,
+            };
+            Publish(session, started);
+        }
+        else
+        {
+            session.NextEvent();
+        }
 
         var timestamp = _time.GetTimestamp();
         var result = await _hub.InvokeAsync(session, step, worker, callerToken, runToken).ConfigureAwait(false);
@@ -242,27 +254,33 @@ internal sealed partial class RunOwner
         var cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
         var next = cancelled
             ? Router.Cancelled(at, CancelReason(session))
-            : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
+            : session.StepOnly
+                ? Router.StepOnly(at, result.Outcome, $"step '{step.StepId}' failed (re-run alone, without retries): {result.Error}")
+                : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, result.Outcome.IsSuccess() ? null : $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
         var dataChanged = DataChanged(session);
         var entry = HistoryEntries.Attempt(
-            session, at, step, worker.Name, result, started.Timestamp, duration, usage,
+            session, at, step, worker.Name, result, startedAt, duration, usage,
             cancelled ? "cancelled" : next.Step,
             dataChanged && _store is not null ? context.Data.Snapshot() : null);
         context.MutableHistory.Add(entry);
         session.Position = next;
 
-        RunEvent recorded = AttemptRecorded.For(entry, session.NextEvent());
-        if (cancelled)
+        if (!observed)
         {
-            await CommitAsync(session, entry, dataChanged, [recorded, CancelEvent(session), Ended(session)], clearsControl: true).ConfigureAwait(false);
+            // Attempt recorded, then (cancel requested and) run ended: the numbers the events would have taken.
+            session.LastEvent += cancelled ? 3 : next.AtStep ? 1 : 2;
+        }
+        else if (cancelled)
+        {
+            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry), CancelEvent(session), Ended(session)], clearsControl: true, published: 1).ConfigureAwait(false);
         }
         else if (next.AtStep)
         {
-            await CommitAsync(session, entry, dataChanged, [recorded]).ConfigureAwait(false);
+            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry)], published: 1).ConfigureAwait(false);
         }
         else
         {
-            await CommitAsync(session, entry, dataChanged, [recorded, Ended(session)]).ConfigureAwait(false);
+            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry), Ended(session)], published: 1).ConfigureAwait(false);
         }
 
         return retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero;
@@ -319,6 +337,11 @@ internal sealed partial class RunOwner
 
         return null;
     }
+
+    /// <summary>True when a store or a listener takes the run's events (in memory without listeners, nobody does).</summary>
+    private bool Observed => _store is not null || _hub.Listeners.Length > 0;
+
+    private static AttemptRecorded Recorded(RunSession session, HistoryEntry entry) => AttemptRecorded.For(entry, session.NextEvent());
 
     private static bool DataChanged(RunSession session) => session.Context.Data.Version != session.CommittedDataVersion;
 

@@ -93,6 +93,9 @@ internal sealed class RunSession
 
     public string? Prompt { get; set; }
 
+    /// <summary>A step-only fork: the run ends after its one attempt (see <see cref="ForkOptions.StepOnly"/>).</summary>
+    public bool StepOnly { get; init; }
+
     /// <summary>Completed when this process stops driving the run (with a store only).</summary>
     public TaskCompletionSource? Ended { get; set; }
 

@@ -44,7 +44,7 @@ export const api = {
 };
 
 // Server-sent events over fetch (EventSource cannot send the API key header). Reconnects with
-// Last-Event-ID, so a run's stream neither skips nor repeats an event. Returns a function that stops it.
+// Last-Event-ID, so a run's stream neither skips nor repeats an event; it ends after run_ended. Returns a function that stops it.
 export function stream(path, onEvent, { resumable = false } = {}) {
   let stopped = false;
   let lastId = null;
@@ -76,7 +76,7 @@ export function stream(path, onEvent, { resumable = false } = {}) {
             }
             if (data === null) continue;
             if (id) lastId = id;
-            if (type === 'end') ended = true;
+            if (type === 'run_ended') ended = true;
             onEvent(type, JSON.parse(data));
           }
         }

@@ -179,8 +179,8 @@ async function runPage(id) {
         h('button', { class: 'approve', onclick: () => act('Approved', () => api.post(`/v1/approvals/${id}/${run.currentStep}/approve`, { by: by() || undefined, comment: comment.value || undefined })) }, 'Approve'),
         h('button', { class: 'reject danger', onclick: () => act('Rejected', () => api.post(`/v1/approvals/${id}/${run.currentStep}/reject`, { by: by() || undefined, comment: comment.value || undefined })) }, 'Reject')] : []),
       h('button', { class: 'danger', disabled: ended, onclick: () => act('Cancel requested', () => api.post(`/v1/runs/${id}/cancel`, { reason: window.prompt('Why cancel?') || undefined })) }, 'Cancel'),
-      h('button', { class: 'secondary', disabled: ended, onclick: () => act('Pause requested', () => api.post(`/v1/runs/${id}/pause`)) }, 'Pause'),
-      h('button', { class: 'secondary', disabled: ended || waiting, onclick: () => act('Resume requested', () => api.post(`/v1/runs/${id}/resume`)) }, 'Resume'),
+      h('button', { class: 'secondary pause', disabled: ended || waiting || run.state === 'paused', onclick: () => act('Pause requested', () => api.post(`/v1/runs/${id}/pause`)) }, 'Pause'),
+      h('button', { class: 'secondary resume', disabled: ended || waiting, onclick: () => act('Resume requested', () => api.post(`/v1/runs/${id}/resume`)) }, 'Resume'),
       h('button', { class: 'secondary', disabled: detail.attempts.length === 0, onclick: () => fork(id, detail.attempts) }, 'Fork…'));
     const text = overlay(graphView, run, detail.attempts);
     if (text !== drawn) { drawn = text; await draw(graph, text); }
@@ -195,7 +195,8 @@ async function runPage(id) {
         h('div', {}, h('h3', {}, 'Input'), h('pre', {}, JSON.stringify(a.input ?? null, null, 2))),
         h('div', {}, h('h3', {}, 'Output'), h('pre', {}, JSON.stringify(a.output ?? null, null, 2))),
         a.error ? h('div', {}, h('h3', {}, a.outcome === 'invalid_output' ? 'Validation verdict' : 'Error'), h('pre', { class: 'error' }, a.error)) : null,
-        h('p', { class: 'meta' }, `model ${a.model ?? '–'} · started ${new Date(a.startedAt).toLocaleString()} · idempotency key ${a.idempotencyKey}`)))));
+        h('p', { class: 'meta' }, `model ${a.model ?? '–'} · started ${new Date(a.startedAt).toLocaleString()} · idempotency key ${a.idempotencyKey}`),
+        h('button', { class: 'secondary rerun', onclick: () => rerun(id, a.sequence) }, 'Re-run this step alone')))));
     return run;
   };
   const run = await refresh();
@@ -205,6 +206,14 @@ async function runPage(id) {
   }, { resumable: true }));
   // A fork started from this page, or a decision made elsewhere, shows up in the list of runs' stream too.
   void run;
+}
+
+// A new run, linked to this one, that runs this one attempt again and stops (the steps after it do not run).
+function rerun(id, sequence) {
+  act('Re-run started', async () => {
+    const run = await api.post(`/v1/runs/${id}/steps/${sequence}/rerun`, {});
+    location.hash = `#/runs/${run.id}`;
+  });
 }
 
 function fork(id, attempts) {
