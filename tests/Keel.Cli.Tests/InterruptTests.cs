@@ -154,7 +154,8 @@ public sealed class InterruptTests : IDisposable
         }
     }
 
-    private static async Task WaitUntil(Func<bool> condition, Process? mustStayAlive)
+    /// <summary>Polls the condition (a one-minute hang guard), failing early when mustStayAlive exits.</summary>
+    internal static async Task WaitUntil(Func<bool> condition, Process? mustStayAlive)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         while (!condition())

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Keel.Cli.Tests;
+
+/// <summary><c>keel watch RUN</c> in one process follows a run that another process drives.</summary>
+public sealed partial class WatchCommandTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public async Task Watch_FromAnotherProcess_PrintsTheRunsEventsInOrder_AndExitsWithTheRunsEndCode()
+    {
+        // Step two waits until go.flag exists, so the run is still going when the watcher attaches; step three fails.
+        var file = _folder.Write("watched.yaml", """
+            name: watched
+            goal: be watched
+            workers:
+              quick:
+                kind: command
+                command: /bin/sh
+                args: ["-c", "cat > /dev/null; printf '{\"quick\":true}'"]
+              waiter:
+                kind: command
+                command: /bin/sh
+                args: ["-c", "cat > /dev/null; touch waiting.flag; while [ ! -f go.flag ]; do sleep 0.05; done; printf '{\"went\":true}'"]
+              broken:
+                kind: command
+                command: /bin/sh
+                args: ["-c", "cat > /dev/null; echo 'no disk' >&2; exit 1"]
+            steps:
+              - id: one
+                worker: quick
+                on_success: two
+              - id: two
+                worker: waiter
+                on_success: three
+              - id: three
+                worker: broken
+            """);
+
+        using var runner = Process.Start(KeelProcess.StartInfo(_folder.Path, "run", file))!;
+        runner.StandardInput.Close();
+        var runnerOut = runner.StandardOutput.ReadToEndAsync();
+        var runnerErr = runner.StandardError.ReadToEndAsync();
+        await InterruptTests.WaitUntil(() => File.Exists(_folder.File("waiting.flag")), runner);
+        var listed = await KeelProcess.RunAsync(_folder.Path, "runs", "--json");
+        string runId;
+        using (var runs = JsonDocument.Parse(listed.Out))
+        {
+            runId = runs.RootElement.EnumerateArray().Single().GetProperty("run_id").GetString()!;
+        }
+
+        using var watcher = Process.Start(KeelProcess.StartInfo(_folder.Path, "watch", runId))!;
+        watcher.StandardInput.Close();
+        var watchOut = watcher.StandardOutput.ReadToEndAsync();
+        var watchErr = watcher.StandardError.ReadToEndAsync();
+        await InterruptTests.WaitUntil(() => !watcher.HasExited && File.Exists(_folder.File("waiting.flag")), null);
+        File.WriteAllText(_folder.File("go.flag"), "go");
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await runner.WaitForExitAsync(limit.Token);
+        await watcher.WaitForExitAsync(limit.Token);
+        var lines = (await watchOut).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var context = $"run exit {runner.ExitCode}: {await runnerOut} {await runnerErr}\nwatch exit {watcher.ExitCode}: {string.Join('\n', lines)} {await watchErr}";
+
+        Assert.True(runner.ExitCode == 1, context);
+        Assert.True(watcher.ExitCode == runner.ExitCode, context);
+        var events = lines.Select(l => EventLine().Match(l)).Where(m => m.Success).Select(m => (Sequence: long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Type: m.Groups[2].Value, What: m.Groups[3].Value)).ToArray();
+        Assert.Equal(Enumerable.Range(1, events.Length).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.Equal(
+            ["run_created", "attempt_started", "attempt_recorded", "attempt_started", "attempt_recorded", "attempt_started", "attempt_recorded", "run_ended"],
+            events.Select(e => e.Type));
+        Assert.StartsWith("three [broken/", events[^2].What, StringComparison.Ordinal);
+        Assert.Contains(": failed in", events[^2].What, StringComparison.Ordinal);
+        Assert.StartsWith("failed at", events[^1].What, StringComparison.Ordinal);
+        Assert.Equal(events.Length, lines.Length);
+    }
+
+    [GeneratedRegex(@"^\s*(\d+)\s+\d\d:\d\d:\d\d\.\d{3}\s+(\w+)\s+(.*)$")]
+    private static partial Regex EventLine();
+
+    public void Dispose() => _folder.Dispose();
+}
