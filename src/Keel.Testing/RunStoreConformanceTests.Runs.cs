@@ -256,6 +256,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal("ops", events.OfType<CancelRequested>().Single().By);
     }
 
+    /// <summary>A step-only fork runs that one attempt again and ends completed.</summary>
     [Fact]
     public async Task ForkAsync_StepOnly_RunsThatOneAttemptAndEndsCompleted()
     {
@@ -277,6 +278,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((original.RunId, 1), (record.ParentRunId, record.ParentSequence));
     }
 
+    /// <summary>A step-only fork whose attempt fails ends failed, with no retry and no failure path taken.</summary>
     [Fact]
     public async Task ForkAsync_StepOnlyAttemptFails_RunFailsWithoutRetryOrFailurePath()
     {
@@ -293,6 +295,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(2, rerun.History.Count);
     }
 
+    /// <summary>A fork of a step-only fork continues along the definition.</summary>
     [Fact]
     public async Task ForkAsync_OfAStepOnlyFork_ContinuesAlongTheDefinition()
     {
@@ -306,6 +309,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(["create_specs", "implement_code", "review_code"], fork.History.Select(e => e.StepId));
     }
 
+    /// <summary>A step-only fork started without driving it is stored pending and driven by a worker loop.</summary>
     [Fact]
     public async Task StartForkAsync_StepOnly_StoredPendingAndDrivenByAWorkerLoop()
     {
@@ -325,6 +329,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(2, result.History.Count);
     }
 
+    /// <summary>A step-only fork at an approval step is refused, naming the step.</summary>
     [Fact]
     public async Task ForkAsync_StepOnlyAtAnApprovalStep_IsRefusedNamingTheStep()
     {
