@@ -256,7 +256,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal("ops", events.OfType<CancelRequested>().Single().By);
     }
 
-    /// <summary>A step-only fork runs that one attempt again and ends completed.</summary>
+    /// <summary>A step-only fork runs that one step with the edited data and ends completed, linked to its parent, without the steps after it.</summary>
     [Fact]
     public async Task ForkAsync_StepOnly_RunsThatOneAttemptAndEndsCompleted()
     {
@@ -278,7 +278,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((original.RunId, 1), (record.ParentRunId, record.ParentSequence));
     }
 
-    /// <summary>A step-only fork whose attempt fails ends failed, with no retry and no failure path taken.</summary>
+    /// <summary>A step-only fork whose attempt fails ends failed, naming the step, with no retry and no failure path taken.</summary>
     [Fact]
     public async Task ForkAsync_StepOnlyAttemptFails_RunFailsWithoutRetryOrFailurePath()
     {
@@ -295,7 +295,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(2, rerun.History.Count);
     }
 
-    /// <summary>A fork of a step-only fork continues along the definition.</summary>
+    /// <summary>A fork of a step-only fork is an ordinary fork: it continues along the definition.</summary>
     [Fact]
     public async Task ForkAsync_OfAStepOnlyFork_ContinuesAlongTheDefinition()
     {
@@ -309,7 +309,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(["create_specs", "implement_code", "review_code"], fork.History.Select(e => e.StepId));
     }
 
-    /// <summary>A step-only fork started without driving it is stored pending and driven by a worker loop.</summary>
+    /// <summary>A step-only fork started with StartForkAsync is stored pending and driven by another process.</summary>
     [Fact]
     public async Task StartForkAsync_StepOnly_StoredPendingAndDrivenByAWorkerLoop()
     {

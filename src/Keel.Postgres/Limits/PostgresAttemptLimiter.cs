@@ -292,9 +292,10 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
                     return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
             }
-            catch (KeelException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // The server is unreachable: try again at the next beat; the slots' leases cover a few misses.
+                // The server is unreachable (or the pool is busy): try again at the next beat; the slots' leases
+                // cover a few misses, and a call is admitted only on slots confirmed on the server.
             }
         }
     }

@@ -61,6 +61,7 @@ public static class DotFormatter
         GraphNodeKind.Parallel => "shape=trapezium, label=" + Quote(node.Id + "\n" + node.Label),
         GraphNodeKind.Join => "shape=invtrapezium, label=" + Quote(node.Label),
         GraphNodeKind.Map => "shape=box3d, label=" + Quote(node.Id + "\n" + node.Label),
+        GraphNodeKind.SubWorkflow => "shape=component, label=" + Quote(node.Id + "\n" + node.Label),
         GraphNodeKind.Branch => "label=" + Quote(node.Description + "\n" + node.Label),
         _ => "label=" + Quote(node.Id + "\n" + node.Label),
     };

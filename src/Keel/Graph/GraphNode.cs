@@ -26,4 +26,6 @@ public enum GraphNodeKind
     Join,
     /// <summary>A map step: one attempt of its worker per item of a run-time list.</summary>
     Map,
+    /// <summary>A sub-workflow step: each attempt runs another registered workflow as a child run (its label names it).</summary>
+    SubWorkflow,
 }

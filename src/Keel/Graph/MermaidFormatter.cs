@@ -101,6 +101,7 @@ public static class MermaidFormatter
         GraphNodeKind.Parallel => "[/\"" + Escape(node.Id) + "<br/>" + Escape(node.Label) + "\"\\]",
         GraphNodeKind.Join => "[\\\"" + Escape(node.Label) + "\"/]",
         GraphNodeKind.Map => "[[\"" + Escape(node.Id) + "<br/>" + Escape(node.Label) + "\"]]",
+        GraphNodeKind.SubWorkflow => "[(\"" + Escape(node.Id) + "<br/>" + Escape(node.Label) + "\")]",
         GraphNodeKind.Branch => "[\"" + Escape(node.Description) + "<br/>" + Escape(node.Label) + "\"]",
         _ => "[\"" + Escape(node.Id) + "<br/>" + Escape(node.Label) + "\"]",
     };

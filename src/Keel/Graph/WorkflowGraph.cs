@@ -45,6 +45,7 @@ public sealed class WorkflowGraph
                     StepKind.Approval => GraphNodeKind.Approval,
                     StepKind.Parallel => GraphNodeKind.Parallel,
                     StepKind.Map => GraphNodeKind.Map,
+                    StepKind.SubWorkflow => GraphNodeKind.SubWorkflow,
                     _ => GraphNodeKind.Step,
                 };
                 var label = step.Kind switch
@@ -52,6 +53,7 @@ public sealed class WorkflowGraph
                     StepKind.Approval => "approval",
                     StepKind.Parallel => "parallel" + (step.MaxParallel is { } most ? $", {most} at once" : string.Empty),
                     StepKind.Map => $"map: {step.WorkerType.Value} per item (at most {step.MapMaxItems})",
+                    StepKind.SubWorkflow => $"workflow: {step.SubWorkflow}",
                     _ => step.WorkerType.Value,
                 };
                 nodes.Add(new GraphNode(step.StepId, kind, label, step.Description));

@@ -60,6 +60,13 @@ public sealed record HistoryEntry
     /// <summary>The run this entry belongs to.</summary>
     public required string RunId { get; init; }
 
+    /// <summary>
+    /// For an attempt of a sub-workflow step: the id of the child run it ran (recorded as the worker name);
+    /// null for every other entry.
+    /// </summary>
+    [JsonIgnore]
+    public string? ChildRunId => WorkerType == WorkerType.Workflow ? WorkerName : null;
+
     /// <summary>run id, step id, visit and attempt: the same when an interrupted attempt runs again.</summary>
     public string IdempotencyKey => Execution.IdempotencyKeys.Format(RunId, StepId, Visit, Attempt);
 

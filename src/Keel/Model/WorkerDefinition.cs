@@ -97,6 +97,11 @@ public sealed partial class WorkerDefinition
             throw new KeelException($"Worker '{Name}': field 'worker_type' is empty.");
         }
 
+        if (WorkerType == WorkerType.Workflow)
+        {
+            throw new KeelException($"Worker '{Name}': worker type '{WorkerType}' is reserved for sub-workflow steps (WorkflowStep.Child).");
+        }
+
         if (string.IsNullOrWhiteSpace(Name))
         {
             throw new KeelException($"Worker of type '{WorkerType}': field 'name' is empty.");

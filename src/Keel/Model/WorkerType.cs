@@ -35,6 +35,12 @@ public readonly struct WorkerType : IEquatable<WorkerType>
     /// <c>deployer</c>: ships the work.
     public static WorkerType Deployer { get; } = new("deployer");
 
+    /// <summary>
+    /// The worker type recorded for a sub-workflow step's attempts (their worker name is the child run's id).
+    /// Reserved: no worker can be registered for it.
+    /// </summary>
+    public static WorkerType Workflow { get; } = new("workflow");
+
     /// <summary>True for the default value, which names no worker type.</summary>
     public bool IsEmpty => string.IsNullOrEmpty(_value);
 

@@ -119,6 +119,12 @@ public sealed record WorkflowStep
     /// <summary>Map steps: the most items a run-time list may have (required); a longer list fails the attempt.</summary>
     public int? MapMaxItems { get; init; }
 
+    /// <summary>
+    /// Sub-workflow steps: the name of the registered workflow each attempt runs as a child run (its own
+    /// history and budget, linked to this run and step). Set with <see cref="Child"/>.
+    /// </summary>
+    public string? SubWorkflow { get; init; }
+
     /// <summary>True for steps that route by outcome labels.</summary>
     public bool HasLabels => OnLabel is { Count: > 0 };
 
@@ -158,6 +164,25 @@ public sealed record WorkflowStep
             OnFailure = onFailure,
             MaxRetries = maxRetries,
             MaxParallel = maxParallel,
+            Timeout = timeout,
+        };
+
+    /// <summary>
+    /// A sub-workflow step: each attempt runs the registered workflow <paramref name="subWorkflow"/> as a
+    /// child run, whose result is the attempt's outcome and output. The child's goal is the step's input
+    /// (its text, or its JSON when not a string); the child starts with a copy of this run's data bus.
+    /// </summary>
+    public static WorkflowStep Child(string stepId, string subWorkflow, string onSuccess = Complete, string? onFailure = null, int maxRetries = 0, TimeSpan? timeout = null, string description = "")
+        => new()
+        {
+            StepId = stepId,
+            Kind = StepKind.SubWorkflow,
+            WorkerType = WorkerType.Workflow,
+            SubWorkflow = subWorkflow,
+            Description = description,
+            OnSuccess = onSuccess,
+            OnFailure = onFailure,
+            MaxRetries = maxRetries,
             Timeout = timeout,
         };
 

@@ -56,6 +56,26 @@ public sealed record RunRecord
     /// <summary>The history sequence of <see cref="ParentRunId"/> the fork started from; null for a run that was not forked.</summary>
     public int? ParentSequence { get; init; }
 
+    /// <summary>
+    /// For a child run (a sub-workflow step's attempt, <see cref="ParentSequence"/> null): the parent's step
+    /// that runs it, read from the child's id (<c>{parent}:{step}:{visit}:{attempt}</c>); null for other runs.
+    /// </summary>
+    public string? ParentStepId
+    {
+        get
+        {
+            if (ParentRunId is not { } parent || ParentSequence is not null || !RunId.StartsWith(parent + ":", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var rest = RunId.AsSpan(parent.Length + 1);
+            var last = rest.LastIndexOf(':');
+            var visit = last > 0 ? rest[..last].LastIndexOf(':') : -1;
+            return visit > 0 ? rest[..visit].ToString() : null;
+        }
+    }
+
     /// <summary>The process holding the run's lease, or null when none does.</summary>
     public string? LeaseOwner { get; init; }
 
