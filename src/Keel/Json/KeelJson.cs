@@ -25,7 +25,11 @@ public static class KeelJson
     /// <summary>The naming policy of the dialect: snake_case, lower case.</summary>
     public static JsonNamingPolicy NamingPolicy => JsonNamingPolicy.SnakeCaseLower;
 
-    /// <summary>The serializer options used for every value that crosses the hub.</summary>
+    /// <summary>
+    /// The serializer options of the dialect, for Keel's records and every value that crosses the hub:
+    /// names written with <see cref="NamingPolicy"/>, read case-insensitively and also from the camelCase
+    /// names earlier versions wrote (docs/workflow-files.md, One JSON dialect).
+    /// </summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     /// <summary>Writer options of the dialect, compact.</summary>
@@ -168,9 +172,11 @@ public static class KeelJson
         {
             WriteIndented = false,
             Encoder = Encoder,
+            PropertyNamingPolicy = NamingPolicy,
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { EarlierNames.Add } },
         };
         options.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(NamingPolicy));
-        options.MakeReadOnly(populateMissingResolver: true);
+        options.MakeReadOnly();
         return options;
     }
 }

@@ -40,6 +40,28 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Events_StoredWithTheCamelCaseNamesOfAnEarlierVersion_ReadWithEveryField()
+    {
+        using (var store = SqliteRunStore.Open(_db.Path))
+        {
+            await store.CreateRunAsync(Run("r1") with { ParentRunId = "p", ParentSequence = 2 }, [], default);
+        }
+
+        using (var raw = _db.OpenRaw())
+        {
+            Assert.Contains("\"run_id\":\"r1\"", (string)Scalar(raw, "SELECT body FROM events;")!, StringComparison.Ordinal);
+            Scalar(raw, "UPDATE events SET body = replace(replace(replace(replace(replace(body, '\"run_id\"', '\"runId\"'), '\"workflow_name\"', '\"workflowName\"'), '\"parent_run_id\"', '\"parentRunId\"'), '\"parent_sequence\"', '\"parentSequence\"'), '\"definition_hash\"', '\"definitionHash\"');");
+            Assert.Contains("\"runId\":\"r1\"", (string)Scalar(raw, "SELECT body FROM events;")!, StringComparison.Ordinal);
+        }
+
+        using var reopened = SqliteRunStore.Open(_db.Path);
+        var created = Assert.IsType<RunCreated>(Assert.Single(await reopened.GetEventsAsync("r1", 0, 10, default)));
+
+        Assert.Equal(("r1", 1L, "p", (int?)2), (created.RunId, created.Sequence, created.ParentRunId, created.ParentSequence));
+        Assert.Equal(Run("r1").WorkflowName, created.WorkflowName);
+    }
+
+    [Fact]
     public async Task Open_VersionOneFile_IsMigratedKeepingItsRuns_AndBudgetsRoundTrip()
     {
         using (var raw = _db.OpenRaw())

@@ -61,11 +61,11 @@ public sealed class DataBusTests
     }
 
     [Fact]
-    public void KeelJson_Normalize_UsesCamelCaseAndSnakeCaseEnums()
+    public void KeelJson_Normalize_UsesSnakeCaseNamesAndEnums()
     {
         var element = KeelJson.Normalize(new { PageCount = 2, Outcome = AttemptOutcome.InvalidOutput, Nothing = (string?)null });
 
-        Assert.Equal("{\"pageCount\":2,\"outcome\":\"invalid_output\",\"nothing\":null}", element.GetRawText());
+        Assert.Equal("{\"page_count\":2,\"outcome\":\"invalid_output\",\"nothing\":null}", element.GetRawText());
         Assert.Equal(JsonValueKind.Null, KeelJson.Normalize(null).ValueKind);
         Assert.Equal(JsonValueKind.Null, KeelJson.Normalize(default(JsonElement)).ValueKind);
         Assert.Equal("\"text\"", KeelJson.Normalize("text").GetRawText());

@@ -114,10 +114,10 @@ public sealed class HistoryTests
             Assert.DoesNotContain("System.", json, StringComparison.Ordinal);
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
-            Assert.Equal(entry.WorkerType.Value, root.GetProperty("workerType").GetString());
-            Assert.Equal(entry.StepId, root.GetProperty("stepId").GetString());
+            Assert.Equal(entry.WorkerType.Value, root.GetProperty("worker_type").GetString());
+            Assert.Equal(entry.StepId, root.GetProperty("step_id").GetString());
             Assert.Equal(JsonValueKind.String, root.GetProperty("outcome").ValueKind);
-            Assert.Equal(entry.NextStep, root.GetProperty("nextStep").GetString());
+            Assert.Equal(entry.NextStep, root.GetProperty("next_step").GetString());
         }
 
         // A failed attempt has no output: it is left out rather than making the entry unserialisable.
@@ -125,7 +125,7 @@ public sealed class HistoryTests
         Assert.DoesNotContain("\"output\"", failed, StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Undefined, JsonSerializer.Deserialize<HistoryEntry>(failed, KeelJson.Options)!.Output.ValueKind);
         Assert.Contains("\"outcome\":\"failed\"", failed, StringComparison.Ordinal);
-        Assert.Contains("\"workerType\":\"coder\"", failed, StringComparison.Ordinal);
+        Assert.Contains("\"worker_type\":\"coder\"", failed, StringComparison.Ordinal);
     }
 
     [Fact]
