@@ -5,6 +5,7 @@ namespace Keel.Testing;
 /// <summary>Forks, budgets, run events, start-and-return with a worker loop, and pause and cancel from another process.</summary>
 public abstract partial class RunStoreConformanceTests
 {
+    /// <summary>A fork from a committed attempt copies the history before it and runs again from there.</summary>
     [Fact]
     public async Task ForkAsync_FromACommittedAttempt_CopiesThePrefixAndRerunsFromThere()
     {
@@ -40,6 +41,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(3, (await process.Orchestrator.GetResultAsync(original.RunId)).History.Count);
     }
 
+    /// <summary>A fork at a sequence outside the run's history is refused, naming the run.</summary>
     [Fact]
     public async Task ForkAsync_SequenceOutOfRange_IsRefusedNamingTheRun()
     {
@@ -52,6 +54,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Contains("#3", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A fork from a committed attempt copies the prefix and runs only the rest of the workflow.</summary>
     [Fact]
     public async Task Fork_FromACommittedAttempt_CopiesThePrefixAndRunsOnlyTheRest()
     {
@@ -72,6 +75,7 @@ public abstract partial class RunStoreConformanceTests
         RecordedValues.Data(original.Data, stored.Data, "forked data");
     }
 
+    /// <summary>A run whose token budget is spent stops as failed before its next model call.</summary>
     [Fact]
     public async Task Execute_TokenBudgetSpent_StopsTheRunAsFailedBeforeTheNextCall()
     {
@@ -99,6 +103,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((WorkflowState.Failed, 90L, 30L), (stored.State, stored.InputTokens, stored.OutputTokens));
     }
 
+    /// <summary>A run whose cost budget is spent stops as failed.</summary>
     [Fact]
     public async Task Execute_CostBudgetSpent_StopsTheRunAsFailed()
     {
@@ -116,6 +121,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Contains("cost budget", result.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>A budget given at the start is honoured by a resume that does not pass it again.</summary>
     [Fact]
     public async Task Resume_BudgetGivenAtStart_IsHonouredWithoutBeingPassedAgain()
     {
@@ -157,6 +163,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(3, calls);
     }
 
+    /// <summary>A run writes events numbered from 1 without gaps, and listeners see the same events.</summary>
     [Fact]
     public async Task Execute_WritesEventsNumberedFromOneWithoutGaps_AndListenersSeeTheSame()
     {
@@ -181,6 +188,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(Enumerable.Range(4, stored.Count - 3).Select(i => (long)i), watched);
     }
 
+    /// <summary>A started run is stored pending, a worker loop in another process drives it, and the handle waits for its result.</summary>
     [Fact]
     public async Task Start_StoresAPendingRun_AWorkerLoopInAnotherProcessDrivesIt_TheHandleWaits()
     {
@@ -201,6 +209,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((0, 1), (starter.ProductManager.CallCount, worker.ProductManager.CallCount));
     }
 
+    /// <summary>A pause from another process lets the attempt in flight be recorded, then nobody drives the run until it is unpaused.</summary>
     [Fact]
     public async Task Pause_FromAnotherProcess_TheAttemptInFlightIsRecordedThenNobodyDrivesIt_UntilUnpaused()
     {
@@ -225,6 +234,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Contains("run_resumed", types);
     }
 
+    /// <summary>A cancel from another process is a durable request the owner honours at its next commit.</summary>
     [Fact]
     public async Task Cancel_FromAnotherProcess_IsADurableRequestTheOwnerHonoursAtItsNextCommit()
     {
@@ -246,6 +256,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal("ops", events.OfType<CancelRequested>().Single().By);
     }
 
+    /// <summary>A step-only fork runs that one step with the edited data and ends completed, linked to its parent, without the steps after it.</summary>
     [Fact]
     public async Task ForkAsync_StepOnly_RunsThatOneAttemptAndEndsCompleted()
     {
@@ -267,6 +278,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((original.RunId, 1), (record.ParentRunId, record.ParentSequence));
     }
 
+    /// <summary>A step-only fork whose attempt fails ends failed, naming the step, with no retry and no failure path taken.</summary>
     [Fact]
     public async Task ForkAsync_StepOnlyAttemptFails_RunFailsWithoutRetryOrFailurePath()
     {
@@ -283,6 +295,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(2, rerun.History.Count);
     }
 
+    /// <summary>A fork of a step-only fork is an ordinary fork: it continues along the definition.</summary>
     [Fact]
     public async Task ForkAsync_OfAStepOnlyFork_ContinuesAlongTheDefinition()
     {
@@ -296,6 +309,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(["create_specs", "implement_code", "review_code"], fork.History.Select(e => e.StepId));
     }
 
+    /// <summary>A step-only fork started with StartForkAsync is stored pending and driven by another process.</summary>
     [Fact]
     public async Task StartForkAsync_StepOnly_StoredPendingAndDrivenByAWorkerLoop()
     {
@@ -315,6 +329,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(2, result.History.Count);
     }
 
+    /// <summary>A step-only fork at an approval step is refused, naming the step.</summary>
     [Fact]
     public async Task ForkAsync_StepOnlyAtAnApprovalStep_IsRefusedNamingTheStep()
     {

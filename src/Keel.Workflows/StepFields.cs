@@ -21,7 +21,7 @@ internal sealed record StepField(
 internal static class StepFields
 {
     /// <summary>The fields that decide the kind of step, read before the others.</summary>
-    public static readonly string[] Identity = ["id", "worker", "approval", "parallel"];
+    public static readonly string[] Identity = ["id", "worker", "approval", "parallel", "sub_workflow"];
 
     private static readonly TimeSpan DefaultMaxRetryDelay = new WorkflowStep { StepId = "x", WorkerType = default }.MaxRetryDelay;
 

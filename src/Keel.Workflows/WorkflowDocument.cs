@@ -26,6 +26,55 @@ public static class WorkflowDocument
     }
 
     /// <summary>
+    /// Reads a workflow file and the files of the workflows its sub-workflow steps run, found beside it as
+    /// <c>{name}.yaml</c>, <c>{name}.yml</c> or <c>{name}.json</c> (and theirs, each file once), in the
+    /// order to register them: every child before the workflows that run it, the file itself last.
+    /// A child with no file beside it is left out (it may be registered in code); a child that includes
+    /// its parent is reported when the workflows are registered.
+    /// </summary>
+    public static IReadOnlyList<WorkflowReadResult> LoadWithSubWorkflows(string path, WorkflowReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var results = new List<WorkflowReadResult>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        LoadTree(path, options, results, seen);
+        return results;
+    }
+
+    private static void LoadTree(string path, WorkflowReadOptions? options, List<WorkflowReadResult> results, HashSet<string> seen)
+    {
+        if (!seen.Add(Path.GetFullPath(path)))
+        {
+            return;
+        }
+
+        var loaded = WorkflowFileLoader.Load(path, options);
+        if (loaded.File is { } file)
+        {
+            var directory = Path.GetDirectoryName(file.Path) ?? Directory.GetCurrentDirectory();
+            foreach (var step in file.Definition.Steps)
+            {
+                if (step.Kind != StepKind.SubWorkflow || string.IsNullOrWhiteSpace(step.SubWorkflow) || step.SubWorkflow.IndexOfAny(['/', '\\']) >= 0)
+                {
+                    continue;
+                }
+
+                foreach (var extension in (string[])[".yaml", ".yml", ".json"])
+                {
+                    var child = Path.Combine(directory, step.SubWorkflow + extension);
+                    if (File.Exists(child))
+                    {
+                        LoadTree(child, options, results, seen);
+                        break;
+                    }
+                }
+            }
+        }
+
+        results.Add(loaded);
+    }
+
+    /// <summary>
     /// Reads workflow text. <paramref name="sourceName"/> names it in problems (default <c>workflow</c>);
     /// <paramref name="format"/> is detected when not given (JSON when the text starts with <c>{</c>).
     /// </summary>

@@ -103,9 +103,18 @@ internal sealed partial class WorkflowFileParser
         {
             step = ParseParallel(map, id, parallel, WorkflowStep.Complete, null, string.Empty, workers);
         }
+        else if (Find(map, "sub_workflow") is { } child)
+        {
+            if (Find(map, "worker") is { } workerNode)
+            {
+                Problem(workerNode, $"step '{id}' is a sub-workflow step: the child workflow's steps name their workers (remove 'worker' or 'sub_workflow')");
+            }
+
+            step = WorkflowStep.Child(id, ReadString(child, "sub_workflow") ?? string.Empty);
+        }
         else
         {
-            var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, 'parallel:' branches, or 'approval: PROMPT' for an approval step)");
+            var worker = String(map, "worker", required: true, context: $"step '{id}' (expected the worker type that does the work, 'parallel:' branches, 'sub_workflow: NAME' to run a registered workflow, or 'approval: PROMPT' for an approval step)");
             CheckDeclared(worker, Find(map, "worker"), $"step '{id}'", workers);
             step = new WorkflowStep { StepId = id, WorkerType = string.IsNullOrWhiteSpace(worker) ? default : new WorkerType(worker) };
         }

@@ -42,6 +42,7 @@ internal static class WorkflowFileWriter
         {
             StepKind.Approval => new (string, DocNode?)[] { ("id", Doc.Text(step.StepId)), ("approval", Doc.Text(step.Prompt ?? string.Empty)) },
             StepKind.Parallel => [("id", Doc.Text(step.StepId)), ("parallel", StepFields.Branches(step.Branches ?? []))],
+            StepKind.SubWorkflow => [("id", Doc.Text(step.StepId)), ("sub_workflow", Doc.Text(step.SubWorkflow ?? string.Empty))],
             _ => [("id", Doc.Text(step.StepId)), ("worker", Doc.Text(step.WorkerType.Value))],
         };
         return Doc.Map([.. identity, .. StepFields.All.Select(f => (f.Name, f.Write(step)))]);

@@ -36,10 +36,11 @@ internal static class RunCommand
 
     private static async Task<int> ExecuteAsync(CommandIo io, string path, string? goal, string[] data, string? storeOption, bool json, CancellationToken cancellationToken)
     {
-        var loaded = WorkflowDocument.Load(path);
-        if (!loaded.IsValid)
+        // The workflows its sub-workflow steps run, from files beside it, come first (children before parents).
+        var tree = WorkflowDocument.LoadWithSubWorkflows(path);
+        if (tree.Any(t => !t.IsValid))
         {
-            foreach (var problem in loaded.Problems)
+            foreach (var problem in tree.SelectMany(t => t.Problems))
             {
                 io.Error.WriteLine(problem);
             }
@@ -47,7 +48,7 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        var file = loaded.File!;
+        var file = tree[^1].File!;
         var values = ParseData(data, io.Error);
         if (values is null)
         {
@@ -61,11 +62,17 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        var (workers, error) = WorkerFactory.Build(file, CliHost.LlmWorkers);
-        if (error is not null)
+        var workers = new List<WorkerDefinition>();
+        foreach (var each in tree)
         {
-            io.Error.WriteLine("error: " + error);
-            return ExitCodes.BadInput;
+            var (built, error) = WorkerFactory.Build(each.File!, CliHost.LlmWorkers);
+            if (error is not null)
+            {
+                io.Error.WriteLine("error: " + error);
+                return ExitCodes.BadInput;
+            }
+
+            workers.AddRange(built);
         }
 
         values[RunTags.File] = file.Path;
@@ -77,9 +84,21 @@ internal static class RunCommand
         }
 
         session.Register(workers);
-        session.Orchestrator.RegisterWorkflow(file.Definition);
+        try
+        {
+            foreach (var each in tree)
+            {
+                session.Orchestrator.RegisterWorkflow(each.File!.Definition);
+            }
+        }
+        catch (WorkflowValidationException ex)
+        {
+            io.Error.WriteLine("error: " + ex.Message);
+            return ExitCodes.BadInput;
+        }
+
         var runId = Guid.NewGuid().ToString("N");
-        if (file.Workers.Values.Any(w => w.Kind == WorkerKind.Llm))
+        if (tree.Any(t => t.File!.Workers.Values.Any(w => w.Kind == WorkerKind.Llm)))
         {
             io.Error.WriteLine(ModelSetup.Notice("the file's llm workers cannot run without one"));
         }

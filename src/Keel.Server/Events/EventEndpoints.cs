@@ -149,7 +149,13 @@ internal static class EventEndpoints
                     quiet = server.Time.GetUtcNow();
                 }
 
-                first = false;
+                if (first)
+                {
+                    // Marks the end of the snapshot: a client that starts a run after this line sees all its events.
+                    await Sse.CommentAsync(http.Response, "snapshot sent", cancellationToken).ConfigureAwait(false);
+                    first = false;
+                }
+
                 if (!await server.Changes.WaitAsync(next, server.Options.PollInterval, server.Time, cancellationToken).ConfigureAwait(false)
                     && server.Time.GetUtcNow() - quiet >= KeepAlive)
                 {

@@ -19,6 +19,7 @@ namespace Keel;
 [JsonDerivedType(typeof(RunResumed), "run_resumed")]
 [JsonDerivedType(typeof(RunEnded), "run_ended")]
 [JsonDerivedType(typeof(LeaseLost), "lease_lost")]
+[JsonDerivedType(typeof(BranchAttemptFinished), "branch_attempt_finished")]
 public abstract record RunEvent
 {
     /// <summary>The run the event belongs to.</summary>

@@ -18,6 +18,7 @@ public static class RunEventJson
         [typeof(RunResumed)] = "run_resumed",
         [typeof(RunEnded)] = "run_ended",
         [typeof(LeaseLost)] = "lease_lost",
+        [typeof(BranchAttemptFinished)] = "branch_attempt_finished",
     };
 
     /// <summary>The recorded type name of an event (<c>attempt_recorded</c>, ...).</summary>

@@ -29,7 +29,7 @@ internal sealed class FanOutUnit
 
     public InputTransformer? InputTransformer { get; init; }
 
-    /// <summary>The item of a map step (the unit's input), or undefined for a branch.</summary>
+    /// <summary>The unit's default input: the item of a map step, or the parallel step's input for a branch.</summary>
     public JsonElement Item { get; init; }
 
     public required WorkflowContext Context { get; init; }
@@ -43,10 +43,13 @@ internal sealed class FanOutUnit
     /// <summary>True once the unit's last attempt is in the run's history.</summary>
     public bool Done { get; set; }
 
+    /// <summary>True once the unit's last attempt has ended (recorded, or parked until earlier units end): it does not run again.</summary>
+    public bool Ended { get; set; }
+
     /// <summary>The run's data bus when the step began: what the unit's changes are measured against.</summary>
     public required IReadOnlyDictionary<string, JsonElement> BaseData { get; init; }
 
-    /// <summary>Attempts finished but not yet committed (they wait for every earlier unit).</summary>
+    /// <summary>Attempts finished and parked (<see cref="BranchAttemptFinished"/>) but not yet in the history (they wait for every earlier unit).</summary>
     public Queue<HistoryEntry> Pending { get; } = new();
 
     /// <summary>The unit's data bus when it ended, merged into the run's bus when its last attempt is committed.</summary>

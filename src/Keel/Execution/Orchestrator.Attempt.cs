@@ -103,6 +103,10 @@ public sealed partial class Orchestrator
         {
             return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.ControlReason ?? "cancelled");
         }
+        catch (ChildPausedException ex)
+        {
+            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, ex.Message) with { Suspended = true };
+        }
         catch (InvalidWorkerOutputException ex)
         {
             return AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, ex.Message);
@@ -197,84 +201,5 @@ public sealed partial class Orchestrator
         value["feedback"] = feedback.ToJsonObject();
         value["previous_output"] = feedback.PreviousOutput;
         return KeelJson.Normalize(value);
-    }
-
-    internal Activity? StartAttemptActivity(RunSession session, WorkflowStep step, WorkerDefinition worker, int attempt)
-    {
-        var activity = KeelTelemetry.Source.StartActivity("execute_step " + step.StepId, ActivityKind.Internal);
-        if (activity is not null)
-        {
-            activity.SetTag(KeelTelemetry.TagWorkflow, session.Workflow.Name);
-            activity.SetTag(KeelTelemetry.TagRunId, session.RunId);
-            activity.SetTag(KeelTelemetry.TagStep, step.StepId);
-            activity.SetTag(KeelTelemetry.TagWorkerType, step.WorkerType.Value);
-            activity.SetTag(KeelTelemetry.TagWorkerName, worker.Name);
-            activity.SetTag(KeelTelemetry.TagVisit, session.Position.Visit);
-            activity.SetTag(KeelTelemetry.TagAttempt, attempt);
-        }
-
-        return activity;
-    }
-
-    internal static void RecordAttempt(RunSession session, WorkflowStep step, WorkerDefinition worker, HistoryEntry entry, Activity? span)
-    {
-        var outcome = OutcomeName(entry.Outcome);
-        if (span is not null)
-        {
-            span.SetTag(KeelTelemetry.TagOutcome, outcome);
-            span.SetTag("keel.next_step", entry.NextStep);
-            if (entry.Usage is { } usage)
-            {
-                span.SetTag("gen_ai.usage.input_tokens", usage.InputTokens);
-                span.SetTag("gen_ai.usage.output_tokens", usage.OutputTokens);
-            }
-
-            if (!entry.Outcome.IsSuccess())
-            {
-                span.SetStatus(ActivityStatusCode.Error, entry.Error);
-            }
-        }
-
-        if (KeelTelemetry.Attempts.Enabled || KeelTelemetry.StepDuration.Enabled || KeelTelemetry.Failures.Enabled)
-        {
-            var tags = new TagList
-            {
-                { KeelTelemetry.TagWorkflow, session.Workflow.Name },
-                { KeelTelemetry.TagStep, step.StepId },
-                { KeelTelemetry.TagWorkerType, step.WorkerType.Value },
-                { KeelTelemetry.TagOutcome, outcome },
-            };
-            KeelTelemetry.Attempts.Add(1, tags);
-            KeelTelemetry.StepDuration.Record(entry.Duration.TotalSeconds, tags);
-            if (!entry.Outcome.IsSuccess())
-            {
-                KeelTelemetry.Failures.Add(1, tags);
-            }
-
-            if (entry.Usage is { } usage && KeelTelemetry.Tokens.Enabled)
-            {
-                KeelTelemetry.Tokens.Add(usage.InputTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "input"), new KeyValuePair<string, object?>(KeelTelemetry.TagWorkflow, session.Workflow.Name));
-                KeelTelemetry.Tokens.Add(usage.OutputTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "output"), new KeyValuePair<string, object?>(KeelTelemetry.TagWorkflow, session.Workflow.Name));
-            }
-        }
-
-        var logger = session.Logger;
-        if (entry.Outcome.IsSuccess())
-        {
-            if (logger.IsEnabled(LogLevel.Information))
-            {
-                Log.AttemptRecorded(logger, step.StepId, step.WorkerType.Value, worker.Name, entry.Attempt, entry.Outcome, entry.Duration.TotalMilliseconds, entry.NextStep);
-            }
-        }
-        else if (logger.IsEnabled(LogLevel.Warning))
-        {
-            Log.AttemptFailed(logger, step.StepId, step.WorkerType.Value, worker.Name, entry.Attempt, entry.Outcome, entry.Error ?? string.Empty);
-            Log.AttemptRecorded(logger, step.StepId, step.WorkerType.Value, worker.Name, entry.Attempt, entry.Outcome, entry.Duration.TotalMilliseconds, entry.NextStep);
-        }
-
-        if (logger.IsEnabled(LogLevel.Trace))
-        {
-            Log.AttemptPayload(logger, step.StepId, entry.Attempt, KeelJson.ToText(entry.Input), KeelJson.ToText(entry.Output));
-        }
     }
 }

@@ -39,6 +39,13 @@ public sealed partial class Orchestrator
             await TryControlAsync(record, StartKind.Pause, who, null, cancellationToken).ConfigureAwait(false);
         }
 
+        // A pause reaches the child run the current attempt runs: the child pauses after its attempt in
+        // flight, and the parent then pauses without recording the attempt (it runs again on resume).
+        if (await ActiveChildAsync(runId, cancellationToken).ConfigureAwait(false) is { State: not WorkflowState.Paused } child)
+        {
+            await PauseAsync(child.RunId, who, cancellationToken).ConfigureAwait(false);
+        }
+
         return await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
     }
 

@@ -110,6 +110,8 @@ public sealed partial class Orchestrator
         var store = RequireStore("Cancelling a run");
         var who = string.IsNullOrWhiteSpace(by) ? "unknown" : by;
         var why = reason ?? $"cancelled by {who}";
+        // A cancellation reaches the child run the current attempt runs (and, through it, the child's children).
+        var child = await ActiveChildAsync(runId, cancellationToken).ConfigureAwait(false);
         if (_driver.Active(runId) is { } active)
         {
             active.ControlBy = who;
@@ -117,7 +119,17 @@ public sealed partial class Orchestrator
             active.Control = RunControl.Cancel;
             await active.CancelSource!.CancelAsync().ConfigureAwait(false);
             await active.Ended!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (child is not null)
+            {
+                await CancelChildQuietlyAsync(child.RunId, who, why).ConfigureAwait(false);
+            }
+
             return await GetResultAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (child is not null)
+        {
+            await CancelChildQuietlyAsync(child.RunId, who, why).ConfigureAwait(false);
         }
 
         var record = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);

@@ -112,6 +112,7 @@ public sealed partial class Orchestrator
                 Fence = pending ? 0 : 1,
                 MaxTokens = options.MaxTokens,
                 MaxCost = options.MaxCost,
+                ParentRunId = options.ParentRunId,
             };
         }
 
@@ -140,47 +141,6 @@ public sealed partial class Orchestrator
 
     private static string? PromptOf(RunSession session)
         => session.Position.AtStep ? session.Workflow.Steps[session.Position.StepIndex].Prompt : null;
-
-    internal Activity? StartRunActivity(RunSession session, bool resumed)
-    {
-        var activity = KeelTelemetry.Source.StartActivity("invoke_workflow " + session.Workflow.Name, ActivityKind.Internal);
-        if (activity is not null)
-        {
-            activity.SetTag(KeelTelemetry.TagWorkflow, session.Workflow.Name);
-            activity.SetTag(KeelTelemetry.TagRunId, session.RunId);
-            activity.SetTag("gen_ai.operation.name", "invoke_workflow");
-            if (resumed)
-            {
-                activity.SetTag("keel.run.resumed", true);
-            }
-        }
-
-        return activity;
-    }
-
-    internal void RecordRunEnd(RunSession? session, WorkflowResult result, Activity? activity)
-    {
-        ArgumentNullException.ThrowIfNull(session);
-        var state = StableNames.Of(result.State);
-        if (activity is not null)
-        {
-            activity.SetTag(KeelTelemetry.TagRunState, state);
-            if (result.State == WorkflowState.Failed)
-            {
-                activity.SetStatus(ActivityStatusCode.Error, result.Error);
-            }
-        }
-
-        if (KeelTelemetry.Runs.Enabled)
-        {
-            KeelTelemetry.Runs.Add(1, new KeyValuePair<string, object?>(KeelTelemetry.TagWorkflow, session.Workflow.Name), new KeyValuePair<string, object?>(KeelTelemetry.TagRunState, state));
-        }
-
-        if (session.Logger.IsEnabled(LogLevel.Information))
-        {
-            Log.RunEnded(session.Logger, session.RunId, result.State, result.CurrentStep, result.Error is null ? string.Empty : ": " + result.Error);
-        }
-    }
 
     internal static string StateName(WorkflowState state) => StableNames.Of(state);
 

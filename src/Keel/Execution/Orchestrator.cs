@@ -38,7 +38,7 @@ public sealed partial class Orchestrator
         _store = options.RunStore;
         _logger = options.LoggerFactory?.CreateLogger("Keel") ?? NullLogger.Instance;
         _services = options.Services is null or SpokeServiceProvider ? options.Services : new SpokeServiceProvider(options.Services);
-        _listeners = [.. options.EventListeners];
+        _listeners = [TelemetryListener.Instance, .. options.EventListeners];
         SemaphoreSlim? slots = null;
         if (options.MaxConcurrentRuns is { } max)
         {
@@ -96,6 +96,7 @@ public sealed partial class Orchestrator
         var compiled = CompiledWorkflow.Compile(workflow);
         lock (_gate)
         {
+            CheckSubWorkflows(compiled, _workflows);
             var copy = new Dictionary<string, Registration>(_workflows, StringComparer.Ordinal) { [compiled.Name] = new Registration(compiled) };
             _workflows = copy;
         }
@@ -151,6 +152,12 @@ public sealed partial class Orchestrator
                     }
                 }
 
+                continue;
+            }
+
+            if (steps[i].Kind == StepKind.SubWorkflow)
+            {
+                resolved[i] = ChildWorker(steps[i]);
                 continue;
             }
 

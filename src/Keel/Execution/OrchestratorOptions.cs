@@ -84,6 +84,9 @@ public sealed class ExecuteOptions
 
     /// <summary>Stops the run as failed, before the next attempt, once its reported cost exceeds this.</summary>
     public decimal? MaxCost { get; init; }
+
+    /// <summary>The parent run of a child run (a sub-workflow step's attempt).</summary>
+    internal string? ParentRunId { get; init; }
 }
 
 /// <summary>Options of a resume.</summary>

@@ -7,10 +7,12 @@ internal sealed partial class RunOwner
 {
     /// <summary>
     /// Runs a parallel or map step: its units (branches, items) run concurrently, at most
-    /// <see cref="WorkflowStep.MaxParallel"/> at once, each with its own retries. Attempts are committed in
-    /// unit order then attempt order, whatever order they finish in: a unit's attempts wait until every
-    /// earlier unit has ended. One join entry then records the step's outcome (a pure function of the
-    /// units' outcomes and the join mode) and the joined output (units in order), and routes.
+    /// <see cref="WorkflowStep.MaxParallel"/> at once, each with its own retries. Every attempt is committed
+    /// when it ends; the history holds them in unit order then attempt order, whatever order they finish
+    /// in: an attempt that ends while an earlier unit still runs is committed as a
+    /// <see cref="BranchAttemptFinished"/> event and enters the history once every earlier unit has ended.
+    /// One join entry then records the step's outcome (a pure function of the units' outcomes and the
+    /// join mode) and the joined output (units in order), and routes.
     /// </summary>
     private async ValueTask RunFanOutAsync(RunSession session, WorkflowStep step, CancellationToken callerToken, CancellationToken runToken)
     {
@@ -29,7 +31,7 @@ internal sealed partial class RunOwner
         {
             var transformer = step.InputTransformer ?? (step.Kind == StepKind.Map ? session.Workers[stepIndex]?.InputTransformer : null);
             input = transformer is null ? Orchestrator.DefaultInput(context, step.StepId, at.Visit) : KeelJson.Normalize(transformer(context));
-            units = step.Kind == StepKind.Parallel ? Branches(session, step) : Items(session, step, input, out problem);
+            units = step.Kind == StepKind.Parallel ? Branches(session, step, input) : Items(session, step, input, out problem);
         }
         catch (Exception ex)
         {
@@ -40,6 +42,12 @@ internal sealed partial class RunOwner
         if (units is not null)
         {
             Recover(session, step, units);
+            if (session.FindsParkedAttempts)
+            {
+                session.FindsParkedAttempts = false;
+                await RecoverParkedAsync(session, units).ConfigureAwait(false);
+            }
+
             await RunUnitsAsync(session, step, units, callerToken, runToken).ConfigureAwait(false);
         }
 
@@ -111,7 +119,7 @@ internal sealed partial class RunOwner
         }
     }
 
-    private List<FanOutUnit> Branches(RunSession session, WorkflowStep step)
+    private List<FanOutUnit> Branches(RunSession session, WorkflowStep step, JsonElement input)
     {
         var workers = _hub.RegisteredWorkers;
         var units = new List<FanOutUnit>(step.Branches!.Count);
@@ -121,7 +129,7 @@ internal sealed partial class RunOwner
             var worker = workers.TryGetValue(branch.WorkerType, out var found)
                 ? found
                 : throw new KeelException($"Workflow '{session.Workflow.Name}' cannot run branch '{step.StepId}/{branch.Name}': no worker is registered for worker type '{branch.WorkerType}'.");
-            units.Add(Unit(session, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, default));
+            units.Add(Unit(session, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input));
         }
 
         return units;
@@ -203,7 +211,61 @@ internal sealed partial class RunOwner
                 unit.FirstAttempt = entry.Attempt + 1;
                 unit.Final = string.Equals(entry.NextStep, step.StepId, StringComparison.Ordinal) ? entry : null;
                 unit.Done = unit.Final is not null;
+                unit.Ended = unit.Done;
             }
+        }
+    }
+
+    /// <summary>
+    /// Finds the attempts of this visit that ended and were parked before an interruption (committed as
+    /// <see cref="BranchAttemptFinished"/>, not yet in the history): they wait for their place again and
+    /// are not run again.
+    /// </summary>
+    private async ValueTask RecoverParkedAsync(RunSession session, List<FanOutUnit> units)
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        var byId = units.ToDictionary(u => u.StepId, StringComparer.Ordinal);
+        var visit = session.Position.Visit;
+        const int Page = 500;
+        for (long after = 0; ;)
+        {
+            var events = await _store.GetEventsAsync(session.RunId, after, Page, CancellationToken.None).ConfigureAwait(false);
+            foreach (var e in events)
+            {
+                if (e is BranchAttemptFinished { Entry: var entry } parked && entry.Visit == visit && byId.TryGetValue(entry.StepId, out var unit) && entry.Attempt >= unit.FirstAttempt)
+                {
+                    unit.Pending.Enqueue(entry);
+                    unit.FirstAttempt = entry.Attempt + 1;
+                    if (!string.Equals(entry.NextStep, entry.StepId, StringComparison.Ordinal))
+                    {
+                        // The unit's changes, applied to the bus as it is now (earlier units may have merged theirs).
+                        var final = new Dictionary<string, JsonElement>(unit.BaseData, StringComparer.Ordinal);
+                        foreach (var (key, value) in parked.DataSet ?? new Dictionary<string, JsonElement>())
+                        {
+                            final[key] = value;
+                        }
+
+                        foreach (var key in parked.DataRemoved ?? [])
+                        {
+                            final.Remove(key);
+                        }
+
+                        unit.Ended = true;
+                        unit.FinalData = final;
+                    }
+                }
+            }
+
+            if (events.Count < Page)
+            {
+                return;
+            }
+
+            after = events[^1].Sequence;
         }
     }
 
@@ -214,7 +276,7 @@ internal sealed partial class RunOwner
         var running = new List<Task>();
         foreach (var unit in units)
         {
-            if (unit.Final is null)
+            if (!unit.Ended)
             {
                 running.Add(RunUnitAsync(session, step, unit, gate, finished.Writer, callerToken, runToken));
             }
@@ -223,31 +285,22 @@ internal sealed partial class RunOwner
         var all = Task.WhenAll(running);
         _ = all.ContinueWith(static (_, writer) => ((ChannelWriter<(FanOutUnit, HistoryEntry)>)writer!).TryComplete(), finished.Writer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-        // Only this loop touches the run's context and the store: attempts are committed in unit order.
+        // Only this loop touches the run's context and the store. The history takes attempts in unit order:
+        // the head unit's attempts enter it as they end; a later unit's are parked (committed as an event)
+        // and enter it once every earlier unit has ended.
         var next = 0;
-        while (next < units.Count && units[next].Done)
-        {
-            next++;
-        }
-
+        await PlaceReadyAsync(session, units, next).ConfigureAwait(false);
+        next = Head(units);
         await foreach (var (unit, entry) in finished.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            unit.Pending.Enqueue(entry);
-            while (next < units.Count)
+            if (unit.Index != units[next].Index)
             {
-                var head = units[next];
-                while (head.Pending.TryDequeue(out var ready))
-                {
-                    await CommitUnitAttemptAsync(session, head, ready).ConfigureAwait(false);
-                }
-
-                if (!head.Done)
-                {
-                    break;
-                }
-
-                next++;
+                await ParkUnitAttemptAsync(session, unit, entry).ConfigureAwait(false);
             }
+
+            unit.Pending.Enqueue(entry);
+            await PlaceReadyAsync(session, units, next).ConfigureAwait(false);
+            next = Head(units);
         }
 
         try
@@ -278,9 +331,9 @@ internal sealed partial class RunOwner
                 try
                 {
                     var transformer = unit.InputTransformer ?? unit.Worker.InputTransformer;
-                    input = transformer is not null ? KeelJson.Normalize(transformer(context))
-                        : step.Kind == StepKind.Map ? unit.Item
-                        : Orchestrator.DefaultInput(session.Context, step.StepId, session.Position.Visit);
+                    // Without a transformer: the item of a map step, the parallel step's input for a branch (computed
+                    // once when the step began: the run's history moves on as earlier attempts are recorded).
+                    input = transformer is not null ? KeelJson.Normalize(transformer(context)) : unit.Item;
                     result = await _hub.CallWorkerAsync(session, context, unit.StepId, unit.Timeout, unit.Worker, input, callerToken, runToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !callerToken.IsCancellationRequested)
@@ -332,6 +385,73 @@ internal sealed partial class RunOwner
         }
     }
 
+    /// <summary>The first unit whose last attempt is not yet in the history (the count when all are).</summary>
+    private static int Head(List<FanOutUnit> units)
+    {
+        var head = 0;
+        while (head < units.Count && units[head].Done)
+        {
+            head++;
+        }
+
+        return Math.Min(head, units.Count - 1);
+    }
+
+    /// <summary>Moves parked attempts into the history, from the head unit on, while the head unit has ended.</summary>
+    private async ValueTask PlaceReadyAsync(RunSession session, List<FanOutUnit> units, int from)
+    {
+        for (var i = from; i < units.Count; i++)
+        {
+            var head = units[i];
+            while (head.Pending.TryDequeue(out var ready))
+            {
+                await CommitUnitAttemptAsync(session, head, ready).ConfigureAwait(false);
+            }
+
+            if (!head.Done)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Commits an attempt that ended before an earlier unit did, as an event: durable now, in the history later.</summary>
+    private async ValueTask ParkUnitAttemptAsync(RunSession session, FanOutUnit unit, HistoryEntry entry)
+    {
+        var last = !string.Equals(entry.NextStep, unit.StepId, StringComparison.Ordinal);
+        Dictionary<string, JsonElement>? set = null;
+        List<string>? removed = null;
+        if (last && unit.FinalData is { } final)
+        {
+            foreach (var (key, value) in final)
+            {
+                if (!unit.BaseData.TryGetValue(key, out var before) || !JsonElement.DeepEquals(before, value))
+                {
+                    (set ??= new(StringComparer.Ordinal))[key] = value;
+                }
+            }
+
+            foreach (var key in unit.BaseData.Keys)
+            {
+                if (!final.ContainsKey(key))
+                {
+                    (removed ??= []).Add(key);
+                }
+            }
+        }
+
+        var parked = new BranchAttemptFinished
+        {
+            RunId = session.RunId,
+            Sequence = session.NextEvent(),
+            Timestamp = entry.Timestamp + entry.Duration,
+            Entry = entry,
+            DataSet = set,
+            DataRemoved = removed,
+        };
+        await CommitAsync(session, null, DataChanged(session), [parked]).ConfigureAwait(false);
+    }
+
     /// <summary>Records one unit attempt in the run's history; its last attempt also merges the unit's data bus.</summary>
     private async ValueTask CommitUnitAttemptAsync(RunSession session, FanOutUnit unit, HistoryEntry entry)
     {
@@ -361,7 +481,6 @@ internal sealed partial class RunOwner
         }
 
         await CommitAsync(session, recorded, dataChanged, [AttemptRecorded.For(recorded, session.NextEvent())]).ConfigureAwait(false);
-        Orchestrator.RecordAttempt(session, session.Workflow.Steps[session.Position.StepIndex], unit.Worker, recorded, null);
     }
 
     /// <summary>Applies what a unit changed on its copy of the bus (sets and removals) to the run's bus.</summary>

@@ -76,6 +76,7 @@ internal sealed partial class RunOwner
         var session = new RunSession(compiled, start.Workers, context, _hub.LoggerFor(start.Verbose), start.Verbose)
         {
             Fence = fence,
+            FindsParkedAttempts = true,
             LastEvent = record.LastEventSequence,
             MaxTokens = start.MaxTokens ?? record.MaxTokens,
             MaxCost = start.MaxCost ?? record.MaxCost,
@@ -222,12 +223,7 @@ internal sealed partial class RunOwner
     internal void Publish(RunSession session, RunEvent runEvent)
     {
         var listeners = _hub.Listeners;
-        if (listeners.Length == 0)
-        {
-            return;
-        }
-
-        var arguments = new RunEventArguments(runEvent, session.Workflow.Name, session.Context);
+        var arguments = new RunEventArguments(runEvent, session.Workflow.Name, session.Context, session);
         foreach (var listener in listeners)
         {
             try

@@ -57,12 +57,11 @@ internal sealed partial class RunOwner
 
         RunSession? session = null;
         ITimer? heartbeat = null;
-        Activity? activity = null;
         IAsyncDisposable? runPermit = null;
         try
         {
             // The capacity slot first: a run queued behind a full orchestrator holds no lease.
-            if (start.Drive && !hasSlot && _slots is not null)
+            if (start.Drive && !hasSlot && !start.SharesSlot && _slots is not null)
             {
                 await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 hasSlot = true;
@@ -95,24 +94,23 @@ internal sealed partial class RunOwner
                     }
                 }
 
-                activity = KeelTelemetry.Source.HasListeners() ? _hub.StartRunActivity(session, resumed: start.Kind is not (StartKind.Fresh or StartKind.Fork)) : null;
+                session.Driving = true;
+                session.Resumed = start.Kind is not (StartKind.Fresh or StartKind.Fork);
                 await LoopAsync(session, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && session is not null)
         {
-            if (session.Logger.IsEnabled(LogLevel.Warning))
-            {
-                Log.RunInterrupted(session.Logger, runId, session.Context.CurrentStep);
-            }
-
-            activity?.SetStatus(ActivityStatusCode.Error, "interrupted");
-            activity?.Dispose();
+            TelemetryListener.DriveStopped(session, byCaller: true);
             throw;
         }
         catch
         {
-            activity?.Dispose();
+            if (session is not null)
+            {
+                TelemetryListener.DriveStopped(session, byCaller: false);
+            }
+
             throw;
         }
         finally
@@ -149,8 +147,7 @@ internal sealed partial class RunOwner
         var result = _hub.BuildResult(session);
         if (start.Drive)
         {
-            _hub.RecordRunEnd(session, result, activity);
-            activity?.Dispose();
+            TelemetryListener.DriveStopped(session!, byCaller: false);
         }
 
         return result;
@@ -160,6 +157,7 @@ internal sealed partial class RunOwner
     private async Task LoopAsync(RunSession session, CancellationToken callerToken)
     {
         var runToken = session.CancelSource?.Token ?? callerToken;
+        session.CallerToken = callerToken;
         while (session.Position is { AtStep: true, State: WorkflowState.Running })
         {
             // The caller's token is checked before every attempt, even when workers complete synchronously.
@@ -222,6 +220,7 @@ internal sealed partial class RunOwner
         var at = session.Position;
         context.Attempt = _hub.PreviousAttempt(session, step, at.Attempt);
         context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
+        var workerName = step.Kind == StepKind.SubWorkflow ? Orchestrator.ChildRunId(session.RunId, step.StepId, at.Visit, at.Attempt) : worker.Name;
         var startedAt = _time.GetUtcNow();
 
         // Events are built only when someone takes them (a store or a listener); unseen, only their numbers are taken.
@@ -237,7 +236,7 @@ internal sealed partial class RunOwner
                 Timestamp = startedAt,
                 StepId = step.StepId,
                 WorkerType = step.WorkerType,
-                WorkerName = worker.Name,
+                WorkerName = workerName,
                 Visit = at.Visit,
                 Attempt = at.Attempt,
             };
@@ -248,11 +247,16 @@ internal sealed partial class RunOwner
             session.NextEvent();
         }
 
-        using var span = KeelTelemetry.Source.HasListeners() ? _hub.StartAttemptActivity(session, step, worker, at.Attempt) : null;
         var timestamp = _time.GetTimestamp();
         var result = await _hub.InvokeAsync(session, step, worker, callerToken, runToken).ConfigureAwait(false);
         var duration = _time.GetElapsedTime(timestamp);
         var usage = context.TakeAttemptUsage();
+        if (result.Suspended)
+        {
+            // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on resume.
+            await PauseHereAsync(session).ConfigureAwait(false);
+            return TimeSpan.Zero;
+        }
 
         var retry = false;
         var cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
@@ -263,7 +267,7 @@ internal sealed partial class RunOwner
                 : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, result.Outcome.IsSuccess() ? null : $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
         var dataChanged = DataChanged(session);
         var entry = HistoryEntries.Attempt(
-            session, at, step, worker.Name, result, startedAt, duration, usage,
+            session, at, step, workerName, result, startedAt, duration, usage,
             cancelled ? "cancelled" : next.Step,
             dataChanged && _store is not null ? context.Data.Snapshot() : null);
         context.MutableHistory.Add(entry);
@@ -287,7 +291,6 @@ internal sealed partial class RunOwner
             await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry), Ended(session)], published: 1).ConfigureAwait(false);
         }
 
-        Orchestrator.RecordAttempt(session, step, worker, entry, span);
         return retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero;
     }
 
@@ -298,10 +301,6 @@ internal sealed partial class RunOwner
         session.Prompt = step.Prompt;
         var parked = new RunParked { RunId = session.RunId, Sequence = session.NextEvent(), Timestamp = _time.GetUtcNow(), StepId = step.StepId, Prompt = step.Prompt };
         await CommitAsync(session, null, DataChanged(session), [parked]).ConfigureAwait(false);
-        if (session.Logger.IsEnabled(LogLevel.Information))
-        {
-            Log.RunWaiting(session.Logger, session.RunId, step.StepId, step.Prompt ?? string.Empty);
-        }
     }
 
     /// <summary>Records a cancellation at the run's position (no attempt in flight) and ends the run cancelled.</summary>

@@ -50,6 +50,18 @@ internal sealed class RunSession
 
     public long Fence { get; set; }
 
+    /// <summary>True once this process drives the run's steps (the run span is for drives only).</summary>
+    public bool Driving { get; set; }
+
+    /// <summary>True when the drive continues a stored run rather than a fresh one or a fork.</summary>
+    public bool Resumed { get; set; }
+
+    /// <summary>The drive's run span, opened by the telemetry listener at the drive's first event.</summary>
+    public System.Diagnostics.Activity? RunActivity { get; set; }
+
+    /// <summary>The attempt in flight's span, from its <see cref="AttemptStarted"/> to its <see cref="AttemptRecorded"/>.</summary>
+    public System.Diagnostics.Activity? StepActivity { get; set; }
+
     /// <summary>The sequence of the run's newest event (the next one is this plus one).</summary>
     public long LastEvent { get; set; }
 
@@ -61,6 +73,9 @@ internal sealed class RunSession
     public long? MaxTokens { get; set; }
 
     public decimal? MaxCost { get; set; }
+
+    /// <summary>The token of whoever drives the run: cancelled when this process stops driving it (an interruption, not a cancellation).</summary>
+    public CancellationToken CallerToken { get; set; }
 
     /// <summary>Cancels the attempt in flight (cancel request, lost lease, or the caller's token).</summary>
     public CancellationTokenSource? CancelSource { get; set; }
@@ -75,6 +90,9 @@ internal sealed class RunSession
     public string? ControlReason { get; set; }
 
     public bool LeaseLost { get; set; }
+
+    /// <summary>Loaded from the store: the first parallel or map step looks for attempts recorded before an interruption in the events.</summary>
+    public bool FindsParkedAttempts { get; set; }
 
     /// <summary>The last checkpoint freed the lease (the run ended, parked or paused): nothing is left to release.</summary>
     public bool LeaseReleased { get; set; }

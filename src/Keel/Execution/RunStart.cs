@@ -61,6 +61,9 @@ internal sealed record RunStart
     /// <summary>Claimed: the worker loop took the capacity slot; the driver gives it back.</summary>
     public bool HoldsSlot { get; init; }
 
+    /// <summary>A child run driven by its parent's attempt: it runs in the parent's capacity slot and takes none.</summary>
+    public bool SharesSlot { get; init; }
+
     /// <summary>Decision: the step, the verdict, who and why.</summary>
     public string? StepId { get; init; }
 

@@ -8,6 +8,8 @@ namespace Keel;
 /// </summary>
 public static class DotFormatter
 {
+    /// <summary>The DOT text of <paramref name="graph"/>: one digraph named after the workflow, starting at its initial step.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="graph"/> is null.</exception>
     public static string Format(WorkflowGraph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
@@ -59,6 +61,7 @@ public static class DotFormatter
         GraphNodeKind.Parallel => "shape=trapezium, label=" + Quote(node.Id + "\n" + node.Label),
         GraphNodeKind.Join => "shape=invtrapezium, label=" + Quote(node.Label),
         GraphNodeKind.Map => "shape=box3d, label=" + Quote(node.Id + "\n" + node.Label),
+        GraphNodeKind.SubWorkflow => "shape=component, label=" + Quote(node.Id + "\n" + node.Label),
         GraphNodeKind.Branch => "label=" + Quote(node.Description + "\n" + node.Label),
         _ => "label=" + Quote(node.Id + "\n" + node.Label),
     };

@@ -15,6 +15,7 @@ public sealed class WorkflowGraph
         Edges = edges;
     }
 
+    /// <summary>The name of the workflow the graph describes.</summary>
     public string Name { get; }
 
     /// <summary>The step runs start at (null when the definition names none).</summary>
@@ -44,6 +45,7 @@ public sealed class WorkflowGraph
                     StepKind.Approval => GraphNodeKind.Approval,
                     StepKind.Parallel => GraphNodeKind.Parallel,
                     StepKind.Map => GraphNodeKind.Map,
+                    StepKind.SubWorkflow => GraphNodeKind.SubWorkflow,
                     _ => GraphNodeKind.Step,
                 };
                 var label = step.Kind switch
@@ -51,6 +53,7 @@ public sealed class WorkflowGraph
                     StepKind.Approval => "approval",
                     StepKind.Parallel => "parallel" + (step.MaxParallel is { } most ? $", {most} at once" : string.Empty),
                     StepKind.Map => $"map: {step.WorkerType.Value} per item (at most {step.MapMaxItems})",
+                    StepKind.SubWorkflow => $"workflow: {step.SubWorkflow}",
                     _ => step.WorkerType.Value,
                 };
                 nodes.Add(new GraphNode(step.StepId, kind, label, step.Description));

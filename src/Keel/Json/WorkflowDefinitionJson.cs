@@ -64,7 +64,8 @@ public static class WorkflowDefinitionJson
             steps.Add(new StepDocument
             {
                 Id = step.StepId,
-                Worker = step.Kind is StepKind.Approval or StepKind.Parallel ? null : step.WorkerType.Value,
+                Worker = step.Kind is StepKind.Approval or StepKind.Parallel or StepKind.SubWorkflow ? null : step.WorkerType.Value,
+                SubWorkflow = step.Kind == StepKind.SubWorkflow ? step.SubWorkflow ?? string.Empty : null,
                 Description = step.Description.Length == 0 ? null : step.Description,
                 OnSuccess = step.OnSuccess,
                 OnFailure = step.OnFailure,
@@ -106,6 +107,14 @@ public static class WorkflowDefinitionJson
             var step = s.Approval is { } prompt
                 ? WorkflowStep.Approval(s.Id ?? string.Empty, prompt, s.OnSuccess ?? WorkflowStep.Complete, s.OnFailure ?? WorkflowStep.Failed, s.Description ?? string.Empty)
                     with { Timeout = s.Timeout is { } deadline ? TimeSpan.FromSeconds(deadline) : null }
+                : s.SubWorkflow is { } child
+                ? WorkflowStep.Child(s.Id ?? string.Empty, child, s.OnSuccess ?? WorkflowStep.Complete, s.OnFailure, s.MaxRetries ?? 0, s.Timeout is { } limit ? TimeSpan.FromSeconds(limit) : null, s.Description ?? string.Empty)
+                    with
+                    {
+                        RetryDelay = s.RetryDelay is { } wait ? TimeSpan.FromSeconds(wait) : null,
+                        RetryBackoff = s.RetryBackoff ?? 2.0,
+                        MaxRetryDelay = s.MaxRetryDelay is { } most ? TimeSpan.FromSeconds(most) : DefaultMaxRetryDelay,
+                    }
                 : s.Parallel is { } branches
                 ? WorkflowStep.Parallel(s.Id ?? string.Empty, branches.Select(FromDocument).ToList(), s.OnSuccess ?? WorkflowStep.Complete, s.OnFailure, ParseJoin(s.Join), s.MaxParallel, s.Description ?? string.Empty)
                 : new WorkflowStep
@@ -185,6 +194,9 @@ public static class WorkflowDefinitionJson
         public string? Id { get; set; }
 
         public string? Worker { get; set; }
+
+        /// <summary>The registered workflow the step runs as a child run: makes the step a sub-workflow step.</summary>
+        public string? SubWorkflow { get; set; }
 
         public string? Description { get; set; }
 

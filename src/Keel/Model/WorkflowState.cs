@@ -49,6 +49,8 @@ public enum StepKind
     Parallel,
     /// <summary>Runs its worker once per item of a run-time list, joined in item order.</summary>
     Map,
+    /// <summary>Runs another registered workflow as a child run; the child's result is the step's outcome and output.</summary>
+    SubWorkflow,
 }
 
 /// <summary>How a parallel or map step's outcome follows from the outcomes of its branches or items.</summary>
@@ -60,6 +62,7 @@ public enum JoinMode
     Any,
 }
 
+/// <summary>Helpers over <see cref="AttemptOutcome"/>.</summary>
 public static class AttemptOutcomeExtensions
 {
     /// <summary>True when the outcome routes along on_success.</summary>

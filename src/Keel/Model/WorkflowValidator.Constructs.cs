@@ -29,6 +29,7 @@ internal static partial class WorkflowValidator
         CheckLabels(name, step, ids, problems);
         CheckParallel(name, step, problems);
         CheckMap(name, step, problems);
+        CheckSubWorkflow(name, step, problems);
         if (step.MaxParallel is < 1)
         {
             problems.Add(new(name, step.StepId, "max_parallel", $"must be at least 1, got {step.MaxParallel}"));
@@ -170,6 +171,28 @@ internal static partial class WorkflowValidator
         if (step.MapItemsFrom is { } from && string.IsNullOrWhiteSpace(from))
         {
             problems.Add(new(name, step.StepId, "map.items_from", "is empty: leave it out to map over the input itself"));
+        }
+    }
+
+    private static void CheckSubWorkflow(string name, WorkflowStep step, List<ValidationProblem> problems)
+    {
+        if (step.Kind != StepKind.SubWorkflow)
+        {
+            if (step.SubWorkflow is not null)
+            {
+                problems.Add(new(name, step.StepId, "sub_workflow", "only a sub-workflow step runs a workflow: create it with WorkflowStep.Child"));
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(step.SubWorkflow))
+        {
+            problems.Add(new(name, step.StepId, "sub_workflow", "is empty: name the registered workflow the step runs"));
+        }
+        else if (string.Equals(step.SubWorkflow, name, StringComparison.Ordinal))
+        {
+            problems.Add(new(name, step.StepId, "sub_workflow", $"the workflow includes itself ('{name}' -> '{name}'): a run would never end"));
         }
     }
 }

@@ -62,7 +62,9 @@ internal sealed class RoutingReplayRun
                 }
 
                 var recorded = _history[position];
-                if (position == 0 && !string.Equals(recorded.StepId, step.StepId, StringComparison.Ordinal))
+                // A parallel or map step's first entries are its units' ('step/branch'), then its join.
+                var recordedStep = step.Kind is StepKind.Parallel or StepKind.Map && recorded.StepId.StartsWith(step.StepId + "/", StringComparison.Ordinal) ? step.StepId : recorded.StepId;
+                if (position == 0 && !string.Equals(recordedStep, step.StepId, StringComparison.Ordinal))
                 {
                     _divergedAt = 0;
                     _reason = $"the run now starts at '{step.StepId}' (was '{recorded.StepId}')";

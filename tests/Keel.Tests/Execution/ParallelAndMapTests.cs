@@ -149,6 +149,57 @@ public sealed class ParallelAndMapTests
         Assert.Equal([0, 1, 2, 3], result.History.Select(e => e.Sequence));
     }
 
+    [Fact]
+    public async Task Parallel_LaterBranchEndsFirstThenInterrupted_ResumeRerunsOnlyTheEarlierBranch()
+    {
+        var store = new InMemoryRunStore();
+        var coder = new FakeWorker(WorkerType.Coder);
+        var securityBlocked = new Signal();
+        var security = new FakeWorker(Security)
+        {
+            // The first branch never ends before the interruption: the second ends first and is parked.
+            OnCallAsync = async (_, _, token) =>
+            {
+                securityBlocked.Set();
+                await Task.Delay(Timeout.InfiniteTimeSpan, token);
+                return "never";
+            },
+        };
+        var performance = new FakeWorker(Performance) { OnCall = (_, context) => { context.Data.Set("perf", "measured"); return new { hot_paths = 2 }; } };
+        using (var stop = new CancellationTokenSource())
+        {
+            var run = CodeReview(coder, security, performance, store, "p1").ExecuteWorkflowAsync("code_review", "g", new ExecuteOptions { RunId = "run-park" }, stop.Token);
+            await securityBlocked.WaitAsync();
+            for (var i = 0; i < 1000 && !(await store.GetEventsAsync("run-park", 0, 100, CancellationToken.None)).OfType<BranchAttemptFinished>().Any(); i++)
+            {
+                await Task.Delay(10);
+            }
+
+            // Committed at once, but not in the history yet: the earlier branch has not ended.
+            Assert.Equal(["implement_change"], (await store.GetHistoryAsync("run-park", CancellationToken.None)).Select(e => e.StepId));
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        var parked = (await store.GetEventsAsync("run-park", 0, 100, CancellationToken.None)).OfType<BranchAttemptFinished>().Single();
+        Assert.Equal(("review_change/performance", 1), (parked.Entry.StepId, parked.Entry.Attempt));
+        var read = Assert.IsType<BranchAttemptFinished>(RunEventJson.Deserialize(RunEventJson.Serialize(parked)));
+        Assert.Equal((parked.Entry.StepId, parked.Entry.Attempt, parked.Entry.NextStep), (read.Entry.StepId, read.Entry.Attempt, read.Entry.NextStep));
+        Assert.Equal("measured", read.DataSet!["perf"].GetString());
+        var security2 = new FakeWorker(Security) { OnCall = (_, _) => new { findings = 0 } };
+        var performance2 = new FakeWorker(Performance);
+        var result = await CodeReview(new FakeWorker(WorkerType.Coder), security2, performance2, store, "p2").ResumeAsync("run-park");
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Equal(0, performance2.CallCount);
+        Assert.Equal("run-park:review_change/security:1:1", security2.Calls.Single().IdempotencyKey);
+        Assert.Equal(["implement_change", "review_change/security", "review_change/performance", "review_change"], result.History.Select(e => e.StepId));
+        Assert.Equal([0, 1, 2, 3], result.History.Select(e => e.Sequence));
+        Assert.Equal(2, result.History[2].Output.GetProperty("hot_paths").GetInt32());
+        Assert.Equal("measured", result.Data["perf"].GetString());
+        Assert.Equal(["security", "performance"], result.FinalOutput!.Value.EnumerateArray().Select(b => b.GetProperty("branch").GetString()));
+    }
+
     private static WorkflowDefinition Pages(int maxItems = 10, int maxRetries = 0, int? maxParallel = null)
     {
         var workflow = new WorkflowDefinition("pages", goal: "site");
