@@ -254,6 +254,12 @@ internal sealed partial class RunOwner
         if (result.Suspended)
         {
             // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on resume.
+            // The start event already published is written with the pause's checkpoint.
+            if (started is not null)
+            {
+                session.PendingEvents.Add(started);
+            }
+
             await PauseHereAsync(session).ConfigureAwait(false);
             return TimeSpan.Zero;
         }
