@@ -3,7 +3,8 @@ using BenchmarkDotNet.Attributes;
 namespace Keel.Benchmarks;
 
 /// <summary>
-/// What the routing constructs cost beside a plain step, in memory: a one-step workflow (the baseline), a
+/// What the routing constructs cost beside a plain step, in memory and on a SQLite file (WAL, the default
+/// synchronous=FULL): a one-step workflow (the baseline), a
 /// parallel step of four branches, and a map step over 100 items, every worker a no-op and every attempt
 /// recorded. The cost per branch or item is (construct - plain step) / branches or items; the goal is at
 /// most 1.5 times a plain step's. Setup checks that each run completes with one recorded attempt per
@@ -19,11 +20,24 @@ public class ConstructsBenchmarks
     private static readonly WorkerType Item = new("item_worker");
 
     private Orchestrator _orchestrator = null!;
+    private SqliteRunStore? _store;
+    private string? _directory;
+
+    /// <summary>Where runs are recorded: <c>memory</c> (no store) or <c>sqlite</c> (a run store on a temporary file).</summary>
+    [Params("memory", "sqlite")]
+    public string Store { get; set; } = "memory";
 
     [GlobalSetup]
     public void Setup()
     {
-        _orchestrator = new Orchestrator();
+        if (Store == "sqlite")
+        {
+            _directory = Path.Combine(Path.GetTempPath(), "keel-bench", Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(_directory);
+            _store = new SqliteRunStore(new SqliteRunStoreOptions { Path = Path.Combine(_directory, "keel.db") });
+        }
+
+        _orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = _store });
         NoOpWorkers.Register(_orchestrator, WorkerType.Coder, WorkerType.Reviewer, WorkerType.Tester, WorkerType.Deployer, Item);
 
         var plain = new WorkflowDefinition("plain_step");
@@ -51,6 +65,17 @@ public class ConstructsBenchmarks
         Check("plain_step", 1);
         Check("parallel_step", Branches);
         Check("map_step", Items);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _store?.Dispose();
+        if (_directory is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_directory, recursive: true);
+        }
     }
 
     [Benchmark(Baseline = true, Description = "plain step (one attempt)")]

@@ -253,19 +253,13 @@ internal sealed partial class RunOwner
         var usage = context.TakeAttemptUsage();
         if (result.Suspended)
         {
-            // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on
-            // resume. The attempt's start (its number is taken) is written with the pause.
-            session.PendingEvents.Add(started ?? new AttemptStarted
+            // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on resume.
+            // The start event already published is written with the pause's checkpoint.
+            if (started is not null)
             {
-                RunId = session.RunId,
-                Sequence = session.LastEvent,
-                Timestamp = startedAt,
-                StepId = step.StepId,
-                WorkerType = step.WorkerType,
-                WorkerName = workerName,
-                Visit = at.Visit,
-                Attempt = at.Attempt,
-            });
+                session.PendingEvents.Add(started);
+            }
+
             await PauseHereAsync(session).ConfigureAwait(false);
             return TimeSpan.Zero;
         }
