@@ -149,7 +149,13 @@ internal static class EventEndpoints
                     quiet = server.Time.GetUtcNow();
                 }
 
-                first = false;
+                if (first)
+                {
+                    // The snapshot is out: what follows is live.
+                    await Sse.CommentAsync(http.Response, "live", cancellationToken).ConfigureAwait(false);
+                    first = false;
+                }
+
                 if (!await server.Changes.WaitAsync(next, server.Options.PollInterval, server.Time, cancellationToken).ConfigureAwait(false)
                     && server.Time.GetUtcNow() - quiet >= KeepAlive)
                 {
