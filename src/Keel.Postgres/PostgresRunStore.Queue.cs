@@ -158,11 +158,12 @@ public sealed partial class PostgresRunStore
 
     /// <summary>
     /// Waits until a run may have been queued, released or decided anywhere in the cluster (a LISTEN
-    /// notification), or <paramref name="timeout"/> at the latest: what a worker loop waits on between claims.
+    /// notification, subscribed to when called), or <paramref name="timeout"/> at the latest: what a worker
+    /// loop waits on between claims.
     /// </summary>
-    public async Task WaitForQueueAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public ValueTask WaitForQueueAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var queued = Listener.Subscribe("queue");
-        await Keel.Postgres.Notifications.PostgresListener.WaitAsync(queued, timeout, cancellationToken).ConfigureAwait(false);
+        return new(Keel.Postgres.Notifications.PostgresListener.WaitAsync(queued, timeout, cancellationToken));
     }
 }

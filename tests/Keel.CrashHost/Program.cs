@@ -1,5 +1,6 @@
 using Keel;
 using Keel.CrashHost;
+using Keel.Testing;
 
 // A process that runs CrashWorkflow against a SQLite file, for the crash tests:
 //   run <db> <side-effect-log> <runs> <block>   start <runs> runs (ids run-00, run-01, ...); <block> is "none",

@@ -23,7 +23,7 @@ public static class KeelAI
             throw new KeelException($"Model provider {options.Provider}: field 'Model' is empty.");
         }
 
-        var http = ResilientHttp.Create(options.Resilience, options.PrimaryHandler);
+        var http = ResilientHttp.Create(options.Resilience, options.PrimaryHandler, options.Model);
         var endpoint = Endpoint(options);
         var provider = CreateProviderClient(options, http, endpoint);
         var redactor = new SecretRedactor([options.ApiKey, .. SecretRedactor.SecretsOf(endpoint)]);

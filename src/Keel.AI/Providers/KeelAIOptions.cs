@@ -52,4 +52,15 @@ public sealed class ModelResilienceOptions
 
     /// <summary>Time allowed to a request and all its retries. Default 5 minutes.</summary>
     public TimeSpan TotalTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Leaves a provider's back-off to the cluster instead of retrying here. When true, an HTTP 429 that says
+    /// when to come back (<c>Retry-After</c>, or <c>retry-after-ms</c>) fails the call at once with
+    /// <see cref="ModelBackoffException"/> naming the model and the time given; a worker wrapped by
+    /// <see cref="AttemptLimiterExtensions.Limited"/> then pauses admission of new calls to that model for every
+    /// worker sharing its limiter (every process, with a PostgreSQL limiter) and calls again in the same attempt
+    /// once the time is over. A 429 without a time is still retried here. Default false: each client honours
+    /// Retry-After on its own.
+    /// </summary>
+    public bool SharedBackoff { get; init; }
 }

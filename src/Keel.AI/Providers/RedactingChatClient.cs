@@ -44,8 +44,17 @@ internal sealed class RedactingChatClient(IChatClient inner, SecretRedactor reda
         }
     }
 
-    private ModelCallException Redacted(Exception ex)
+    private Exception Redacted(Exception ex)
     {
+        // A provider's back-off is for the limiter: it names only the model and the time, no secret.
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is ModelBackoffException backoff)
+            {
+                return backoff;
+            }
+        }
+
         var status = ex is ClientResultException client && client.Status != 0 ? client.Status : (int?)null;
         return new ModelCallException($"model call to {describe} failed: {ex.GetType().Name}: {redactor.Redact(ex.Message)}", status);
     }

@@ -6,7 +6,7 @@ namespace Keel.AI;
 /// <summary>An HttpClient whose handler chain retries transient failures (Microsoft.Extensions.Http.Resilience).</summary>
 internal static class ResilientHttp
 {
-    public static HttpClient Create(ModelResilienceOptions options, HttpMessageHandler? primary)
+    public static HttpClient Create(ModelResilienceOptions options, HttpMessageHandler? primary, string model)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetryAttempts);
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
@@ -26,7 +26,14 @@ internal static class ResilientHttp
             })
             .AddTimeout(options.AttemptTimeout)
             .Build();
-        var handler = new ResilienceHandler(pipeline) { InnerHandler = primary ?? new SocketsHttpHandler() };
+        var inner = primary ?? new SocketsHttpHandler();
+        if (options.SharedBackoff)
+        {
+            // Inside the retries: a 429 with a time to wait leaves them (it is not transient to them) and reaches the limiter.
+            inner = new SharedBackoffHandler(model, TimeProvider.System) { InnerHandler = inner };
+        }
+
+        var handler = new ResilienceHandler(pipeline) { InnerHandler = inner };
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 }

@@ -35,6 +35,9 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
 
     private static readonly string RenewSlots = $"UPDATE {"{0}"}.slots SET expires = {PostgresSchema.NowTicks} + $2 WHERE holder = ANY($1);";
 
+    // A permit's slots, still its own and unexpired on the server's clock, leased again from now.
+    private static readonly string ConfirmSlots = $"UPDATE {"{0}"}.slots SET expires = {PostgresSchema.NowTicks} + $2 WHERE holder = $1 AND expires > {PostgresSchema.NowTicks};";
+
     private static readonly string Pause = $"""
         INSERT INTO {"{0}"}.model_pauses (model, until_ticks) VALUES ($1, {PostgresSchema.NowTicks} + $2)
         ON CONFLICT (model) DO UPDATE SET until_ticks = GREATEST({"{0}"}.model_pauses.until_ticks, EXCLUDED.until_ticks);
@@ -69,6 +72,12 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
     /// <summary>Longest wait before a waiting call looks again without a notification (the polling fallback). Default 1 second.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The clock that measures how long ago a permit's slots were last confirmed (elapsed time only).</summary>
+    internal TimeProvider Elapsed { get; init; } = TimeProvider.System;
+
+    /// <summary>Runs between taking a call's slots and admitting it (tests: where a stopped process would lose them).</summary>
+    internal Func<CancellationToken, Task>? BeforeAdmission { get; set; }
+
     public async ValueTask<IAsyncDisposable> AcquireAsync(AttemptAdmission admission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admission);
@@ -87,11 +96,12 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
 
                 foreach (var (scope, limit) in scopes)
                 {
-                    permit.Slots.Add((scope, await TakeAsync(scope, limit, permit.Holder, cancellationToken).ConfigureAwait(false)));
+                    await TakeAsync(scope, limit, permit, cancellationToken).ConfigureAwait(false);
                 }
 
                 // A back-off recorded while this call waited for its slots holds it back too.
-                if (admission.Model is null || await PauseLeftAsync(admission.Model, cancellationToken).ConfigureAwait(false) <= TimeSpan.Zero)
+                if ((admission.Model is null || await PauseLeftAsync(admission.Model, cancellationToken).ConfigureAwait(false) <= TimeSpan.Zero)
+                    && await StillHeldAsync(permit, cancellationToken).ConfigureAwait(false))
                 {
                     return permit;
                 }
@@ -103,6 +113,26 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
             }
 
             await permit.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask<IAsyncDisposable> AcquireRunAsync(string workflowName, CancellationToken cancellationToken)
+    {
+        if (_limits.RunScopeFor(workflowName) is not { } run)
+        {
+            return NoRunPermit.Instance;
+        }
+
+        var permit = new Permit(this);
+        try
+        {
+            await TakeAsync(run.Scope, run.Limit, permit, cancellationToken).ConfigureAwait(false);
+            return permit;
+        }
+        catch
+        {
+            await permit.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -149,9 +179,44 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
             return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long ticks ? TimeSpan.FromTicks(ticks) : TimeSpan.Zero;
         }, cancellationToken);
 
-    /// <summary>Takes a slot of <paramref name="scope"/>, waiting (woken when one is freed, else every <see cref="PollInterval"/>) while all are held.</summary>
-    private async Task<int> TakeAsync(string scope, int limit, string holder, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when the permit's slots are still its own now, as the call starts. A slot is leased on the server's
+    /// clock from the moment its statement ran, which is after it was sent: while less than half a lease has
+    /// passed here since the last statement that took or confirmed the slots was sent, they are certainly
+    /// still held. Past that (the process was stopped, a long GC, a slow wait for the back-off), the server is
+    /// asked again, which also extends the lease; a slot that lapsed meanwhile (another process may have it)
+    /// makes the call start over for new slots, so a woken process never calls on slots it lost.
+    /// </summary>
+    private async ValueTask<bool> StillHeldAsync(Permit permit, CancellationToken cancellationToken)
     {
+        if (BeforeAdmission is { } hook)
+        {
+            await hook(cancellationToken).ConfigureAwait(false);
+        }
+
+        while (permit.Slots.Count > 0 && Elapsed.GetElapsedTime(permit.ConfirmedAt) >= SlotLease / 2)
+        {
+            var sent = Elapsed.GetTimestamp();
+            var confirmed = await _store.UseAsync(async (connection, ct) =>
+            {
+                await using var command = new NpgsqlCommand(_store.Sql(ConfirmSlots), connection).With(permit.Holder).With(SlotLease.Ticks);
+                return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            if (confirmed < permit.Slots.Count)
+            {
+                return false;
+            }
+
+            permit.ConfirmedAt = sent;
+        }
+
+        return true;
+    }
+
+    /// <summary>Takes a slot of <paramref name="scope"/> for <paramref name="permit"/>, waiting (woken when one is freed, else every <see cref="PollInterval"/>) while all are held.</summary>
+    private async Task TakeAsync(string scope, int limit, Permit permit, CancellationToken cancellationToken)
+    {
+        var holder = permit.Holder;
         if (!_ensured.TryGetValue(scope, out var ensured) || ensured < limit)
         {
             await _store.UseAsync(async (connection, ct) =>
@@ -167,6 +232,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         {
             var freed = _store.Listener.Subscribe("slot:" + scope);
             _held[holder] = 0;
+            var sent = Elapsed.GetTimestamp();
             var slot = await _store.UseAsync(async (connection, ct) =>
             {
                 await using var command = new NpgsqlCommand(_store.Sql(TakeSlot), connection).With(scope).With(limit).With(holder).With(SlotLease.Ticks);
@@ -174,7 +240,9 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
             }, cancellationToken).ConfigureAwait(false);
             if (slot >= 0)
             {
-                return slot;
+                permit.Slots.Add((scope, slot));
+                permit.ConfirmedAt = permit.Slots.Count == 1 ? sent : Math.Min(permit.ConfirmedAt, sent);
+                return;
             }
 
             await PostgresListener.WaitAsync(freed, PollInterval, cancellationToken).ConfigureAwait(false);
@@ -237,6 +305,9 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
 
         public bool HoldsProcess { get; set; }
 
+        /// <summary>When the statement was sent that last took or confirmed the slots (the oldest, for several), on <see cref="Elapsed"/>.</summary>
+        public long ConfirmedAt { get; set; }
+
         public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _released, 1) != 0)
@@ -261,4 +332,12 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>The permit of a run no limit applies to.</summary>
+internal sealed class NoRunPermit : IAsyncDisposable
+{
+    public static readonly NoRunPermit Instance = new();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -10,7 +10,7 @@ internal static class DataText
     public static string Write(IReadOnlyDictionary<string, JsonElement> data)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = KeelJson.Encoder }))
         {
             writer.WriteStartObject();
             foreach (var (key, value) in data)

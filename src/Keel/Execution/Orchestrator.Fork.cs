@@ -16,9 +16,10 @@ public sealed partial class Orchestrator
     /// <summary>
     /// Forks a run as <see cref="ForkAsync(string, int, IReadOnlyDictionary{string, object?}?, bool, CancellationToken)"/>
     /// does, with options: its edited data, its id, and <see cref="ForkOptions.StepOnly"/> to re-run one step
-    /// without the steps after it. Drives the fork in the caller and returns its result.
+    /// without the steps after it. Drives the fork in the caller and returns its result. (The token has no
+    /// default here, so this overload and the one with optional data never compete for a call.)
     /// </summary>
-    public async Task<WorkflowResult> ForkAsync(string runId, int sequence, ForkOptions options, CancellationToken cancellationToken = default)
+    public async Task<WorkflowResult> ForkAsync(string runId, int sequence, ForkOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var (record, prefix, compiled, workers) = await PrepareForkAsync(runId, sequence, options, pending: false, cancellationToken).ConfigureAwait(false);

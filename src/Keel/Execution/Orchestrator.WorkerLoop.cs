@@ -39,6 +39,8 @@ public sealed partial class Orchestrator
         var ownSlots = _driver.Slots is null;
         var running = new List<Task<WorkflowResult?>>();
         var results = new List<WorkflowResult>();
+        Task? queued = null;
+        Task? poll = null;
         if (!options.StopWhenIdle)
         {
             Interlocked.Increment(ref _workerLoops);
@@ -50,6 +52,13 @@ public sealed partial class Orchestrator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var wake = Volatile.Read(ref _wake).Task;
+
+                // Told by the store (PostgreSQL: LISTEN/NOTIFY) of runs queued or decided by other processes;
+                // asked before the claim, so a run queued after the claim looked still wakes the loop.
+                if (!options.StopWhenIdle && (queued is null || queued.IsCompleted))
+                {
+                    queued = store.WaitForQueueAsync(options.PollInterval, cancellationToken).AsTask();
+                }
 
                 // The capacity slots first: one waited for, then every other one free now.
                 await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -101,8 +110,13 @@ public sealed partial class Orchestrator
                     break;
                 }
 
-                // Nothing to claim: wait for a start or a finished run in this process, or poll the store.
-                var waits = new List<Task>(running.Count + 2) { wake, Task.Delay(options.PollInterval, _time, cancellationToken) };
+                // Nothing to claim: wait for a start or a finished run in this process, news from the store, or poll it.
+                if (poll is null || poll.IsCompleted)
+                {
+                    poll = Task.Delay(options.PollInterval, _time, cancellationToken);
+                }
+
+                var waits = new List<Task>(running.Count + 3) { wake, queued!, poll };
                 waits.AddRange(running);
                 await Task.WhenAny(waits).ConfigureAwait(false);
             }

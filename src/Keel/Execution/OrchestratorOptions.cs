@@ -29,6 +29,14 @@ public sealed class OrchestratorOptions
     /// <summary>Most runs executing at once in this orchestrator; more wait their turn. Default: unbounded.</summary>
     public int? MaxConcurrentRuns { get; set; }
 
+    /// <summary>
+    /// Holds <see cref="AttemptLimits.PerWorkflow"/> for every run this orchestrator drives: before its first
+    /// attempt a run waits, under its lease and in its capacity slot, until its workflow has fewer runs driven
+    /// than the limit (across the cluster, with a limiter every process shares: the PostgreSQL one). Default:
+    /// none, and runs are bounded by capacity only.
+    /// </summary>
+    public IAttemptLimiter? RunLimiter { get; set; }
+
     /// <summary>Services handed to workers through <see cref="WorkflowContext.Services"/>.</summary>
     public IServiceProvider? Services { get; set; }
 

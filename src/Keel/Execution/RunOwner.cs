@@ -58,6 +58,7 @@ internal sealed partial class RunOwner
         RunSession? session = null;
         ITimer? heartbeat = null;
         Activity? activity = null;
+        IAsyncDisposable? runPermit = null;
         try
         {
             // The capacity slot first: a run queued behind a full orchestrator holds no lease.
@@ -81,6 +82,19 @@ internal sealed partial class RunOwner
             await PrepareAsync(start, session).ConfigureAwait(false);
             if (start.Drive && session.Position is { AtStep: true, State: WorkflowState.Running })
             {
+                // The workflow's run limit third, under the lease (the heartbeat keeps it while the run waits).
+                if (_options.RunLimiter is { } limiter)
+                {
+                    try
+                    {
+                        runPermit = await limiter.AcquireRunAsync(session.Workflow.Name, session.CancelSource?.Token ?? cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (session.LeaseLost && !cancellationToken.IsCancellationRequested)
+                    {
+                        throw new RunOwnedElsewhereException(runId, null, null);
+                    }
+                }
+
                 activity = KeelTelemetry.Source.HasListeners() ? _hub.StartRunActivity(session, resumed: start.Kind is not (StartKind.Fresh or StartKind.Fork)) : null;
                 await LoopAsync(session, cancellationToken).ConfigureAwait(false);
             }
@@ -103,6 +117,11 @@ internal sealed partial class RunOwner
         }
         finally
         {
+            if (runPermit is not null)
+            {
+                await runPermit.DisposeAsync().ConfigureAwait(false);
+            }
+
             heartbeat?.Dispose();
             try
             {

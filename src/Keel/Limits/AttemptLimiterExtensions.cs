@@ -6,8 +6,9 @@ public static class AttemptLimiterExtensions
     /// <summary>
     /// The same worker, whose every call first waits for admission from <paramref name="limiter"/> (per worker
     /// type, per <paramref name="model"/>, per process) and holds its slots until the call ends. When the call
-    /// throws <see cref="ModelBackoffException"/>, admission to that model is paused for everyone sharing the
-    /// limiter and the call waits and runs again, within the same attempt (bounded by the step's timeout).
+    /// throws <see cref="ModelBackoffException"/>, admission to <paramref name="model"/> (else the exception's
+    /// model) is paused for everyone sharing the limiter and the call waits and runs again, within the same
+    /// attempt (bounded by the step's timeout).
     /// </summary>
     public static WorkerDefinition Limited(this WorkerDefinition worker, IAttemptLimiter limiter, string? model = null)
     {
@@ -31,7 +32,7 @@ public static class AttemptLimiterExtensions
                     }
                     catch (ModelBackoffException backoff)
                     {
-                        await limiter.BackOffAsync(backoff.Model, backoff.RetryAfter, cancellationToken).ConfigureAwait(false);
+                        await limiter.BackOffAsync(model ?? backoff.Model, backoff.RetryAfter, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {

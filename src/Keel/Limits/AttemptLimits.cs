@@ -12,6 +12,12 @@ public sealed class AttemptLimits
     /// <summary>Most concurrent calls to each model (for example <c>gpt-4o: 8</c>), so no more than N calls reach one model at once.</summary>
     public IDictionary<string, int> PerModel { get; } = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Most runs of each workflow driven at once (for example <c>nightly_report: 2</c>), held by the orchestrator
+    /// whose <see cref="OrchestratorOptions.RunLimiter"/> is the limiter; a run over the limit waits, it does not fail.
+    /// </summary>
+    public IDictionary<string, int> PerWorkflow { get; } = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Most concurrent worker calls in this process, whatever their type or model. Null: no limit.</summary>
     public int? PerProcess { get; set; }
 
@@ -26,6 +32,11 @@ public sealed class AttemptLimits
         foreach (var (name, limit) in PerModel)
         {
             Require(limit, $"AttemptLimits.PerModel['{name}']");
+        }
+
+        foreach (var (name, limit) in PerWorkflow)
+        {
+            Require(limit, $"AttemptLimits.PerWorkflow['{name}']");
         }
 
         if (PerProcess is { } perProcess)
@@ -50,6 +61,13 @@ public sealed class AttemptLimits
         }
 
         return scopes;
+    }
+
+    /// <summary>The scope that limits the runs of <paramref name="workflowName"/>, with its limit; null when none does.</summary>
+    public (string Scope, int Limit)? RunScopeFor(string workflowName)
+    {
+        ArgumentNullException.ThrowIfNull(workflowName);
+        return PerWorkflow.TryGetValue(workflowName, out var limit) ? ("workflow:" + workflowName.ToLowerInvariant(), limit) : null;
     }
 
     private static void Require(int limit, string name)

@@ -21,6 +21,21 @@ public interface IAttemptLimiter
     /// never shortens a longer one already recorded.
     /// </summary>
     ValueTask BackOffAsync(string model, TimeSpan retryAfter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Waits until one more run of <paramref name="workflowName"/> may be driven (<see cref="AttemptLimits.PerWorkflow"/>),
+    /// then returns the permit that holds its place until it is disposed. The default admits at once: a
+    /// limiter without run limits.
+    /// </summary>
+    ValueTask<IAsyncDisposable> AcquireRunAsync(string workflowName, CancellationToken cancellationToken) => new(NoRunLimit.Permit);
+}
+
+/// <summary>The permit of a run no limit applies to.</summary>
+internal sealed class NoRunLimit : IAsyncDisposable
+{
+    public static readonly NoRunLimit Permit = new();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 /// <summary>What a worker call is, for the limits that apply to it.</summary>

@@ -52,6 +52,19 @@ public sealed class InMemoryAttemptLimiter : IAttemptLimiter
         }
     }
 
+    public async ValueTask<IAsyncDisposable> AcquireRunAsync(string workflowName, CancellationToken cancellationToken)
+    {
+        if (_limits.RunScopeFor(workflowName) is not { } run)
+        {
+            return NoRunLimit.Permit;
+        }
+
+        var (scope, limit) = run;
+        var semaphore = _scopes.GetOrAdd(scope, _ => new SemaphoreSlim(limit, limit));
+        await semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Permit([semaphore]);
+    }
+
     public ValueTask BackOffAsync(string model, TimeSpan retryAfter, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);

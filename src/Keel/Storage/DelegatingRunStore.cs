@@ -45,6 +45,10 @@ public abstract class DelegatingRunStore : IRunStore
         => Inner.WaitForEventsAsync(runId, afterSequence, timeout, cancellationToken);
 
     /// <inheritdoc />
+    public virtual ValueTask WaitForQueueAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        => Inner.WaitForQueueAsync(timeout, cancellationToken);
+
+    /// <inheritdoc />
     public virtual ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)
         => Inner.ListRunsAsync(query, cancellationToken);
 

@@ -49,6 +49,14 @@ public interface IRunStore
     /// </summary>
     ValueTask WaitForEventsAsync(string runId, long afterSequence, TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Completes when a run may have become claimable anywhere (queued, released, decided, resumed), as far
+    /// as the store can be told of changes made by other processes, or after <paramref name="timeout"/> at the
+    /// latest: what a worker loop waits on between claims. Call it before looking, then wait for it: a change
+    /// made after the call completes it. A store that cannot be told (the default) just waits the timeout.
+    /// </summary>
+    ValueTask WaitForQueueAsync(TimeSpan timeout, CancellationToken cancellationToken) => new(Task.Delay(timeout, Clock, cancellationToken));
+
     /// <summary>Runs matching the query, newest first (by creation time, then run id).</summary>
     ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken);
 

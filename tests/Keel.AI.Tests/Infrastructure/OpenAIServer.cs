@@ -34,6 +34,9 @@ internal sealed record DelayedReply(TimeSpan Delay, Reply Then) : Reply;
 /// <summary>One request the server received.</summary>
 internal sealed record ReceivedRequest(JsonElement Body, string? Authorization, string Path = "")
 {
+    /// <summary>When the server received the request (UTC ticks of this machine's clock).</summary>
+    public long ReceivedAt { get; } = TimeProvider.System.GetUtcNow().UtcTicks;
+
     public IReadOnlyList<(string Role, string Content)> Messages
         => Body.GetProperty("messages").EnumerateArray()
             .Select(m => (m.GetProperty("role").GetString()!, ContentOf(m.GetProperty("content"))))

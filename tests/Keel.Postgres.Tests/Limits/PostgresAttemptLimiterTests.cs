@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Keel.Postgres.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Keel.Postgres.Tests.Limits;
 
@@ -98,6 +100,82 @@ public sealed class PostgresAttemptLimiterTests(PostgresServer server) : IDispos
         {
             await DisposeAll(stores, limiters);
         }
+    }
+
+    [Fact]
+    public async Task Acquire_SlotLapsedBeforeTheCallStarts_WaitsForASlotAgainInsteadOfCallingOnTheLostOne()
+    {
+        var limits = new AttemptLimits();
+        limits.PerModel["gpt-test"] = 1;
+        await using var storeA = _database.Open();
+        await using var storeB = _database.Open();
+        var elapsed = new FakeTimeProvider();
+        await using var a = new PostgresAttemptLimiter(storeA, limits, "process-a") { Elapsed = elapsed, PollInterval = TimeSpan.FromMilliseconds(200) };
+        await using var b = new PostgresAttemptLimiter(storeB, limits, "process-b") { PollInterval = TimeSpan.FromMilliseconds(200) };
+        var admission = new AttemptAdmission { RunId = "r", WorkflowName = "wf", WorkerType = WorkerType.Coder, Model = "gpt-test" };
+        var order = new ConcurrentQueue<string>();
+        Task? releasing = null;
+        a.BeforeAdmission = async ct =>
+        {
+            if (releasing is not null)
+            {
+                return;
+            }
+
+            // Process A stops right after taking its slot, past the slot's lease: the lease lapses, B takes the slot.
+            elapsed.Advance(a.SlotLease + TimeSpan.FromSeconds(1));
+            _database.Execute("UPDATE {0}.slots SET holder = NULL, expires = NULL WHERE holder LIKE 'process-a/%';");
+            var held = await b.AcquireAsync(admission, ct);
+            order.Enqueue("b admitted");
+            releasing = Task.Run(async () =>
+            {
+                await Task.Delay(300);
+                order.Enqueue("b released");
+                await held.DisposeAsync();
+            });
+        };
+
+        // A wakes: its call must not start on the slot B holds now, but wait for B to give it back.
+        await using (await a.AcquireAsync(admission, default))
+        {
+            order.Enqueue("a admitted");
+            Assert.Equal(1L, _database.Scalar("SELECT count(*) FROM {0}.slots WHERE holder LIKE 'process-a/%' AND expires > 0;"));
+        }
+
+        await releasing!;
+        Assert.Equal(["b admitted", "b released", "a admitted"], order);
+    }
+
+    [Fact]
+    public async Task AcquireRun_ManyRunsFromThreeProcesses_NeverMoreThanTheWorkflowLimitAtOnce()
+    {
+        var limits = new AttemptLimits();
+        limits.PerWorkflow["Nightly"] = 2;
+        var (stores, limiters) = Cluster(3, limits);
+        var (running, most, runs) = (0, 0, 0);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+            {
+                await using var permit = await limiters[i % 3].AcquireRunAsync("nightly", default);
+                InterlockedMax(ref most, Interlocked.Increment(ref running));
+                await Task.Delay(5 + (i % 4) * 5);
+                Interlocked.Decrement(ref running);
+                Interlocked.Increment(ref runs);
+            }));
+
+            // Another workflow has no limit.
+            await using var other = await limiters[0].AcquireRunAsync("other", default);
+        }
+        finally
+        {
+            await DisposeAll(stores, limiters);
+        }
+
+        Assert.Equal(12, runs);
+        Assert.Equal(2, most);
+        Assert.Equal(2L, _database.Scalar("SELECT count(*) FROM {0}.slots WHERE scope = 'workflow:nightly';"));
+        Assert.Equal(0L, _database.Scalar("SELECT count(*) FROM {0}.slots WHERE holder IS NOT NULL;"));
     }
 
     public void Dispose() => _database.Dispose();

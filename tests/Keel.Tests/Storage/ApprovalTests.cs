@@ -2,134 +2,21 @@ using Keel.Tests.Fakes;
 
 namespace Keel.Tests.Storage;
 
-/// <summary>Approval steps: a run parks with its prompt until someone approves or rejects it.</summary>
-public sealed class ApprovalTests : DurableRunTestBase
+/// <summary>Approval steps need a store (the rest of their behaviour is in the store conformance suite, run over every store).</summary>
+public sealed class ApprovalTests
 {
-    private static WorkflowDefinition Publishing(string onRejected = "draft")
-    {
-        var workflow = new WorkflowDefinition("publishing");
-        workflow.AddStep(new WorkflowStep("draft", WorkerType.Coder, onSuccess: "sign_off"), isInitial: true);
-        workflow.AddStep(WorkflowStep.Approval("sign_off", "Publish this draft?", onApproved: "publish", onRejected: onRejected));
-        workflow.AddStep(new WorkflowStep("publish", WorkerType.Deployer));
-        return workflow;
-    }
-
-    private (Orchestrator Orchestrator, FakeWorker Drafter, FakeWorker Publisher) PublishingProcess(string onRejected = "draft")
-    {
-        var drafter = new FakeWorker(WorkerType.Coder, "Drafter") { OnCall = (call, _) => $"draft v{call.Visit}" };
-        var publisher = new FakeWorker(WorkerType.Deployer, "Publisher");
-        var orchestrator = Hub.Create(Clock, Store).With(drafter, publisher);
-        orchestrator.RegisterWorkflow(Publishing(onRejected));
-        return (orchestrator, drafter, publisher);
-    }
-
-    [Fact]
-    public async Task Execute_ApprovalStep_ParksTheRunWithThePrompt()
-    {
-        var (orchestrator, drafter, publisher) = PublishingProcess();
-
-        var waiting = await orchestrator.ExecuteWorkflowAsync("publishing", "g");
-
-        Assert.Equal(WorkflowState.WaitingForApproval, waiting.State);
-        Assert.Equal("sign_off", waiting.CurrentStep);
-        Assert.Equal("Publish this draft?", waiting.Prompt);
-        Assert.Equal(1, drafter.CallCount);
-        Assert.Equal(0, publisher.CallCount);
-        var stored = await orchestrator.GetResultAsync(waiting.RunId);
-        Assert.Equal((WorkflowState.WaitingForApproval, "Publish this draft?"), (stored.State, stored.Prompt));
-        Assert.Equal(WorkflowState.WaitingForApproval, (await orchestrator.ResumeAsync(waiting.RunId)).State);
-    }
-
-    [Fact]
-    public async Task ApproveAsync_RecordsTheDecisionAndFollowsOnSuccess()
-    {
-        var (orchestrator, _, publisher) = PublishingProcess();
-        var waiting = await orchestrator.ExecuteWorkflowAsync("publishing", "g");
-
-        var result = await orchestrator.ApproveAsync(waiting.RunId, "sign_off", by: "ann", comment: "ship it");
-
-        Assert.Equal(WorkflowState.Completed, result.State);
-        Assert.Equal(1, publisher.CallCount);
-        var decision = result.History.Single(e => e.StepId == "sign_off");
-        Assert.Equal((AttemptOutcome.Approved, "ann", "publish"), (decision.Outcome, decision.WorkerName, decision.NextStep));
-        Assert.Equal("approved", decision.Output.GetProperty("decision").GetString());
-        Assert.Equal("ann", decision.Output.GetProperty("by").GetString());
-        Assert.Equal("ship it", decision.Output.GetProperty("comment").GetString());
-        Assert.Equal("Publish this draft?", decision.Input.GetString());
-        Assert.Equal(RecordingTimeProvider.Epoch, decision.Timestamp);
-        Assert.Equal("draft v1", publisher.Calls[0].Input.GetString());
-    }
-
-    [Fact]
-    public async Task RejectAsync_RecordsTheDecisionAndFollowsOnFailure()
-    {
-        var (orchestrator, drafter, publisher) = PublishingProcess();
-        var waiting = await orchestrator.ExecuteWorkflowAsync("publishing", "g");
-
-        var again = await orchestrator.RejectAsync(waiting.RunId, "sign_off", by: "bob", comment: "too long");
-
-        Assert.Equal(WorkflowState.WaitingForApproval, again.State);
-        Assert.Equal([1, 2], drafter.Calls.Select(c => c.Visit));
-        Assert.Equal(0, publisher.CallCount);
-        var rejection = again.History.Single(e => e.Outcome == AttemptOutcome.Rejected);
-        Assert.Equal(("bob", "too long", "draft"), (rejection.WorkerName, rejection.Error, rejection.NextStep));
-        Assert.Equal("rejected", rejection.Output.GetProperty("decision").GetString());
-
-        var done = await orchestrator.ApproveAsync(waiting.RunId, "sign_off", by: "bob");
-
-        Assert.Equal(WorkflowState.Completed, done.State);
-        Assert.Equal("draft v2", publisher.Calls.Single().Input.GetString());
-        Assert.Equal(["draft", "sign_off", "draft", "sign_off", "publish"], done.Path);
-    }
-
-    [Fact]
-    public async Task RejectAsync_OnFailureFailed_EndsTheRunWithTheReason()
-    {
-        var (orchestrator, _, _) = PublishingProcess(onRejected: WorkflowStep.Failed);
-        var waiting = await orchestrator.ExecuteWorkflowAsync("publishing", "g");
-
-        var result = await orchestrator.RejectAsync(waiting.RunId, "sign_off", by: "carol", comment: "off brand");
-
-        Assert.Equal(WorkflowState.Failed, result.State);
-        Assert.Contains("rejected by carol", result.Error, StringComparison.Ordinal);
-        Assert.Contains("off brand", result.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task ApproveAsync_WrongStepOrRunNotWaiting_IsRefused()
-    {
-        var (orchestrator, _, _) = PublishingProcess();
-        var waiting = await orchestrator.ExecuteWorkflowAsync("publishing", "g");
-
-        var wrongStep = await Assert.ThrowsAsync<KeelException>(() => orchestrator.ApproveAsync(waiting.RunId, "publish"));
-        Assert.Contains("'publish'", wrongStep.Message, StringComparison.Ordinal);
-        await orchestrator.ApproveAsync(waiting.RunId, "sign_off");
-        await Assert.ThrowsAsync<KeelException>(() => orchestrator.ApproveAsync(waiting.RunId, "sign_off"));
-    }
-
     [Fact]
     public async Task Execute_ApprovalStepWithoutStore_IsRefused()
     {
-        var orchestrator = Hub.Create(Clock).With(new FakeWorker(WorkerType.Coder), new FakeWorker(WorkerType.Deployer));
-        orchestrator.RegisterWorkflow(Publishing());
+        var workflow = new WorkflowDefinition("publishing");
+        workflow.AddStep(new WorkflowStep("draft", WorkerType.Coder, onSuccess: "sign_off"), isInitial: true);
+        workflow.AddStep(WorkflowStep.Approval("sign_off", "Publish this draft?", onApproved: "publish", onRejected: "draft"));
+        workflow.AddStep(new WorkflowStep("publish", WorkerType.Deployer));
+        var orchestrator = Hub.Create(new RecordingTimeProvider()).With(new FakeWorker(WorkerType.Coder), new FakeWorker(WorkerType.Deployer));
+        orchestrator.RegisterWorkflow(workflow);
 
         var error = await Assert.ThrowsAsync<KeelException>(() => orchestrator.ExecuteWorkflowAsync("publishing", "g"));
 
         Assert.Contains("RunStore", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task CancelAsync_RunWaitingForApproval_EndsItCancelled()
-    {
-        var (orchestrator, _, publisher) = PublishingProcess();
-        var waiting = await orchestrator.ExecuteWorkflowAsync("publishing", "g");
-
-        var cancelled = await orchestrator.CancelAsync(waiting.RunId, by: "dana", reason: "project dropped");
-
-        Assert.Equal(WorkflowState.Cancelled, cancelled.State);
-        var entry = cancelled.History[^1];
-        Assert.Equal(("sign_off", AttemptOutcome.Cancelled, "dana", "project dropped"), (entry.StepId, entry.Outcome, entry.WorkerName, entry.Error));
-        await Assert.ThrowsAsync<KeelException>(() => orchestrator.ApproveAsync(waiting.RunId, "sign_off"));
-        Assert.Equal(0, publisher.CallCount);
     }
 }

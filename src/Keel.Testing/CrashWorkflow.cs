@@ -1,16 +1,20 @@
-namespace Keel.CrashHost;
+namespace Keel.Testing;
 
 /// <summary>
 /// Five steps with a retry and a loop-back: plan, code, test (its first attempt fails, retried), review (its
 /// first visit asks for changes and loops back to code), deploy. Every worker is a pure function of what it
-/// sees, and returns what it saw, so two executions can be compared entry by entry.
+/// sees, and returns what it saw, so two executions can be compared entry by entry: the conformance suite
+/// interrupts it at every attempt, and a crash test can kill the process that runs it.
 /// </summary>
 public static class CrashWorkflow
 {
+    /// <summary>The workflow's name.</summary>
     public const string Name = "crash_five";
 
+    /// <summary>The step ids, in order.</summary>
     public static IReadOnlyList<string> Steps { get; } = ["plan", "code", "test", "review", "deploy"];
 
+    /// <summary>A new copy of the definition.</summary>
     public static WorkflowDefinition Definition()
     {
         var workflow = new WorkflowDefinition(Name, "five steps with a retry and a loop-back", "ship it");

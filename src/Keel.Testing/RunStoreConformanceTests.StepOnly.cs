@@ -1,57 +1,8 @@
-using Keel.Tests.Fakes;
+namespace Keel.Testing;
 
-namespace Keel.Tests.Storage;
-
-/// <summary>Forking a stored run from one of its committed attempts.</summary>
-public sealed class ForkTests : DurableRunTestBase
+/// <summary>Step-only forks: one recorded attempt run again in a new run, which ends after it.</summary>
+public abstract partial class RunStoreConformanceTests
 {
-    [Fact]
-    public async Task ForkAsync_FromACommittedAttempt_CopiesThePrefixAndRerunsFromThere()
-    {
-        var process = Process("p");
-        process.ProductManager.OnCall = (_, context) =>
-        {
-            context.Data["spec_version"] = 1;
-            return "specs";
-        };
-        var coderRuns = 0;
-        process.Coder.OnCall = (_, context) =>
-        {
-            coderRuns++;
-            context.Data["coder_run"] = coderRuns;
-            return "code #" + coderRuns + " with spec " + context.Data.Get<int>("spec_version");
-        };
-        var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
-
-        var fork = await process.Orchestrator.ForkAsync(original.RunId, 1, data: new Dictionary<string, object?> { ["tone"] = "formal" });
-
-        Assert.Equal(WorkflowState.Completed, fork.State);
-        Assert.NotEqual(original.RunId, fork.RunId);
-        Assert.Equal(1, process.ProductManager.CallCount);
-        Assert.Equal(2, process.Coder.CallCount);
-        Assert.Equal(3, fork.History.Count);
-        Assert.Equal(original.History[0] with { RunId = fork.RunId }, fork.History[0]);
-        Assert.Equal("code #2 with spec 1", fork.History[1].Output.GetString());
-        Assert.Equal(2, fork.Data["coder_run"].GetInt32());
-        Assert.Equal("formal", fork.Data["tone"].GetString());
-        Assert.All(fork.History, e => Assert.Equal(fork.RunId, e.RunId));
-        var record = await process.Orchestrator.GetRunAsync(fork.RunId);
-        Assert.Equal((original.RunId, 1), (record.ParentRunId, record.ParentSequence));
-        Assert.Equal(3, (await process.Orchestrator.GetResultAsync(original.RunId)).History.Count);
-    }
-
-    [Fact]
-    public async Task ForkAsync_SequenceOutOfRange_IsRefusedNamingTheRun()
-    {
-        var process = Process("p");
-        var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "g");
-
-        var error = await Assert.ThrowsAsync<KeelException>(() => process.Orchestrator.ForkAsync(original.RunId, 3));
-
-        Assert.Contains(original.RunId, error.Message, StringComparison.Ordinal);
-        Assert.Contains("#3", error.Message, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task ForkAsync_StepOnly_RunsThatOneAttemptAndEndsCompleted()
     {
@@ -59,7 +10,7 @@ public sealed class ForkTests : DurableRunTestBase
         var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
         process.Coder.OnCall = (_, _) => "code again";
 
-        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true, Data = new Dictionary<string, object?> { ["tone"] = "formal" } });
+        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true, Data = new Dictionary<string, object?> { ["tone"] = "formal" } }, CancellationToken.None);
 
         Assert.Equal(WorkflowState.Completed, rerun.State);
         Assert.Equal(2, process.Coder.CallCount);
@@ -68,7 +19,6 @@ public sealed class ForkTests : DurableRunTestBase
         Assert.Equal("code again", rerun.History[1].Output.GetString());
         Assert.Equal(WorkflowStep.Complete, rerun.History[1].NextStep);
         Assert.Equal("formal", rerun.Data["tone"].GetString());
-        Assert.False(rerun.Data.ContainsKey("keel.step_only"));
         var record = await process.Orchestrator.GetRunAsync(rerun.RunId);
         Assert.Equal((original.RunId, 1), (record.ParentRunId, record.ParentSequence));
     }
@@ -78,9 +28,9 @@ public sealed class ForkTests : DurableRunTestBase
     {
         var process = Process("p");
         var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
-        process.Coder.OnCall = (_, _) => Hub.Fail("compiler broke");
+        process.Coder.OnCall = (_, _) => throw new InvalidOperationException("compiler broke");
 
-        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true });
+        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true }, CancellationToken.None);
 
         Assert.Equal(WorkflowState.Failed, rerun.State);
         Assert.Equal(2, process.Coder.CallCount);
@@ -94,7 +44,7 @@ public sealed class ForkTests : DurableRunTestBase
     {
         var process = Process("p");
         var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
-        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true });
+        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true }, CancellationToken.None);
 
         var fork = await process.Orchestrator.ForkAsync(rerun.RunId, 1);
 
@@ -103,7 +53,7 @@ public sealed class ForkTests : DurableRunTestBase
     }
 
     [Fact]
-    public async Task StartForkAsync_StepOnly_StoredPendingAndDrivenByAWorkerLoop()
+    public async Task StartForkAsync_StepOnly_StoredPendingThenDrivenByAnotherProcessAndStopsAfterTheStep()
     {
         var owner = Process("a");
         var original = await owner.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
@@ -113,8 +63,7 @@ public sealed class ForkTests : DurableRunTestBase
 
         Assert.Equal("rerun-1", handle.RunId);
         Assert.Equal(WorkflowState.Pending, (await owner.Orchestrator.GetRunAsync("rerun-1")).State);
-        var results = await worker.Orchestrator.RecoverAsync();
-        var result = Assert.Single(results);
+        var result = Assert.Single(await worker.Orchestrator.RecoverAsync());
         Assert.Equal(WorkflowState.Completed, result.State);
         Assert.Equal(1, worker.Coder.CallCount);
         Assert.Equal(0, worker.Reviewer.CallCount);
@@ -131,7 +80,7 @@ public sealed class ForkTests : DurableRunTestBase
         var run = await process.Orchestrator.ExecuteWorkflowAsync("gated", "g");
         await process.Orchestrator.ApproveAsync(run.RunId, "sign_off", "ada");
 
-        var error = await Assert.ThrowsAsync<KeelException>(() => process.Orchestrator.ForkAsync(run.RunId, 1, new ForkOptions { StepOnly = true }));
+        var error = await Assert.ThrowsAsync<KeelException>(() => process.Orchestrator.ForkAsync(run.RunId, 1, new ForkOptions { StepOnly = true }, CancellationToken.None));
 
         Assert.Contains("sign_off", error.Message, StringComparison.Ordinal);
         Assert.Contains("approval", error.Message, StringComparison.Ordinal);

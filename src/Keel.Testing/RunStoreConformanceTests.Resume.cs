@@ -1,16 +1,15 @@
 using System.Text.Json;
-using Keel.Tests.Fakes;
 
-namespace Keel.Tests.Storage;
+namespace Keel.Testing;
 
-/// <summary>Resuming an interrupted run: from the last committed attempt, with the same idempotency key, pinned to its definition.</summary>
-public sealed class ResumeTests : DurableRunTestBase
+/// <summary>Resume: from the last committed attempt, with the same idempotency key, pinned to its definition.</summary>
+public abstract partial class RunStoreConformanceTests
 {
     [Fact]
     public async Task Resume_InAnotherProcess_ContinuesFromLastCommitAndRerunsTheAttemptInFlightWithTheSameKey()
     {
         var first = Process("process-1");
-        var blocked = BlockOn(first.Coder, attempt: 2, otherwise: call => call.Attempt == 1 ? Hub.Fail("flaky compiler") : "code");
+        var blocked = BlockOn(first.Coder, attempt: 2, otherwise: call => call.Attempt == 1 ? Fail("flaky compiler") : "code");
         await Interrupt(first.Orchestrator, "run-resume", blocked);
 
         var stored = await Store.GetRunAsync("run-resume", CancellationToken.None);
@@ -84,7 +83,7 @@ public sealed class ResumeTests : DurableRunTestBase
     [Fact]
     public async Task Resume_WorkersSeeTheSameValuesAsAnUninterruptedRun()
     {
-        static object? Specs(WorkerCall call, WorkflowContext context)
+        static object? Specs(Call call, WorkflowContext context)
         {
             context.Data["budget"] = 1234.50m;
             context.Data["deadline"] = new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.FromHours(2));
@@ -92,7 +91,7 @@ public sealed class ResumeTests : DurableRunTestBase
             return new SpecsRecord("Portfolio", 3, [1.5, 2.25]);
         }
 
-        static object? Seen(WorkerCall call, WorkflowContext context)
+        static object? Seen(Call call, WorkflowContext context)
             => new { input = call.Input.GetRawText(), data = string.Join("|", context.Data.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value.GetRawText())) };
 
         var straight = Process("straight");
@@ -110,8 +109,6 @@ public sealed class ResumeTests : DurableRunTestBase
         Assert.Equal(uninterrupted.History[1].Output.GetRawText(), resumed.History[1].Output.GetRawText());
         Assert.Equal(first.Coder.Calls[0].Input.GetRawText(), second.Coder.Calls[0].Input.GetRawText());
     }
-
-    private sealed record SpecsRecord(string Title, int Pages, double[] Ratios);
 
     [Fact]
     public async Task RecoverAsync_ResumesEveryInterruptedRunWhoseLeaseIsFree()
@@ -150,6 +147,129 @@ public sealed class ResumeTests : DurableRunTestBase
         Assert.False(stored.InitialData.ContainsKey("audience"));
         Assert.Equal("recruiters", history[0].Data!["audience"].GetString());
         Assert.Null(history[1].Data);
-        Assert.Equal(result.History, history);
+        RecordedValues.History(result.History, history, exact: true);
     }
+
+    private sealed record SpecsRecord(string Title, int Pages, double[] Ratios);
+
+    [Fact]
+    public async Task Resume_AfterInterruption_ContinuesFromTheLastCommittedAttempt()
+    {
+        var started = new List<string>();
+        await InterruptAtAttemptAsync(4);
+
+        var result = await NewOrchestrator("second", (ctx, _) => { started.Add(ctx.Attempt.IdempotencyKey); return ValueTask.CompletedTask; }).ResumeAsync(RunId);
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Equal(9, result.History.Count);
+        Assert.Equal($"{RunId}:test:1:2", started[0]);
+        Assert.Equal(6, started.Count);
+    }
+
+    [Fact]
+    public async Task Resume_InterruptedAtEveryStepBoundary_MatchesTheUninterruptedRunFieldByField()
+    {
+        var baseline = await NewOrchestrator("baseline").ExecuteWorkflowAsync(CrashWorkflow.Name, null, new ExecuteOptions { RunId = RunId, Data = Seed });
+        Assert.Equal(WorkflowState.Completed, baseline.State);
+        Assert.Equal(9, baseline.History.Count);
+        var baselineStored = await NewOrchestrator("baseline-reader").GetResultAsync(RunId);
+
+        for (var attempt = 1; attempt <= baseline.History.Count; attempt++)
+        {
+            var cut = "cut-" + attempt;
+            await InterruptAtAttemptAsync(attempt, cut);
+            var interruptedRecord = await NewOrchestrator("reader").GetRunAsync(cut);
+            Assert.Equal(attempt - 1, interruptedRecord.HistoryCount);
+
+            var resumed = await NewOrchestrator("resumer-" + attempt).ResumeAsync(cut);
+            var stored = await NewOrchestrator("reader-" + attempt).GetResultAsync(cut);
+
+            Assert.Equal(WorkflowState.Completed, resumed.State);
+            RecordedValues.History(baseline.History, resumed.History, exact: false);
+            RecordedValues.History(baselineStored.History, stored.History, exact: false);
+            RecordedValues.Data(baseline.Data, resumed.Data, $"data after interruption at attempt {attempt}");
+            RecordedValues.Data(baseline.Data, stored.Data, $"stored data after interruption at attempt {attempt}");
+            Assert.Equal(baseline.Usage, resumed.Usage);
+            Assert.Equal(KeelJson.ToText(baseline.FinalOutput!.Value), KeelJson.ToText(resumed.FinalOutput!.Value));
+            Assert.Equal(baseline.History.Select(h => cut + h.IdempotencyKey[RunId.Length..]), stored.History.Select(h => h.IdempotencyKey));
+        }
+    }
+
+    [Fact]
+    public async Task Resume_WhenTheRegisteredDefinitionChanged_IsRefusedUnlessAllowed()
+    {
+        await InterruptAtAttemptAsync(3);
+        var changed = CrashWorkflow.Definition();
+        var deploy = changed.GetStep("deploy")!;
+        var edited = new WorkflowDefinition(changed.Name, changed.Description, changed.Goal);
+        foreach (var step in changed.Steps)
+        {
+            edited.AddStep(step.StepId == "deploy" ? deploy with { MaxRetries = 3 } : step, isInitial: step.StepId == "plan");
+        }
+
+        var orchestrator = NewOrchestrator("changed");
+        orchestrator.RegisterWorkflow(edited);
+
+        var error = await Assert.ThrowsAsync<DefinitionChangedException>(() => orchestrator.ResumeAsync(RunId));
+        Assert.Equal(RunId, error.RunId);
+        var untouched = await orchestrator.GetRunAsync(RunId);
+        Assert.Equal(WorkflowState.Running, untouched.State);
+        Assert.Equal(2, untouched.HistoryCount);
+
+        var result = await orchestrator.ResumeAsync(RunId, new ResumeOptions { AllowDefinitionChange = true });
+        Assert.Equal(WorkflowState.Completed, result.State);
+    }
+
+    [Fact]
+    public async Task Resume_ByTwoOrchestratorsAtOnce_ExactlyOneProceeds()
+    {
+        await InterruptAtAttemptAsync(2);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ValueTask Hold(WorkflowContext context, CancellationToken cancellationToken) => new(gate.Task);
+        var first = NewOrchestrator("owner-one", Hold);
+        var second = NewOrchestrator("owner-two", Hold);
+
+        var one = first.ResumeAsync(RunId);
+        var two = second.ResumeAsync(RunId);
+        var loser = await Task.WhenAny(one, two);
+        var error = await Assert.ThrowsAsync<RunOwnedElsewhereException>(() => loser);
+        gate.SetResult();
+        var winner = await (loser == one ? two : one);
+
+        Assert.Equal(RunId, error.RunId);
+        Assert.Equal(WorkflowState.Completed, winner.State);
+        var stored = await NewOrchestrator("reader").GetResultAsync(RunId);
+        Assert.Equal(9, stored.History.Count);
+        Assert.Equal(9, stored.History.Select(h => h.IdempotencyKey).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Resume_UnknownRun_ThrowsRunNotFound()
+        => await Assert.ThrowsAsync<RunNotFoundException>(() => NewOrchestrator("x").ResumeAsync("missing"));
+
+    /// <summary>The run id the crash-workflow tests use.</summary>
+    private const string RunId = "run-00";
+
+    private static readonly Dictionary<string, object?> Seed = new() { ["seed"] = 7 };
+
+    /// <summary>Executes the crash workflow and interrupts it inside attempt <paramref name="attempt"/> (1-based): that attempt is not committed.</summary>
+    private async Task InterruptAtAttemptAsync(int attempt, string runId = RunId)
+    {
+        using var cancel = new CancellationTokenSource();
+        var count = 0;
+        var orchestrator = NewOrchestrator("interrupted", async (ctx, ct) =>
+        {
+            if (++count == attempt)
+            {
+                await cancel.CancelAsync();
+                ct.ThrowIfCancellationRequested();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => orchestrator.ExecuteWorkflowAsync(CrashWorkflow.Name, null, new ExecuteOptions { RunId = runId, Data = Seed }, cancel.Token));
+    }
+
+    /// <summary>An orchestrator running <see cref="CrashWorkflow"/>, on its own store over the shared storage.</summary>
+    private Orchestrator NewOrchestrator(string owner, Func<WorkflowContext, CancellationToken, ValueTask>? beforeWork = null)
+        => CrashWorkflow.Register(Hub(owner), beforeWork);
 }

@@ -1,0 +1,248 @@
+using System.Text.Json;
+
+namespace Keel.Testing;
+
+/// <summary>Forks, budgets, run events, start-and-return with a worker loop, and pause and cancel from another process.</summary>
+public abstract partial class RunStoreConformanceTests
+{
+    [Fact]
+    public async Task ForkAsync_FromACommittedAttempt_CopiesThePrefixAndRerunsFromThere()
+    {
+        var process = Process("p");
+        process.ProductManager.OnCall = (_, context) =>
+        {
+            context.Data["spec_version"] = 1;
+            return "specs";
+        };
+        var coderRuns = 0;
+        process.Coder.OnCall = (_, context) =>
+        {
+            coderRuns++;
+            context.Data["coder_run"] = coderRuns;
+            return "code #" + coderRuns + " with spec " + context.Data.Get<int>("spec_version");
+        };
+        var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
+
+        var fork = await process.Orchestrator.ForkAsync(original.RunId, 1, data: new Dictionary<string, object?> { ["tone"] = "formal" });
+
+        Assert.Equal(WorkflowState.Completed, fork.State);
+        Assert.NotEqual(original.RunId, fork.RunId);
+        Assert.Equal(1, process.ProductManager.CallCount);
+        Assert.Equal(2, process.Coder.CallCount);
+        Assert.Equal(3, fork.History.Count);
+        RecordedValues.Entry(original.History[0] with { RunId = fork.RunId }, fork.History[0], exact: true);
+        Assert.Equal("code #2 with spec 1", fork.History[1].Output.GetString());
+        Assert.Equal(2, fork.Data["coder_run"].GetInt32());
+        Assert.Equal("formal", fork.Data["tone"].GetString());
+        Assert.All(fork.History, e => Assert.Equal(fork.RunId, e.RunId));
+        var record = await process.Orchestrator.GetRunAsync(fork.RunId);
+        Assert.Equal((original.RunId, 1), (record.ParentRunId, record.ParentSequence));
+        Assert.Equal(3, (await process.Orchestrator.GetResultAsync(original.RunId)).History.Count);
+    }
+
+    [Fact]
+    public async Task ForkAsync_SequenceOutOfRange_IsRefusedNamingTheRun()
+    {
+        var process = Process("p");
+        var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "g");
+
+        var error = await Assert.ThrowsAsync<KeelException>(() => process.Orchestrator.ForkAsync(original.RunId, 3));
+
+        Assert.Contains(original.RunId, error.Message, StringComparison.Ordinal);
+        Assert.Contains("#3", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fork_FromACommittedAttempt_CopiesThePrefixAndRunsOnlyTheRest()
+    {
+        var original = await NewOrchestrator("first").ExecuteWorkflowAsync(CrashWorkflow.Name, null, new ExecuteOptions { RunId = RunId, Data = Seed });
+        var forkAt = original.History.ToList().FindIndex(h => h.StepId == "code" && h.Visit == 2);
+        var calls = new List<string>();
+
+        var fork = await NewOrchestrator("forker", (ctx, _) => { calls.Add(ctx.Attempt.StepId); return ValueTask.CompletedTask; }).ForkAsync(RunId, forkAt);
+
+        Assert.Equal(WorkflowState.Completed, fork.State);
+        Assert.Equal(["code", "test", "review", "deploy"], calls);
+        var reader = NewOrchestrator("reader");
+        var record = await reader.GetRunAsync(fork.RunId);
+        Assert.Equal((RunId, forkAt), (record.ParentRunId, record.ParentSequence));
+        var stored = await reader.GetResultAsync(fork.RunId);
+        RecordedValues.History(original.History, stored.History, exact: false);
+        Assert.All(stored.History, h => Assert.Equal(fork.RunId, h.RunId));
+        RecordedValues.Data(original.Data, stored.Data, "forked data");
+    }
+
+    [Fact]
+    public async Task Execute_TokenBudgetSpent_StopsTheRunAsFailedBeforeTheNextCall()
+    {
+        var process = Process("p");
+        process.ProductManager.OnCall = (_, context) =>
+        {
+            context.ReportUsage(new TokenUsage(60, 20, "model-a"));
+            return "specs";
+        };
+        process.Coder.OnCall = (_, context) =>
+        {
+            context.ReportUsage(new TokenUsage(30, 10, "model-a"));
+            return "code";
+        };
+
+        var result = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { MaxTokens = 100 });
+
+        Assert.Equal(WorkflowState.Failed, result.State);
+        Assert.Equal(0, process.Reviewer.CallCount);
+        Assert.Contains("token budget of 100", result.Error, StringComparison.Ordinal);
+        Assert.Contains("120", result.Error, StringComparison.Ordinal);
+        Assert.Equal(120, result.Usage!.TotalTokens);
+        Assert.Equal(new TokenUsage(60, 20, "model-a"), result.History[0].Usage);
+        var stored = await process.Orchestrator.GetRunAsync(result.RunId);
+        Assert.Equal((WorkflowState.Failed, 90L, 30L), (stored.State, stored.InputTokens, stored.OutputTokens));
+    }
+
+    [Fact]
+    public async Task Execute_CostBudgetSpent_StopsTheRunAsFailed()
+    {
+        var process = Process("p");
+        process.ProductManager.OnCall = (_, context) =>
+        {
+            context.ReportUsage(new TokenUsage(1, 1, "m", Cost: 0.75m));
+            return "specs";
+        };
+
+        var result = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { MaxCost = 0.5m });
+
+        Assert.Equal(WorkflowState.Failed, result.State);
+        Assert.Equal(0, process.Coder.CallCount);
+        Assert.Contains("cost budget", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resume_BudgetGivenAtStart_IsHonouredWithoutBeingPassedAgain()
+    {
+        var calls = 0;
+        Orchestrator Build(Func<CancellationToken, Task> second)
+        {
+            var orchestrator = Hub(null);
+            orchestrator.RegisterWorker(new WorkerDefinition(WorkerType.Coder, "Coder", "spends tokens", async (input, context, ct) =>
+            {
+                calls++;
+                context.ReportUsage(new TokenUsage(600, 0));
+                if (context.Attempt.StepId == "second")
+                {
+                    await second(ct);
+                }
+
+                return "ok";
+            }));
+            orchestrator.RegisterWorkflow(Workflows.CreateGenericPipeline(
+                [("first", WorkerType.Coder, "1"), ("second", WorkerType.Coder, "2"), ("third", WorkerType.Coder, "3")], name: "budgeted"));
+            return orchestrator;
+        }
+
+        using var interrupt = new CancellationTokenSource();
+        var first = Build(async ct =>
+        {
+            await interrupt.CancelAsync();
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.ExecuteWorkflowAsync("budgeted", "goal", new ExecuteOptions { MaxTokens = 1000 }, interrupt.Token));
+        var runId = (await Store.ListRunsAsync(new RunQuery(), default))[0].RunId;
+        Assert.Equal(1000, (await Store.GetRunAsync(runId, default))!.MaxTokens);
+
+        var result = await Build(_ => Task.CompletedTask).ResumeAsync(runId);
+
+        Assert.Equal(WorkflowState.Failed, result.State);
+        Assert.Contains("token budget of 1000", result.Error, StringComparison.Ordinal);
+        Assert.Equal(["first", "second"], result.History.Select(e => e.StepId));
+        Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task Execute_WritesEventsNumberedFromOneWithoutGaps_AndListenersSeeTheSame()
+    {
+        var recorder = new Recorder();
+        var orchestrator = Process("p1", listener: recorder).Orchestrator;
+
+        await orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { RunId = "r" });
+
+        var stored = await Store.GetEventsAsync("r", 0, 100, default);
+        Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored.Select(e => e.Sequence));
+        Assert.Equal(
+            ["run_created", "attempt_started", "attempt_recorded", "attempt_started", "attempt_recorded", "attempt_started", "attempt_recorded", "run_ended"],
+            stored.Select(e => e.Type));
+        Assert.Equal(stored.Select(e => (e.Sequence, e.Type)), recorder.Events.Select(e => (e.Sequence, e.Type)));
+        Assert.Equal(WorkflowState.Completed, Assert.IsType<RunEnded>(stored[^1]).State);
+        var watched = new List<long>();
+        await foreach (var runEvent in orchestrator.WatchAsync("r", 3))
+        {
+            watched.Add(runEvent.Sequence);
+        }
+
+        Assert.Equal(Enumerable.Range(4, stored.Count - 3).Select(i => (long)i), watched);
+    }
+
+    [Fact]
+    public async Task Start_StoresAPendingRun_AWorkerLoopInAnotherProcessDrivesIt_TheHandleWaits()
+    {
+        var starter = Process("starter");
+        var handle = await starter.Orchestrator.StartAsync("build_website", "g", new ExecuteOptions { RunId = "queued" });
+
+        var pending = await Store.GetRunAsync("queued", default);
+        Assert.Equal((WorkflowState.Pending, (string?)null, 0), (pending!.State, pending.LeaseOwner, starter.ProductManager.CallCount));
+        var worker = Process("worker");
+        using var stop = new CancellationTokenSource();
+        var loop = worker.Orchestrator.RunWorkerLoopAsync(new WorkerLoopOptions { PollInterval = TimeSpan.FromMilliseconds(20) }, stop.Token);
+
+        var result = await handle.WaitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await loop.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Equal((0, 1), (starter.ProductManager.CallCount, worker.ProductManager.CallCount));
+    }
+
+    [Fact]
+    public async Task Pause_FromAnotherProcess_TheAttemptInFlightIsRecordedThenNobodyDrivesIt_UntilUnpaused()
+    {
+        var owner = Process("owner");
+        var (entered, release) = Hold(owner.Coder);
+        var running = owner.Orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { RunId = "p" });
+        await entered.WaitAsync();
+
+        var other = Process("other");
+        await other.Orchestrator.PauseAsync("p", "ops");
+        release.SetResult();
+        var paused = await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(WorkflowState.Paused, paused.State);
+        Assert.Equal(["create_specs", "implement_code"], (await Store.GetHistoryAsync("p", default)).Select(e => e.StepId));
+        Assert.Equal(0, owner.Reviewer.CallCount);
+        Assert.Equal(WorkflowState.Paused, (await other.Orchestrator.ResumeAsync("p")).State);
+        Assert.Equal(WorkflowState.Pending, (await other.Orchestrator.UnpauseAsync("p", "ops")).State);
+        Assert.Equal(WorkflowState.Completed, (await other.Orchestrator.ResumeAsync("p")).State);
+        var types = (await Store.GetEventsAsync("p", 0, 100, default)).Select(e => e.Type).ToArray();
+        Assert.Contains("run_paused", types);
+        Assert.Contains("run_resumed", types);
+    }
+
+    [Fact]
+    public async Task Cancel_FromAnotherProcess_IsADurableRequestTheOwnerHonoursAtItsNextCommit()
+    {
+        var owner = Process("owner");
+        var (entered, release) = Hold(owner.Coder);
+        var running = owner.Orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { RunId = "c" });
+        await entered.WaitAsync();
+
+        var other = Process("other");
+        var asked = await other.Orchestrator.CancelAsync("c", "ops", "not needed");
+        Assert.Equal(WorkflowState.Running, asked.State);
+        release.SetResult();
+        var result = await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal((WorkflowState.Cancelled, "not needed"), (result.State, result.Error));
+        Assert.Equal(0, owner.Reviewer.CallCount);
+        var events = await Store.GetEventsAsync("c", 0, 100, default);
+        Assert.Equal(["cancel_requested", "run_ended"], events.TakeLast(2).Select(e => e.Type));
+        Assert.Equal("ops", events.OfType<CancelRequested>().Single().By);
+    }
+}
