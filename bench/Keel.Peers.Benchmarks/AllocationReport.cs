@@ -1,6 +1,5 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Tracing;
 using System.Globalization;
+using Keel.Benchmarks.Shared;
 
 namespace Keel.Peers.Benchmarks;
 
@@ -22,7 +21,7 @@ public static class AllocationReport
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        using var sampler = new Sampler();
+        using var sampler = new AllocationSampler();
         for (var i = 0; i < runs; i++)
         {
             benchmarks.KeelRun().GetAwaiter().GetResult();
@@ -31,38 +30,6 @@ public static class AllocationReport
         var measured = GC.GetAllocatedBytesForCurrentThread() - before;
         sampler.Dispose();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Keel, in memory, {runs:N0} runs of the 3-step workload: {measured / (double)runs:F0} B per run (exact), by type (sampled):"));
-        foreach (var pair in sampler.Bytes.OrderByDescending(p => p.Value))
-        {
-            var perRun = pair.Value / (double)runs;
-            if (perRun >= 1)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{perRun,8:F0} B  {pair.Key}"));
-            }
-        }
-    }
-
-    private sealed class Sampler : EventListener
-    {
-        public ConcurrentDictionary<string, long> Bytes { get; } = new(StringComparer.Ordinal);
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-            {
-                EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword: AllocationTick
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            if (eventData.EventName is null || !eventData.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal) || eventData.Payload is null || eventData.PayloadNames is null)
-            {
-                return;
-            }
-
-            var type = eventData.Payload[eventData.PayloadNames.IndexOf("TypeName")] as string ?? "?";
-            var amount = Convert.ToInt64(eventData.Payload[eventData.PayloadNames.IndexOf("AllocationAmount64")], CultureInfo.InvariantCulture);
-            Bytes.AddOrUpdate(type, amount, (_, total) => total + amount);
-        }
+        sampler.Print(runs);
     }
 }

@@ -1,3 +1,64 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using Keel;
+using Keel.Benchmarks.Shared;
+using Keel.Sqlite.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Keel.Sqlite.Benchmarks.DurableAttemptBenchmarks).Assembly).Run(args);
+// dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- --filter '*PeerWorkload*'
+// dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- loop <full|normal> <runs> <file>   (runs alone, for bench/syscalls.sh)
+// dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- allocations <full|normal> [runs]     (bytes per durable run, all threads)
+if (args is ["loop", var mode, var count, var path])
+{
+    var (store, orchestrator) = PeerWorkload.Open(path, Mode(mode));
+    using (store)
+    {
+        for (var i = int.Parse(count, CultureInfo.InvariantCulture); i > 0; i--)
+        {
+            PeerWorkload.Check(orchestrator.ExecuteWorkflowAsync(PeerWorkload.WorkflowName, PeerWorkload.Goal).GetAwaiter().GetResult());
+        }
+    }
+
+    return;
+}
+
+if (args is ["allocations", var allocationMode, ..])
+{
+    var runs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2_000;
+    var file = Path.Combine(Path.GetTempPath(), "keel-bench-allocations-" + Guid.NewGuid().ToString("N") + ".db");
+    var (store, orchestrator) = PeerWorkload.Open(file, Mode(allocationMode));
+    using (store)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            PeerWorkload.Check(orchestrator.ExecuteWorkflowAsync(PeerWorkload.WorkflowName, PeerWorkload.Goal).GetAwaiter().GetResult());
+        }
+
+        var sampler = new AllocationSampler();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        for (var i = 0; i < runs; i++)
+        {
+            PeerWorkload.Check(orchestrator.ExecuteWorkflowAsync(PeerWorkload.WorkflowName, PeerWorkload.Goal).GetAwaiter().GetResult());
+        }
+
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - before;
+        sampler.Dispose();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SQLite ({allocationMode}), {runs:N0} runs of the 3-step peer workload one at a time: {bytes / (double)runs:F0} B allocated per run (exact, all threads), by type (sampled):"));
+        sampler.Print(runs);
+    }
+
+    foreach (var leftover in new[] { file, file + "-wal", file + "-shm" })
+    {
+        File.Delete(leftover);
+    }
+
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(DurableAttemptBenchmarks).Assembly).Run(args);
+
+static SqliteSynchronous Mode(string mode) => mode switch
+{
+    "full" => SqliteSynchronous.Full,
+    "normal" => SqliteSynchronous.Normal,
+    _ => throw new ArgumentException($"unknown synchronous mode '{mode}' (full, normal)"),
+};

@@ -49,6 +49,7 @@ public sealed partial class PostgresRunStore
 
     private static readonly string CommitWithoutEntry = $"WITH run AS ({UpdateRun}),\n{InsertEvents}\n{Result}";
 
+    /// <inheritdoc />
     public ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);

@@ -6,6 +6,7 @@ namespace Keel;
 
 public sealed partial class PostgresRunStore
 {
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<RunEvent>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -47,6 +48,7 @@ public sealed partial class PostgresRunStore
         await PostgresListener.WaitAsync(changed, timeout, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyDictionary<WorkflowState, int>> CountRunsAsync(CancellationToken cancellationToken)
         => UseAsync<IReadOnlyDictionary<WorkflowState, int>>(async (connection, ct) =>
         {

@@ -40,6 +40,7 @@ public sealed partial class PostgresRunStore
     /// <summary>The injected clock's now, in ticks; null when the server's clock rules.</summary>
     private long? Now => _clock is { } clock ? clock.GetUtcNow().UtcTicks : null;
 
+    /// <inheritdoc />
     public async ValueTask<IReadOnlyList<ClaimedRun>> ClaimRunsAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -69,6 +70,7 @@ public sealed partial class PostgresRunStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask<long?> TryAcquireLeaseAsync(string runId, string owner, TimeSpan duration, IReadOnlyCollection<string>? deadOwners, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -90,6 +92,7 @@ public sealed partial class PostgresRunStore
         return exists ? fence : throw new RunNotFoundException(runId);
     }
 
+    /// <inheritdoc />
     public ValueTask<RunControl?> RenewLeaseAsync(string runId, string owner, long fence, TimeSpan duration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -107,6 +110,7 @@ public sealed partial class PostgresRunStore
         }, cancellationToken);
     }
 
+    /// <inheritdoc />
     public async ValueTask ReleaseLeaseAsync(string runId, string owner, long fence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -128,6 +132,7 @@ public sealed partial class PostgresRunStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask<bool> RequestAsync(RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

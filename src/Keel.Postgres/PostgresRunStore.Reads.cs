@@ -6,6 +6,7 @@ namespace Keel;
 
 public sealed partial class PostgresRunStore
 {
+    /// <inheritdoc />
     public ValueTask<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -17,6 +18,7 @@ public sealed partial class PostgresRunStore
         }, cancellationToken);
     }
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -34,6 +36,7 @@ public sealed partial class PostgresRunStore
         }, cancellationToken);
     }
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -5,6 +5,7 @@ namespace Keel;
 
 public sealed partial class PostgresRunStore
 {
+    /// <inheritdoc />
     public async ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -50,6 +51,7 @@ public sealed partial class PostgresRunStore
         }
     }
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken)
         => InTransactionAsync<IReadOnlyList<RunRecord>>(async (connection, transaction, ct) =>
         {

@@ -117,8 +117,10 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
         }
     }
 
+    /// <summary>Closes the store's event listener and connection pool, blocking until they are closed; prefer <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>Closes the store's event listener and connection pool. Later calls do nothing.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

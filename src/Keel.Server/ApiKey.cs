@@ -18,6 +18,9 @@ public sealed class ApiKey
     /// <summary>The shortest secret accepted, in characters.</summary>
     public const int MinimumSecretLength = 16;
 
+    /// <summary>A key named <paramref name="name"/> with <paramref name="secret"/> and what it may do.</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
+    /// <exception cref="KeelException"><paramref name="secret"/> is shorter than <see cref="MinimumSecretLength"/> (the message never holds it).</exception>
     public ApiKey(string name, string secret, ApiKeyScope scope)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -38,6 +41,7 @@ public sealed class ApiKey
     /// <summary>The secret itself.</summary>
     public string Secret { get; }
 
+    /// <summary>What the key may do: read only, or operate.</summary>
     public ApiKeyScope Scope { get; }
 
     /// <summary>Parses <c>name:scope:secret</c> (scope <c>read</c> or <c>operator</c>); the message of a bad one never contains the secret.</summary>

@@ -54,7 +54,7 @@ public sealed partial class SqliteRunStore
     /// entry's own snapshot, the lease far enough from expiry) inserts only the history row, carrying the
     /// position and totals; any other rewrites the run's row too.
     /// </summary>
-    private static RunControl Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row, (string Type, string Body)[] events)
+    private static RunControl Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row, IReadOnlyList<RunEvent> events)
     {
         var tail = session.Tails.TryGet(checkpoint.RunId, out var known) ? known : ReadTail(session, checkpoint.RunId);
         var (runKey, fence, owner, expires, state, newest, newestHasPosition, bus, totals, lastEvent, control) = tail;
@@ -64,9 +64,9 @@ public sealed partial class SqliteRunStore
         }
 
         var firstEvent = lastEvent + 1;
-        if (events.Length > 0)
+        if (events.Count > 0)
         {
-            var first = checkpoint.Events[0].Sequence;
+            var first = events[0].Sequence;
             if (first <= lastEvent)
             {
                 // A repeat of a committed checkpoint (its acknowledgement was lost): already written.
@@ -78,7 +78,7 @@ public sealed partial class SqliteRunStore
                 throw new KeelException($"Run '{checkpoint.RunId}': the checkpoint's first event is #{first}, but the run's newest is #{lastEvent} (events are numbered without gaps).");
             }
 
-            lastEvent += events.Length;
+            lastEvent += events.Count;
         }
 
         if (row is not null)
@@ -117,8 +117,7 @@ public sealed partial class SqliteRunStore
 
         session.Tails.Forget(checkpoint.RunId);
 
-        var update = session.Command(UpdateRun);
-        var u = update.Parameters;
+        var u = session.Script(UpdateRun);
         u.Set("$run_id", checkpoint.RunId);
         u.Set("$state", newState);
         u.Set("$current_step", checkpoint.CurrentStep);
@@ -137,13 +136,13 @@ public sealed partial class SqliteRunStore
         u.Set("$output_tokens", totals.OutputTokens);
         u.Set("$cost", Names.Text(totals.Cost));
         u.Set("$clear_control", checkpoint.ClearsControl ? 1 : 0);
-        update.ExecuteNonQuery();
+        u.Run();
         EventRows.Write(session, runKey, checkpoint.RunId, firstEvent, events);
         if (row is not null)
         {
-            var insert = session.Command(HistoryRows.Insert);
+            var insert = session.Script(HistoryRows.Insert);
             HistoryRows.Bind(insert, checkpoint.RunId, runKey, row);
-            insert.ExecuteNonQuery();
+            insert.Run();
         }
         else if (newestHasPosition)
         {

@@ -6,6 +6,10 @@ namespace Keel;
 
 public sealed partial class SqliteRunStore
 {
+    private const string RunExists = "SELECT 1 FROM runs WHERE run_id = ?1;";
+
+    private const string NextRunKey = "SELECT COALESCE(max(run_key), 0) + 1 FROM runs;";
+
     /// <summary>
     /// Creates the run in a transaction that is not synced on its own (<c>synchronous = NORMAL</c>): it
     /// survives a killed process at once, and a power loss from the next synced commit of the file on (the
@@ -23,26 +27,29 @@ public sealed partial class SqliteRunStore
         return new(WriteRelaxedAsync(session =>
         {
             session.Tails.Forget(run.RunId);
-            var exists = session.Command("SELECT 1 FROM runs WHERE run_id = $run_id;");
-            exists.Parameters.Set("$run_id", run.RunId);
-            if (exists.ExecuteScalar() is not null)
+            var exists = session.Statement(RunExists);
+            exists.Bind(1, run.RunId);
+            if (exists.Step())
             {
+                exists.Reset();
                 throw new KeelException($"Run '{run.RunId}' already exists in the SQLite run store '{session.Source}'.");
             }
 
-            var runKey = (long)session.Command("SELECT COALESCE(max(run_key), 0) + 1 FROM runs;").ExecuteScalar()!;
+            var next = session.Statement(NextRunKey);
+            var runKey = next.Step() ? next.Int64(0) : 1;
+            next.Reset();
             long size = RunRows.RowBytes(run, data, initialData);
             foreach (var row in rows)
             {
-                var insertEntry = session.Command(HistoryRows.Insert);
+                var insertEntry = session.Script(HistoryRows.Insert);
                 HistoryRows.Bind(insertEntry, run.RunId, runKey, row);
                 size += row.Bytes + DataText.Bytes(run.RunId);
-                insertEntry.ExecuteNonQuery();
+                insertEntry.Run();
             }
 
-            var insert = session.Command(RunRows.Insert);
+            var insert = session.Script(RunRows.Insert);
             RunRows.Bind(insert, runKey, run, data, initialData, history.Count, size);
-            insert.ExecuteNonQuery();
+            insert.Run();
             EventRows.Write(session, runKey, run.RunId, 1, created);
             return true;
         }));

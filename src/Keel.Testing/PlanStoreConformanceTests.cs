@@ -6,19 +6,23 @@ public abstract class PlanStoreConformanceTests : IDisposable
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private IPlanStore? _store;
 
+    /// <summary>The store under test (created on first use).</summary>
     protected IPlanStore Store => _store ??= CreateStore();
 
+    /// <summary>A new, empty plan store.</summary>
     protected abstract IPlanStore CreateStore();
 
     /// <summary>Opens the store again over the same storage (what a new process sees); the in-memory store keeps its instance.</summary>
     protected virtual IPlanStore Reopen() => Store;
 
+    /// <summary>Disposes the store when it is disposable.</summary>
     public virtual void Dispose()
     {
         (_store as IDisposable)?.Dispose();
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>A validated plan of the build-website workflow for <paramref name="goal"/>, with every provenance field set.</summary>
     protected static Plan NewPlan(string goal, DateTimeOffset? createdAt = null, string fingerprint = "catalog:test")
     {
         var definition = Workflows.CreateBuildWebsiteWorkflow();
@@ -38,6 +42,7 @@ public abstract class PlanStoreConformanceTests : IDisposable
         return new Plan(goal, definition, planning, validation, createdAt ?? T0);
     }
 
+    /// <summary>A saved plan reads back, after a reopen, with its definition, hash and provenance intact.</summary>
     [Fact]
     public async Task Save_ThenGet_RoundTripsDefinitionAndProvenance()
     {
@@ -59,6 +64,7 @@ public abstract class PlanStoreConformanceTests : IDisposable
         Assert.Null(read.Approval);
     }
 
+    /// <summary>Saving a plan whose hash is stored already keeps the first one and returns it.</summary>
     [Fact]
     public async Task Save_SameHashTwice_KeepsTheFirst()
     {
@@ -70,6 +76,7 @@ public abstract class PlanStoreConformanceTests : IDisposable
         Assert.Single(await Reopen().ListAsync());
     }
 
+    /// <summary>A plan is found by its hash or a unique prefix of it in any case; an unknown hash or a prefix too short finds nothing.</summary>
     [Fact]
     public async Task Get_ByUniquePrefix_AndUnknown()
     {
@@ -81,6 +88,7 @@ public abstract class PlanStoreConformanceTests : IDisposable
         Assert.Null(await Store.GetAsync(plan.Hash[..4]));
     }
 
+    /// <summary>Find matches the goal's key and the planner's fingerprint, newest plan first.</summary>
     [Fact]
     public async Task Find_ByGoalKeyAndFingerprint_NewestFirst()
     {
@@ -99,6 +107,7 @@ public abstract class PlanStoreConformanceTests : IDisposable
         Assert.Null(await Store.FindAsync("Build a website", "catalog:other"));
     }
 
+    /// <summary>List returns every plan, newest first.</summary>
     [Fact]
     public async Task List_NewestFirst()
     {
@@ -110,6 +119,7 @@ public abstract class PlanStoreConformanceTests : IDisposable
         Assert.Equal([b.Hash, a.Hash], plans.Select(p => p.Hash));
     }
 
+    /// <summary>The first approval of a plan attaches to it and survives a reopen; a later one leaves it unchanged.</summary>
     [Fact]
     public async Task Approve_AttachesOnce_AndSurvivesReopen()
     {
@@ -125,6 +135,7 @@ public abstract class PlanStoreConformanceTests : IDisposable
         Assert.Equal(approved.Approval, (await Store.SaveAsync(NewPlan("Build a website"))).Approval);
     }
 
+    /// <summary>Approving a hash that names no plan throws.</summary>
     [Fact]
     public async Task Approve_UnknownHash_Throws()
     {

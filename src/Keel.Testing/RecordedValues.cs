@@ -5,6 +5,7 @@ namespace Keel.Testing;
 /// <summary>Field-by-field assertions over recorded values (JSON compared by its recorded text), for store tests.</summary>
 public static class RecordedValues
 {
+    /// <summary>Asserts both data buses hold the same keys with the same recorded JSON text; <paramref name="where"/> names the place in the failure message.</summary>
     public static void Data(IReadOnlyDictionary<string, JsonElement>? expected, IReadOnlyDictionary<string, JsonElement>? actual, string where)
     {
         if (expected is null || actual is null)
@@ -50,6 +51,7 @@ public static class RecordedValues
         }
     }
 
+    /// <summary>Asserts both histories have the same length and equal entries, position by position (see <see cref="Entry"/>).</summary>
     public static void History(IReadOnlyList<HistoryEntry> expected, IReadOnlyList<HistoryEntry> actual, bool exact)
     {
         Assert.Equal(expected.Count, actual.Count);

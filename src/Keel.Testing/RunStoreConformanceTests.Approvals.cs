@@ -23,6 +23,7 @@ public abstract partial class RunStoreConformanceTests
         return (orchestrator, drafter, publisher);
     }
 
+    /// <summary>A run reaching an approval step parks waiting for approval, with the step's prompt.</summary>
     [Fact]
     public async Task Execute_ApprovalStep_ParksTheRunWithThePrompt()
     {
@@ -40,6 +41,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(WorkflowState.WaitingForApproval, (await orchestrator.ResumeAsync(waiting.RunId)).State);
     }
 
+    /// <summary>Approving records the decision and the run follows on_success.</summary>
     [Fact]
     public async Task ApproveAsync_RecordsTheDecisionAndFollowsOnSuccess()
     {
@@ -60,6 +62,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal("draft v1", publisher.Calls[0].Input.GetString());
     }
 
+    /// <summary>Rejecting records the decision and the run follows on_failure.</summary>
     [Fact]
     public async Task RejectAsync_RecordsTheDecisionAndFollowsOnFailure()
     {
@@ -82,6 +85,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(["draft", "sign_off", "draft", "sign_off", "publish"], done.Path);
     }
 
+    /// <summary>Rejecting where on_failure is <c>failed</c> ends the run failed, with the rejection's reason.</summary>
     [Fact]
     public async Task RejectAsync_OnFailureFailed_EndsTheRunWithTheReason()
     {
@@ -95,6 +99,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Contains("off brand", result.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>A decision for another step, or for a run that is not waiting, is refused.</summary>
     [Fact]
     public async Task ApproveAsync_WrongStepOrRunNotWaiting_IsRefused()
     {
@@ -107,6 +112,7 @@ public abstract partial class RunStoreConformanceTests
         await Assert.ThrowsAsync<KeelException>(() => orchestrator.ApproveAsync(waiting.RunId, "sign_off"));
     }
 
+    /// <summary>Cancelling a run waiting for approval ends it cancelled.</summary>
     [Fact]
     public async Task CancelAsync_RunWaitingForApproval_EndsItCancelled()
     {
@@ -122,6 +128,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(0, publisher.CallCount);
     }
 
+    /// <summary>A run waiting for approval survives a restart, and follows the decision made after it.</summary>
     [Fact]
     public async Task Approval_WaitingRun_SurvivesARestartAndFollowsTheDecision()
     {
@@ -146,6 +153,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal("publish", decision.NextStep);
     }
 
+    /// <summary>A rejection made after a restart follows on_failure.</summary>
     [Fact]
     public async Task Approval_RejectedAfterARestart_FollowsOnFailure()
     {
@@ -159,6 +167,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal("off topic", decision.Error);
     }
 
+    /// <summary>Cancelling a waiting run is recorded and survives a restart.</summary>
     [Fact]
     public async Task Cancel_WaitingRun_IsRecordedAndSurvivesARestart()
     {

@@ -5,6 +5,7 @@ namespace Keel.Testing;
 /// <summary>Claims, leases and owners: one process drives a run at a time, a late writer is fenced off, the capacity slot is taken before the lease.</summary>
 public abstract partial class RunStoreConformanceTests
 {
+    /// <summary>A run that ends or parks frees its lease with its last checkpoint, with no separate write.</summary>
     [Fact]
     public async Task Execute_RunThatEndsOrParks_FreesTheLeaseWithItsLastCheckpoint_NoSeparateWrite()
     {
@@ -30,6 +31,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(WorkflowState.Completed, (await other.Orchestrator.ApproveAsync("parks", "sign_off", "ana")).State);
     }
 
+    /// <summary>Resuming a run whose lease another process holds is refused.</summary>
     [Fact]
     public async Task Resume_RunHeldByAnotherProcess_IsRefused()
     {
@@ -50,6 +52,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(WorkflowState.Completed, (await second.Orchestrator.ResumeAsync("run-held")).State);
     }
 
+    /// <summary>The lease of a dead process is taken over only once it expires, and the old owner's later writes are fenced off.</summary>
     [Fact]
     public async Task Resume_LeaseOfADeadProcess_IsTakenOverOnlyOnceItExpiresAndFencesTheOldOwner()
     {
@@ -79,6 +82,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(WorkflowState.Completed, (await Store.GetRunAsync("run-dead", CancellationToken.None))!.State);
     }
 
+    /// <summary>A run whose lease is taken over while an attempt is in flight stops without writing that attempt.</summary>
     [Fact]
     public async Task Execute_LeaseTakenOverWhileAttemptInFlight_StopsWithoutWriting()
     {
@@ -99,6 +103,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(("process-2", thief, WorkflowState.Running), (stored!.LeaseOwner, (long?)stored.Fence, stored.State));
     }
 
+    /// <summary>A resume cancelled while it waits for a capacity slot leaves the run free to resume later in the same process.</summary>
     [Fact]
     public async Task Resume_CancelledWhileWaitingForASlot_CanBeResumedLaterInTheSameProcess()
     {
@@ -117,6 +122,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(WorkflowState.Completed, resumed.State);
     }
 
+    /// <summary>A resume queued behind a full slot holds no lease until it gets the slot, and never runs a worker a second time.</summary>
     [Fact]
     public async Task Resume_QueuedBehindAFullSlot_HoldsNoLeaseUntilItGetsOne_AndNeverRunsAWorkerAgain()
     {
@@ -138,6 +144,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(0, process.ProductManager.Calls.Count(c => c.StepId == "review_code"));
     }
 
+    /// <summary>Recovery claims no more runs than it has free capacity for.</summary>
     [Fact]
     public async Task Recover_ClaimsOnlyAsManyRunsAsItHasFreeCapacity()
     {
@@ -161,6 +168,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.All(results, r => Assert.Equal(WorkflowState.Completed, r.State));
     }
 
+    /// <summary>A run started with a token already cancelled calls no worker.</summary>
     [Fact]
     public async Task Execute_WithAnAlreadyCancelledToken_CallsNoWorker()
     {
@@ -173,6 +181,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((0, 0, 0), (process.ProductManager.CallCount, process.Coder.CallCount, process.Reviewer.CallCount));
     }
 
+    /// <summary>A token cancelled during a step whose worker completes synchronously runs no later step.</summary>
     [Fact]
     public async Task Execute_TokenCancelledDuringASynchronousStep_RunsNoLaterStep()
     {
@@ -191,6 +200,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((WorkflowState.Running, "implement_code", 1), (run!.State, run.CurrentStep, run.HistoryCount));
     }
 
+    /// <summary>Of two decisions made at once, one is recorded and the other is refused with a clear message.</summary>
     [Fact]
     public async Task Approve_TwoDecisionsAtOnce_OneIsRecorded_TheOtherIsRefusedClearly()
     {
@@ -226,6 +236,7 @@ public abstract partial class RunStoreConformanceTests
         }
     }
 
+    /// <summary>A run pinned to a changed definition is listed as blocked and not recovered, then resumes on the new definition or is cancelled, as chosen.</summary>
     [Fact]
     public async Task ChangedDefinition_RunIsListedAsBlocked_NotRecovered_ThenResumedOnTheNewDefinitionOrCancelled()
     {

@@ -16,6 +16,7 @@ public abstract partial class RunStoreConformanceTests
         DefinitionHash = hash.Length > 0 ? hash : new string('a', 64),
     };
 
+    /// <summary>Creating a run writes its event 1, <see cref="RunCreated"/>, with the run's lineage, and sets its last event sequence to 1.</summary>
     [Fact]
     public async Task CreateRun_WritesEventOne_RunCreated()
     {
@@ -28,6 +29,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(1, (await Reopen().GetRunAsync("r1", default))!.LastEventSequence);
     }
 
+    /// <summary>A commit writes its events in order after the run's newest; they read back from any sequence on.</summary>
     [Fact]
     public async Task Commit_WritesItsEventsInOrder_ReadAfterAnySequence()
     {
@@ -46,6 +48,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(("test", "plan", T0 + TimeSpan.FromSeconds(2)), (paused.By, paused.StepId, paused.Timestamp));
     }
 
+    /// <summary>A commit repeated with the same run and first event sequence (its acknowledgement lost) changes nothing.</summary>
     [Fact]
     public async Task Commit_RepeatedAfterALostAcknowledgement_IsANoOp()
     {
@@ -61,6 +64,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(1, (await store.GetRunAsync("r1", default))!.HistoryCount);
     }
 
+    /// <summary>A commit whose events do not follow on from the run's newest without a gap is refused, and nothing of it is written.</summary>
     [Fact]
     public async Task Commit_WithAGapInItsEvents_IsRefusedAndWritesNothing()
     {
@@ -73,6 +77,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Single(await store.GetEventsAsync("r1", 0, 100, default));
     }
 
+    /// <summary>Waiting for events returns at once when newer ones exist, and after the timeout when none come.</summary>
     [Fact]
     public async Task WaitForEvents_ReturnsAtOnceWhenNewerEventsExist_AndAfterTheTimeoutOtherwise()
     {
@@ -85,6 +90,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(2, (await Store.GetEventsAsync("r1", 1, 10, default)).Single().Sequence);
     }
 
+    /// <summary>Watching yields every event once, with no gap or repeat across a reconnect, and stops when the run ends.</summary>
     [Fact]
     public async Task Watch_YieldsEveryEventOnce_AcrossAReconnect_UntilTheRunEnds()
     {
@@ -110,6 +116,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal([1L, 2, 3], seen);
     }
 
+    /// <summary>Claiming takes pending runs and runs whose lease lapsed, oldest first, no more than the limit.</summary>
     [Fact]
     public async Task ClaimRuns_TakesPendingAndAbandonedRunsOldestFirst_UpToTheLimit()
     {
@@ -130,6 +137,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Empty(await Store.ClaimRunsAsync(new ClaimRequest { Owner = "w3", LeaseDuration = TimeSpan.FromSeconds(30), Limit = 10 }, default));
     }
 
+    /// <summary>Claiming takes a live lease held by an owner named dead, and only runs of the definitions the claimant drives.</summary>
     [Fact]
     public async Task ClaimRuns_TakesALiveLeaseOfADeadOwner_AndOnlyRunsOfTheGivenDefinitions()
     {
@@ -147,6 +155,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Empty(await Store.ClaimRunsAsync(new ClaimRequest { Owner = "w1", LeaseDuration = TimeSpan.FromSeconds(30), Limit = 10, Excluding = ["driven"] }, default));
     }
 
+    /// <summary>Many owners claiming at once claim each run exactly once.</summary>
     [Fact]
     public async Task ClaimRuns_ManyOwnersRacing_ClaimEachRunOnce()
     {
@@ -177,6 +186,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(runs, all.Distinct(StringComparer.Ordinal).Count());
     }
 
+    /// <summary>A control request is durable, returned to the owner by its next renewal and commit, and cleared when the owner honours it.</summary>
     [Fact]
     public async Task Request_IsDurable_ReturnedByRenewAndCommit_ClearedByTheOwner()
     {
@@ -195,6 +205,7 @@ public abstract partial class RunStoreConformanceTests
         await Assert.ThrowsAsync<RunNotFoundException>(async () => await Store.RequestAsync(new RunRequest { RunId = "nope", Control = RunControl.Pause, By = "ops" }, default));
     }
 
+    /// <summary>Runs are counted by state.</summary>
     [Fact]
     public async Task CountRuns_CountsByState()
     {
@@ -211,6 +222,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.False(counts.ContainsKey(WorkflowState.Failed));
     }
 
+    /// <summary>Paging by cursor returns every run once, even when runs share a creation time.</summary>
     [Fact]
     public async Task ListRuns_ByCursor_PagesWholeWhenRunsShareACreationTime()
     {
@@ -239,6 +251,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal([["e", "d"], ["c", "b"], ["a", "old"]], pages);
     }
 
+    /// <summary>Lease times come from the store's clock, whatever the caller's clock says.</summary>
     [Fact]
     public async Task Leases_AreTimedByTheStoresClock()
     {

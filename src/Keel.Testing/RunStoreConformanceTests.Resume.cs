@@ -5,6 +5,7 @@ namespace Keel.Testing;
 /// <summary>Resume: from the last committed attempt, with the same idempotency key, pinned to its definition.</summary>
 public abstract partial class RunStoreConformanceTests
 {
+    /// <summary>A resume in another process continues from the last commit and runs the attempt that was in flight again, with the same idempotency key.</summary>
     [Fact]
     public async Task Resume_InAnotherProcess_ContinuesFromLastCommitAndRerunsTheAttemptInFlightWithTheSameKey()
     {
@@ -33,6 +34,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(result.History.Count, (await Store.GetHistoryAsync("run-resume", CancellationToken.None)).Count);
     }
 
+    /// <summary>Resuming a run that ended returns its stored result and runs nothing.</summary>
     [Fact]
     public async Task Resume_RunThatEnded_ReturnsTheStoredResultWithoutRunningAnything()
     {
@@ -47,6 +49,7 @@ public abstract partial class RunStoreConformanceTests
         await Assert.ThrowsAsync<RunNotFoundException>(() => process.Orchestrator.ResumeAsync("no-such-run"));
     }
 
+    /// <summary>Resuming after the registered definition changed is refused unless the change is allowed.</summary>
     [Fact]
     public async Task Resume_RegisteredDefinitionChanged_IsRefusedUnlessAllowed()
     {
@@ -68,6 +71,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(1, second.Coder.CallCount);
     }
 
+    /// <summary>Registering the same definition again is not a change.</summary>
     [Fact]
     public async Task Resume_SameDefinitionRegisteredAgain_IsNotAChange()
     {
@@ -80,6 +84,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(WorkflowState.Completed, result.State);
     }
 
+    /// <summary>Workers of a resumed run see the same inputs and data as in an uninterrupted run.</summary>
     [Fact]
     public async Task Resume_WorkersSeeTheSameValuesAsAnUninterruptedRun()
     {
@@ -110,6 +115,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(first.Coder.Calls[0].Input.GetRawText(), second.Coder.Calls[0].Input.GetRawText());
     }
 
+    /// <summary>Recovery resumes every interrupted run whose lease is free.</summary>
     [Fact]
     public async Task RecoverAsync_ResumesEveryInterruptedRunWhoseLeaseIsFree()
     {
@@ -127,6 +133,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(WorkflowState.Completed, (await second.Orchestrator.GetRunAsync(done.RunId)).State);
     }
 
+    /// <summary>A run with a store commits every attempt and the data bus.</summary>
     [Fact]
     public async Task Execute_WithStore_CommitsEveryAttemptAndTheDataBus()
     {
@@ -152,6 +159,7 @@ public abstract partial class RunStoreConformanceTests
 
     private sealed record SpecsRecord(string Title, int Pages, double[] Ratios);
 
+    /// <summary>A resume after an interruption continues from the last committed attempt.</summary>
     [Fact]
     public async Task Resume_AfterInterruption_ContinuesFromTheLastCommittedAttempt()
     {
@@ -166,6 +174,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(6, started.Count);
     }
 
+    /// <summary>A run interrupted at any step boundary and resumed matches the uninterrupted run, field by field.</summary>
     [Fact]
     public async Task Resume_InterruptedAtEveryStepBoundary_MatchesTheUninterruptedRunFieldByField()
     {
@@ -195,6 +204,7 @@ public abstract partial class RunStoreConformanceTests
         }
     }
 
+    /// <summary>A resume after the registered definition changed is refused unless allowed, and then runs on the new definition.</summary>
     [Fact]
     public async Task Resume_WhenTheRegisteredDefinitionChanged_IsRefusedUnlessAllowed()
     {
@@ -220,6 +230,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(WorkflowState.Completed, result.State);
     }
 
+    /// <summary>Of two orchestrators resuming the same run at once, exactly one proceeds.</summary>
     [Fact]
     public async Task Resume_ByTwoOrchestratorsAtOnce_ExactlyOneProceeds()
     {
@@ -243,6 +254,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(9, stored.History.Select(h => h.IdempotencyKey).Distinct().Count());
     }
 
+    /// <summary>Resuming an unknown run throws <see cref="RunNotFoundException"/>.</summary>
     [Fact]
     public async Task Resume_UnknownRun_ThrowsRunNotFound()
         => await Assert.ThrowsAsync<RunNotFoundException>(() => NewOrchestrator("x").ResumeAsync("missing"));

@@ -5,6 +5,7 @@ namespace Keel.Testing;
 /// <summary>Forks, budgets, run events, start-and-return with a worker loop, and pause and cancel from another process.</summary>
 public abstract partial class RunStoreConformanceTests
 {
+    /// <summary>A fork from a committed attempt copies the history before it and runs again from there.</summary>
     [Fact]
     public async Task ForkAsync_FromACommittedAttempt_CopiesThePrefixAndRerunsFromThere()
     {
@@ -40,6 +41,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(3, (await process.Orchestrator.GetResultAsync(original.RunId)).History.Count);
     }
 
+    /// <summary>A fork at a sequence outside the run's history is refused, naming the run.</summary>
     [Fact]
     public async Task ForkAsync_SequenceOutOfRange_IsRefusedNamingTheRun()
     {
@@ -52,6 +54,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Contains("#3", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A fork from a committed attempt copies the prefix and runs only the rest of the workflow.</summary>
     [Fact]
     public async Task Fork_FromACommittedAttempt_CopiesThePrefixAndRunsOnlyTheRest()
     {
@@ -72,6 +75,7 @@ public abstract partial class RunStoreConformanceTests
         RecordedValues.Data(original.Data, stored.Data, "forked data");
     }
 
+    /// <summary>A run whose token budget is spent stops as failed before its next model call.</summary>
     [Fact]
     public async Task Execute_TokenBudgetSpent_StopsTheRunAsFailedBeforeTheNextCall()
     {
@@ -99,6 +103,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((WorkflowState.Failed, 90L, 30L), (stored.State, stored.InputTokens, stored.OutputTokens));
     }
 
+    /// <summary>A run whose cost budget is spent stops as failed.</summary>
     [Fact]
     public async Task Execute_CostBudgetSpent_StopsTheRunAsFailed()
     {
@@ -116,6 +121,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Contains("cost budget", result.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>A budget given at the start is honoured by a resume that does not pass it again.</summary>
     [Fact]
     public async Task Resume_BudgetGivenAtStart_IsHonouredWithoutBeingPassedAgain()
     {
@@ -157,6 +163,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(3, calls);
     }
 
+    /// <summary>A run writes events numbered from 1 without gaps, and listeners see the same events.</summary>
     [Fact]
     public async Task Execute_WritesEventsNumberedFromOneWithoutGaps_AndListenersSeeTheSame()
     {
@@ -181,6 +188,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(Enumerable.Range(4, stored.Count - 3).Select(i => (long)i), watched);
     }
 
+    /// <summary>A started run is stored pending, a worker loop in another process drives it, and the handle waits for its result.</summary>
     [Fact]
     public async Task Start_StoresAPendingRun_AWorkerLoopInAnotherProcessDrivesIt_TheHandleWaits()
     {
@@ -201,6 +209,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((0, 1), (starter.ProductManager.CallCount, worker.ProductManager.CallCount));
     }
 
+    /// <summary>A pause from another process lets the attempt in flight be recorded, then nobody drives the run until it is unpaused.</summary>
     [Fact]
     public async Task Pause_FromAnotherProcess_TheAttemptInFlightIsRecordedThenNobodyDrivesIt_UntilUnpaused()
     {
@@ -225,6 +234,7 @@ public abstract partial class RunStoreConformanceTests
         Assert.Contains("run_resumed", types);
     }
 
+    /// <summary>A cancel from another process is a durable request the owner honours at its next commit.</summary>
     [Fact]
     public async Task Cancel_FromAnotherProcess_IsADurableRequestTheOwnerHonoursAtItsNextCommit()
     {
@@ -244,5 +254,95 @@ public abstract partial class RunStoreConformanceTests
         var events = await Store.GetEventsAsync("c", 0, 100, default);
         Assert.Equal(["cancel_requested", "run_ended"], events.TakeLast(2).Select(e => e.Type));
         Assert.Equal("ops", events.OfType<CancelRequested>().Single().By);
+    }
+
+    /// <summary>A step-only fork runs the attempt it starts at once and ends completed, with the data given.</summary>
+    [Fact]
+    public async Task ForkAsync_StepOnly_RunsThatOneAttemptAndEndsCompleted()
+    {
+        var process = Process("p");
+        var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
+        process.Coder.OnCall = (_, _) => "code again";
+
+        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true, Data = new Dictionary<string, object?> { ["tone"] = "formal" } });
+
+        Assert.Equal(WorkflowState.Completed, rerun.State);
+        Assert.Equal(2, process.Coder.CallCount);
+        Assert.Equal(1, process.Reviewer.CallCount);
+        Assert.Equal(["create_specs", "implement_code"], rerun.History.Select(e => e.StepId));
+        Assert.Equal("code again", rerun.History[1].Output.GetString());
+        Assert.Equal(WorkflowStep.Complete, rerun.History[1].NextStep);
+        Assert.Equal("formal", rerun.Data["tone"].GetString());
+        Assert.False(rerun.Data.ContainsKey("keel.step_only"));
+        var record = await process.Orchestrator.GetRunAsync(rerun.RunId);
+        Assert.Equal((original.RunId, 1), (record.ParentRunId, record.ParentSequence));
+    }
+
+    /// <summary>A step-only fork whose attempt fails ends failed with its error: no retry, no failure path.</summary>
+    [Fact]
+    public async Task ForkAsync_StepOnlyAttemptFails_RunFailsWithoutRetryOrFailurePath()
+    {
+        var process = Process("p");
+        var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
+        process.Coder.OnCall = (_, _) => Fail("compiler broke");
+
+        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true });
+
+        Assert.Equal(WorkflowState.Failed, rerun.State);
+        Assert.Equal(2, process.Coder.CallCount);
+        Assert.Contains("compiler broke", rerun.Error, StringComparison.Ordinal);
+        Assert.Contains("implement_code", rerun.Error, StringComparison.Ordinal);
+        Assert.Equal(2, rerun.History.Count);
+    }
+
+    /// <summary>A fork of a step-only fork is an ordinary fork: it continues along the definition.</summary>
+    [Fact]
+    public async Task ForkAsync_OfAStepOnlyFork_ContinuesAlongTheDefinition()
+    {
+        var process = Process("p");
+        var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
+        var rerun = await process.Orchestrator.ForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true });
+
+        var fork = await process.Orchestrator.ForkAsync(rerun.RunId, 1);
+
+        Assert.Equal(WorkflowState.Completed, fork.State);
+        Assert.Equal(["create_specs", "implement_code", "review_code"], fork.History.Select(e => e.StepId));
+    }
+
+    /// <summary>A step-only fork stored pending is driven by another process and still stops after its step.</summary>
+    [Fact]
+    public async Task StartForkAsync_StepOnly_StoredPendingAndDrivenByAWorkerLoop()
+    {
+        var owner = Process("a");
+        var original = await owner.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
+        var worker = Process("b");
+
+        var handle = await owner.Orchestrator.StartForkAsync(original.RunId, 1, new ForkOptions { StepOnly = true, RunId = "rerun-1" });
+
+        Assert.Equal("rerun-1", handle.RunId);
+        Assert.Equal(WorkflowState.Pending, (await owner.Orchestrator.GetRunAsync("rerun-1")).State);
+        var results = await worker.Orchestrator.RecoverAsync();
+        var result = Assert.Single(results);
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Equal(1, worker.Coder.CallCount);
+        Assert.Equal(0, worker.Reviewer.CallCount);
+        Assert.Equal(2, result.History.Count);
+    }
+
+    /// <summary>An approval step cannot be re-run alone: the error names the step.</summary>
+    [Fact]
+    public async Task ForkAsync_StepOnlyAtAnApprovalStep_IsRefusedNamingTheStep()
+    {
+        var workflow = new WorkflowDefinition("gated", "d", "g");
+        workflow.AddStep(new WorkflowStep("write", WorkerType.Coder, "w", onSuccess: "sign_off"), isInitial: true);
+        workflow.AddStep(WorkflowStep.Approval("sign_off", "ok?", onApproved: "complete", onRejected: "failed"));
+        var process = Process("p", workflow);
+        var run = await process.Orchestrator.ExecuteWorkflowAsync("gated", "g");
+        await process.Orchestrator.ApproveAsync(run.RunId, "sign_off", "ada");
+
+        var error = await Assert.ThrowsAsync<KeelException>(() => process.Orchestrator.ForkAsync(run.RunId, 1, new ForkOptions { StepOnly = true }));
+
+        Assert.Contains("sign_off", error.Message, StringComparison.Ordinal);
+        Assert.Contains("approval", error.Message, StringComparison.Ordinal);
     }
 }

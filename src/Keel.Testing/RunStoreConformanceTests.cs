@@ -99,6 +99,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         LeaseExpires = leaseExpires,
     };
 
+    /// <summary>A created run reads back, after a reopen, with every field as written.</summary>
     [Fact]
     public async Task CreateRun_ThenGetRun_RoundTripsEveryField()
     {
@@ -113,6 +114,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.True(stored.SizeBytes > 0);
     }
 
+    /// <summary>A commit's entry reads back with every field, and the run's position moves as the checkpoint says.</summary>
     [Fact]
     public async Task Commit_RoundTripsEveryEntryFieldAndThePosition()
     {
@@ -141,6 +143,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         RecordedValues.Data(entry.Data, run.Data, "run data");
     }
 
+    /// <summary>A checkpoint without data or lease leaves the stored data bus and lease as they were.</summary>
     [Fact]
     public async Task Commit_WithoutDataOrLease_KeepsThem()
     {
@@ -157,6 +160,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal("code", run.CurrentStep);
     }
 
+    /// <summary>The run's token and cost totals add up the usage of every committed entry.</summary>
     [Fact]
     public async Task Commit_AccumulatesUsageAcrossEntries()
     {
@@ -171,6 +175,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal((131L, 52L, 1.000123m), (run.InputTokens, run.OutputTokens, run.Cost));
     }
 
+    /// <summary>A commit with an older fence throws <see cref="RunOwnedElsewhereException"/> and writes nothing.</summary>
     [Fact]
     public async Task Commit_WithStaleFence_ThrowsOwnedElsewhereAndWritesNothing()
     {
@@ -191,6 +196,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.False(run.Data.ContainsKey("x"));
     }
 
+    /// <summary>A commit to a run that does not exist throws <see cref="RunNotFoundException"/>.</summary>
     [Fact]
     public async Task Commit_UnknownRun_ThrowsRunNotFound()
     {
@@ -198,6 +204,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal("nope", error.RunId);
     }
 
+    /// <summary>An unknown run reads as null, with an empty history.</summary>
     [Fact]
     public async Task GetRun_Unknown_IsNullAndHistoryEmpty()
     {
@@ -205,6 +212,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Empty(await Store.GetHistoryAsync("nope", default));
     }
 
+    /// <summary>Creating a run whose id is taken is refused.</summary>
     [Fact]
     public async Task CreateRun_DuplicateId_IsRefused()
     {
@@ -213,6 +221,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Contains("r1", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A fork created with a copied history prefix stores it, and later commits append after it.</summary>
     [Fact]
     public async Task CreateRun_WithForkPrefix_StoresTheCopiedHistoryAndAppendsAfterIt()
     {
@@ -231,6 +240,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(2, run.ParentSequence);
     }
 
+    /// <summary>A lease held by another owner is refused until it expires, then granted.</summary>
     [Fact]
     public async Task Lease_HeldByAnother_IsRefusedUntilItExpires()
     {
@@ -248,6 +258,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(("owner-b", 2L, T0 + TimeSpan.FromSeconds(60)), (run.LeaseOwner, run.Fence, run.LeaseExpires));
     }
 
+    /// <summary>The holder reacquiring its own lease gets a new, higher fence.</summary>
     [Fact]
     public async Task Lease_SameOwner_ReacquiresWithANewFence()
     {
@@ -256,6 +267,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(3, await Store.TryAcquireLeaseAsync("r1", "owner-a", TimeSpan.FromSeconds(30), null, default));
     }
 
+    /// <summary>A lease renews only with the current fence and owner.</summary>
     [Fact]
     public async Task Lease_Renew_OnlyWithTheCurrentFenceAndOwner()
     {
@@ -272,6 +284,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(later, run.LeaseExpires);
     }
 
+    /// <summary>A released lease can be taken by another owner at once.</summary>
     [Fact]
     public async Task Lease_Release_FreesItForAnotherOwner()
     {
@@ -287,6 +300,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(2, await Store.TryAcquireLeaseAsync("r1", "owner-b", TimeSpan.FromSeconds(30), null, default));
     }
 
+    /// <summary>A checkpoint that releases the lease ends the run and frees the lease in the same write.</summary>
     [Fact]
     public async Task Commit_ReleasingTheLease_EndsTheRunAndFreesItInOneWrite()
     {
@@ -304,10 +318,12 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(2, await Store.TryAcquireLeaseAsync("r2", "owner-b", TimeSpan.FromSeconds(30), null, default));
     }
 
+    /// <summary>Taking the lease of a run that does not exist throws <see cref="RunNotFoundException"/>.</summary>
     [Fact]
     public async Task Lease_UnknownRun_ThrowsRunNotFound()
         => await Assert.ThrowsAsync<RunNotFoundException>(async () => await Store.TryAcquireLeaseAsync("nope", "o", TimeSpan.FromSeconds(1), null, default));
 
+    /// <summary>Listing filters by workflow, state, creation time and free lease, newest first.</summary>
     [Fact]
     public async Task ListRuns_FiltersByWorkflowStateTimeAndLease_NewestFirst()
     {
@@ -327,6 +343,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(["d", "b", "a"], Ids(await store.ListRunsAsync(new RunQuery { LeaseFreeAt = T0 + TimeSpan.FromMinutes(61) }, default)));
     }
 
+    /// <summary>Deleting removes runs older than the cutoff with their history and reports what they took.</summary>
     [Fact]
     public async Task DeleteRuns_RemovesOlderRunsWithTheirHistory_ReportingTheirSize()
     {
@@ -349,6 +366,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Empty(await store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default));
     }
 
+    /// <summary>A run's size grows with every committed entry.</summary>
     [Fact]
     public async Task SizeBytes_GrowsWithEveryCommittedEntry()
     {
@@ -360,6 +378,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.True(second > first, $"size {first} then {second}");
     }
 
+    /// <summary>After a mix of entries, state changes and plain checkpoints, the run reads with the latest position, data and totals.</summary>
     [Fact]
     public async Task Commit_MixOfEntriesStateChangesAndPlainCheckpoints_ReadsTheLatestPositionDataAndTotals()
     {
@@ -391,6 +410,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(3, (await Reopen().GetHistoryAsync("r1", default)).Count);
     }
 
+    /// <summary>Deleting keeps runs in states not named, however old they are.</summary>
     [Fact]
     public async Task DeleteRuns_KeepsRunsNotInTheNamedStates_HoweverOld()
     {
@@ -408,6 +428,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(3, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
     }
 
+    /// <summary>Deleting goes by the time of a run's latest checkpoint, not its creation.</summary>
     [Fact]
     public async Task DeleteRuns_UsesTheTimeOfTheLatestCheckpoint()
     {

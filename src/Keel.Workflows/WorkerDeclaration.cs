@@ -19,8 +19,10 @@ public sealed record WorkerDeclaration
     /// <summary>The worker type the declaration implements (its key under <c>workers:</c>).</summary>
     public required string WorkerType { get; init; }
 
+    /// <summary>How the worker type is implemented: a built-in demo worker, a command, or a model call.</summary>
     public required WorkerKind Kind { get; init; }
 
+    /// <summary>What the worker does (the file's <c>description</c>). Empty when not given.</summary>
     public string Description { get; init; } = string.Empty;
 
     /// <summary>command: the program to start.</summary>

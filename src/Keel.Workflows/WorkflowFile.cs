@@ -13,6 +13,7 @@ public sealed class WorkflowFile
     /// <summary>The file's full path.</summary>
     public string Path { get; }
 
+    /// <summary>The workflow the file defines, validated.</summary>
     public WorkflowDefinition Definition { get; }
 
     /// <summary>Every worker type the steps use, with its declaration (built-ins included when implied).</summary>

@@ -7,6 +7,10 @@ using Keel.Testing;
 //                                              a step number 1..5 (every run holds forever when it first enters
 //                                              that step), or "spread" (run i holds in step i % 5 + 1)
 //   recover <db> <side-effect-log>             resume every interrupted run until none is left running
+//   recover-once <db> <side-effect-log>        one RecoverAsync pass (what a host recovering on start-up does),
+//                                              exit 1 when a run is still left running after it
+// KEEL_CRASH_LEASE_SECONDS, when set, is the lease term, and the owner id is the library's default
+// (machine:pid:...), by which a later process tells that the lease's holder is gone; else 1 s and "mode-pid".
 // Every attempt appends "<run id> <step> <idempotency key>" to the side-effect log before it works.
 if (args.Length < 3)
 {
@@ -18,6 +22,10 @@ var mode = args[0];
 var log = new SideEffectLog(args[2]);
 using var store = SqliteRunStore.Open(args[1]);
 var options = new OrchestratorOptions { RunStore = store, OwnerId = mode + "-" + Environment.ProcessId, LeaseDuration = TimeSpan.FromSeconds(1) };
+if (Environment.GetEnvironmentVariable("KEEL_CRASH_LEASE_SECONDS") is { Length: > 0 } leaseSeconds)
+{
+    options = new OrchestratorOptions { RunStore = store, LeaseDuration = TimeSpan.FromSeconds(int.Parse(leaseSeconds, System.Globalization.CultureInfo.InvariantCulture)) };
+}
 
 if (mode == "run")
 {
@@ -67,6 +75,19 @@ if (mode == "recover")
 
         await Task.Delay(100);
     }
+}
+
+if (mode == "recover-once")
+{
+    var orchestrator = CrashWorkflow.Register(new Orchestrator(options), (context, cancellationToken) =>
+    {
+        log.Append(context.Attempt.RunId, context.Attempt.StepId, context.Attempt.IdempotencyKey);
+        return ValueTask.CompletedTask;
+    });
+    var recovered = await orchestrator.RecoverAsync();
+    var left = await orchestrator.ListRunsAsync(new RunQuery { State = WorkflowState.Running, Limit = int.MaxValue });
+    Console.WriteLine($"recovered {recovered.Count}, {left.Count} left running");
+    return left.Count == 0 ? 0 : 1;
 }
 
 Console.Error.WriteLine($"unknown mode '{mode}'");

@@ -15,6 +15,9 @@ public static class ChaosWorkflow
 
     public const int AttemptsPerRun = 7;
 
+    /// <summary>Most runs of the workflow driven at once across the cluster (below the three workers' capacity, so it binds).</summary>
+    public const int RunLimit = 10;
+
     public static WorkflowDefinition Create()
     {
         var workflow = new WorkflowDefinition(Name, "A five-step pipeline with a loop-back", "ship it");

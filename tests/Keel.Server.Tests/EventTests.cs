@@ -70,13 +70,19 @@ public sealed class EventTests
         await using var fixture = await ServerFixture.StartAsync();
         using var client = fixture.Client();
         var id = Runs.RunEndpoints.IdFromKey("seen-run");
-        var live = new TaskCompletionSource();
+        var snapshotSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var watching = SseClient.ReadAllAsync(
             client,
             "/v1/events",
             stopAfter: e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed",
-            comment: text => { if (text == "live") live.TrySetResult(); });
-        await live.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            onComment: comment =>
+            {
+                if (comment == "snapshot sent")
+                {
+                    snapshotSent.TrySetResult();
+                }
+            });
+        await snapshotSent.Task.WaitAsync(TimeSpan.FromSeconds(60));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/runs") { Content = JsonContent.Create(new { workflow = TestWorkflows.Quick, goal = "seen" }) };
         request.Headers.Add("Idempotency-Key", "seen-run");
         Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(request)).StatusCode);

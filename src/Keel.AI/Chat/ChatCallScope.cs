@@ -20,10 +20,13 @@ public sealed class ChatCallScope
     /// <summary>The scope of the call being made, or null outside a worker.</summary>
     public static ChatCallScope? Current => CurrentScope.Value;
 
+    /// <summary>The step of the attempt making the call.</summary>
     public string StepId { get; }
 
+    /// <summary>The visit of the step (from 1).</summary>
     public int Visit { get; }
 
+    /// <summary>The attempt within the visit (from 1).</summary>
     public int Attempt { get; }
 
     /// <summary>Enters the scope of an attempt until the returned handle is disposed.</summary>
@@ -53,5 +56,6 @@ public sealed class ChatCallScope
 /// <summary>Where a model call was made: step, visit, attempt and the call's index within the attempt (from 1).</summary>
 public sealed record ChatCallKey(string StepId, int Visit, int Attempt, int Call)
 {
+    /// <summary>The key as words: step, visit, attempt and call index.</summary>
     public override string ToString() => $"step '{StepId}' visit {Visit} attempt {Attempt} call {Call}";
 }

@@ -16,6 +16,8 @@ public sealed class LlmPlanner : IPlanner
     private readonly IChatClient _client;
     private readonly LlmPlannerOptions _options;
 
+    /// <summary>A planner asking <paramref name="chatClient"/> for plans; <paramref name="options"/> defaults to <see cref="LlmPlannerOptions"/>'s defaults.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="chatClient"/> is null.</exception>
     public LlmPlanner(IChatClient chatClient, LlmPlannerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
@@ -25,10 +27,13 @@ public sealed class LlmPlanner : IPlanner
         Fingerprint = $"llm:{model}:{Sha256(PlannerPrompt.Version + "\n" + _options.Guidance)[..16]}";
     }
 
+    /// <inheritdoc />
     public string Name => "llm";
 
+    /// <inheritdoc />
     public string Fingerprint { get; }
 
+    /// <inheritdoc />
     public async Task<PlanDraft> PlanAsync(PlanningRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -22,10 +22,13 @@ public sealed class PriceTableCostEstimator : IPlanCostEstimator
         OutputTokens = outputTokens;
     }
 
+    /// <summary>The model priced for every worker type without its own estimate.</summary>
     public string Model { get; }
 
+    /// <summary>Input tokens expected per attempt of a worker type without its own estimate (default 2,000).</summary>
     public long InputTokens { get; }
 
+    /// <summary>Output tokens expected per attempt of a worker type without its own estimate (default 1,000).</summary>
     public long OutputTokens { get; }
 
     /// <summary>
@@ -40,6 +43,7 @@ public sealed class PriceTableCostEstimator : IPlanCostEstimator
         return this;
     }
 
+    /// <inheritdoc />
     public StepCostEstimate EstimateAttempt(WorkflowStep step)
     {
         ArgumentNullException.ThrowIfNull(step);

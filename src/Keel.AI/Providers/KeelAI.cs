@@ -15,6 +15,8 @@ public static class KeelAI
     /// <summary>The ActivitySource and Meter name of the model-call telemetry: "Keel.AI".</summary>
     public const string TelemetrySourceName = "Keel.AI";
 
+    /// <summary>The chat client of <paramref name="options"/>' provider: the provider's client over a resilient HttpClient, wrapped in secret redaction, logging and OpenTelemetry.</summary>
+    /// <exception cref="KeelException">The model is empty, or the provider's settings are incomplete (the message names the field).</exception>
     public static IChatClient CreateChatClient(KeelAIOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -5,6 +5,7 @@ namespace Keel.AI;
 /// <summary>Everything <see cref="KeelAI.CreateChatClient"/> needs. Provider and model are required; the rest has defaults.</summary>
 public sealed class KeelAIOptions
 {
+    /// <summary>The provider whose API the client speaks.</summary>
     public required ModelProvider Provider { get; init; }
 
     /// <summary>The model id (for Azure OpenAI, the deployment name).</summary>

@@ -6,6 +6,7 @@ namespace Keel.AI;
 /// </summary>
 public sealed class ModelCallException : KeelException
 {
+    /// <summary>Says a model call failed as <paramref name="message"/> describes (with no secret in it); <paramref name="status"/> is the last HTTP status, when there was a response.</summary>
     public ModelCallException(string message, int? status = null)
         : base(message)
     {

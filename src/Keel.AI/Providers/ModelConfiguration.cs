@@ -9,10 +9,13 @@ namespace Keel.AI;
 /// </summary>
 public sealed class ModelConfiguration
 {
+    /// <summary>The provider whose API to call.</summary>
     public required ModelProvider Provider { get; init; }
 
+    /// <summary>The model id (for Azure OpenAI, the deployment name).</summary>
     public required string Model { get; init; }
 
+    /// <summary>The provider's base address; the provider's public endpoint when null.</summary>
     public Uri? Endpoint { get; init; }
 
     /// <summary>The API key, when one is set; never printed.</summary>
@@ -135,6 +138,7 @@ public sealed class ModelConfiguration
     /// <summary>A chat client for this configuration (see <see cref="KeelAI.CreateChatClient"/>).</summary>
     public Microsoft.Extensions.AI.IChatClient CreateChatClient() => KeelAI.CreateChatClient(ToOptions());
 
+    /// <summary>Provider, model, endpoint (without credentials), where the setting came from, and whether a key is set (never the key).</summary>
     public override string ToString()
         => $"{KeelAI.ProviderName(Provider)} model '{Model}'" + (Endpoint is null ? string.Empty : $" at {SecretRedactor.Url(Endpoint)}") + $" (from {Source}; key {(ApiKey is null ? "not set" : "set")})";
 

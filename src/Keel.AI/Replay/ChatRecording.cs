@@ -26,6 +26,7 @@ public sealed class ChatRecording
     /// <summary>The history the run produced (the expected path of a regression test), when exported.</summary>
     public List<ExpectedAttempt>? Expected { get; set; }
 
+    /// <summary>Appends <paramref name="call"/> (thread-safe: calls of parallel attempts may complete at once).</summary>
     public void Add(RecordedCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -44,6 +45,7 @@ public sealed class ChatRecording
         }
     }
 
+    /// <summary>Writes the recording to <paramref name="path"/> as indented JSON, creating its directory; an existing file is replaced.</summary>
     public async Task SaveAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -57,6 +59,9 @@ public sealed class ChatRecording
         await JsonSerializer.SerializeAsync(stream, this, FileOptions, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Reads a recording written by <see cref="SaveAsync"/>.</summary>
+    /// <exception cref="KeelException">The file is empty or not a Keel recording (the message names the path).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
     public static async Task<ChatRecording> LoadAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -84,13 +89,16 @@ public sealed class ChatRecording
 /// <summary>One model call: where it was made, what was asked, what came back (or the error).</summary>
 public sealed record RecordedCall
 {
+    /// <summary>Where the call was made.</summary>
     public required ChatCallKey Key { get; init; }
 
+    /// <summary>The messages sent, in order.</summary>
     public required IReadOnlyList<RecordedMessage> Request { get; init; }
 
     /// <summary>The JSON schema the answer was asked to satisfy, when one was.</summary>
     public JsonElement? ResponseSchema { get; init; }
 
+    /// <summary>The model's answer; null when the call failed.</summary>
     public RecordedResponse? Response { get; init; }
 
     /// <summary>The (redacted) error message when the call failed.</summary>
@@ -106,20 +114,28 @@ public sealed record RecordedResponse(string Text, string? ModelId, string? Fini
 /// <summary>One attempt of the expected path: where, how it ended, where the hub went, what it produced.</summary>
 public sealed record ExpectedAttempt
 {
+    /// <summary>The step attempted.</summary>
     public required string StepId { get; init; }
 
+    /// <summary>The visit of the step (from 1).</summary>
     public required int Visit { get; init; }
 
+    /// <summary>The attempt within the visit (from 1).</summary>
     public required int Attempt { get; init; }
 
+    /// <summary>How the attempt ended.</summary>
     public required AttemptOutcome Outcome { get; init; }
 
+    /// <summary>Where the hub went next: a step id, <c>complete</c> or <c>failed</c>.</summary>
     public required string NextStep { get; init; }
 
+    /// <summary>The attempt's output, when it succeeded.</summary>
     public JsonElement? Output { get; init; }
 
+    /// <summary>Why the attempt failed, when it did.</summary>
     public string? Error { get; init; }
 
+    /// <summary>The model usage the attempt reported.</summary>
     public TokenUsage? Usage { get; init; }
 
     internal static ExpectedAttempt From(HistoryEntry entry) => new()
@@ -134,5 +150,6 @@ public sealed record ExpectedAttempt
         Usage = entry.Usage,
     };
 
+    /// <summary>The attempt as <c>step#visit.attempt outcome -> next</c>.</summary>
     public override string ToString() => $"{StepId}#{Visit}.{Attempt} {Outcome} -> {NextStep}";
 }

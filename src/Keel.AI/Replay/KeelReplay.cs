@@ -18,6 +18,7 @@ public sealed class KeelReplay
         Client = new ReplayChatClient(recording);
     }
 
+    /// <summary>The recording being replayed.</summary>
     public ChatRecording Recording { get; }
 
     /// <summary>Where the recording was loaded from.</summary>
@@ -29,6 +30,8 @@ public sealed class KeelReplay
     /// <summary>The replaying client, with the mismatches it met.</summary>
     public ReplayChatClient Client { get; }
 
+    /// <summary>Loads the recording at <paramref name="path"/> for replay.</summary>
+    /// <exception cref="KeelException">The file is not a Keel recording.</exception>
     public static async Task<KeelReplay> LoadAsync(string path, CancellationToken cancellationToken = default)
         => new(await ChatRecording.LoadAsync(path, cancellationToken).ConfigureAwait(false), path);
 

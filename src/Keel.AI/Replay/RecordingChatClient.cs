@@ -12,8 +12,10 @@ public sealed class RecordingChatClient(IChatClient inner, ChatRecording recordi
 {
     private int _unscoped;
 
+    /// <summary>Where the calls are recorded.</summary>
     public ChatRecording Recording { get; } = recording ?? throw new ArgumentNullException(nameof(recording));
 
+    /// <summary>Sends the call to the inner client and records the request with its answer or its error (then rethrows it).</summary>
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToArray();
@@ -33,6 +35,7 @@ public sealed class RecordingChatClient(IChatClient inner, ChatRecording recordi
         return response;
     }
 
+    /// <summary>Streams the call from the inner client and records the request with the whole answer once the stream ends.</summary>
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var request = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToArray();

@@ -13,6 +13,7 @@ public sealed class ReplayChatClient(ChatRecording recording) : IChatClient
     private readonly List<ReplayMismatchException> _mismatches = [];
     private int _unscoped;
 
+    /// <summary>The recording served.</summary>
     public ChatRecording Recording { get; } = recording ?? throw new ArgumentNullException(nameof(recording));
 
     /// <summary>Every mismatch met so far, oldest first.</summary>
@@ -27,15 +28,21 @@ public sealed class ReplayChatClient(ChatRecording recording) : IChatClient
         }
     }
 
+    /// <summary>The recorded answer to this call.</summary>
+    /// <exception cref="ReplayMismatchException">The recording holds no call at this key, or its request differs.</exception>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         => Task.FromResult(Serve(messages, options));
 
+    /// <summary>The recorded answer to this call, as one update.</summary>
+    /// <exception cref="ReplayMismatchException">The recording holds no call at this key, or its request differs.</exception>
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         => Serve(messages, options).ToChatResponseUpdates().ToAsyncEnumerable();
 
+    /// <summary>This client when asked for its own type, otherwise null.</summary>
     public object? GetService(Type serviceType, object? serviceKey = null)
         => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
 
+    /// <summary>Does nothing: the client holds no resource.</summary>
     public void Dispose()
     {
     }
@@ -97,5 +104,6 @@ public sealed class ReplayChatClient(ChatRecording recording) : IChatClient
 /// <summary>A replayed run asked something the recording does not hold; the message names the step, attempt and difference.</summary>
 public sealed class ReplayMismatchException(ChatCallKey key, string message) : KeelException(message)
 {
+    /// <summary>Where the mismatched call was made.</summary>
     public ChatCallKey Key { get; } = key;
 }

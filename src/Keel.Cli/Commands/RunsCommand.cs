@@ -5,7 +5,7 @@ using Keel.Cli.Runs;
 
 namespace Keel.Cli.Commands;
 
-/// <summary><c>keel runs [--state S] [--workflow W]</c>: the stored runs, newest first.</summary>
+/// <summary><c>keel runs [--state S] [--workflow W] [--blocked]</c>: the stored runs, newest first (or those blocked by a changed definition).</summary>
 internal static class RunsCommand
 {
     public static Command Create(CommandIo io)
@@ -17,16 +17,23 @@ internal static class RunsCommand
         };
         var workflow = new Option<string?>("--workflow", "-w") { Description = "Only runs of this workflow (by name).", HelpName = "NAME" };
         var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs.", DefaultValueFactory = _ => 50 };
+        var blocked = new Option<bool>("--blocked") { Description = "Only runs blocked by a changed definition (their workflow file now holds another), with the commands to resume or cancel each." };
         var store = CommonOptions.Store();
         var json = CommonOptions.Json("the runs");
-        var command = new Command("runs", "List stored runs, newest first.") { state, workflow, limit, store, json };
+        var command = new Command("runs", "List stored runs, newest first.") { state, workflow, limit, blocked, store, json };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(
-            io, parse.GetValue(state), parse.GetValue(workflow), parse.GetValue(limit), parse.GetValue(store), parse.GetValue(json), cancellationToken));
+            io, parse.GetValue(state), parse.GetValue(workflow), parse.GetValue(limit), parse.GetValue(blocked), parse.GetValue(store), parse.GetValue(json), cancellationToken));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(CommandIo io, string? stateText, string? workflow, int limit, string? storeOption, bool json, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(CommandIo io, string? stateText, string? workflow, int limit, bool blocked, string? storeOption, bool json, CancellationToken cancellationToken)
     {
+        if (blocked && stateText is not null)
+        {
+            io.Error.WriteLine("error: --blocked lists pending and running runs; it does not take --state.");
+            return ExitCodes.BadInput;
+        }
+
         WorkflowState? state = null;
         if (stateText is not null)
         {
@@ -50,6 +57,11 @@ internal static class RunsCommand
         if (session is null)
         {
             return ExitCodes.BadInput;
+        }
+
+        if (blocked)
+        {
+            return await BlockedRuns.ExecuteAsync(io, session, workflow, storeOption, json, cancellationToken).ConfigureAwait(false);
         }
 
         IReadOnlyList<RunRecord> runs;

@@ -42,6 +42,29 @@ internal static class RunWorkers
         return WorkerFactory.Build(loaded.File!, CliHost.LlmWorkers);
     }
 
+    /// <summary>
+    /// The definition the run's workflow file holds now, to resume the run on it or to tell whether the run is
+    /// blocked by a change: null with no problem for runs not started from a file (demo and plan runs keep theirs).
+    /// </summary>
+    public static (WorkflowDefinition? Definition, string? Problem) CurrentDefinition(RunRecord run)
+    {
+        var file = FileOf(run);
+        if (file == "-" || file == RunTags.Demo || file == RunTags.DemoChat || file.StartsWith(RunTags.PlanPrefix, StringComparison.Ordinal))
+        {
+            return (null, null);
+        }
+
+        if (!File.Exists(file))
+        {
+            return (null, $"its workflow file {file} no longer exists");
+        }
+
+        var loaded = WorkflowDocument.Load(file);
+        return loaded.IsValid
+            ? (loaded.File!.Definition, null)
+            : (null, $"its workflow file {file} cannot be used now: " + string.Join("; ", loaded.Problems.Select(p => p.ToString())));
+    }
+
     /// <summary>Workers that only stand in for the run's worker types (cancelling a run calls none of them).</summary>
     public static IReadOnlyList<WorkerDefinition> Placeholders(RunRecord run)
     {

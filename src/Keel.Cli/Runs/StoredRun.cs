@@ -9,7 +9,8 @@ internal static class StoredRun
         string? storeOption,
         bool json,
         Func<Orchestrator, string, CancellationToken, Task<WorkflowResult>> action,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool registerCurrentDefinition = false)
     {
         var driver = new RunDriver(io, storeOption, json);
         using var session = CliSession.Open(storeOption, driver.Observer, mustExist: true, io.Error);
@@ -32,6 +33,18 @@ internal static class StoredRun
         }
 
         session.Register(workers);
+        if (registerCurrentDefinition)
+        {
+            var (definition, problem) = RunWorkers.CurrentDefinition(run);
+            if (definition is null)
+            {
+                io.Error.WriteLine($"error: run '{run.RunId}' has no current definition to continue on: " + (problem ?? "it was not started from a workflow file."));
+                return ExitCodes.BadInput;
+            }
+
+            session.Orchestrator.RegisterWorkflow(definition);
+        }
+
         return await driver.DriveAsync(session, run.RunId, token => action(session.Orchestrator, run.RunId, token), cancellationToken).ConfigureAwait(false);
     }
 }

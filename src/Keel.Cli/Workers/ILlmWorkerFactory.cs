@@ -11,5 +11,6 @@ public interface ILlmWorkerFactory
     /// <summary>What the factory calls (e.g. "OpenAI gpt-4o-mini"), shown when a run starts.</summary>
     string Description { get; }
 
+    /// <summary>The worker for <paramref name="declaration"/> (an <c>llm</c> worker: its model, instructions and output schema).</summary>
     WorkerDefinition Create(WorkerDeclaration declaration);
 }

@@ -78,6 +78,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
     /// <summary>Runs between taking a call's slots and admitting it (tests: where a stopped process would lose them).</summary>
     internal Func<CancellationToken, Task>? BeforeAdmission { get; set; }
 
+    /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> AcquireAsync(AttemptAdmission admission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admission);
@@ -116,6 +117,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> AcquireRunAsync(string workflowName, CancellationToken cancellationToken)
     {
         if (_limits.RunScopeFor(workflowName) is not { } run)
@@ -136,6 +138,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask BackOffAsync(string model, TimeSpan retryAfter, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
@@ -146,6 +149,7 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stops renewing this process's slots; slots still held lapse after <see cref="SlotLease"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -288,9 +292,10 @@ public sealed class PostgresAttemptLimiter : IAttemptLimiter, IAsyncDisposable
                     return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
             }
-            catch (KeelException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // The server is unreachable: try again at the next beat; the slots' leases cover a few misses.
+                // The server is unreachable (or the pool is busy): try again at the next beat; the slots' leases
+                // cover a few misses, and a call is admitted only on slots confirmed on the server.
             }
         }
     }

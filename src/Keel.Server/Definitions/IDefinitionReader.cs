@@ -10,11 +10,13 @@ public interface IDefinitionReader
 /// <summary>What a reader found: a valid definition with its workers, or every problem.</summary>
 public sealed class DefinitionReadResult
 {
+    /// <summary>The definition read, validated; null when there are problems.</summary>
     public WorkflowDefinition? Definition { get; init; }
 
     /// <summary>Workers the definition declares (registered with it); empty when they are registered in code.</summary>
     public IReadOnlyList<WorkerDefinition> Workers { get; init; } = [];
 
+    /// <summary>Every problem found, each at its line and column; empty when the definition was read.</summary>
     public IReadOnlyList<DefinitionProblem> Problems { get; init; } = [];
 }
 

@@ -151,8 +151,8 @@ internal static class EventEndpoints
 
                 if (first)
                 {
-                    // The snapshot is out: what follows is live.
-                    await Sse.CommentAsync(http.Response, "live", cancellationToken).ConfigureAwait(false);
+                    // Marks the end of the snapshot: a client that starts a run after this line sees all its events.
+                    await Sse.CommentAsync(http.Response, "snapshot sent", cancellationToken).ConfigureAwait(false);
                     first = false;
                 }
 

@@ -9,6 +9,7 @@ namespace Keel.Server.Plans;
 /// <summary>Asks for a plan from a goal.</summary>
 public sealed record PlanRequest
 {
+    /// <summary>The goal to plan for (required).</summary>
     public string? Goal { get; init; }
 
     /// <summary>Plan again even when this goal already has a stored plan.</summary>
@@ -18,30 +19,43 @@ public sealed record PlanRequest
 /// <summary>A frozen plan: its definition's hash (run it with <c>POST /v1/runs</c> and <c>definitionHash</c>), how it was made and checked.</summary>
 public sealed record PlanView
 {
+    /// <summary>The SHA-256 of the plan's definition: its id, and the definition hash to start runs of it with.</summary>
     public required string Hash { get; init; }
 
+    /// <summary>The goal planned for.</summary>
     public required string Goal { get; init; }
 
+    /// <summary>The planned workflow's name.</summary>
     public required string Workflow { get; init; }
 
+    /// <summary>The step ids of the plan, in definition order.</summary>
     public required IReadOnlyList<string> Steps { get; init; }
 
+    /// <summary>The planner that made it.</summary>
     public required string Planner { get; init; }
 
+    /// <summary>Why the planner chose this workflow, in its words.</summary>
     public required string Explanation { get; init; }
 
+    /// <summary>The model an LLM planner used; null for other planners.</summary>
     public string? Model { get; init; }
 
+    /// <summary>The checks the plan passed.</summary>
     public required IReadOnlyList<string> Checks { get; init; }
 
+    /// <summary>Warnings from validation that did not refuse the plan.</summary>
     public required IReadOnlyList<string> Notes { get; init; }
 
+    /// <summary>When the plan was made.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>Who approved the plan; null until it is approved.</summary>
     public string? ApprovedBy { get; init; }
 
+    /// <summary>When it was approved; null until then.</summary>
     public DateTimeOffset? ApprovedAt { get; init; }
 
+    /// <summary>The plan's workflow drawn as a Mermaid flowchart.</summary>
     public required string Mermaid { get; init; }
 
     internal static PlanView From(Plan plan) => new()

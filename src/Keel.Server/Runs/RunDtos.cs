@@ -5,38 +5,52 @@ namespace Keel.Server.Runs;
 /// <summary>A run as listed.</summary>
 public sealed record RunSummary
 {
+    /// <summary>The run's id.</summary>
     public required string Id { get; init; }
 
+    /// <summary>The run's workflow.</summary>
     public required string Workflow { get; init; }
 
+    /// <summary>The run's goal.</summary>
     public required string Goal { get; init; }
 
+    /// <summary>Where the run is in its life cycle.</summary>
     public required WorkflowState State { get; init; }
 
     /// <summary>The step to run next, the step waiting for a person, or the terminal reached.</summary>
     public required string CurrentStep { get; init; }
 
+    /// <summary>When the run was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>When the run last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
 
     /// <summary>From creation to the last change (the whole run, once it ended).</summary>
     public required double DurationMs { get; init; }
 
+    /// <summary>Why the run failed or was cancelled; null otherwise.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Recorded attempts and decisions so far.</summary>
     public required int Attempts { get; init; }
 
+    /// <summary>Input tokens reported so far.</summary>
     public required long InputTokens { get; init; }
 
+    /// <summary>Output tokens reported so far.</summary>
     public required long OutputTokens { get; init; }
 
+    /// <summary>Cost reported so far, in the price table's currency; null when no attempt reported one.</summary>
     public decimal? Cost { get; init; }
 
+    /// <summary>The SHA-256 of the definition the run is pinned to.</summary>
     public required string DefinitionHash { get; init; }
 
+    /// <summary>The run this one was forked from; null otherwise.</summary>
     public string? ParentRunId { get; init; }
 
+    /// <summary>The history sequence of the parent the fork started at; null for a run not forked.</summary>
     public int? ParentSequence { get; init; }
 
     internal static RunSummary From(RunRecord run) => new()
@@ -66,6 +80,7 @@ public sealed record RunPage(IReadOnlyList<RunSummary> Items, string? NextCursor
 /// <summary>A run with its attempts, usage and lineage.</summary>
 public sealed record RunDetail
 {
+    /// <summary>The run as listed.</summary>
     public required RunSummary Run { get; init; }
 
     /// <summary>Every recorded attempt and decision, oldest first.</summary>
@@ -90,41 +105,55 @@ public sealed record AttemptView
     /// <summary>The entry's position in the run's history, from 0.</summary>
     public required int Sequence { get; init; }
 
+    /// <summary>The step attempted.</summary>
     public required string StepId { get; init; }
 
+    /// <summary>The step's worker type (<c>approval</c> for a decision).</summary>
     public required string WorkerType { get; init; }
 
     /// <summary>The worker's name; for a decision or a cancel, who made it.</summary>
     public required string WorkerName { get; init; }
 
+    /// <summary>The visit of the step (from 1).</summary>
     public required int Visit { get; init; }
 
+    /// <summary>The attempt within the visit (from 1).</summary>
     public required int Attempt { get; init; }
 
+    /// <summary>How the attempt ended.</summary>
     public required AttemptOutcome Outcome { get; init; }
 
+    /// <summary>The input the worker saw; null when it had none.</summary>
     public JsonElement? Input { get; init; }
 
+    /// <summary>The output recorded; null on failure.</summary>
     public JsonElement? Output { get; init; }
 
     /// <summary>Why it failed (the validation verdict for invalid output), or a decision's comment.</summary>
     public string? Error { get; init; }
 
+    /// <summary>When the attempt started.</summary>
     public required DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>How long the attempt took, in milliseconds.</summary>
     public required double DurationMs { get; init; }
 
+    /// <summary>Input tokens the attempt reported, if any.</summary>
     public long? InputTokens { get; init; }
 
+    /// <summary>Output tokens the attempt reported, if any.</summary>
     public long? OutputTokens { get; init; }
 
+    /// <summary>The model the attempt reported using, if any.</summary>
     public string? Model { get; init; }
 
+    /// <summary>The attempt's reported cost, if any.</summary>
     public decimal? Cost { get; init; }
 
     /// <summary>Where the hub routed next.</summary>
     public required string NextStep { get; init; }
 
+    /// <summary>The key a worker passes to external systems so a repeated attempt is recognised (same run, step, visit and attempt).</summary>
     public required string IdempotencyKey { get; init; }
 
     internal static AttemptView From(HistoryEntry entry) => new()
@@ -165,14 +194,17 @@ public sealed record StartRunRequest
     /// <summary>Run this stored version of the workflow (a definition hash) instead of the registered one.</summary>
     public string? DefinitionHash { get; init; }
 
+    /// <summary>The run's token budget; none when not set.</summary>
     public long? MaxTokens { get; init; }
 
+    /// <summary>The run's cost budget; none when not set.</summary>
     public decimal? MaxCost { get; init; }
 }
 
 /// <summary>Cancels a run (or runs); recorded with who and why.</summary>
 public sealed record CancelRequest
 {
+    /// <summary>Why, recorded with the cancellation.</summary>
     public string? Reason { get; init; }
 }
 
@@ -196,14 +228,19 @@ public sealed record RerunRequest
 /// <summary>Cancels every run matching the filter that has not ended.</summary>
 public sealed record BulkCancelRequest
 {
+    /// <summary>Only runs of this workflow.</summary>
     public string? Workflow { get; init; }
 
+    /// <summary>Only runs in this state.</summary>
     public WorkflowState? State { get; init; }
 
+    /// <summary>Only runs created at or after this time.</summary>
     public DateTimeOffset? CreatedAfter { get; init; }
 
+    /// <summary>Only runs created before this time.</summary>
     public DateTimeOffset? CreatedBefore { get; init; }
 
+    /// <summary>Why, recorded with each cancellation.</summary>
     public string? Reason { get; init; }
 }
 

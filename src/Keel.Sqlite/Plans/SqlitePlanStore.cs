@@ -59,6 +59,7 @@ public sealed class SqlitePlanStore : IPlanStore
     /// <summary>The database file.</summary>
     public string DataSource { get; }
 
+    /// <inheritdoc />
     public async ValueTask<Plan> SaveAsync(Plan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -91,6 +92,7 @@ public sealed class SqlitePlanStore : IPlanStore
             ?? throw new KeelException($"SQLite plan store '{DataSource}': plan {frozen.Hash} was not stored.");
     }
 
+    /// <inheritdoc />
     public async ValueTask<Plan?> GetAsync(string hash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hash);
@@ -103,6 +105,7 @@ public sealed class SqlitePlanStore : IPlanStore
         return PlanHashes.Pick(plans, hash);
     }
 
+    /// <inheritdoc />
     public async ValueTask<Plan?> FindAsync(string goal, string fingerprint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(goal);
@@ -111,9 +114,11 @@ public sealed class SqlitePlanStore : IPlanStore
         return plans.Count == 0 ? null : plans[0];
     }
 
+    /// <inheritdoc />
     public async ValueTask<IReadOnlyList<Plan>> ListAsync(CancellationToken cancellationToken = default)
         => await QueryAsync($"SELECT {Columns} FROM plans ORDER BY created_at DESC, rowid DESC", cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
     public async ValueTask<Plan> ApproveAsync(string hash, PlanApproval approval, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hash);

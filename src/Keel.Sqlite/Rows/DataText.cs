@@ -9,6 +9,11 @@ internal static class DataText
 {
     public static string Write(IReadOnlyDictionary<string, JsonElement> data)
     {
+        if (data.Count == 0)
+        {
+            return "{}";
+        }
+
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = KeelJson.Encoder }))
         {

@@ -20,42 +20,36 @@ internal static class EventRows
             AND (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1;
         """;
 
-    /// <summary>Events as text, serialised before the writer's turn (outside its transaction).</summary>
-    public static (string Type, string Body)[] Prepare(IReadOnlyList<RunEvent> events)
+    /// <summary>The events of a write, their types checked before the writer's turn (their text is written in it, into a reused buffer).</summary>
+    public static IReadOnlyList<RunEvent> Prepare(IReadOnlyList<RunEvent> events)
     {
-        if (events.Count == 0)
+        for (var i = 0; i < events.Count; i++)
         {
-            return [];
+            _ = events[i].Type;
         }
 
-        var rows = new (string, string)[events.Count];
-        for (var i = 0; i < rows.Length; i++)
-        {
-            rows[i] = (events[i].Type, RunEventJson.Serialize(events[i]));
-        }
-
-        return rows;
+        return events;
     }
 
     /// <summary>Inserts the events numbered from <paramref name="first"/> of the run keyed <paramref name="runKey"/>.</summary>
-    public static void Write(WriteSession session, long runKey, string runId, long first, (string Type, string Body)[] rows)
+    public static void Write(WriteSession session, long runKey, string runId, long first, IReadOnlyList<RunEvent> events)
     {
-        if (rows.Length == 0)
+        if (events.Count == 0)
         {
             return;
         }
 
-        if (first + rows.Length > SqliteSchema.EntriesPerRun)
+        if (first + events.Count > SqliteSchema.EntriesPerRun)
         {
             throw new KeelException($"Run '{runId}' has more events than the SQLite run store holds ({SqliteSchema.EntriesPerRun - 1}).");
         }
 
         var insert = session.Statement(Insert);
-        for (var i = 0; i < rows.Length; i++)
+        for (var i = 0; i < events.Count; i++)
         {
             insert.Bind(1, runKey * SqliteSchema.EntriesPerRun + first + i);
-            insert.Bind(2, rows[i].Type);
-            insert.Bind(3, rows[i].Body);
+            insert.Bind(2, events[i].Type);
+            insert.BindUtf8(3, session.Json(events[i]));
             insert.Run();
         }
     }

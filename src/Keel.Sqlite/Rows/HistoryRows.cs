@@ -79,10 +79,9 @@ internal static class HistoryRows
     /// Binds a prepared row under <paramref name="runId"/> (a fork's copied prefix carries the new run's id).
     /// The JSON texts are made by <see cref="Prepare"/> on the caller's thread, so the writer only binds.
     /// </summary>
-    public static void Bind(SqliteCommand command, string runId, long runKey, PreparedEntry row)
+    public static void Bind(RawScript p, string runId, long runKey, PreparedEntry row)
     {
         var entry = row.Entry;
-        var p = command.Parameters;
         p.Set("$entry_key", Key(runKey, runId, entry.Sequence));
         p.Set("$run_id", runId);
         p.Set("$sequence", entry.Sequence);

@@ -2,6 +2,8 @@ using System.Text;
 using Keel.Sqlite.Schema;
 using Microsoft.Data.Sqlite;
 
+using Keel.Sqlite.Writing;
+
 namespace Keel.Sqlite.Rows;
 
 /// <summary>Reads and writes rows of the <c>runs</c> table.</summary>
@@ -51,9 +53,8 @@ internal static class RunRows
             $size_bytes, $input_tokens, $output_tokens, $cost);
         """;
 
-    public static void Bind(SqliteCommand command, long runKey, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)
+    public static void Bind(RawScript p, long runKey, RunRecord run, string data, string initialData, int historyCount, long sizeBytes)
     {
-        var p = command.Parameters;
         p.Set("$run_key", runKey);
         p.Set("$run_id", run.RunId);
         p.Set("$workflow_name", run.WorkflowName);

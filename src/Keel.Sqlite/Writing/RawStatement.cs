@@ -27,6 +27,20 @@ internal sealed class RawStatement : IDisposable
         _bound = new Bound[raw.sqlite3_bind_parameter_count(_statement) + 1];
     }
 
+    /// <summary>A statement already prepared on <paramref name="db"/> (one of a <see cref="RawScript"/>'s).</summary>
+    public RawStatement(sqlite3 db, sqlite3_stmt statement)
+    {
+        _db = db;
+        _statement = statement;
+        _bound = new Bound[raw.sqlite3_bind_parameter_count(_statement) + 1];
+    }
+
+    /// <summary>How many parameters the statement has (numbered from 1).</summary>
+    public int ParameterCount => _bound.Length - 1;
+
+    /// <summary>The name of parameter <paramref name="index"/> as written in the SQL (<c>$run_id</c>), or null for a bare <c>?</c>.</summary>
+    public string? ParameterName(int index) => raw.sqlite3_bind_parameter_name(_statement, index).utf8_to_string();
+
     public void Bind(int index, long value)
     {
         ref var bound = ref _bound[index];
@@ -67,14 +81,22 @@ internal sealed class RawStatement : IDisposable
         }
 
         bound.Kind = BoundKind.Unknown;
-        Check(raw.sqlite3_bind_text(_statement, index, value));
+        // Bound as UTF-16 from the string's own characters: SQLite copies them (no UTF-8 array per bind).
+        Check(raw.sqlite3_bind_text16(_statement, index, value.AsSpan()));
         bound = new Bound { Kind = BoundKind.Text, Text = value };
+    }
+
+    /// <summary>Binds UTF-8 text (copied by SQLite, so the buffer may be reused at once); never skipped as unchanged.</summary>
+    public void BindUtf8(int index, ReadOnlySpan<byte> utf8)
+    {
+        _bound[index].Kind = BoundKind.Unknown;
+        Check(raw.sqlite3_bind_text(_statement, index, utf8));
     }
 
     /// <summary>Rows the last completed INSERT, UPDATE or DELETE on the connection changed.</summary>
     public int Changes => raw.sqlite3_changes(_db);
 
-    private void BindNull(int index)
+    public void BindNull(int index)
     {
         ref var bound = ref _bound[index];
         if (bound.Kind == BoundKind.Null)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Data.Sqlite;
 
 namespace Keel.Sqlite.Writing;
@@ -11,8 +12,19 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
     // Keyed by the SQL string's identity: the hot path's statements are constants, and hashing their text on
     // every commit costs more than binding them. An equal string from elsewhere only prepares a second copy.
     private readonly Dictionary<string, RawStatement> _statements = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, RawScript> _scripts = new(ReferenceEqualityComparer.Instance);
+
+    private readonly ArrayBufferWriter<byte> _json = new(1024);
 
     public SqliteConnection Connection { get; } = connection;
+
+    /// <summary>The event's JSON in the session's reused buffer, valid until the next call.</summary>
+    public ReadOnlySpan<byte> Json(RunEvent runEvent)
+    {
+        _json.ResetWrittenCount();
+        RunEventJson.Write(_json, runEvent);
+        return _json.WrittenSpan;
+    }
 
     /// <summary>The file (or connection string) the store names in its errors.</summary>
     public string Source { get; } = source;
@@ -40,6 +52,18 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
         }
 
         return statement;
+    }
+
+    /// <summary>The statements of <paramref name="sql"/> prepared once and bound by name (writes with many parameters).</summary>
+    public RawScript Script(string sql)
+    {
+        if (!_scripts.TryGetValue(sql, out var script))
+        {
+            script = new RawScript(Connection.Handle!, sql);
+            _scripts.Add(sql, script);
+        }
+
+        return script;
     }
 
     public void Execute(string sql) => Statement(sql).Run();
@@ -104,6 +128,12 @@ internal sealed class WriteSession(SqliteConnection connection, string source, b
         }
 
         _statements.Clear();
+        foreach (var script in _scripts.Values)
+        {
+            script.Dispose();
+        }
+
+        _scripts.Clear();
         Connection.Dispose();
     }
 }

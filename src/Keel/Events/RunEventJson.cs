@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Keel;
@@ -28,6 +29,65 @@ public static class RunEventJson
 
     /// <summary>The event as JSON text (its type discriminator first).</summary>
     public static string Serialize(RunEvent runEvent) => JsonSerializer.Serialize(runEvent, KeelJson.Options);
+
+    /// <summary>
+    /// Appends the event's UTF-8 JSON, byte for byte what <see cref="Serialize"/> returns, to
+    /// <paramref name="output"/> (a store's reused buffer, say), without building a string.
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, RunEvent runEvent)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(runEvent);
+        var prefix = Prefixes.TryGetValue(runEvent.GetType(), out var known) ? known : throw new ArgumentException($"Unknown run event type {runEvent.GetType().Name}.", nameof(runEvent));
+
+        // The event's own type is written (no polymorphic dispatch, whose state the serializer allocates on
+        // every call), then its discriminator is put first, where the polymorphic writer puts it.
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(512);
+        scratch.ResetWrittenCount();
+        var writer = t_writer;
+        if (writer is null)
+        {
+            t_writer = writer = new Utf8JsonWriter(scratch, new JsonWriterOptions { Encoder = KeelJson.Options.Encoder, Indented = KeelJson.Options.WriteIndented });
+        }
+        else
+        {
+            writer.Reset(scratch);
+        }
+
+        JsonSerializer.Serialize(writer, runEvent, runEvent.GetType(), KeelJson.Options);
+        writer.Flush();
+        var body = scratch.WrittenSpan;
+        output.Write(prefix);
+        if (body.Length > 2)
+        {
+            output.Write(","u8);
+            output.Write(body[1..]);
+        }
+        else
+        {
+            output.Write("}"u8);
+        }
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    // {"type":"run_created" and so on: the discriminator as the polymorphic serializer writes it.
+    private static readonly Dictionary<Type, byte[]> Prefixes = BuildPrefixes();
+
+    private static Dictionary<Type, byte[]> BuildPrefixes()
+    {
+        var prefixes = new Dictionary<Type, byte[]>();
+        foreach (var pair in Names)
+        {
+            prefixes.Add(pair.Key, System.Text.Encoding.UTF8.GetBytes("{\"type\":" + JsonSerializer.Serialize(pair.Value, KeelJson.Options)));
+        }
+
+        return prefixes;
+    }
 
     /// <summary>Reads an event written by <see cref="Serialize"/>; throws <see cref="KeelException"/> naming the run and sequence when the text is not one.</summary>
     public static RunEvent Deserialize(string json)

@@ -23,6 +23,12 @@ public readonly struct RunEventArguments
         Context = context;
     }
 
+    internal RunEventArguments(RunEvent runEvent, string workflowName, WorkflowContext context, RunSession session)
+        : this(runEvent, workflowName, context)
+    {
+        Session = session;
+    }
+
     /// <summary>The event.</summary>
     public RunEvent Event { get; }
 
@@ -31,4 +37,7 @@ public readonly struct RunEventArguments
 
     /// <summary>The run's context as it stands after the event (read it, do not change it).</summary>
     public WorkflowContext Context { get; }
+
+    /// <summary>The session of the run this process drives (for the built-in telemetry listener).</summary>
+    internal RunSession? Session { get; }
 }

@@ -13,8 +13,10 @@ public readonly struct AttemptInfo
         PreviousOutcome = previousOutcome;
     }
 
+    /// <summary>The id of the run the attempt belongs to.</summary>
     public string RunId { get; }
 
+    /// <summary>The id of the step being attempted.</summary>
     public string StepId { get; }
 
     /// <summary>How many times the run has entered this step, this visit included (from 1).</summary>

@@ -26,8 +26,10 @@ public sealed class DataBus : IEnumerable<KeyValuePair<string, JsonElement>>
     /// <summary>Incremented by every change; the hub checkpoints the bus only when it changed.</summary>
     internal int Version { get; private set; }
 
+    /// <summary>How many keys the bus holds.</summary>
     public int Count => _values?.Count ?? 0;
 
+    /// <summary>The keys the bus holds, in no particular order.</summary>
     public IEnumerable<string> Keys => _values?.Keys ?? Enumerable.Empty<string>();
 
     /// <summary>Gets a value (a <see cref="JsonElement"/>, or null when absent) or sets one (normalised to JSON).</summary>
@@ -37,6 +39,8 @@ public sealed class DataBus : IEnumerable<KeyValuePair<string, JsonElement>>
         set => Set(key, value);
     }
 
+    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, normalised to JSON at once (later changes to the object are not seen), replacing any value there.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
     public void Set(string key, object? value)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -44,6 +48,7 @@ public sealed class DataBus : IEnumerable<KeyValuePair<string, JsonElement>>
         Version++;
     }
 
+    /// <summary>Removes <paramref name="key"/>; false when it was not there.</summary>
     public bool Remove(string key)
     {
         if (_values is not null && _values.Remove(key))
@@ -55,8 +60,10 @@ public sealed class DataBus : IEnumerable<KeyValuePair<string, JsonElement>>
         return false;
     }
 
+    /// <summary>True when the bus holds <paramref name="key"/> (keys compare ordinally).</summary>
     public bool ContainsKey(string key) => _values?.ContainsKey(key) ?? false;
 
+    /// <summary>The JSON value stored under <paramref name="key"/>; false (and a default element) when absent.</summary>
     public bool TryGetValue(string key, out JsonElement value)
     {
         if (_values is not null && _values.TryGetValue(key, out value))
@@ -76,6 +83,7 @@ public sealed class DataBus : IEnumerable<KeyValuePair<string, JsonElement>>
     public IReadOnlyDictionary<string, JsonElement> Snapshot()
         => _values is null ? EmptyValues : new Dictionary<string, JsonElement>(_values, StringComparer.Ordinal);
 
+    /// <summary>Enumerates the keys and their JSON values.</summary>
     public IEnumerator<KeyValuePair<string, JsonElement>> GetEnumerator()
         => (_values ?? EmptyValues).GetEnumerator();
 

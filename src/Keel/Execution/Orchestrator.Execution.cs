@@ -21,15 +21,27 @@ public sealed partial class Orchestrator
         => ExecuteWorkflowAsync(workflowName, goal, verbose ? VerboseOptions(data) : data is null ? DefaultOptions : new ExecuteOptions { Data = data }, cancellationToken);
 
     /// <summary>Runs <paramref name="workflowName"/> with the given options, in the caller: create, drive, return the result.</summary>
-    public async Task<WorkflowResult> ExecuteWorkflowAsync(string workflowName, string? goal, ExecuteOptions options, CancellationToken cancellationToken = default)
+    public Task<WorkflowResult> ExecuteWorkflowAsync(string workflowName, string? goal, ExecuteOptions options, CancellationToken cancellationToken = default)
     {
-        var (start, session) = NewRun(workflowName, goal, options, pending: false);
-        if (session.Logger.IsEnabled(LogLevel.Information))
+        // Not an async method: the driver's task is returned as it is (one task per run, not two); a bad
+        // argument still faults the returned task rather than throwing from the call.
+        RunStart start;
+        try
         {
-            Log.RunStarted(session.Logger, session.RunId, session.Workflow.Name, session.Context.CurrentStep, session.Context.Goal);
+            var (created, session) = NewRun(workflowName, goal, options, pending: false);
+            if (session.Logger.IsEnabled(LogLevel.Information))
+            {
+                Log.RunStarted(session.Logger, session.RunId, session.Workflow.Name, session.Context.CurrentStep, session.Context.Goal);
+            }
+
+            start = created;
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<WorkflowResult>(ex);
         }
 
-        return await _driver.RunAsync(start, cancellationToken).ConfigureAwait(false);
+        return _driver.RunAsync(start, cancellationToken);
     }
 
     /// <summary>
@@ -128,47 +140,6 @@ public sealed partial class Orchestrator
 
     private static string? PromptOf(RunSession session)
         => session.Position.AtStep ? session.Workflow.Steps[session.Position.StepIndex].Prompt : null;
-
-    internal Activity? StartRunActivity(RunSession session, bool resumed)
-    {
-        var activity = KeelTelemetry.Source.StartActivity("invoke_workflow " + session.Workflow.Name, ActivityKind.Internal);
-        if (activity is not null)
-        {
-            activity.SetTag(KeelTelemetry.TagWorkflow, session.Workflow.Name);
-            activity.SetTag(KeelTelemetry.TagRunId, session.RunId);
-            activity.SetTag("gen_ai.operation.name", "invoke_workflow");
-            if (resumed)
-            {
-                activity.SetTag("keel.run.resumed", true);
-            }
-        }
-
-        return activity;
-    }
-
-    internal void RecordRunEnd(RunSession? session, WorkflowResult result, Activity? activity)
-    {
-        ArgumentNullException.ThrowIfNull(session);
-        var state = StableNames.Of(result.State);
-        if (activity is not null)
-        {
-            activity.SetTag(KeelTelemetry.TagRunState, state);
-            if (result.State == WorkflowState.Failed)
-            {
-                activity.SetStatus(ActivityStatusCode.Error, result.Error);
-            }
-        }
-
-        if (KeelTelemetry.Runs.Enabled)
-        {
-            KeelTelemetry.Runs.Add(1, new KeyValuePair<string, object?>(KeelTelemetry.TagWorkflow, session.Workflow.Name), new KeyValuePair<string, object?>(KeelTelemetry.TagRunState, state));
-        }
-
-        if (session.Logger.IsEnabled(LogLevel.Information))
-        {
-            Log.RunEnded(session.Logger, session.RunId, result.State, result.CurrentStep, result.Error is null ? string.Empty : ": " + result.Error);
-        }
-    }
 
     internal static string StateName(WorkflowState state) => StableNames.Of(state);
 

@@ -16,10 +16,11 @@ public sealed partial class Orchestrator
     /// <summary>
     /// Forks a run as <see cref="ForkAsync(string, int, IReadOnlyDictionary{string, object?}?, bool, CancellationToken)"/>
     /// does, with options: its edited data, its id, and <see cref="ForkOptions.StepOnly"/> to re-run one step
-    /// without the steps after it. Drives the fork in the caller and returns its result. (The token has no
-    /// default here, so this overload and the one with optional data never compete for a call.)
+    /// without the steps after it. Drives the fork in the caller and returns its result.
     /// </summary>
-    public async Task<WorkflowResult> ForkAsync(string runId, int sequence, ForkOptions options, CancellationToken cancellationToken)
+#pragma warning disable RS0026 // Two overloads with optional parameters: the options overload is the full form, the other keeps the short form of the earlier releases.
+    public async Task<WorkflowResult> ForkAsync(string runId, int sequence, ForkOptions options, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         ArgumentNullException.ThrowIfNull(options);
         var (record, prefix, compiled, workers) = await PrepareForkAsync(runId, sequence, options, pending: false, cancellationToken).ConfigureAwait(false);

@@ -38,7 +38,7 @@ public sealed partial class Orchestrator
         _store = options.RunStore;
         _logger = options.LoggerFactory?.CreateLogger("Keel") ?? NullLogger.Instance;
         _services = options.Services is null or SpokeServiceProvider ? options.Services : new SpokeServiceProvider(options.Services);
-        _listeners = [.. options.EventListeners];
+        _listeners = [TelemetryListener.Instance, .. options.EventListeners];
         SemaphoreSlim? slots = null;
         if (options.MaxConcurrentRuns is { } max)
         {

@@ -75,22 +75,23 @@ internal static class Router
             return null;
         }
 
-        var expected = string.Join(", ", step.OnLabel!.Keys.Order(StringComparer.Ordinal));
         var label = step.LabelFrom!.Read(output, out var problem);
         if (label is null)
         {
-            error = $"step '{step.StepId}': {problem} (expected one of: {expected})";
+            error = $"step '{step.StepId}': {problem} (expected one of: {ExpectedLabels(step)})";
             return null;
         }
 
         if (!step.OnLabel!.ContainsKey(label))
         {
-            error = $"step '{step.StepId}': unknown outcome label '{label}' read by {step.LabelFrom} (expected one of: {expected})";
+            error = $"step '{step.StepId}': unknown outcome label '{label}' read by {step.LabelFrom} (expected one of: {ExpectedLabels(step)})";
             return null;
         }
 
         return label;
     }
+
+    private static string ExpectedLabels(WorkflowStep step) => string.Join(", ", step.OnLabel!.Keys.Order(StringComparer.Ordinal));
 
     /// <summary>Why a run ended when the step budget stopped it.</summary>
     public static string BudgetSpent(CompiledWorkflow workflow, int blocked, string fromStep)

@@ -361,7 +361,6 @@ internal sealed partial class RunOwner
         }
 
         await CommitAsync(session, recorded, dataChanged, [AttemptRecorded.For(recorded, session.NextEvent())]).ConfigureAwait(false);
-        Orchestrator.RecordAttempt(session, session.Workflow.Steps[session.Position.StepIndex], unit.Worker, recorded, null);
     }
 
     /// <summary>Applies what a unit changed on its copy of the bus (sets and removals) to the run's bus.</summary>

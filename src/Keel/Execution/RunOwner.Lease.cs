@@ -5,7 +5,7 @@ namespace Keel;
 internal sealed partial class RunOwner
 {
     /// <summary>Takes the run's lease (creating the run holding it, for a new one) and loads its position under it.</summary>
-    private async Task<RunSession> OpenAsync(RunStart start, CancellationToken cancellationToken)
+    private async ValueTask<RunSession> OpenAsync(RunStart start, CancellationToken cancellationToken)
     {
         if (_store is null)
         {
@@ -22,7 +22,11 @@ internal sealed partial class RunOwner
                 session.Fence = start.Record!.Fence;
                 session.LastEvent = 1;
                 session.CommittedDataVersion = session.Context.Data.Version;
-                Publish(session, RunCreated.For(start.Record));
+                if (_hub.Listeners.Length > 0)
+                {
+                    Publish(session, RunCreated.For(start.Record));
+                }
+
                 return session;
             case StartKind.Fork:
                 await _store.CreateRunAsync(start.Record!, start.Prefix, cancellationToken).ConfigureAwait(false);
@@ -119,13 +123,14 @@ internal sealed partial class RunOwner
     }
 
     /// <summary>Commits the session's position with an entry (when there is one) and events, then hands the events to the listeners.</summary>
-    private async ValueTask CommitAsync(RunSession session, HistoryEntry? entry, bool dataChanged, RunEvent[] events, bool clearsControl = false)
+    /// <remarks>The first <paramref name="published"/> of <paramref name="events"/> were published as they happened (an attempt's start): they are written, not published again.</remarks>
+    private async ValueTask CommitAsync(RunSession session, HistoryEntry? entry, bool dataChanged, RunEvent[] events, bool clearsControl = false, int published = 0)
     {
         var context = session.Context;
         if (_store is null)
         {
             session.PendingEvents.Clear();
-            PublishAll(session, events);
+            PublishAll(session, events, published);
             return;
         }
 
@@ -184,7 +189,7 @@ internal sealed partial class RunOwner
             session.PendingEvents.Clear();
         }
 
-        PublishAll(session, events);
+        PublishAll(session, events, published);
         if (!stops && control != RunControl.None && session.Control == RunControl.None)
         {
             await TakeControlAsync(session).ConfigureAwait(false);
@@ -205,11 +210,11 @@ internal sealed partial class RunOwner
         session.Control = record.Control;
     }
 
-    private void PublishAll(RunSession session, RunEvent[] events)
+    private void PublishAll(RunSession session, RunEvent[] events, int from = 0)
     {
-        foreach (var runEvent in events)
+        for (var i = from; i < events.Length; i++)
         {
-            Publish(session, runEvent);
+            Publish(session, events[i]);
         }
     }
 
@@ -217,12 +222,7 @@ internal sealed partial class RunOwner
     internal void Publish(RunSession session, RunEvent runEvent)
     {
         var listeners = _hub.Listeners;
-        if (listeners.Length == 0)
-        {
-            return;
-        }
-
-        var arguments = new RunEventArguments(runEvent, session.Workflow.Name, session.Context);
+        var arguments = new RunEventArguments(runEvent, session.Workflow.Name, session.Context, session);
         foreach (var listener in listeners)
         {
             try

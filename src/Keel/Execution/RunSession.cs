@@ -50,6 +50,18 @@ internal sealed class RunSession
 
     public long Fence { get; set; }
 
+    /// <summary>True once this process drives the run's steps (the run span is for drives only).</summary>
+    public bool Driving { get; set; }
+
+    /// <summary>True when the drive continues a stored run rather than a fresh one or a fork.</summary>
+    public bool Resumed { get; set; }
+
+    /// <summary>The drive's run span, opened by the telemetry listener at the drive's first event.</summary>
+    public System.Diagnostics.Activity? RunActivity { get; set; }
+
+    /// <summary>The attempt in flight's span, from its <see cref="AttemptStarted"/> to its <see cref="AttemptRecorded"/>.</summary>
+    public System.Diagnostics.Activity? StepActivity { get; set; }
+
     /// <summary>The sequence of the run's newest event (the next one is this plus one).</summary>
     public long LastEvent { get; set; }
 

@@ -30,10 +30,13 @@ public sealed class WorkflowContext
     /// <summary>Alias of <see cref="WorkflowId"/>.</summary>
     public string RunId => WorkflowId;
 
+    /// <summary>The name of the workflow the run executes.</summary>
     public string WorkflowName { get; }
 
+    /// <summary>The run's goal: the caller's, or the definition's default when none was given.</summary>
     public string Goal { get; }
 
+    /// <summary>The run's state as the hub last set it (<see cref="WorkflowState.Running"/> while a worker runs).</summary>
     public WorkflowState State { get; internal set; }
 
     /// <summary>The step being executed, or the terminal target once the run has ended.</summary>

@@ -29,13 +29,16 @@ public sealed class WorkflowResult
         Prompt = prompt;
     }
 
+    /// <summary>The run's id (the store's key, also when the run was not stored).</summary>
     public string RunId { get; }
 
     /// <summary>Alias of <see cref="RunId"/> (the seed's workflow_id).</summary>
     public string WorkflowId => RunId;
 
+    /// <summary>The name of the workflow that ran.</summary>
     public string WorkflowName { get; }
 
+    /// <summary>Where the call left the run: an end state (completed, failed, cancelled) or a parked one (waiting for approval, paused).</summary>
     public WorkflowState State { get; }
 
     /// <summary>The step the run stopped at, or the terminal target it reached.</summary>

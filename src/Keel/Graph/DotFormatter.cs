@@ -8,6 +8,8 @@ namespace Keel;
 /// </summary>
 public static class DotFormatter
 {
+    /// <summary>The DOT text of <paramref name="graph"/>: one digraph named after the workflow, starting at its initial step.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="graph"/> is null.</exception>
     public static string Format(WorkflowGraph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);

@@ -10,8 +10,11 @@ public sealed record GraphNode(string Id, GraphNodeKind Kind, string Label, stri
 /// <summary>What a <see cref="GraphNode"/> stands for.</summary>
 public enum GraphNodeKind
 {
+    /// <summary>A step that runs a worker.</summary>
     Step,
+    /// <summary>An approval step that waits for a person's decision.</summary>
     Approval,
+    /// <summary>A terminal target: <c>complete</c> or <c>failed</c>.</summary>
     Terminal,
     /// <summary>A transition target that names no step (only in an invalid definition).</summary>
     Unknown,

@@ -8,6 +8,8 @@ namespace Keel;
 /// </summary>
 public static class MermaidFormatter
 {
+    /// <summary>The Mermaid text of <paramref name="graph"/>: a top-down <c>flowchart</c> titled with the workflow's name, starting at its initial step.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="graph"/> is null.</exception>
     public static string Format(WorkflowGraph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);

@@ -15,6 +15,7 @@ public sealed class WorkflowGraph
         Edges = edges;
     }
 
+    /// <summary>The name of the workflow the graph describes.</summary>
     public string Name { get; }
 
     /// <summary>The step runs start at (null when the definition names none).</summary>

@@ -14,6 +14,8 @@ public sealed class InMemoryAttemptLimiter : IAttemptLimiter
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _scopes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>A limiter holding <paramref name="limits"/> in this process; <paramref name="timeProvider"/> times back-offs (the system clock when null).</summary>
+    /// <exception cref="ArgumentException"><paramref name="limits"/> is invalid (a limit below 1).</exception>
     public InMemoryAttemptLimiter(AttemptLimits limits, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
@@ -23,6 +25,7 @@ public sealed class InMemoryAttemptLimiter : IAttemptLimiter
         _process = limits.PerProcess is { } perProcess ? new SemaphoreSlim(perProcess, perProcess) : null;
     }
 
+    /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> AcquireAsync(AttemptAdmission admission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admission);
@@ -52,6 +55,7 @@ public sealed class InMemoryAttemptLimiter : IAttemptLimiter
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> AcquireRunAsync(string workflowName, CancellationToken cancellationToken)
     {
         if (_limits.RunScopeFor(workflowName) is not { } run)
@@ -65,6 +69,7 @@ public sealed class InMemoryAttemptLimiter : IAttemptLimiter
         return new Permit([semaphore]);
     }
 
+    /// <inheritdoc />
     public ValueTask BackOffAsync(string model, TimeSpan retryAfter, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);

@@ -7,6 +7,8 @@ namespace Keel;
 /// </summary>
 public sealed class ModelBackoffException : KeelException
 {
+    /// <summary>Says <paramref name="model"/>'s provider asked for no calls during <paramref name="retryAfter"/> (a negative value counts as zero).</summary>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is null, empty or white space.</exception>
     public ModelBackoffException(string model, TimeSpan retryAfter)
         : base($"The provider of model '{model}' asked callers to back off for {retryAfter.TotalSeconds:0.###} s.")
     {

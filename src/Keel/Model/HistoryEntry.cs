@@ -13,8 +13,10 @@ public sealed record HistoryEntry
     /// <summary>Position of the entry in its run's history, from 0.</summary>
     public required int Sequence { get; init; }
 
+    /// <summary>The id of the step attempted (or decided, for an approval step).</summary>
     public required string StepId { get; init; }
 
+    /// <summary>The worker type of the step (<c>approval</c> for a decision).</summary>
     public required WorkerType WorkerType { get; init; }
 
     /// <summary>The registered worker's name; for an approval decision, who decided.</summary>
@@ -26,6 +28,7 @@ public sealed record HistoryEntry
     /// <summary>The attempt within the visit (from 1). max_retries N gives at most N+1.</summary>
     public required int Attempt { get; init; }
 
+    /// <summary>How the attempt ended; the hub routed on it.</summary>
     public required AttemptOutcome Outcome { get; init; }
 
     /// <summary>The input the worker saw (normalised JSON; undefined when there was none).</summary>
@@ -42,6 +45,7 @@ public sealed record HistoryEntry
     /// <summary>When the attempt started.</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
+    /// <summary>How long the attempt took, executor and transformers together (zero for a decision).</summary>
     public required TimeSpan Duration { get; init; }
 
     /// <summary>Model usage, when the worker reported any.</summary>

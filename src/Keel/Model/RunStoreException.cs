@@ -7,6 +7,7 @@ namespace Keel;
 /// </summary>
 public class RunStoreException : KeelException
 {
+    /// <summary>Says <paramref name="store"/> failed as <paramref name="message"/> describes; <paramref name="store"/> must not carry credentials.</summary>
     public RunStoreException(string store, string message, Exception? innerException = null)
         : base(message, innerException)
     {
@@ -24,6 +25,7 @@ public class RunStoreException : KeelException
 /// </summary>
 public sealed class RunStoreDamagedException : RunStoreException
 {
+    /// <summary>Says the data of <paramref name="store"/> is damaged, with the runs that could and could not be read (empty lists when null).</summary>
     public RunStoreDamagedException(string store, string message, Exception? innerException = null, IReadOnlyList<RunRecord>? readableRuns = null, IReadOnlyList<string>? unreadableRunIds = null)
         : base(store, message, innerException)
     {

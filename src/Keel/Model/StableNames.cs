@@ -18,6 +18,7 @@ public static class StableNames
     public static string Of(AttemptOutcome outcome)
         => (uint)outcome < (uint)Outcomes.Length ? Outcomes[(int)outcome] : throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown attempt outcome.");
 
+    /// <summary>The recorded name of a join mode: <c>all</c> or <c>any</c>.</summary>
     public static string Of(JoinMode join) => join == JoinMode.Any ? "any" : "all";
 
     /// <summary>Reads a recorded state name; false when it is not one.</summary>

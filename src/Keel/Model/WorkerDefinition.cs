@@ -9,10 +9,12 @@ namespace Keel;
 /// </summary>
 public sealed partial class WorkerDefinition
 {
+    /// <summary>An empty definition for an object initializer; set at least <see cref="WorkerType"/>, <see cref="Name"/> and <see cref="Executor"/>.</summary>
     public WorkerDefinition()
     {
     }
 
+    /// <summary>A worker of <paramref name="workerType"/> named <paramref name="name"/> that does its work in <paramref name="executor"/>, with optional transformers and validator around it.</summary>
     [SetsRequiredMembers]
     public WorkerDefinition(
         WorkerType workerType,
@@ -32,16 +34,22 @@ public sealed partial class WorkerDefinition
         OutputValidator = outputValidator;
     }
 
+    /// <summary>The worker type this worker serves: steps name types, never workers.</summary>
     public required WorkerType WorkerType { get; init; }
 
+    /// <summary>The worker's name, recorded in every history entry it produces.</summary>
     public required string Name { get; init; }
 
+    /// <summary>What the worker does, for people and planners. Empty by default.</summary>
     public string Description { get; init; } = string.Empty;
 
+    /// <summary>The code that does the work: takes the input and the context, returns the output.</summary>
     public required WorkerExecutor Executor { get; init; }
 
+    /// <summary>Reshapes the hub's input before the executor sees it; the input passes unchanged when null.</summary>
     public InputTransformer? InputTransformer { get; init; }
 
+    /// <summary>Reshapes the executor's output before it is validated, recorded and routed on; unchanged when null.</summary>
     public OutputTransformer? OutputTransformer { get; init; }
 
     /// <summary>Rejects an output as invalid (a failed attempt with outcome <see cref="AttemptOutcome.InvalidOutput"/>).</summary>

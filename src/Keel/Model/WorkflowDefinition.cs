@@ -9,6 +9,8 @@ public sealed class WorkflowDefinition
 {
     private readonly List<WorkflowStep> _steps = [];
 
+    /// <summary>An empty workflow named <paramref name="name"/>; add steps with <see cref="AddStep"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     public WorkflowDefinition(string name, string description = "", string goal = "")
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -17,8 +19,10 @@ public sealed class WorkflowDefinition
         Goal = goal;
     }
 
+    /// <summary>The workflow's name, the key it is registered and recorded under.</summary>
     public string Name { get; }
 
+    /// <summary>What the workflow does, for people and planners.</summary>
     public string Description { get; set; }
 
     /// <summary>The default goal of a run when none is given.</summary>
@@ -33,6 +37,7 @@ public sealed class WorkflowDefinition
     /// </summary>
     public int? MaxSteps { get; set; }
 
+    /// <summary>The steps in the order they were added; the first is the initial step unless <see cref="InitialStep"/> says otherwise.</summary>
     public IReadOnlyList<WorkflowStep> Steps => _steps;
 
     /// <summary>The budget that applies: <see cref="MaxSteps"/> or the default.</summary>

@@ -60,6 +60,7 @@ public enum JoinMode
     Any,
 }
 
+/// <summary>Helpers over <see cref="AttemptOutcome"/>.</summary>
 public static class AttemptOutcomeExtensions
 {
     /// <summary>True when the outcome routes along on_success.</summary>

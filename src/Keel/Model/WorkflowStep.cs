@@ -13,10 +13,12 @@ public sealed record WorkflowStep
     /// <summary>The terminal target that ends a run as failed.</summary>
     public const string Failed = "failed";
 
+    /// <summary>An empty step for an object initializer; set at least <see cref="StepId"/> and <see cref="WorkerType"/>.</summary>
     public WorkflowStep()
     {
     }
 
+    /// <summary>A work step <paramref name="stepId"/> done by <paramref name="workerType"/>; <paramref name="onSuccess"/> defaults to <c>complete</c>, a null <paramref name="onFailure"/> fails the run when the retries are spent.</summary>
     [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
     public WorkflowStep(
         string stepId,
@@ -51,11 +53,13 @@ public sealed record WorkflowStep
             OnFailure = onRejected,
         };
 
+    /// <summary>The step's id, unique in its workflow; routes name steps by it.</summary>
     public required string StepId { get; init; }
 
     /// <summary>The worker type that does the work. Unused by approval steps.</summary>
     public required WorkerType WorkerType { get; init; }
 
+    /// <summary>What the step does, for people, graphs and planners. Empty by default.</summary>
     public string Description { get; init; } = string.Empty;
 
     /// <summary>Next step on success; <c>complete</c> when not set.</summary>
@@ -79,6 +83,7 @@ public sealed record WorkflowStep
     /// <summary>The longest delay between retries, however many retries are spent. Default 5 minutes.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>What the step does when entered: run a worker (the default), wait for approval, or one of the routing constructs.</summary>
     public StepKind Kind { get; init; } = StepKind.Work;
 
     /// <summary>What an approver is asked (approval steps).</summary>

@@ -13,6 +13,8 @@ public sealed class CatalogPlanner : IPlanner
     {
     }
 
+    /// <summary>A planner over <paramref name="templates"/>, tried in order.</summary>
+    /// <exception cref="ArgumentException">There is no template, or two share a name.</exception>
     public CatalogPlanner(IEnumerable<PlanTemplate> templates)
     {
         ArgumentNullException.ThrowIfNull(templates);
@@ -31,10 +33,13 @@ public sealed class CatalogPlanner : IPlanner
         Fingerprint = "catalog:" + GoalText.Sha256(string.Join('\n', Templates.Select(t => t.Name + ":" + WorkflowDefinitionJson.Serialize(t.Build()) + ":" + string.Join(',', t.Keywords))))[..16];
     }
 
+    /// <summary>The templates the planner chooses from, in order of preference on a tie.</summary>
     public IReadOnlyList<PlanTemplate> Templates { get; }
 
+    /// <inheritdoc />
     public string Name => "catalog";
 
+    /// <inheritdoc />
     public string Fingerprint { get; }
 
     /// <summary>The best template for <paramref name="goal"/> and the words that matched, or null when none matches.</summary>
@@ -67,6 +72,7 @@ public sealed class CatalogPlanner : IPlanner
         return best is null ? null : (best, bestMatched);
     }
 
+    /// <inheritdoc />
     public Task<PlanDraft> PlanAsync(PlanningRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

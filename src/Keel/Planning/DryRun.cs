@@ -28,6 +28,7 @@ public sealed record DryRunResult(Plan Plan, WorkflowResult Result)
     /// <summary>The step ids in the order the run visited them (one per visit, retries folded).</summary>
     public IReadOnlyList<string> Path => Result.Path;
 
+    /// <summary>Where the dry run ended (the state of <see cref="Result"/>).</summary>
     public WorkflowState State => Result.State;
 }
 

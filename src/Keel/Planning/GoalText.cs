@@ -59,5 +59,6 @@ public static class GoalText
         "a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "with", "by", "at", "from", "my", "our", "your", "me", "us", "it", "is", "be", "that", "this",
     };
 
+    /// <summary>The SHA-256 of <paramref name="text"/>'s UTF-8 bytes, as 64 lower-case hex digits.</summary>
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -6,6 +6,7 @@ public sealed class InMemoryPlanStore : IPlanStore
     private readonly Lock _gate = new();
     private readonly List<Plan> _plans = [];
 
+    /// <inheritdoc />
     public ValueTask<Plan> SaveAsync(Plan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -23,6 +24,7 @@ public sealed class InMemoryPlanStore : IPlanStore
         }
     }
 
+    /// <inheritdoc />
     public ValueTask<Plan?> GetAsync(string hash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hash);
@@ -32,6 +34,7 @@ public sealed class InMemoryPlanStore : IPlanStore
         }
     }
 
+    /// <inheritdoc />
     public ValueTask<Plan?> FindAsync(string goal, string fingerprint, CancellationToken cancellationToken = default)
     {
         var key = GoalText.Key(goal);
@@ -41,6 +44,7 @@ public sealed class InMemoryPlanStore : IPlanStore
         }
     }
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<Plan>> ListAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -52,6 +56,7 @@ public sealed class InMemoryPlanStore : IPlanStore
     /// <summary>Newest first: by creation time, then the later stored.</summary>
     private IEnumerable<Plan> Newest() => _plans.Select((plan, index) => (plan, index)).OrderByDescending(p => p.plan.CreatedAt).ThenByDescending(p => p.index).Select(p => p.plan);
 
+    /// <inheritdoc />
     public ValueTask<Plan> ApproveAsync(string hash, PlanApproval approval, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(approval);

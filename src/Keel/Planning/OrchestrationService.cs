@@ -16,6 +16,8 @@ public sealed partial class OrchestrationService
     {
     }
 
+    /// <summary>A service over <paramref name="orchestrator"/>; a null <paramref name="planner"/> is the default catalog planner, a null <paramref name="planStore"/> an in-memory store.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="orchestrator"/> is null.</exception>
     public OrchestrationService(Orchestrator orchestrator, IPlanner? planner, IPlanStore? planStore = null, OrchestrationServiceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(orchestrator);
@@ -25,10 +27,13 @@ public sealed partial class OrchestrationService
         _options = options ?? new OrchestrationServiceOptions();
     }
 
+    /// <summary>The orchestrator that registers and runs the plans' definitions.</summary>
     public Orchestrator Orchestrator { get; }
 
+    /// <summary>The planner that turns goals into plans.</summary>
     public IPlanner Planner { get; }
 
+    /// <summary>Where plans are kept, frozen, and approved.</summary>
     public IPlanStore PlanStore { get; }
 
     /// <summary>

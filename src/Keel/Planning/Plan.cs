@@ -12,6 +12,8 @@ public sealed class Plan
 {
     private readonly WorkflowDefinition _definition;
 
+    /// <summary>A plan for <paramref name="goal"/>: a copy of <paramref name="definition"/> (later changes to it are not seen), hashed at once.</summary>
+    /// <exception cref="ArgumentNullException">An argument other than <paramref name="approval"/> is null.</exception>
     public Plan(string goal, WorkflowDefinition definition, PlanningRecord planning, PlanValidationReport validation, DateTimeOffset createdAt, PlanApproval? approval = null, bool isFrozen = false)
     {
         ArgumentNullException.ThrowIfNull(goal);
@@ -53,11 +55,13 @@ public sealed class Plan
     /// <summary>How the plan was checked.</summary>
     public PlanValidationReport Validation { get; }
 
+    /// <summary>When the plan was made (the planning clock).</summary>
     public DateTimeOffset CreatedAt { get; }
 
     /// <summary>Who approved the plan and when; null until approved.</summary>
     public PlanApproval? Approval { get; }
 
+    /// <summary>True when an approval is attached.</summary>
     public bool IsApproved => Approval is not null;
 
     /// <summary>True once the plan is stored in a plan store (its definition can no longer change).</summary>
@@ -72,6 +76,7 @@ public sealed class Plan
     /// <summary>The same plan with an approval (or without one, for null).</summary>
     public Plan WithApproval(PlanApproval? approval) => new(Goal, _definition, Planning, Validation, CreatedAt, approval, IsFrozen);
 
+    /// <summary>The plan's name, the first 12 hex digits of its hash, and its steps in order.</summary>
     public override string ToString() => $"{Name} {Hash[..12]} ({string.Join(" -> ", _definition.Steps.Select(s => s.StepId))})";
 
     /// <summary>The plan as JSON (snake_case), as plan stores keep it.</summary>

@@ -6,6 +6,7 @@ namespace Keel;
 /// </summary>
 public sealed class PlanRejectedException : KeelException
 {
+    /// <summary>Says no plan for <paramref name="goal"/> passed validation, with why and the problems of the last draft.</summary>
     public PlanRejectedException(string goal, string reason, IReadOnlyList<ValidationProblem> problems, PlanningRecord? planning = null)
         : base(FormatMessage(goal, reason, problems))
     {
@@ -15,10 +16,13 @@ public sealed class PlanRejectedException : KeelException
         Planning = planning;
     }
 
+    /// <summary>The goal that could not be planned.</summary>
     public string Goal { get; }
 
+    /// <summary>Why the plan was refused, in words.</summary>
     public string Reason { get; }
 
+    /// <summary>The validation problems of the last draft (empty when the planner made none).</summary>
     public IReadOnlyList<ValidationProblem> Problems { get; }
 
     /// <summary>How planning went (every proposal and its problems), when a planner got that far.</summary>

@@ -6,6 +6,9 @@ namespace Keel;
 /// </summary>
 public sealed class PlanTemplate
 {
+    /// <summary>A template named <paramref name="name"/> chosen for goals containing one of <paramref name="keywords"/>, built by <paramref name="build"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is blank or no keyword has a word.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="keywords"/> or <paramref name="build"/> is null.</exception>
     public PlanTemplate(string name, string description, IEnumerable<string> keywords, Func<WorkflowDefinition> build)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -22,8 +25,10 @@ public sealed class PlanTemplate
         Build = build;
     }
 
+    /// <summary>The template's name, unique in a catalog.</summary>
     public string Name { get; }
 
+    /// <summary>What workflows built from the template are for.</summary>
     public string Description { get; }
 
     /// <summary>Lower-case words or phrases ("machine learning"); a goal's word matches one with or without a plural 's'.</summary>

@@ -15,5 +15,6 @@ public sealed record PlanValidationReport
     /// <summary>The estimated cost, when an estimator was given.</summary>
     public PlanCostEstimate? Cost { get; init; }
 
+    /// <summary>True when validation found no problem.</summary>
     public bool IsValid => Problems.Count == 0;
 }

@@ -6,8 +6,10 @@ namespace Keel;
 /// </summary>
 public sealed record PlanningRecord
 {
+    /// <summary>The name of the planner that made the plan (<c>catalog</c>, <c>llm</c>, ...).</summary>
     public required string Planner { get; init; }
 
+    /// <summary>The planner's fingerprint: it changes when the planner's templates, model or instructions do, so a cached plan is reused only by the same planner.</summary>
     public required string Fingerprint { get; init; }
 
     /// <summary>The model that proposed the plan, when a model did.</summary>

@@ -8,6 +8,7 @@ namespace Keel;
 /// </summary>
 public sealed record WorkerDescriptor
 {
+    /// <summary>Describes a worker of <paramref name="workerType"/> for a planner; the schemas (JSON Schema) are optional.</summary>
     public WorkerDescriptor(WorkerType workerType, string name, string description = "", JsonElement? inputSchema = null, JsonElement? outputSchema = null)
     {
         if (workerType.IsEmpty)
@@ -22,14 +23,19 @@ public sealed record WorkerDescriptor
         OutputSchema = outputSchema;
     }
 
+    /// <summary>The worker type a plan may name.</summary>
     public WorkerType WorkerType { get; }
 
+    /// <summary>The worker's name.</summary>
     public string Name { get; }
 
+    /// <summary>What the worker does, for the planner to choose by.</summary>
     public string Description { get; }
 
+    /// <summary>The JSON Schema of the input the worker expects, or null when not described.</summary>
     public JsonElement? InputSchema { get; }
 
+    /// <summary>The JSON Schema of the output the worker returns, or null when not described.</summary>
     public JsonElement? OutputSchema { get; }
 
     /// <summary>The descriptor of a registered worker.</summary>

@@ -3,11 +3,13 @@ namespace Keel;
 /// <summary>Ready-made workflows: the seed's build-website pipeline, generic linear pipelines and an ML pipeline.</summary>
 public static class Workflows
 {
-    /// <summary>The data scientist worker type of the ML pipeline.</summary>
+    /// <summary>The data engineer worker type of the ML pipeline (<c>data_engineer</c>).</summary>
     public static WorkerType DataEngineer { get; } = new("data_engineer");
 
+    /// <summary>The data scientist worker type of the ML pipeline (<c>data_scientist</c>).</summary>
     public static WorkerType DataScientist { get; } = new("data_scientist");
 
+    /// <summary>The ML engineer worker type of the ML pipeline (<c>ml_engineer</c>).</summary>
     public static WorkerType MlEngineer { get; } = new("ml_engineer");
 
     /// <summary>The security reviewer of the code-review pipeline.</summary>

@@ -71,8 +71,10 @@ public enum RoutingVerdict
 /// </summary>
 public sealed record RunReplayResult
 {
+    /// <summary>The run replayed.</summary>
     public required string RunId { get; init; }
 
+    /// <summary>Whether the edited definition takes the recorded path.</summary>
     public required RoutingVerdict Verdict { get; init; }
 
     /// <summary>The step at which the paths part, or null when they do not.</summary>
@@ -93,6 +95,7 @@ public sealed record RunReplayResult
     /// <summary>The transitions the edited definition takes over the recorded outcomes (as far as they reach).</summary>
     public required IReadOnlyList<string> ReplayedPath { get; init; }
 
+    /// <summary>One line: the run id, the verdict, and where and why the paths part.</summary>
     public override string ToString() => Verdict switch
     {
         RoutingVerdict.SamePath => $"{RunId}: same path",

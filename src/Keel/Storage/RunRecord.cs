@@ -5,12 +5,16 @@ namespace Keel;
 /// <summary>A stored run: what it runs, where it is, who holds it.</summary>
 public sealed record RunRecord
 {
+    /// <summary>The run's id, unique in its store.</summary>
     public required string RunId { get; init; }
 
+    /// <summary>The name of the workflow the run executes.</summary>
     public required string WorkflowName { get; init; }
 
+    /// <summary>The run's goal.</summary>
     public required string Goal { get; init; }
 
+    /// <summary>Where the run is in its life cycle.</summary>
     public required WorkflowState State { get; init; }
 
     /// <summary>The step to run next (or the one waiting for approval), or the terminal target reached.</summary>
@@ -25,6 +29,7 @@ public sealed record RunRecord
     /// <summary>Step visits spent from the run's step budget.</summary>
     public int StepsTaken { get; init; } = 1;
 
+    /// <summary>The run's data bus as last checkpointed (JSON values by key).</summary>
     public IReadOnlyDictionary<string, JsonElement> Data { get; init; } = new Dictionary<string, JsonElement>();
 
     /// <summary>The data bus the run started with (what a fork at the first entry starts from).</summary>
@@ -36,19 +41,25 @@ public sealed record RunRecord
     /// <summary>SHA-256 of <see cref="DefinitionJson"/>, hex.</summary>
     public required string DefinitionHash { get; init; }
 
+    /// <summary>When the run was created (store clock).</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>When the run was last written.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>Why the run failed or was cancelled; null otherwise.</summary>
     public string? Error { get; init; }
 
     /// <summary>The run this one was forked from, and the history sequence it was forked at.</summary>
     public string? ParentRunId { get; init; }
 
+    /// <summary>The history sequence of <see cref="ParentRunId"/> the fork started from; null for a run that was not forked.</summary>
     public int? ParentSequence { get; init; }
 
+    /// <summary>The process holding the run's lease, or null when none does.</summary>
     public string? LeaseOwner { get; init; }
 
+    /// <summary>When the lease lapses (store clock); after it any process may take the run over.</summary>
     public DateTimeOffset? LeaseExpires { get; init; }
 
     /// <summary>Fencing token: incremented by every lease acquisition; a commit with an older one is refused.</summary>
@@ -60,10 +71,13 @@ public sealed record RunRecord
     /// <summary>Bytes the run takes in the store (approximate: recorded JSON and text).</summary>
     public long SizeBytes { get; init; }
 
+    /// <summary>Input tokens reported by the run's attempts so far.</summary>
     public long InputTokens { get; init; }
 
+    /// <summary>Output tokens reported by the run's attempts so far.</summary>
     public long OutputTokens { get; init; }
 
+    /// <summary>The cost reported by the run's attempts so far, in the price table's currency; null when none reported a cost.</summary>
     public decimal? Cost { get; init; }
 
     /// <summary>The run's token budget (from <see cref="ExecuteOptions.MaxTokens"/>), kept so a resumed run honours it.</summary>
@@ -88,28 +102,37 @@ public sealed record RunRecord
 /// <summary>One atomic write of a run: an entry (when there is one), the data bus (when it changed) and the position.</summary>
 public sealed record Checkpoint
 {
+    /// <summary>The run written.</summary>
     public required string RunId { get; init; }
 
     /// <summary>The fencing token of the lease the writer holds.</summary>
     public required long Fence { get; init; }
 
+    /// <summary>The history entry appended, or null when only the position moves.</summary>
     public HistoryEntry? Entry { get; init; }
 
     /// <summary>The whole data bus, when it changed since the last checkpoint; null when unchanged.</summary>
     public IReadOnlyDictionary<string, JsonElement>? Data { get; init; }
 
+    /// <summary>The run's state after the write.</summary>
     public required WorkflowState State { get; init; }
 
+    /// <summary>The step to run next after the write, or the terminal target reached.</summary>
     public required string CurrentStep { get; init; }
 
+    /// <summary>The visit of <see cref="CurrentStep"/> (from 1).</summary>
     public required int Visit { get; init; }
 
+    /// <summary>The attempt of the visit to run next (from 1).</summary>
     public required int Attempt { get; init; }
 
+    /// <summary>Step visits spent from the run's step budget.</summary>
     public required int StepsTaken { get; init; }
 
+    /// <summary>Why the run failed or was cancelled, when the write ends it so.</summary>
     public string? Error { get; init; }
 
+    /// <summary>When the write was made (the writer's view of the store clock).</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
 
     /// <summary>When set, the lease is extended to this time in the same transaction; a store may leave it while more than half of the asked-for term remains (the heartbeat renews it every third).</summary>
@@ -134,12 +157,16 @@ public sealed record Checkpoint
 /// <summary>Filters for listing runs. Every field is optional.</summary>
 public sealed record RunQuery
 {
+    /// <summary>Only runs of this workflow.</summary>
     public string? WorkflowName { get; init; }
 
+    /// <summary>Only runs in this state.</summary>
     public WorkflowState? State { get; init; }
 
+    /// <summary>Only runs created at or after this time.</summary>
     public DateTimeOffset? CreatedAfter { get; init; }
 
+    /// <summary>Only runs created before this time.</summary>
     public DateTimeOffset? CreatedBefore { get; init; }
 
     /// <summary>Only runs whose lease is free or expired at this time (for recovery).</summary>

@@ -20,3 +20,23 @@ internal sealed record CallRecord(string What, string Key, string RunId, string 
             .Select(Parse)
             .ToList();
 }
+
+/// <summary>A span of time a process held something (a call in flight, a run admitted under the workflow's limit).</summary>
+internal sealed record Held(int Pid, long Start, long End)
+{
+    /// <summary>The calls to <paramref name="model"/>, from their start to their end (unbounded when a killed process never logged one).</summary>
+    public static List<Held> Calls(List<CallRecord> calls, string model)
+        => calls.Where(c => c.Model == model && c.What == "start")
+            .Select(c => new Held(c.Pid, c.Ticks, calls.FirstOrDefault(e => e.What == "end" && e.Pid == c.Pid && e.Key == c.Key && e.Ticks >= c.Ticks)?.Ticks ?? long.MaxValue))
+            .ToList();
+
+    /// <summary>The runs admitted under the workflow's limit, as the logs' <c>run-start</c> and <c>run-end</c> lines say.</summary>
+    public static List<Held> Runs(IEnumerable<string> logs)
+    {
+        var lines = logs.Where(File.Exists).SelectMany(File.ReadAllLines).Select(l => l.Split('|')).Where(f => f.Length == 4 && f[0] is "run-start" or "run-end").ToList();
+        var ends = lines.Where(f => f[0] == "run-end").ToDictionary(f => f[1], f => long.Parse(f[3], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        return lines.Where(f => f[0] == "run-start")
+            .Select(f => new Held(int.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture), ends.GetValueOrDefault(f[1], long.MaxValue)))
+            .ToList();
+    }
+}

@@ -13,7 +13,7 @@ internal sealed partial class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    public WorkerProcess(string connection, string schema, string log, TimeSpan lease, int capacity)
+    public WorkerProcess(string connection, string schema, string log, TimeSpan lease, int capacity, string? hold = null)
     {
         Log = log;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -28,6 +28,11 @@ internal sealed partial class WorkerProcess : IDisposable
         start.ArgumentList.Add(log);
         start.ArgumentList.Add(((int)lease.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add(capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (hold is not null)
+        {
+            start.ArgumentList.Add(hold);
+        }
+
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Collect(e.Data);
         _process.ErrorDataReceived += (_, e) => Collect(e.Data);

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Keel.AI;
+using Keel.AI.Tests;
 using Keel.Postgres.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -176,6 +178,85 @@ public sealed class PostgresAttemptLimiterTests(PostgresServer server) : IDispos
         Assert.Equal(2, most);
         Assert.Equal(2L, _database.Scalar("SELECT count(*) FROM {0}.slots WHERE scope = 'workflow:nightly';"));
         Assert.Equal(0L, _database.Scalar("SELECT count(*) FROM {0}.slots WHERE holder IS NOT NULL;"));
+    }
+
+    [Fact]
+    public async Task AcquireRun_HeldForLongerThanItsSlotLease_StaysHeldWhileRenewed()
+    {
+        var limits = new AttemptLimits();
+        limits.PerWorkflow["wf"] = 1;
+        await using var storeA = _database.Open();
+        await using var storeB = _database.Open();
+        await using var a = new PostgresAttemptLimiter(storeA, limits, "process-a") { SlotLease = TimeSpan.FromMilliseconds(600) };
+        await using var b = new PostgresAttemptLimiter(storeB, limits, "process-b") { SlotLease = TimeSpan.FromMilliseconds(600), PollInterval = TimeSpan.FromMilliseconds(50) };
+        var order = new ConcurrentQueue<string>();
+
+        var held = await a.AcquireRunAsync("wf", default);
+        var waiting = Task.Run(async () =>
+        {
+            var permit = await b.AcquireRunAsync("wf", default);
+            order.Enqueue("b admitted");
+            return permit;
+        });
+
+        // Four leases long: renewed every third of one, the slot is never free for B meanwhile.
+        await Task.Delay(TimeSpan.FromMilliseconds(2400));
+        order.Enqueue("a released");
+        await held.DisposeAsync();
+        await (await waiting).DisposeAsync();
+
+        Assert.Equal(["a released", "b admitted"], order);
+    }
+
+    [Fact]
+    public async Task Http429WithRetryAfter_SeenByOneProcess_KeepsAnotherFromCallingTheModelBeforeTheTimeGiven()
+    {
+        await using var server = await OpenAIServer.StartAsync((_, index) => index == 0 ? Reply.Status(429, retryAfterSeconds: 2) : Reply.Content("done"));
+        var limits = new AttemptLimits();
+        limits.PerModel["gpt-test"] = 4;
+        var (stores, limiters) = Cluster(2, limits);
+        try
+        {
+            var processes = limiters.Select(limiter =>
+            {
+                var client = KeelAI.CreateChatClient(new KeelAIOptions
+                {
+                    Provider = ModelProvider.OpenAICompatible,
+                    Model = "gpt-test",
+                    Endpoint = server.BaseUrl,
+                    ApiKey = "sk-test",
+                    Resilience = new ModelResilienceOptions { MaxRetryAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1), SharedBackoff = true },
+                });
+                var orchestrator = new Orchestrator();
+                orchestrator.RegisterWorker(ChatWorker.Create(WorkerType.Coder, "Coder", client, "Write {{input}}").Limited(limiter, "gpt-test"));
+                var workflow = new WorkflowDefinition("write");
+                workflow.AddStep(new WorkflowStep("write", WorkerType.Coder), isInitial: true);
+                orchestrator.RegisterWorkflow(workflow);
+                return orchestrator;
+            }).ToArray();
+
+            // The first process's call is answered 429 with Retry-After: 2; the pause lands in the shared table.
+            var first = processes[0].ExecuteWorkflowAsync("write", "a poem");
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            while ((long)_database.Scalar("SELECT count(*) FROM {0}.model_pauses;")! == 0)
+            {
+                await Task.Delay(20, limit.Token);
+            }
+
+            var until = (long)_database.Scalar("SELECT until_ticks FROM {0}.model_pauses WHERE model = 'gpt-test';")!;
+            var second = processes[1].ExecuteWorkflowAsync("write", "a song");
+            var results = await Task.WhenAll(first, second);
+
+            // Both complete in one attempt; no call (the first process's again, or the second's) reached the model before the pause ended.
+            Assert.All(results, r => Assert.Equal((WorkflowState.Completed, 1), (r.State, Assert.Single(r.History).Attempt)));
+            var requests = server.Requests;
+            Assert.Equal(3, requests.Count);
+            Assert.All(requests.Skip(1), r => Assert.True(r.ReceivedAt >= until, $"a call reached the model at {r.ReceivedAt}, the pause ran until {until}"));
+        }
+        finally
+        {
+            await DisposeAll(stores, limiters);
+        }
     }
 
     public void Dispose() => _database.Dispose();

@@ -8,7 +8,7 @@ internal sealed record SseEvent(string? Id, string Type, JsonElement Data);
 /// <summary>Reads a text/event-stream response to its end (the server closes a run's stream when the run ends).</summary>
 internal static class SseClient
 {
-    public static async Task<List<SseEvent>> ReadAllAsync(HttpClient client, string path, string? lastEventId = null, Func<SseEvent, bool>? stopAfter = null, Action<string>? comment = null)
+    public static async Task<List<SseEvent>> ReadAllAsync(HttpClient client, string path, string? lastEventId = null, Func<SseEvent, bool>? stopAfter = null, Action<string>? onComment = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Accept.ParseAdd("text/event-stream");
@@ -40,10 +40,6 @@ internal static class SseClient
 
                 id = type = data = null;
             }
-            else if (line.StartsWith(": ", StringComparison.Ordinal))
-            {
-                comment?.Invoke(line[2..]);
-            }
             else if (line.StartsWith("id: ", StringComparison.Ordinal))
             {
                 id = line[4..];
@@ -51,6 +47,10 @@ internal static class SseClient
             else if (line.StartsWith("event: ", StringComparison.Ordinal))
             {
                 type = line[7..];
+            }
+            else if (line.StartsWith(": ", StringComparison.Ordinal))
+            {
+                onComment?.Invoke(line[2..]);
             }
             else if (line.StartsWith("data: ", StringComparison.Ordinal))
             {

@@ -9,6 +9,11 @@ internal sealed class CrashHostProcess : IDisposable
     private readonly System.Text.StringBuilder _output = new();
 
     private CrashHostProcess(params string[] args)
+        : this(null, args)
+    {
+    }
+
+    private CrashHostProcess(int? leaseSeconds, params string[] args)
     {
         var host = Path.Combine(AppContext.BaseDirectory, "Keel.CrashHost.dll");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -17,6 +22,11 @@ internal sealed class CrashHostProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (leaseSeconds is { } seconds)
+        {
+            start.Environment["KEEL_CRASH_LEASE_SECONDS"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         start.ArgumentList.Add(host);
         foreach (var arg in args)
         {
@@ -47,6 +57,12 @@ internal sealed class CrashHostProcess : IDisposable
     public static CrashHostProcess Run(string db, string log, int runs, string block) => new("run", db, log, runs.ToString(System.Globalization.CultureInfo.InvariantCulture), block);
 
     public static CrashHostProcess Recover(string db, string log) => new("recover", db, log);
+
+    /// <summary>Runs with a lease of <paramref name="leaseSeconds"/> held under the library's default owner id (machine:pid).</summary>
+    public static CrashHostProcess RunHoldingLease(string db, string log, string block, int leaseSeconds) => new(leaseSeconds, "run", db, log, "1", block);
+
+    /// <summary>One recovery pass, as a host recovering on start-up makes.</summary>
+    public static CrashHostProcess RecoverOnce(string db, string log, int leaseSeconds) => new(leaseSeconds, "recover-once", db, log);
 
     /// <summary>SIGKILL (Process.Kill on Linux), then waits until the process is gone.</summary>
     public async Task KillAsync()

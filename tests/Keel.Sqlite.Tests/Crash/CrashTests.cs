@@ -44,6 +44,43 @@ public sealed class CrashTests
         }
     }
 
+    [Fact]
+    public async Task Crash_KilledHoldingALongLease_ARecoveryStartedOneSecondLater_TakesTheDeadProcesssLeaseAtOnce()
+    {
+        using var db = new TempDatabase();
+        var log = db.File("side-effects.log");
+        var step = CrashWorkflow.Steps[2];
+        RunRecord killed;
+
+        using (var child = CrashHostProcess.RunHoldingLease(db.Path, log, "3", leaseSeconds: 600))
+        {
+            await WaitForAsync(child, log, lines => lines.Any(l => l.StepId == step));
+            await child.KillAsync();
+        }
+
+        using (var store = SqliteRunStore.Open(db.Path))
+        {
+            killed = (await store.GetRunAsync(RunIdOf(0), default))!;
+            Assert.Equal((WorkflowState.Running, step), (killed.State, killed.CurrentStep));
+            Assert.NotNull(killed.LeaseOwner);
+            Assert.True(killed.LeaseExpires > DateTimeOffset.UtcNow + TimeSpan.FromMinutes(5), $"the killed process's lease runs until {killed.LeaseExpires}");
+        }
+
+        // As a host restarted right after the crash: one recovery pass, which finds the lease unexpired.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        using (var recovery = CrashHostProcess.RecoverOnce(db.Path, log, leaseSeconds: 600))
+        {
+            Assert.True(await recovery.ExitCodeAsync(Limit) == 0, recovery.Output);
+        }
+
+        using var reader = SqliteRunStore.Open(db.Path);
+        var events = await reader.GetEventsAsync(RunIdOf(0), 0, 1000, default);
+        var takeover = Assert.Single(events.OfType<LeaseLost>());
+        Assert.Equal(killed.LeaseOwner, takeover.PreviousOwner);
+        Assert.True(takeover.Timestamp < killed.LeaseExpires, $"taken over at {takeover.Timestamp}, the dead lease ran until {killed.LeaseExpires}");
+        await AssertRecoveredAsync(reader, SideEffectLog.Read(log), RunIdOf(0), 0, step);
+    }
+
     private static async Task KilledInsideStepAsync(int k)
     {
         using var db = new TempDatabase();

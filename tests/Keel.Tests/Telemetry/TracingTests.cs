@@ -6,17 +6,24 @@ namespace Keel.Tests.Telemetry;
 
 public sealed class TracingTests
 {
-    [Fact]
-    public async Task Execute_WithListener_EmitsOneRunSpanAndOneChildSpanPerAttempt()
+    /// <summary>Records every stopped activity of the Keel source until disposed.</summary>
+    private static ActivityListener ListenToKeel(ConcurrentQueue<Activity> stopped)
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
+        var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == KeelTelemetry.SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
+    [Fact]
+    public async Task Execute_WithListener_EmitsOneRunSpanAndOneChildSpanPerAttempt()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = ListenToKeel(stopped);
         var (pm, coder, reviewer) = Hub.BuildWebsiteWorkers();
         reviewer.OnCall = (call, _) => call.Visit == 1 ? Hub.Fail("too plain") : "ok";
         var orchestrator = Hub.Create(new RecordingTimeProvider()).With(pm, coder, reviewer);
@@ -61,13 +68,7 @@ public sealed class TracingTests
     public async Task Execute_FailedRun_MarksTheRunSpanAsError()
     {
         var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == KeelTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToKeel(stopped);
         var (pm, coder, reviewer) = Hub.BuildWebsiteWorkers();
         pm.OnCall = (_, _) => Hub.Fail("no requirements");
         var orchestrator = Hub.Create(new RecordingTimeProvider()).With(pm, coder, reviewer);
@@ -79,5 +80,36 @@ public sealed class TracingTests
         var run = Assert.Single(stopped, a => (string?)a.GetTagItem(KeelTelemetry.TagRunId) == runId && a.OperationName.StartsWith("invoke_workflow", StringComparison.Ordinal));
         Assert.Equal(ActivityStatusCode.Error, run.Status);
         Assert.Equal("failed", run.GetTagItem(KeelTelemetry.TagRunState));
+    }
+
+    [Fact]
+    public async Task Execute_InterruptedByTheCaller_ClosesTheAttemptSpanAndMarksTheRunSpanInterrupted_FromTheEventListener()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = ListenToKeel(stopped);
+        var (pm, coder, reviewer) = Hub.BuildWebsiteWorkers();
+        using var stop = new CancellationTokenSource();
+        Activity? seenByWorker = null;
+        coder.OnCallAsync = async (_, _, token) =>
+        {
+            seenByWorker = Activity.Current;
+            await stop.CancelAsync();
+            await Task.Delay(Timeout.InfiniteTimeSpan, token);
+            return "never";
+        };
+        var orchestrator = Hub.Create(new RecordingTimeProvider(), new InMemoryRunStore()).With(pm, coder, reviewer);
+        orchestrator.RegisterWorkflow(Workflows.CreateBuildWebsiteWorkflow());
+        var runId = "trace-" + Guid.NewGuid().ToString("N");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { RunId = runId }, stop.Token));
+
+        var mine = stopped.Where(a => (string?)a.GetTagItem(KeelTelemetry.TagRunId) == runId).ToList();
+        var run = Assert.Single(mine, a => a.OperationName.StartsWith("invoke_workflow", StringComparison.Ordinal));
+        Assert.Equal((ActivityStatusCode.Error, "interrupted"), (run.Status, run.StatusDescription));
+        var inFlight = Assert.Single(mine, a => a.DisplayName == "execute_step implement_code");
+        Assert.Same(inFlight, seenByWorker);
+        Assert.Equal(run.SpanId, inFlight.ParentSpanId);
+        Assert.Null(inFlight.GetTagItem(KeelTelemetry.TagOutcome));
+        Assert.Single(mine, a => a.DisplayName == "execute_step create_specs");
     }
 }

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace Keel.Postgres.Benchmarks;
+
+/// <summary>
+/// The cluster figures, measured in one run against one server: the raw one-row commit rate (one INSERT per
+/// transaction, one connection), attempts per second with 1, 2 and 4 worker processes draining the same
+/// queue, and the time from a worker's death (SIGKILL) to another worker holding all its runs. Worker
+/// processes are this program started again as <c>worker</c> (<see cref="BenchWorker"/>).
+/// <c>dotnet run -c Release --project bench/Keel.Postgres.Benchmarks -- cluster [runs] [steps]</c>
+/// </summary>
+internal static class ClusterBenchmark
+{
+    private const int Capacity = 16;
+    private static readonly TimeSpan TakeoverLease = TimeSpan.FromSeconds(5);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400;
+        var steps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+        using var server = new BenchServer();
+        Console.WriteLine($"PostgreSQL cluster benchmark: {runs} runs of {steps} steps (workers return at once), capacity {Capacity} per process, {Environment.ProcessorCount} cores");
+
+        var raw = await RawCommitsAsync(server.ConnectionString, runs * steps);
+        Console.WriteLine($"| raw one-row commit (1 connection) | {raw:N0} commits/s | {1000 / raw:N3} ms per commit |");
+        double? one = null;
+        foreach (var processes in new[] { 1, 2, 4 })
+        {
+            var rate = await DrainAsync(server.ConnectionString, processes, runs, steps);
+            one ??= rate;
+            Console.WriteLine($"| {processes} worker process(es) | {rate:N0} attempts/s | {1000 / rate:N3} ms per attempt | {rate / one:N2} x 1 worker | {1000 / rate / (1000 / raw):N2} x raw commit time |");
+        }
+
+        var takeover = await TakeoverAsync(server.ConnectionString, steps);
+        Console.WriteLine($"| takeover after SIGKILL (lease {TakeoverLease.TotalSeconds:0} s, heartbeat {TakeoverLease.TotalSeconds / 3:0.##} s) | {takeover.TotalSeconds:N2} s | goal at most {TakeoverLease.TotalSeconds * 4 / 3:N2} s |");
+        return 0;
+    }
+
+    private static async Task<double> RawCommitsAsync(string connectionString, int count)
+    {
+        await using var source = NpgsqlDataSource.Create(connectionString);
+        await using (var create = source.CreateCommand("DROP TABLE IF EXISTS bench_cluster_rows; CREATE TABLE bench_cluster_rows (id bigint PRIMARY KEY, body text NOT NULL);"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var connection = await source.OpenConnectionAsync();
+        await using var insert = new NpgsqlCommand("INSERT INTO bench_cluster_rows (id, body) VALUES ($1, 'ok');", connection);
+        var id = new NpgsqlParameter<long>();
+        insert.Parameters.Add(id);
+        for (var i = 0; i < 200; i++)
+        {
+            id.TypedValue = -1 - i;
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            id.TypedValue = i;
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Queues the runs, starts the processes, lets them go at once, and times them until every run completed.</summary>
+    private static async Task<double> DrainAsync(string connectionString, int processes, int runs, int steps)
+    {
+        var schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
+        await using var store = new PostgresRunStore(new PostgresRunStoreOptions { ConnectionString = connectionString, Schema = schema });
+        var starter = new Orchestrator(new OrchestratorOptions { RunStore = store });
+        BenchWorker.Register(starter, steps, block: false);
+        for (var i = 0; i < runs; i++)
+        {
+            await starter.StartAsync(BenchWorker.Workflow, "g");
+        }
+
+        var workers = Enumerable.Range(0, processes).Select(i => Worker.Start(connectionString, schema, steps, "fast", $"bench-{i}", TimeSpan.FromSeconds(30))).ToList();
+        try
+        {
+            await Task.WhenAll(workers.Select(w => w.Ready));
+            var clock = Stopwatch.StartNew();
+            foreach (var worker in workers)
+            {
+                worker.Go();
+            }
+
+            while ((await store.CountRunsAsync(default)).GetValueOrDefault(WorkflowState.Completed) < runs)
+            {
+                await Task.Delay(5);
+            }
+
+            return runs * steps / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            workers.ForEach(w => w.Dispose());
+        }
+    }
+
+    /// <summary>One process drives runs whose workers never return; another waits idle; the first is killed.</summary>
+    private static async Task<TimeSpan> TakeoverAsync(string connectionString, int steps)
+    {
+        var schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
+        await using var store = new PostgresRunStore(new PostgresRunStoreOptions { ConnectionString = connectionString, Schema = schema });
+        var starter = new Orchestrator(new OrchestratorOptions { RunStore = store });
+        BenchWorker.Register(starter, steps, block: false);
+        var ids = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            ids.Add((await starter.StartAsync(BenchWorker.Workflow, "g")).RunId);
+        }
+
+        // Owner ids that do not name this host's processes: the takeover waits for the lease, as on another machine.
+        using var dying = Worker.Start(connectionString, schema, steps, "block", "bench-dying", TakeoverLease);
+        await dying.Ready;
+        dying.Go();
+        while (!await AllOwnedByAsync(store, ids, "bench-dying"))
+        {
+            await Task.Delay(10);
+        }
+
+        using var heir = Worker.Start(connectionString, schema, steps, "block", "bench-heir", TakeoverLease);
+        await heir.Ready;
+        heir.Go();
+        await Task.Delay(TakeoverLease);
+        var clock = Stopwatch.StartNew();
+        dying.Kill();
+        while (!await AllOwnedByAsync(store, ids, "bench-heir"))
+        {
+            await Task.Delay(10);
+        }
+
+        return clock.Elapsed;
+    }
+
+    private static async Task<bool> AllOwnedByAsync(IRunStore store, List<string> ids, string owner)
+    {
+        foreach (var id in ids)
+        {
+            if ((await store.GetRunAsync(id, default))?.LeaseOwner != owner)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A worker process: this program as <c>worker</c>; it says "ready", then drives runs once told "go" on its input.</summary>
+    private sealed class Worker : IDisposable
+    {
+        private readonly Process _process;
+        private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private Worker(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data == "ready")
+                {
+                    _ready.TrySetResult();
+                }
+            };
+            _process.Exited += (_, _) => _ready.TrySetException(new InvalidOperationException($"worker {_process.Id} exited before it was ready"));
+        }
+
+        public Task Ready => _ready.Task;
+
+        public static Worker Start(string connectionString, string schema, int steps, string mode, string owner, TimeSpan lease)
+        {
+            var self = Environment.ProcessPath!;
+            var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(ClusterBenchmark).Assembly.Location);
+            }
+
+            foreach (var argument in new[] { "worker", connectionString, schema, steps.ToString(CultureInfo.InvariantCulture), mode, owner, ((int)lease.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), Capacity.ToString(CultureInfo.InvariantCulture) })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+            var worker = new Worker(process);
+            process.Start();
+            process.BeginOutputReadLine();
+            return worker;
+        }
+
+        public void Go()
+        {
+            _process.StandardInput.WriteLine("go");
+            _process.StandardInput.Flush();
+        }
+
+        public void Kill() => _process.Kill();
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(10_000);
+            }
+
+            _process.Dispose();
+        }
+    }
+}
+
+/// <summary>The worker side of <see cref="ClusterBenchmark"/>: a worker loop over the store, its workers returning at once (or never, to be killed).</summary>
+internal static class BenchWorker
+{
+    public const string Workflow = "bench_cluster";
+
+    public static void Register(Orchestrator orchestrator, int steps, bool block)
+    {
+        var workflow = new WorkflowDefinition(Workflow, "", "g");
+        for (var i = 0; i < steps; i++)
+        {
+            var type = new WorkerType("w" + i);
+            orchestrator.RegisterWorker(new WorkerDefinition(type, "w" + i, "", block
+                ? async (_, _, ct) =>
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                    return null;
+                }
+                : (_, _, _) => ValueTask.FromResult<object?>("ok")));
+            workflow.AddStep(new WorkflowStep("s" + i, type, "", i == steps - 1 ? "complete" : "s" + (i + 1), "failed"), isInitial: i == 0);
+        }
+
+        orchestrator.RegisterWorkflow(workflow);
+    }
+
+    /// <summary>Arguments: worker CONNECTION SCHEMA STEPS fast|block OWNER LEASE_MS CAPACITY.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (connection, schema, steps, mode, owner) = (args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4], args[5]);
+        var lease = TimeSpan.FromMilliseconds(int.Parse(args[6], CultureInfo.InvariantCulture));
+        var capacity = int.Parse(args[7], CultureInfo.InvariantCulture);
+        await using var store = new PostgresRunStore(new PostgresRunStoreOptions { ConnectionString = connection, Schema = schema });
+        await store.InitializeAsync(default);
+        var orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = store, OwnerId = owner, LeaseDuration = lease });
+        Register(orchestrator, steps, mode == "block");
+        Console.WriteLine("ready");
+        if (Console.ReadLine() != "go")
+        {
+            return 1;
+        }
+
+        await orchestrator.RunWorkerLoopAsync(new WorkerLoopOptions { MaxConcurrentRuns = capacity, PollInterval = TimeSpan.FromMilliseconds(250) });
+        return 0;
+    }
+}
