@@ -28,7 +28,7 @@ public sealed class DashboardTests
     }
 
     [Fact]
-    public async Task Dashboard_PauseThenResumeButtons_RunPausesAfterItsAttemptAndCompletes()
+    public async Task Dashboard_PauseResumeAndRerunButtons_RunPausesAfterItsAttemptCompletesAndOneStepReruns()
     {
         var release = new TaskCompletionSource();
         await using var fixture = await ServerFixture.StartAsync(gate: _ => release.Task);
@@ -51,6 +51,15 @@ public sealed class DashboardTests
             await page.Locator("button.resume").ClickAsync();
             await page.Locator("h1 [data-state=completed]").WaitForAsync();
             Assert.Equal(2, await page.Locator("details.attempt").CountAsync());
+
+            // Re-run the first step alone: a new run, linked to this one, with that one attempt.
+            var first = page.Locator("details.attempt[data-sequence='0']");
+            await first.Locator("summary").ClickAsync();
+            await first.Locator("button.rerun").ClickAsync();
+            await page.Locator(".lineage", new PageLocatorOptions { HasText = "Forked from " + runId }).WaitForAsync();
+            await page.Locator("h1 [data-state=completed]").WaitForAsync();
+            Assert.Equal(1, await page.Locator("details.attempt").CountAsync());
+            Assert.Contains("write", await page.Locator("details.attempt[data-sequence='0'] summary").InnerTextAsync());
         });
     }
 

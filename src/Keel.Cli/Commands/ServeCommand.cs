@@ -22,7 +22,7 @@ internal static class ServeCommand
             HelpName = "URL",
         };
         var workflows = new Option<string[]>("--workflow", "-w") { Description = "A workflow file to register at start (repeatable), with the workers it declares.", HelpName = "FILE" };
-        var noWorker = new Option<bool>("--no-worker") { Description = "Serve only: leave recovering abandoned runs to 'keel worker' processes on the same store." };
+        var noWorker = new Option<bool>("--no-worker") { Description = "Serve only: runs started here (and decisions, forks, resumed pauses) are left to 'keel worker' processes on the same store." };
         var maxRuns = new Option<int>("--max-runs") { Description = "Most runs driven at once by this process. Default 32.", DefaultValueFactory = _ => 32, HelpName = "N" };
         var keysFile = new Option<string?>("--api-keys-file")
         {
@@ -85,25 +85,28 @@ internal static class ServeCommand
         }
 
         var storePath = StorePaths.Resolve(settings.Store);
-        SqliteRunStore sqlite;
+        var postgres = PostgresAddress.IsPostgres(storePath);
+        IRunStore opened;
         try
         {
-            sqlite = SqliteRunStore.Open(storePath);
+            opened = postgres ? CliSession.Postgres(storePath) : SqliteRunStore.Open(storePath);
         }
         catch (KeelException ex)
         {
-            io.Error.WriteLine("error: " + ex.Message);
+            io.Error.WriteLine("error: " + (postgres ? PostgresAddress.Redact(ex.Message, storePath) : ex.Message));
             return ExitCodes.BadInput;
         }
 
-        using var store = sqlite;
+        using var store = (IDisposable)opened;
         var options = new KeelServerOptions
         {
-            RunStore = store,
+            RunStore = opened,
             RunWorkerLoop = !settings.NoWorker,
             MaxConcurrentRuns = settings.MaxRuns,
             RequireApiKeyOnLoopback = settings.RequireKey,
-            DefinitionsFolder = storePath + ".definitions",
+
+            // Beside a SQLite file; with PostgreSQL, posted definitions live as long as the process.
+            DefinitionsFolder = postgres ? null : storePath + ".definitions",
             DefinitionReader = new ServerDefinitionReader(settings.AllowCommands, Directory.GetCurrentDirectory()),
             Configure = orchestrator =>
             {
@@ -143,7 +146,7 @@ internal static class ServeCommand
         await using (server.ConfigureAwait(false))
         {
             var address = server.Addresses[0];
-            io.Out.WriteLine($"Keel serving {storePath} on {string.Join(", ", server.Addresses)}");
+            io.Out.WriteLine($"Keel serving {StorePaths.Display(storePath)} on {string.Join(", ", server.Addresses)}");
             io.Out.WriteLine($"  dashboard  {address}");
             io.Out.WriteLine($"  API        {new Uri(address, "/v1/runs")}  (OpenAPI: {new Uri(address, "/openapi/v1.json")})");
             io.Out.WriteLine($"  keys       {(server.KeysRequired ? $"required ({string.Join(", ", keys)})" : "not required (loopback)")}; worker loop {(settings.NoWorker ? "off" : "on")}");

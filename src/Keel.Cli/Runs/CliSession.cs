@@ -86,7 +86,7 @@ internal sealed class CliSession : IDisposable
     public void Dispose() => (_store as IDisposable)?.Dispose();
 
     /// <summary>Opens a PostgreSQL store and makes its schema ready, so a bad address or server fails here, named without its password.</summary>
-    private static PostgresRunStore Postgres(string address)
+    internal static PostgresRunStore Postgres(string address)
     {
         var store = PostgresRunStore.Open(address);
         try

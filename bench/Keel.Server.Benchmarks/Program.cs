@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Keel.Server.Benchmarks.ApiThroughputBenchmarks).Assembly).Run(args);

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Keel.Cli.Tests;
+
+/// <summary>
+/// <c>keel serve</c> as a process: runs started over HTTP are stored pending and driven by a worker loop, the
+/// server's own or, with <c>--no-worker</c>, a separate <c>keel worker</c> process on the same store.
+/// </summary>
+public sealed class ServeCommandTests : IDisposable
+{
+    private const string Workflow = "handoff.yaml";
+    private static readonly string[] Steps = ["spec", "page"];
+    private readonly TempFolder _folder = new();
+
+    public ServeCommandTests() => _folder.Write(Workflow, """
+        name: handoff
+        goal: A website for a bakery
+        workers:
+          product_manager: { kind: builtin }
+          coder: { kind: builtin }
+        steps:
+          - id: spec
+            worker: product_manager
+            on_success: page
+          - id: page
+            worker: coder
+        """);
+
+    [Fact]
+    public async Task Serve_NoWorkerThenAKeelWorker_TheWorkerCompletesTheRunStartedOverHttp()
+    {
+        var (serve, address) = await KeelServiceProcess.ServeAsync(_folder.Path, "--no-worker", "--store", "keel.db", "--workflow", Workflow);
+        await using (serve)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            Assert.Contains("worker loop off", serve.Output, StringComparison.Ordinal);
+            var started = await client.PostAsJsonAsync("/v1/runs", new { workflow = "handoff" });
+            Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+            var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+            // Stored pending: nothing in the serving process drives it.
+            Assert.Equal("pending", await StateAsync(client, id));
+
+            await using var worker = KeelServiceProcess.Start(_folder.Path, "worker", Workflow, "--store", "keel.db");
+            var detail = await WaitForEndAsync(client, id, worker);
+
+            Assert.Equal("completed", detail.GetProperty("run").GetProperty("state").GetString());
+            Assert.Equal(Steps, detail.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("stepId").GetString()));
+        }
+    }
+
+    [Fact]
+    public async Task Serve_WithItsWorkerLoop_CompletesTheRunStartedOverHttpAlone()
+    {
+        var (serve, address) = await KeelServiceProcess.ServeAsync(_folder.Path, "--store", "keel.db", "--workflow", Workflow);
+        await using (serve)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            Assert.Contains("worker loop on", serve.Output, StringComparison.Ordinal);
+            var started = await client.PostAsJsonAsync("/v1/runs", new { workflow = "handoff" });
+            var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+            var detail = await WaitForEndAsync(client, id, serve);
+
+            Assert.Equal("completed", detail.GetProperty("run").GetProperty("state").GetString());
+            Assert.Equal(Steps, detail.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("stepId").GetString()));
+        }
+    }
+
+    private static async Task<string?> StateAsync(HttpClient client, string id)
+        => (await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{id}")).GetProperty("run").GetProperty("state").GetString();
+
+    private static async Task<JsonElement> WaitForEndAsync(HttpClient client, string id, KeelServiceProcess driver)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var detail = await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{id}", timeout.Token);
+            if (detail.GetProperty("run").GetProperty("state").GetString() is "completed" or "failed" or "cancelled")
+            {
+                return detail;
+            }
+
+            Assert.False(driver.HasExited, $"keel {driver.Arguments} exited:\n{driver.Output}");
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
