@@ -6,7 +6,20 @@ namespace Keel.Testing;
 /// <summary>The built keel command (Keel.Cli.dll, copied beside the tests), run with dotnet as a real process in a folder of its own (shared by the test projects that run it).</summary>
 internal sealed class KeelProcess
 {
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "Keel.Cli.dll");
+    /// <summary>
+    /// The command's own build output (src/Keel.Cli/bin/CONFIG/TFM), whose folder holds exactly its
+    /// dependencies: a test project that references the ASP.NET Core framework leaves out of its own output
+    /// the packages that framework provides, which keel then cannot load. The copy beside the tests otherwise.
+    /// </summary>
+    public static string Dll
+    {
+        get
+        {
+            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var own = Path.Combine(RepositoryRoot, "src", "Keel.Cli", "bin", output.Parent?.Name ?? "Release", output.Name, "Keel.Cli.dll");
+            return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "Keel.Cli.dll");
+        }
+    }
 
     public static string Examples => Path.Combine(RepositoryRoot, "examples", "workflows");
 
