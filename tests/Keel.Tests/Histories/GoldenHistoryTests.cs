@@ -40,6 +40,13 @@ public sealed class GoldenHistoryTests
         var report = RoutingReplay.Compare(golden.Definition, [(golden.RunId, golden.History)]);
 
         var verdict = Assert.Single(report.Runs).Verdict;
+        foreach (var child in golden.Children)
+        {
+            // A child run is replayed through its own workflow's routing, as any run is.
+            var childReport = RoutingReplay.Compare(child.Definition, [(child.History[0].RunId, child.History)]);
+            Assert.Equal(RoutingVerdict.SamePath, Assert.Single(childReport.Runs).Verdict);
+        }
+
         if (golden.ExpectNonDeterministic)
         {
             Assert.NotEqual(RoutingVerdict.SamePath, verdict);
@@ -55,15 +62,25 @@ public sealed class GoldenHistoryTests
     public async Task Execute_RecordedOutcomesReplayed_ReproducesGoldenHistoryExactly(string file)
     {
         var golden = Load(file);
-        var orchestrator = new Orchestrator(new OrchestratorOptions { TimeProvider = new FixedClock(), RunIdFactory = () => golden.RunId });
-        var types = golden.Definition.Steps.Where(s => s.Kind != StepKind.Parallel).Select(s => s.WorkerType)
-            .Concat(golden.Definition.Steps.SelectMany(s => s.Branches ?? []).Select(b => b.WorkerType));
+        // A workflow with sub-workflow steps needs a store: its children are runs of their own.
+        var orchestrator = new Orchestrator(new OrchestratorOptions
+        {
+            TimeProvider = new FixedClock(),
+            RunIdFactory = () => golden.RunId,
+            RunStore = golden.Children.Count > 0 ? new InMemoryRunStore() : null,
+        });
+        var definitions = golden.Children.Select(c => c.Definition).Prepend(golden.Definition).ToArray();
+        var types = definitions.SelectMany(d => d.Steps).Where(s => s.Kind is not StepKind.Parallel and not StepKind.SubWorkflow).Select(s => s.WorkerType)
+            .Concat(definitions.SelectMany(d => d.Steps).SelectMany(s => s.Branches ?? []).Select(b => b.WorkerType));
         foreach (var type in types.Distinct())
         {
             orchestrator.RegisterWorker(new WorkerDefinition(type, type.Value + " worker", "replays recorded outcomes", (input, context, ct) => Replay(golden, context)));
         }
 
-        orchestrator.RegisterWorkflow(golden.Definition);
+        foreach (var definition in definitions.Reverse())
+        {
+            orchestrator.RegisterWorkflow(definition);
+        }
 
         var result = await orchestrator.ExecuteWorkflowAsync(golden.Definition.Name, golden.Goal);
 
@@ -76,13 +93,19 @@ public sealed class GoldenHistoryTests
         {
             Assert.Null(mismatch);
             Assert.Equal(golden.FinalState, result.State.ToString());
+            foreach (var child in golden.Children)
+            {
+                var replayed = await orchestrator.GetResultAsync(child.History[0].RunId);
+                Assert.Null(FirstMismatch(child.History, replayed.History));
+            }
         }
     }
 
     private static ValueTask<object?> Replay(Golden golden, WorkflowContext context)
     {
         var attempt = context.Attempt;
-        var recorded = golden.History.FirstOrDefault(e => e.StepId == attempt.StepId && e.Visit == attempt.Visit && e.Attempt == attempt.Number)
+        var history = golden.Children.Select(c => c.History).FirstOrDefault(h => h[0].RunId == context.RunId) ?? golden.History;
+        var recorded = history.FirstOrDefault(e => e.StepId == attempt.StepId && e.Visit == attempt.Visit && e.Attempt == attempt.Number)
             ?? throw new InvalidOperationException($"no recorded outcome for {attempt.StepId} visit {attempt.Visit} attempt {attempt.Number}");
         if (recorded.Outcome == AttemptOutcome.Succeeded)
         {
@@ -133,10 +156,18 @@ public sealed class GoldenHistoryTests
             history[0].RunId,
             history[0].Input.GetString()!,
             root["final_state"]!.GetValue<string>(),
-            root["expect_nondeterministic"]?.GetValue<bool>() ?? false);
+            root["expect_nondeterministic"]?.GetValue<bool>() ?? false,
+            root["children"] is JsonArray children
+                ? children.Select(c => new GoldenChild(
+                    WorkflowDefinitionJson.Deserialize(c!["definition"]!.ToJsonString()),
+                    c["history"]!.Deserialize<List<HistoryEntry>>(KeelJson.Options)!)).ToArray()
+                : []);
     }
 
-    private sealed record Golden(WorkflowDefinition Definition, IReadOnlyList<HistoryEntry> History, string RunId, string Goal, string FinalState, bool ExpectNonDeterministic);
+    /// <summary>A golden run; <see cref="Children"/> are the child runs of its sub-workflow steps, each with its workflow.</summary>
+    private sealed record Golden(WorkflowDefinition Definition, IReadOnlyList<HistoryEntry> History, string RunId, string Goal, string FinalState, bool ExpectNonDeterministic, IReadOnlyList<GoldenChild> Children);
+
+    private sealed record GoldenChild(WorkflowDefinition Definition, IReadOnlyList<HistoryEntry> History);
 
     private sealed class FixedClock : TimeProvider
     {
