@@ -34,6 +34,32 @@ public sealed class ConstructExampleTests
     }
 
     [Fact]
+    public async Task Replay_SubWorkflowRuns_ParentAndChildReplayed_AndAChangedRouteAfterTheChildIsReported()
+    {
+        using var temp = new TempFolder();
+        var store = Path.Combine(temp.Path, "runs.db");
+        var run = await KeelProcess.RunAsync(temp.Path, "run", Path.Combine(KeelProcess.Examples, "release.yaml"), "--store", store);
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        var runId = System.Text.RegularExpressions.Regex.Match(run.Out, @"\(run ([0-9a-f]+)\)").Groups[1].Value;
+
+        var parent = await KeelProcess.RunAsync(temp.Path, "replay", "--definition", Path.Combine(KeelProcess.Examples, "release.yaml"), "--store", store);
+        var child = await KeelProcess.RunAsync(temp.Path, "replay", "--definition", Path.Combine(KeelProcess.Examples, "checked-build.yaml"), "--store", store);
+        File.Copy(Path.Combine(KeelProcess.Examples, "checked-build.yaml"), Path.Combine(temp.Path, "checked-build.yaml"));
+        var edited = Path.Combine(temp.Path, "release.yaml");
+        File.WriteAllText(edited, File.ReadAllText(Path.Combine(KeelProcess.Examples, "release.yaml"))
+            .Replace("    on_success: ship\n", "    on_success: sign\n", StringComparison.Ordinal)
+            + "  - id: sign\n    worker: planner\n    on_success: ship\n");
+        var changed = await KeelProcess.RunAsync(temp.Path, "replay", "--definition", edited, "--store", store);
+
+        Assert.True(parent.ExitCode == 0, parent.ToString());
+        Assert.Matches($@"{runId}\s+same path \(3 entries\)", parent.Out);
+        Assert.True(child.ExitCode == 0, child.ToString());
+        Assert.Matches($@"{runId}:build:1:1\s+same path", child.Out);
+        Assert.True(changed.ExitCode == 1, changed.ToString());
+        Assert.Contains($"{runId}  diverges at step 'build' (entry 1)", changed.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_CheckerSendsBack_TheCommandWorkerLearnsWhyThroughItsInputMapping()
     {
         using var temp = new TempFolder();
