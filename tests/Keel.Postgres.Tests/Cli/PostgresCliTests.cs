@@ -29,16 +29,13 @@ public sealed class PostgresCliTests : IDisposable
         """;
 
     private readonly PostgresServer _server;
-    private readonly string _database = "cli_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly string _database;
     private readonly string _folder = Directory.CreateTempSubdirectory("keel-pg-cli-").FullName;
 
     public PostgresCliTests(PostgresServer server)
     {
         _server = server;
-        using var connection = new NpgsqlConnection(server.ConnectionString);
-        connection.Open();
-        using var command = new NpgsqlCommand($"CREATE DATABASE {_database};", connection);
-        command.ExecuteNonQuery();
+        _database = server.CreateDatabase("cli");
         File.WriteAllText(Path.Combine(_folder, "hello.yaml"), Workflow);
     }
 
@@ -81,7 +78,7 @@ public sealed class PostgresCliTests : IDisposable
 
     private async Task<string> ListRunIdAsync()
     {
-        await using var connection = new NpgsqlConnection(_server.ConnectionString.Replace("Database=postgres", $"Database={_database}", StringComparison.Ordinal));
+        await using var connection = new NpgsqlConnection(_server.ConnectionStringTo(_database));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT run_id FROM keel.runs LIMIT 1;", connection);
         return (string)(await command.ExecuteScalarAsync())!;
@@ -89,19 +86,7 @@ public sealed class PostgresCliTests : IDisposable
 
     public void Dispose()
     {
-        NpgsqlConnection.ClearAllPools();
-        try
-        {
-            using var connection = new NpgsqlConnection(_server.ConnectionString);
-            connection.Open();
-            using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);", connection);
-            command.ExecuteNonQuery();
-        }
-        catch (NpgsqlException)
-        {
-            // The server is gone: the whole cluster is deleted with it.
-        }
-
+        _server.DropDatabase(_database);
         Directory.Delete(_folder, recursive: true);
     }
 }

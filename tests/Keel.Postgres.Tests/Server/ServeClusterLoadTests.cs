@@ -27,16 +27,13 @@ public sealed class ServeClusterLoadTests : IDisposable
         """;
 
     private readonly PostgresServer _server;
-    private readonly string _database = "serve_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly string _database;
     private readonly string _folder = Directory.CreateTempSubdirectory("keel-pg-serve-").FullName;
 
     public ServeClusterLoadTests(PostgresServer server)
     {
         _server = server;
-        using var connection = new NpgsqlConnection(server.ConnectionString);
-        connection.Open();
-        using var command = new NpgsqlCommand($"CREATE DATABASE {_database};", connection);
-        command.ExecuteNonQuery();
+        _database = server.CreateDatabase("serve");
         File.WriteAllText(Path.Combine(_folder, "handoff.yaml"), Workflow);
     }
 
@@ -64,7 +61,7 @@ public sealed class ServeClusterLoadTests : IDisposable
 
     private long Count(string sql)
     {
-        using var connection = new NpgsqlConnection(_server.ConnectionString.Replace("Database=postgres", $"Database={_database}", StringComparison.Ordinal));
+        using var connection = new NpgsqlConnection(_server.ConnectionStringTo(_database));
         connection.Open();
         using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
@@ -72,19 +69,7 @@ public sealed class ServeClusterLoadTests : IDisposable
 
     public void Dispose()
     {
-        NpgsqlConnection.ClearAllPools();
-        try
-        {
-            using var connection = new NpgsqlConnection(_server.ConnectionString);
-            connection.Open();
-            using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);", connection);
-            command.ExecuteNonQuery();
-        }
-        catch (NpgsqlException)
-        {
-            // The server is gone: the whole cluster is deleted with it.
-        }
-
+        _server.DropDatabase(_database);
         Directory.Delete(_folder, recursive: true);
     }
 }

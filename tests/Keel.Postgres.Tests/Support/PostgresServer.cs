@@ -57,6 +57,37 @@ public sealed class PostgresServer : IDisposable
     /// <summary>A connection string to the <c>postgres</c> database as the superuser.</summary>
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username={SuperUser};Database=postgres;Pooling=true;Timeout=30;Command Timeout=60";
 
+    /// <summary>Creates a database of its own for a test that hands a whole URI to a keel process, and returns its name.</summary>
+    public string CreateDatabase(string prefix)
+    {
+        var name = prefix + "_" + Guid.NewGuid().ToString("N")[..12];
+        using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        connection.Open();
+        using var command = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name};", connection);
+        command.ExecuteNonQuery();
+        return name;
+    }
+
+    /// <summary>A connection string to <paramref name="database"/> as the superuser.</summary>
+    public string ConnectionStringTo(string database) => ConnectionString.Replace("Database=postgres", $"Database={database}", StringComparison.Ordinal);
+
+    /// <summary>Drops a database made by <see cref="CreateDatabase"/>, closing its pooled connections first; a server already gone is fine (its cluster is deleted with it).</summary>
+    public void DropDatabase(string database)
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        try
+        {
+            using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+            connection.Open();
+            using var command = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE);", connection);
+            command.ExecuteNonQuery();
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            // The server is gone: the whole cluster is deleted with it.
+        }
+    }
+
     /// <summary>A fresh schema name, unique in this cluster (each test's store lives in its own).</summary>
     public static string NewSchema() => "t_" + Guid.NewGuid().ToString("N")[..16];
 
