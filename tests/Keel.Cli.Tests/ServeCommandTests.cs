@@ -14,19 +14,7 @@ public sealed class ServeCommandTests : IDisposable
     private static readonly string[] Steps = ["spec", "page"];
     private readonly TempFolder _folder = new();
 
-    public ServeCommandTests() => _folder.Write(Workflow, """
-        name: handoff
-        goal: A website for a bakery
-        workers:
-          product_manager: { kind: builtin }
-          coder: { kind: builtin }
-        steps:
-          - id: spec
-            worker: product_manager
-            on_success: page
-          - id: page
-            worker: coder
-        """);
+    public ServeCommandTests() => _folder.Write(Workflow, KeelServiceProcess.HandoffWorkflow);
 
     [Fact]
     public async Task Serve_NoWorkerThenAKeelWorker_TheWorkerCompletesTheRunStartedOverHttp()

@@ -12,6 +12,21 @@ namespace Keel.Testing;
 internal sealed partial class KeelServiceProcess : IAsyncDisposable
 {
     private const int SigInt = 2;
+
+    /// <summary>A two-step workflow of builtin workers (<c>handoff</c>: spec, then page) that a served test starts over HTTP.</summary>
+    public const string HandoffWorkflow = """
+        name: handoff
+        goal: A website for a bakery
+        workers:
+          product_manager: { kind: builtin }
+          coder: { kind: builtin }
+        steps:
+          - id: spec
+            worker: product_manager
+            on_success: page
+          - id: page
+            worker: coder
+        """;
     private const int KeptLines = 400;
     private readonly Process _process;
     private readonly Queue<string> _lines = new();

@@ -12,20 +12,6 @@ namespace Keel.Postgres.Tests.Server;
 public sealed class ServeClusterLoadTests : IDisposable
 {
     private const int Runs = 500;
-    private const string Workflow = """
-        name: handoff
-        goal: A website for a bakery
-        workers:
-          product_manager: { kind: builtin }
-          coder: { kind: builtin }
-        steps:
-          - id: spec
-            worker: product_manager
-            on_success: page
-          - id: page
-            worker: coder
-        """;
-
     private readonly PostgresServer _server;
     private readonly string _database;
     private readonly string _folder = Directory.CreateTempSubdirectory("keel-pg-serve-").FullName;
@@ -34,7 +20,7 @@ public sealed class ServeClusterLoadTests : IDisposable
     {
         _server = server;
         _database = server.CreateDatabase("serve");
-        File.WriteAllText(Path.Combine(_folder, "handoff.yaml"), Workflow);
+        File.WriteAllText(Path.Combine(_folder, "handoff.yaml"), KeelServiceProcess.HandoffWorkflow);
     }
 
     private string Uri => $"postgres://{PostgresServer.SuperUser}@127.0.0.1:{_server.Port}/{_database}";
