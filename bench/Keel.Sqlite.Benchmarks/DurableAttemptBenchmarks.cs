@@ -19,13 +19,11 @@ public class DurableAttemptBenchmarks
     private const int AttemptsPerConcurrentRun = 20;
 
     private string _directory = string.Empty;
-    private SqliteConnection? _raw;
-    private SqliteCommand? _insert;
+    private RawCommitFloor? _floor;
     private SqliteRunStore? _store;
     private Orchestrator? _orchestrator;
     private Orchestrator? _inMemory;
     private int _storeRuns;
-    private long _row;
 
     [GlobalSetup]
     public void Setup()
@@ -34,13 +32,7 @@ public class DurableAttemptBenchmarks
         Directory.CreateDirectory(_directory);
         var normal = string.Equals(Environment.GetEnvironmentVariable("KEEL_BENCH_SYNCHRONOUS"), "normal", StringComparison.OrdinalIgnoreCase);
 
-        _raw = new SqliteConnection($"Data Source={Path.Combine(_directory, "floor.db")}");
-        _raw.Open();
-        Execute(_raw, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(normal ? "NORMAL" : "FULL")}; CREATE TABLE rows (id INTEGER PRIMARY KEY, payload TEXT NOT NULL);");
-        _insert = _raw.CreateCommand();
-        _insert.CommandText = "INSERT INTO rows (id, payload) VALUES ($id, $payload);";
-        _insert.Parameters.Add("$id", SqliteType.Integer);
-        _insert.Parameters.Add("$payload", SqliteType.Text);
+        _floor = new RawCommitFloor(Path.Combine(_directory, "floor.db"), normal);
 
         _store = new SqliteRunStore(new SqliteRunStoreOptions
         {
@@ -54,8 +46,7 @@ public class DurableAttemptBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _insert?.Dispose();
-        _raw?.Dispose();
+        _floor?.Dispose();
         _store?.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
@@ -67,12 +58,7 @@ public class DurableAttemptBenchmarks
     {
         for (var i = 0; i < FloorCommits; i++)
         {
-            using var transaction = _raw!.BeginTransaction();
-            _insert!.Transaction = transaction;
-            _insert.Parameters[0].Value = ++_row;
-            _insert.Parameters[1].Value = """{"step":"tick","output":{"n":1}}""";
-            _insert.ExecuteNonQuery();
-            transaction.Commit();
+            _floor!.Commit("""{"step":"tick","output":{"n":1}}""");
         }
     }
 
@@ -114,11 +100,4 @@ public class DurableAttemptBenchmarks
     [Benchmark(OperationsPerInvoke = SingleRunAttempts)]
     public async Task<WorkflowResult> InMemoryOneRunAtATime()
         => await _inMemory!.ExecuteWorkflowAsync(ChainWorkflow.Name(SingleRunAttempts));
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
 }

@@ -18,12 +18,10 @@ public class PeerWorkloadDurableBenchmarks
     private const int ConcurrentRuns = 100;
 
     private string _directory = string.Empty;
-    private SqliteConnection? _raw;
-    private SqliteCommand? _insert;
+    private RawCommitFloor? _floor;
     private SqliteRunStore? _store;
     private Orchestrator? _orchestrator;
     private readonly Task<WorkflowResult>[] _runs = new Task<WorkflowResult>[ConcurrentRuns];
-    private long _row;
 
     /// <summary>The store's and the floor's <c>PRAGMA synchronous</c>.</summary>
     [Params(SqliteSynchronous.Full, SqliteSynchronous.Normal)]
@@ -34,19 +32,7 @@ public class PeerWorkloadDurableBenchmarks
     {
         _directory = Path.Combine(Environment.GetEnvironmentVariable("KEEL_BENCH_DIR") ?? Path.GetTempPath(), "keel-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
-        var mode = Synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL";
-        _raw = new SqliteConnection($"Data Source={Path.Combine(_directory, "floor.db")}");
-        _raw.Open();
-        using (var create = _raw.CreateCommand())
-        {
-            create.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {mode}; CREATE TABLE rows (id INTEGER PRIMARY KEY, payload TEXT NOT NULL);";
-            create.ExecuteNonQuery();
-        }
-
-        _insert = _raw.CreateCommand();
-        _insert.CommandText = "INSERT INTO rows (id, payload) VALUES ($id, $payload);";
-        _insert.Parameters.Add("$id", SqliteType.Integer);
-        _insert.Parameters.Add("$payload", SqliteType.Text);
+        _floor = new RawCommitFloor(Path.Combine(_directory, "floor.db"), Synchronous == SqliteSynchronous.Normal);
 
         (_store, _orchestrator) = PeerWorkload.Open(Path.Combine(_directory, "keel.db"), Synchronous);
 
@@ -59,8 +45,7 @@ public class PeerWorkloadDurableBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _insert?.Dispose();
-        _raw?.Dispose();
+        _floor?.Dispose();
         _store?.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
@@ -72,12 +57,7 @@ public class PeerWorkloadDurableBenchmarks
     {
         for (var i = 0; i < PeerWorkload.Steps; i++)
         {
-            using var transaction = _raw!.BeginTransaction();
-            _insert!.Transaction = transaction;
-            _insert.Parameters[0].Value = ++_row;
-            _insert.Parameters[1].Value = PeerWorkload.Expected;
-            _insert.ExecuteNonQuery();
-            transaction.Commit();
+            _floor!.Commit(PeerWorkload.Expected);
         }
     }
 
