@@ -7,6 +7,7 @@ using Keel.Sqlite.Benchmarks;
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- --filter '*PeerWorkload*'
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- loop <full|normal> <runs> <file>   (runs alone, for bench/syscalls.sh)
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- allocations <full|normal> [runs]     (bytes per durable run, all threads)
+// dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- compare <full|normal> [rounds]         (quick check: run against floor, interleaved, medians)
 if (args is ["loop", var mode, var count, var path])
 {
     var (store, orchestrator) = PeerWorkload.Open(path, Mode(mode));
@@ -51,6 +52,13 @@ if (args is ["allocations", var allocationMode, ..])
         File.Delete(leftover);
     }
 
+    return;
+}
+
+if (args is ["compare", var compareMode, ..])
+{
+    var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 15;
+    QuickCompare.Run(Mode(compareMode), rounds);
     return;
 }
 

@@ -28,8 +28,15 @@ public static class RunEventJson
         return Names.TryGetValue(runEvent.GetType(), out var name) ? name : throw new ArgumentException($"Unknown run event type {runEvent.GetType().Name}.", nameof(runEvent));
     }
 
-    /// <summary>The event as JSON text (its type discriminator first).</summary>
-    public static string Serialize(RunEvent runEvent) => JsonSerializer.Serialize(runEvent, KeelJson.Options);
+    /// <summary>The event as JSON text (its type discriminator first), as the serializer writes it with <see cref="KeelJson.Options"/>.</summary>
+    public static string Serialize(RunEvent runEvent)
+    {
+        ArgumentNullException.ThrowIfNull(runEvent);
+        var buffer = t_text ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        Write(buffer, runEvent);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>
     /// Appends the event's UTF-8 JSON, byte for byte what <see cref="Serialize"/> returns, to
@@ -40,8 +47,26 @@ public static class RunEventJson
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(runEvent);
         var prefix = Prefixes.TryGetValue(runEvent.GetType(), out var known) ? known : throw new ArgumentException($"Unknown run event type {runEvent.GetType().Name}.", nameof(runEvent));
+        var direct = t_direct;
+        if (direct is null)
+        {
+            t_direct = direct = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = KeelJson.Options.Encoder, Indented = KeelJson.Options.WriteIndented });
+        }
+        else
+        {
+            direct.Reset(output);
+        }
 
-        // The event's own type is written (no polymorphic dispatch, whose state the serializer allocates on
+        if (RunEventWriter.TryWrite(direct, runEvent))
+        {
+            direct.Flush();
+            direct.Reset();
+            return;
+        }
+
+        direct.Reset();
+
+        // An event the hand-written writer does not know: the event's own type is written (no polymorphic dispatch, whose state the serializer allocates on
         // every call), then its discriminator is put first, where the polymorphic writer puts it.
         var scratch = t_scratch ??= new ArrayBufferWriter<byte>(512);
         scratch.ResetWrittenCount();
@@ -76,6 +101,12 @@ public static class RunEventJson
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_direct;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_text;
+
     // {"type":"run_created" and so on: the discriminator as the polymorphic serializer writes it.
     private static readonly Dictionary<Type, byte[]> Prefixes = BuildPrefixes();
 
@@ -84,7 +115,7 @@ public static class RunEventJson
         var prefixes = new Dictionary<Type, byte[]>();
         foreach (var pair in Names)
         {
-            prefixes.Add(pair.Key, System.Text.Encoding.UTF8.GetBytes("{\"type\":" + JsonSerializer.Serialize(pair.Value, KeelJson.Options)));
+            prefixes.Add(pair.Key, System.Text.Encoding.UTF8.GetBytes("{\"type\":\"" + pair.Value + "\""));
         }
 
         return prefixes;

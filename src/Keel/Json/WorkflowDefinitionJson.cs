@@ -12,20 +12,32 @@ namespace Keel;
 /// </summary>
 public static class WorkflowDefinitionJson
 {
+    // The document's metadata is generated at compile time (WorkflowDocumentJsonContext): a short-lived
+    // process that pins a run to its definition builds none of it by reflection.
     private static readonly JsonSerializerOptions Options = new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         PropertyNamingPolicy = KeelJson.NamingPolicy,
         Encoder = KeelJson.Encoder,
         WriteIndented = false,
+        TypeInfoResolver = WorkflowDocumentJsonContext.Default,
     };
 
     /// <summary>The canonical JSON text of a definition.</summary>
     public static string Serialize(WorkflowDefinition workflow)
     {
         ArgumentNullException.ThrowIfNull(workflow);
-        return JsonSerializer.Serialize(ToDocument(workflow), Options);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = KeelJson.Encoder }))
+        {
+            DocumentWriter.Write(writer, ToDocument(workflow));
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    /// <summary>The canonical text as the serializer writes it (the tests hold <see cref="Serialize"/> to it).</summary>
+    internal static string SerializeWithSerializer(WorkflowDefinition workflow) => JsonSerializer.Serialize(ToDocument(workflow), Options);
 
     /// <summary>
     /// SHA-256 (hex, lower case) of the canonical JSON text, taken over one fixed escaping of its strings
@@ -272,5 +284,142 @@ public static class WorkflowDefinitionJson
 
         /// <summary>The most items a list may have.</summary>
         public int? MaxItems { get; set; }
+    }
+}
+
+/// <summary>The canonical definition document's serialization metadata, generated at compile time.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(WorkflowDefinitionJson.WorkflowDocument))]
+internal sealed partial class WorkflowDocumentJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// Writes the canonical definition document by hand, property by property, as the serializer writes it
+/// with the document's options (snake_case names in declaration order, nulls left out): the text a run's
+/// definition hash is taken over is computed on every run's creation, and a short-lived process pays
+/// nothing to build serializer metadata for it.
+/// </summary>
+internal static class DocumentWriter
+{
+    public static void Write(Utf8JsonWriter writer, WorkflowDefinitionJson.WorkflowDocument document)
+    {
+        writer.WriteStartObject();
+        Text(writer, "name", document.Name);
+        Text(writer, "description", document.Description);
+        Text(writer, "goal", document.Goal);
+        Text(writer, "initial_step", document.InitialStep);
+        Number(writer, "max_steps", document.MaxSteps);
+        if (document.Steps is { } steps)
+        {
+            writer.WriteStartArray("steps");
+            foreach (var step in steps)
+            {
+                Write(writer, step);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void Write(Utf8JsonWriter writer, WorkflowDefinitionJson.StepDocument? step)
+    {
+        if (step is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        writer.WriteStartObject();
+        Text(writer, "id", step.Id);
+        Text(writer, "worker", step.Worker);
+        Text(writer, "sub_workflow", step.SubWorkflow);
+        Text(writer, "description", step.Description);
+        Text(writer, "on_success", step.OnSuccess);
+        Text(writer, "on_failure", step.OnFailure);
+        Number(writer, "max_retries", step.MaxRetries);
+        Number(writer, "timeout", step.Timeout);
+        Number(writer, "retry_delay", step.RetryDelay);
+        Number(writer, "retry_backoff", step.RetryBackoff);
+        Number(writer, "max_retry_delay", step.MaxRetryDelay);
+        Text(writer, "approval", step.Approval);
+        Map(writer, "on_label", step.OnLabel);
+        Text(writer, "label_field", step.LabelField);
+        Text(writer, "label_function", step.LabelFunction);
+        if (step.Parallel is { } branches)
+        {
+            writer.WriteStartArray("parallel");
+            foreach (var branch in branches)
+            {
+                if (branch is null)
+                {
+                    writer.WriteNullValue();
+                    continue;
+                }
+
+                writer.WriteStartObject();
+                Text(writer, "name", branch.Name);
+                Text(writer, "worker", branch.Worker);
+                Number(writer, "max_retries", branch.MaxRetries);
+                Number(writer, "timeout", branch.Timeout);
+                Number(writer, "retry_delay", branch.RetryDelay);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (step.Map is { } map)
+        {
+            writer.WriteStartObject("map");
+            Text(writer, "items_from", map.ItemsFrom);
+            Number(writer, "max_items", map.MaxItems);
+            writer.WriteEndObject();
+        }
+
+        Text(writer, "join", step.Join);
+        Number(writer, "max_parallel", step.MaxParallel);
+        Map(writer, "input", step.Input);
+        writer.WriteEndObject();
+    }
+
+    private static void Text(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void Number(Utf8JsonWriter writer, string name, int? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+    }
+
+    private static void Number(Utf8JsonWriter writer, string name, double? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+    }
+
+    private static void Map(Utf8JsonWriter writer, string name, SortedDictionary<string, string>? map)
+    {
+        if (map is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject(name);
+        foreach (var (key, value) in map)
+        {
+            writer.WriteString(key, value);
+        }
+
+        writer.WriteEndObject();
     }
 }

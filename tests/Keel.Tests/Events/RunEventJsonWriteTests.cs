@@ -23,7 +23,35 @@ public sealed class RunEventJsonWriteTests
         new RunResumed { RunId = "r1", Sequence = 8, Timestamp = At, By = "ops" },
         new LeaseLost { RunId = "r1", Sequence = 9, Timestamp = At, PreviousOwner = "a", Owner = "b" },
         new RunEnded { RunId = "r1", Sequence = 10, Timestamp = At, State = WorkflowState.Completed, Step = "complete", Error = null },
+        new RunCreated
+        {
+            RunId = "r1:s:1:1", Sequence = 1, Timestamp = At.AddTicks(1234567), WorkflowName = "w", Goal = "g", DefinitionHash = "h",
+            State = WorkflowState.WaitingForApproval, Step = "s", ParentRunId = "r1", ParentSequence = 3,
+        },
+        new AttemptRecorded
+        {
+            RunId = "r1", Sequence = 11, Timestamp = DateTimeOffset.UnixEpoch, HistorySequence = 7, StepId = "s", WorkerType = new WorkerType("my type"), WorkerName = "w",
+            Visit = 3, Attempt = 1, Outcome = AttemptOutcome.Succeeded, Duration = TimeSpan.FromDays(1.5) + TimeSpan.FromTicks(1), NextStep = "complete",
+        },
+        new AttemptRecorded
+        {
+            RunId = "r1", Sequence = 12, Timestamp = At, HistorySequence = 8, StepId = "s", WorkerType = WorkerType.Tester, WorkerName = "w",
+            Visit = 1, Attempt = 1, Outcome = AttemptOutcome.InvalidOutput, Error = "", Duration = TimeSpan.Zero, Usage = new TokenUsage(0, 5), NextStep = "s",
+        },
+        new RunParked { RunId = "r1", Sequence = 13, Timestamp = At, StepId = "approve", Prompt = null },
+        new DecisionRecorded { RunId = "r1", Sequence = 14, Timestamp = At, StepId = "approve", Approved = true, By = "ana", Comment = "fine \\ \"ok\"", HistorySequence = 2, NextStep = "complete" },
+        new RunEnded { RunId = "r1", Sequence = 15, Timestamp = At, State = WorkflowState.Failed, Step = "failed", Error = "budget\nexceeded" },
     };
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void Serialize_IsByteForByteWhatTheSerializerWrites(RunEvent runEvent)
+    {
+        var expected = System.Text.Json.JsonSerializer.Serialize(runEvent, KeelJson.Options);
+
+        Assert.Equal(expected, RunEventJson.Serialize(runEvent));
+        Assert.Equal(runEvent, RunEventJson.Deserialize(RunEventJson.Serialize(runEvent)));
+    }
 
     [Theory]
     [MemberData(nameof(Events))]
