@@ -7,7 +7,7 @@ using Keel.Sqlite.Benchmarks;
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- --filter '*PeerWorkload*'
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- loop <full|normal> <runs> <file>   (runs alone, for bench/syscalls.sh)
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- allocations <full|normal> [runs]     (bytes per durable run, all threads)
-// dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- compare <full|normal> [rounds]         (quick check: run against floor, interleaved, medians)
+// dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- compare <full|normal> [rounds]         (quick check: run against floor, interleaved, means)
 if (args is ["loop", var mode, var count, var path])
 {
     var (store, orchestrator) = PeerWorkload.Open(path, Mode(mode));
