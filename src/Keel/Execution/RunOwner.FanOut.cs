@@ -60,10 +60,17 @@ internal sealed partial class RunOwner
         string? label = null;
         if (units is not null)
         {
-            var succeeded = units.Count(u => u.Final?.Outcome == AttemptOutcome.Succeeded);
+            var succeeded = 0;
+            foreach (var unit in units)
+            {
+                if (unit.Final?.Outcome == AttemptOutcome.Succeeded)
+                {
+                    succeeded++;
+                }
+            }
+
             var joined = step.Join == JoinMode.All ? succeeded == units.Count : succeeded > 0;
-            output = KeelJson.Normalize(units.Select(u => Joined(step, u)).ToList());
-            var failed = units.Where(u => u.Final?.Outcome != AttemptOutcome.Succeeded).Select(u => $"'{u.Name}': {u.Final?.Error ?? "cancelled"}").ToList();
+            output = Joined(step, units);
             if (joined)
             {
                 outcome = AttemptOutcome.Succeeded;
@@ -76,6 +83,7 @@ internal sealed partial class RunOwner
             }
             else
             {
+                var failed = units.Where(u => u.Final?.Outcome != AttemptOutcome.Succeeded).Select(u => $"'{u.Name}': {u.Final?.Error ?? "cancelled"}");
                 error = $"{(step.Join == JoinMode.All ? "not every" : "no")} {(step.Kind == StepKind.Map ? "item" : "branch")} succeeded: {string.Join("; ", failed)}";
             }
         }
@@ -124,6 +132,7 @@ internal sealed partial class RunOwner
     private List<FanOutUnit> Branches(RunSession session, WorkflowStep step, JsonElement input)
     {
         var workers = _hub.RegisteredWorkers;
+        var baseData = session.Context.Data.Snapshot();
         var units = new List<FanOutUnit>(step.Branches!.Count);
         for (var i = 0; i < step.Branches.Count; i++)
         {
@@ -131,7 +140,7 @@ internal sealed partial class RunOwner
             var worker = workers.TryGetValue(branch.WorkerType, out var found)
                 ? found
                 : throw new KeelException($"Workflow '{session.Workflow.Name}' cannot run branch '{step.StepId}/{branch.Name}': no worker is registered for worker type '{branch.WorkerType}'.");
-            units.Add(Unit(session, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input));
+            units.Add(Unit(session, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input, baseData));
         }
 
         return units;
@@ -164,31 +173,32 @@ internal sealed partial class RunOwner
         }
 
         var worker = session.Workers[session.Position.StepIndex]!;
+        var baseData = session.Context.Data.Snapshot();
         var units = new List<FanOutUnit>(count);
         var index = 0;
         foreach (var item in list.EnumerateArray())
         {
-            units.Add(Unit(session, step, index, index.ToString(System.Globalization.CultureInfo.InvariantCulture), step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item));
+            units.Add(Unit(session, step, index, index.ToString(System.Globalization.CultureInfo.InvariantCulture), step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData));
             index++;
         }
 
         return units;
     }
 
-    private FanOutUnit Unit(RunSession session, WorkflowStep step, int index, string name, WorkerType type, WorkerDefinition worker, int maxRetries, TimeSpan? timeout, TimeSpan? retryDelay, InputTransformer? transformer, JsonElement item)
+    private FanOutUnit Unit(RunSession session, WorkflowStep step, int index, string name, WorkerType type, WorkerDefinition worker, int maxRetries, TimeSpan? timeout, TimeSpan? retryDelay, InputTransformer? transformer, JsonElement item, IReadOnlyDictionary<string, JsonElement> baseData)
     {
         var main = session.Context;
-        var baseData = main.Data.Snapshot();
+        var unitStepId = step.StepId + "/" + name;
         var context = new WorkflowContext(main.WorkflowId, main.WorkflowName, main.Goal, new DataBus(baseData), [.. main.MutableHistory], main.Services)
         {
             State = main.State,
-            CurrentStep = step.StepId + "/" + name,
+            CurrentStep = unitStepId,
             Feedback = main.Feedback,
         };
         return new FanOutUnit
         {
             Index = index,
-            StepId = step.StepId + "/" + name,
+            StepId = unitStepId,
             Name = name,
             WorkerType = type,
             Worker = worker,
@@ -364,7 +374,8 @@ internal sealed partial class RunOwner
                 };
                 if (!retry)
                 {
-                    unit.FinalData = context.Data.Snapshot();
+                    // A unit whose bus is unchanged (its version still 0) has nothing to merge.
+                    unit.FinalData = context.Data.Version == 0 ? null : context.Data.Snapshot();
                 }
 
                 finished.TryWrite((unit, entry));
@@ -510,30 +521,61 @@ internal sealed partial class RunOwner
         }
     }
 
-    private static Dictionary<string, object?> Joined(WorkflowStep step, FanOutUnit unit)
+    private static readonly JsonEncodedText ItemName = JsonEncodedText.Encode("item");
+    private static readonly JsonEncodedText BranchName = JsonEncodedText.Encode("branch");
+    private static readonly JsonEncodedText OutcomeName = JsonEncodedText.Encode("outcome");
+    private static readonly JsonEncodedText OutputName = JsonEncodedText.Encode("output");
+    private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("error");
+
+    /// <summary>
+    /// The joined output: the units in order, each <c>{"branch": name}</c> or <c>{"item": index}</c>, its
+    /// outcome, and its output (when it succeeded) or error. Written straight to JSON (one document), not
+    /// built as dictionaries for the serializer.
+    /// </summary>
+    private static JsonElement Joined(WorkflowStep step, List<FanOutUnit> units)
     {
-        var final = unit.Final;
-        var value = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (step.Kind == StepKind.Map)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 + (units.Count * 64));
+        using (var writer = new Utf8JsonWriter(buffer, KeelJson.WriterOptions))
         {
-            value["item"] = unit.Index;
-        }
-        else
-        {
-            value["branch"] = unit.Name;
+            writer.WriteStartArray();
+            foreach (var unit in units)
+            {
+                var final = unit.Final;
+                writer.WriteStartObject();
+                if (step.Kind == StepKind.Map)
+                {
+                    writer.WriteNumber(ItemName, unit.Index);
+                }
+                else
+                {
+                    writer.WriteString(BranchName, unit.Name);
+                }
+
+                writer.WriteString(OutcomeName, StableNames.Of(final?.Outcome ?? AttemptOutcome.Cancelled));
+                if (final?.Outcome == AttemptOutcome.Succeeded)
+                {
+                    writer.WritePropertyName(OutputName);
+                    if (final.Output.ValueKind == JsonValueKind.Undefined)
+                    {
+                        writer.WriteNullValue();
+                    }
+                    else
+                    {
+                        final.Output.WriteTo(writer);
+                    }
+                }
+                else
+                {
+                    writer.WriteString(ErrorName, final?.Error ?? "cancelled");
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
         }
 
-        value["outcome"] = StableNames.Of(final?.Outcome ?? AttemptOutcome.Cancelled);
-        if (final?.Outcome == AttemptOutcome.Succeeded)
-        {
-            value["output"] = final.Output;
-        }
-        else
-        {
-            value["error"] = final?.Error ?? "cancelled";
-        }
-
-        return value;
+        return JsonElement.Parse(buffer.WrittenSpan);
     }
 
     private static string Kind(JsonElement value) => value.ValueKind switch
