@@ -10,6 +10,12 @@ public abstract class RunEventListener
 {
     /// <summary>Called once per event, after the event's checkpoint is committed (before the attempt, for <see cref="AttemptStarted"/>).</summary>
     public abstract void Write(in RunEventArguments arguments);
+
+    /// <summary>
+    /// False when this listener would do nothing with the run's events (Keel's telemetry with no span, metric
+    /// or log listener): a run in memory whose listeners all say so builds no per-attempt event objects.
+    /// </summary>
+    internal virtual bool IsListening(RunSession session) => true;
 }
 
 /// <summary>What a <see cref="RunEventListener"/> is given: the event and the run it belongs to.</summary>

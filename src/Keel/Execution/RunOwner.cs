@@ -224,7 +224,7 @@ internal sealed partial class RunOwner
         var startedAt = _time.GetUtcNow();
 
         // Events are built only when someone takes them (a store or a listener); unseen, only their numbers are taken.
-        var observed = Observed;
+        var observed = Observed(session);
         AttemptStarted? started = null;
         if (observed)
         {
@@ -352,8 +352,24 @@ internal sealed partial class RunOwner
         return null;
     }
 
-    /// <summary>True when a store or a listener takes the run's events (in memory without listeners, nobody does).</summary>
-    private bool Observed => _store is not null || _hub.Listeners.Length > 0;
+    /// <summary>True when a store or a listener takes the run's events (in memory without a listening listener, nobody does).</summary>
+    private bool Observed(RunSession session)
+    {
+        if (_store is not null)
+        {
+            return true;
+        }
+
+        foreach (var listener in _hub.Listeners)
+        {
+            if (listener.IsListening(session))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static AttemptRecorded Recorded(RunSession session, HistoryEntry entry) => AttemptRecorded.For(entry, session.NextEvent());
 

@@ -16,6 +16,13 @@ internal sealed class TelemetryListener : RunEventListener
 {
     public static readonly TelemetryListener Instance = new();
 
+    /// <summary>True when a span, metric or log listener would take something from the run's events.</summary>
+    internal override bool IsListening(RunSession session)
+        => KeelTelemetry.Source.HasListeners()
+            || KeelTelemetry.Runs.Enabled || KeelTelemetry.Attempts.Enabled || KeelTelemetry.Failures.Enabled
+            || KeelTelemetry.StepDuration.Enabled || KeelTelemetry.Tokens.Enabled
+            || session.Logger.IsEnabled(LogLevel.Critical);
+
     public override void Write(in RunEventArguments arguments)
     {
         var session = arguments.Session;
