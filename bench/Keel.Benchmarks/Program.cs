@@ -3,6 +3,7 @@ using BenchmarkDotNet.Running;
 using Keel.Benchmarks;
 
 // dotnet run -c Release --project bench/Keel.Benchmarks -- --filter '*'
+// dotnet run -c Release --project bench/Keel.Benchmarks -- pipeline-loop <runs>              (the 100-step pipeline alone, for a profiler)
 // dotnet run -c Release --project bench/Keel.Benchmarks -- constructs-allocations [runs]   (exact bytes per run of each construct, all threads)
 if (args is ["constructs-allocations", ..])
 {
@@ -25,6 +26,19 @@ if (args is ["constructs-allocations", ..])
         {
             benchmarks.Cleanup();
         }
+    }
+
+    return;
+}
+
+if (args is ["pipeline-loop", var count])
+{
+    // For a profiler (perf record with DOTNET_PerfMapEnabled=1): the 100-step pipeline, over and over.
+    var pipeline = new GenericPipelineBenchmarks { Steps = 100 };
+    pipeline.Setup();
+    for (var i = int.Parse(count, CultureInfo.InvariantCulture); i > 0; i--)
+    {
+        pipeline.Pipeline().GetAwaiter().GetResult();
     }
 
     return;

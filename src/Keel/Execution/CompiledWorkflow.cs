@@ -6,8 +6,15 @@ internal sealed class CompiledWorkflow
     public const int CompleteIndex = -1;
     public const int FailedIndex = -2;
 
-    private CompiledWorkflow(WorkflowDefinition definition, WorkflowStep[] steps, int[] onSuccess, int[] onFailure, Dictionary<string, int>?[] onLabel, int initial, string json)
+    /// <summary>Steps up to this many are found by a scan of their ids; longer workflows by a dictionary.</summary>
+    private const int ScanLimit = 8;
+
+    private readonly Dictionary<string, int>? _index;
+
+    private CompiledWorkflow(WorkflowDefinition definition, WorkflowStep[] steps, int[] onSuccess, int[] onFailure, Dictionary<string, int>?[] onLabel, int initial, string json, Dictionary<string, int> index)
     {
+        _index = steps.Length > ScanLimit ? index : null;
+        HasLabelSteps = Array.Exists(steps, s => s.HasLabels);
         OnLabel = onLabel;
         Definition = definition;
         Steps = steps;
@@ -42,6 +49,9 @@ internal sealed class CompiledWorkflow
 
     public bool HasApprovalSteps => Array.Exists(Steps, s => s.Kind == StepKind.Approval);
 
+    /// <summary>True when some step routes by outcome labels.</summary>
+    public bool HasLabelSteps { get; }
+
     public static CompiledWorkflow Compile(WorkflowDefinition source)
     {
         source.EnsureValid();
@@ -72,13 +82,18 @@ internal sealed class CompiledWorkflow
             }
         }
 
-        return new CompiledWorkflow(definition, steps, onSuccess, onFailure, onLabel, index[definition.InitialStep!], WorkflowDefinitionJson.Serialize(definition));
+        return new CompiledWorkflow(definition, steps, onSuccess, onFailure, onLabel, index[definition.InitialStep!], WorkflowDefinitionJson.Serialize(definition), index);
     }
 
     /// <summary>The index of a step or terminal target; <see cref="int.MinValue"/> when unknown.</summary>
     public int TryIndexOf(string stepId)
     {
-        for (var i = 0; i < Steps.Length; i++)
+        if (_index is not null && _index.TryGetValue(stepId, out var found))
+        {
+            return found;
+        }
+
+        for (var i = 0; _index is null && i < Steps.Length; i++)
         {
             if (string.Equals(Steps[i].StepId, stepId, StringComparison.Ordinal))
             {
@@ -96,7 +111,12 @@ internal sealed class CompiledWorkflow
 
     public int IndexOf(string stepId)
     {
-        for (var i = 0; i < Steps.Length; i++)
+        if (_index is not null && _index.TryGetValue(stepId, out var found))
+        {
+            return found;
+        }
+
+        for (var i = 0; _index is null && i < Steps.Length; i++)
         {
             if (string.Equals(Steps[i].StepId, stepId, StringComparison.Ordinal))
             {

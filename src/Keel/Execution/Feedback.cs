@@ -81,6 +81,12 @@ public sealed record Feedback
         string? label = null;
         if (sender.Outcome.IsSuccess())
         {
+            // A success sends feedback only along a label route.
+            if (!workflow.HasLabelSteps)
+            {
+                return null;
+            }
+
             var index = workflow.TryIndexOf(sender.StepId);
             if (index < 0 || !workflow.Steps[index].HasLabels)
             {
