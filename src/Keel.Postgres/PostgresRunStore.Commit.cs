@@ -1,4 +1,5 @@
 using Keel.Postgres.Rows;
+using Keel.Postgres.Schema;
 using Npgsql;
 
 namespace Keel;
@@ -10,7 +11,8 @@ public sealed partial class PostgresRunStore
     // the updated row, so a stale writer (or a repeat) changes nothing. Parameters: 1 run, 2 fence, 3 to 9
     // position, 10 data bus, 11 entry bytes, 12 releases lease, 13 lease expiry, 14 has entry (0/1), 15 to 17
     // usage, 18 first event (NULL: none), 19 to 21 event sequences, types and bodies, 22 newest event,
-    // 23 clears control, 24 channel, 25 notifies the queue; 26 on: the entry.
+    // 23 clears control, 24 channel, 25 notifies the queue; 26 on: the entry. The run's key is notified only
+    // while someone watches it (a live row in watches).
     private const string UpdateRun = """
         UPDATE {0}.runs SET state = $3, current_step = $4, visit = $5, attempt = $6, steps_taken = $7, error = $8, updated_at = $9,
             size_bytes = size_bytes + $11 + CASE WHEN $10::text IS NULL THEN 0 ELSE octet_length($10::text) - octet_length(data) END,
@@ -34,8 +36,9 @@ public sealed partial class PostgresRunStore
         )
         """;
 
-    private const string Result = """
-        SELECT r.control, pg_notify($24, 'run:' || $1), CASE WHEN $25 THEN pg_notify($24, 'queue') END FROM run r;
+    private static readonly string Result = $$"""
+        SELECT r.control, CASE WHEN EXISTS (SELECT 1 FROM {0}.watches w WHERE w.run_id = $1 AND w.expires > {{PostgresSchema.NowTicks}}) THEN pg_notify($24, 'run:' || $1) END,
+            CASE WHEN $25 THEN pg_notify($24, 'queue') END FROM run r;
         """;
 
     private static readonly string CommitWithEntry = $$"""

@@ -1,4 +1,5 @@
 using Keel.Postgres.Rows;
+using Keel.Postgres.Schema;
 using Npgsql;
 
 namespace Keel;
@@ -26,9 +27,10 @@ public sealed partial class PostgresRunStore
             }
 
             var created = RunCreated.For(run);
-            await using (var insertEvent = new NpgsqlCommand(Sql("""
+            await using (var insertEvent = new NpgsqlCommand(Sql($$"""
                 WITH created AS (INSERT INTO {0}.events (run_id, sequence, type, body) VALUES ($1, 1, $2, $3))
-                SELECT pg_notify($4, 'run:' || $1), CASE WHEN $5 THEN pg_notify($4, 'queue') END;
+                SELECT CASE WHEN EXISTS (SELECT 1 FROM {0}.watches w WHERE w.run_id = $1 AND w.expires > {{PostgresSchema.NowTicks}}) THEN pg_notify($4, 'run:' || $1) END,
+                    CASE WHEN $5 THEN pg_notify($4, 'queue') END;
                 """), connection, transaction))
             {
                 insertEvent.With(run.RunId).With(RunEventJson.TypeName(created)).With(RunEventJson.Serialize(created)).With(Listener.Channel).With(run.State == WorkflowState.Pending);

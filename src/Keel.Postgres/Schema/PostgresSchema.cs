@@ -13,7 +13,7 @@ namespace Keel.Postgres.Schema;
 internal static class PostgresSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>The server's clock, as UTC ticks (what leases are measured against).</summary>
     public const string NowTicks = "((extract(epoch from clock_timestamp()) * 10000000)::bigint + 621355968000000000)";
@@ -109,8 +109,22 @@ internal static class PostgresSchema
         );
         """;
 
+    /// <summary>
+    /// Version 3: who watches which run (<c>*</c>: every run), each row kept alive by its watcher and gone when
+    /// it expires. A commit notifies a run's channel key only while someone watches it: NOTIFY serializes the
+    /// commits that send one, so a commit nobody waits for sends none.
+    /// </summary>
+    private const string MigrateToV3 = """
+        CREATE TABLE {0}.watches (
+            run_id text NOT NULL,
+            watcher text NOT NULL,
+            expires bigint NOT NULL,
+            PRIMARY KEY (run_id, watcher)
+        );
+        """;
+
     /// <summary>The migrations, in order: entry i takes a schema from version i to i + 1 (<c>{0}</c> is the schema).</summary>
-    private static readonly string[] Migrations = [CreateV1, MigrateToV2];
+    private static readonly string[] Migrations = [CreateV1, MigrateToV2, MigrateToV3];
 
     /// <summary>Creates or migrates the schema when it is missing or older; refuses one newer than <see cref="CurrentVersion"/>.</summary>
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, string schema, string source, CancellationToken cancellationToken)
