@@ -50,6 +50,10 @@ public sealed partial class PostgresRunStore : IRunStore, IDisposable, IAsyncDis
             builder.MaxAutoPrepare = 32;
         }
 
+        // The store leaves no session state on a pooled connection (no SET, no session lock held, LISTEN on a
+        // connection of its own), so a connection returned to the pool needs no DISCARD/RESET ALL, which the
+        // server would parse and run before every use.
+        builder.NoResetOnClose = true;
         builder.ApplicationName ??= "keel";
         DataSource = PostgresConnection.Describe(builder) + $", schema {options.Schema}";
         _dataSource = NpgsqlDataSource.Create(builder);
