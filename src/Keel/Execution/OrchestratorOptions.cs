@@ -40,8 +40,8 @@ public sealed class OrchestratorOptions
     /// <summary>Services handed to workers through <see cref="WorkflowContext.Services"/>.</summary>
     public IServiceProvider? Services { get; set; }
 
-    /// <summary>Generates run ids. Default: a new GUID, 32 hex digits.</summary>
-    public Func<string> RunIdFactory { get; set; } = static () => Guid.NewGuid().ToString("N");
+    /// <summary>Generates run ids. Default: a new random (version 4) GUID, 32 hex digits.</summary>
+    public Func<string> RunIdFactory { get; set; } = RunIds.New;
 
     /// <summary>Listeners that see every event of every run this orchestrator drives (logs, metrics, progress). Default: none.</summary>
     public IList<RunEventListener> EventListeners { get; } = new List<RunEventListener>();

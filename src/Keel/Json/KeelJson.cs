@@ -116,7 +116,8 @@ public static class KeelJson
 
         var length = text.Length + 2;
         byte[]? rented = null;
-        var buffer = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        // Exactly the length on the stack (the runtime zeroes what it allocates there).
+        var buffer = length <= StackLimit ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
         {
             var body = buffer.Slice(1, text.Length);
