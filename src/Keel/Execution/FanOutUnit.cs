@@ -50,7 +50,12 @@ internal sealed class FanOutUnit
     public required IReadOnlyDictionary<string, JsonElement> BaseData { get; init; }
 
     /// <summary>Attempts finished and parked (<see cref="BranchAttemptFinished"/>) but not yet in the history (they wait for every earlier unit).</summary>
-    public Queue<HistoryEntry> Pending { get; } = new();
+    public Queue<HistoryEntry> Pending => _pending ??= new();
+
+    /// <summary>True when attempts wait in <see cref="Pending"/> (without creating the queue).</summary>
+    public bool HasPending => _pending is { Count: > 0 };
+
+    private Queue<HistoryEntry>? _pending;
 
     /// <summary>The unit's data bus when it ended, merged into the run's bus when its last attempt is committed.</summary>
     public IReadOnlyDictionary<string, JsonElement>? FinalData { get; set; }

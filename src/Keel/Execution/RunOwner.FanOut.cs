@@ -308,9 +308,14 @@ internal sealed partial class RunOwner
             if (unit.Index != units[next].Index)
             {
                 await ParkUnitAttemptAsync(session, unit, entry).ConfigureAwait(false);
+                unit.Pending.Enqueue(entry);
+            }
+            else
+            {
+                // The head unit: its earlier attempts are in the history already (placed when it became the head).
+                await CommitUnitAttemptAsync(session, unit, entry).ConfigureAwait(false);
             }
 
-            unit.Pending.Enqueue(entry);
             await PlaceReadyAsync(session, units, next).ConfigureAwait(false);
             next = Head(units);
         }
@@ -416,7 +421,7 @@ internal sealed partial class RunOwner
         for (var i = from; i < units.Count; i++)
         {
             var head = units[i];
-            while (head.Pending.TryDequeue(out var ready))
+            while (head.HasPending && head.Pending.TryDequeue(out var ready))
             {
                 await CommitUnitAttemptAsync(session, head, ready).ConfigureAwait(false);
             }
@@ -493,7 +498,15 @@ internal sealed partial class RunOwner
             unit.Final = recorded;
         }
 
-        await CommitAsync(session, recorded, dataChanged, [AttemptRecorded.For(recorded, session.NextEvent())]).ConfigureAwait(false);
+        if (Observed(session))
+        {
+            await CommitAsync(session, recorded, dataChanged, [AttemptRecorded.For(recorded, session.NextEvent())]).ConfigureAwait(false);
+        }
+        else
+        {
+            // In memory with nobody listening: the number the event would have taken, and nothing to commit.
+            session.NextEvent();
+        }
     }
 
     /// <summary>Applies what a unit changed on its copy of the bus (sets and removals) to the run's bus.</summary>
