@@ -57,6 +57,44 @@ public sealed class ServeCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Serve_AWorkflowWithASubWorkflowStep_LoadsTheChildFromBesideIt_AndCompletesTheRun()
+    {
+        var release = Path.Combine(KeelProcess.Examples, "release.yaml");
+        var (serve, address) = await KeelServiceProcess.ServeAsync(_folder.Path, "--store", "keel.db", "--workflow", release);
+        await using (serve)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            var started = await client.PostAsJsonAsync("/v1/runs", new { workflow = "release" });
+            Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+            var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+            var detail = await WaitForEndAsync(client, id, serve);
+
+            Assert.Equal("completed", detail.GetProperty("run").GetProperty("state").GetString());
+            Assert.Equal(["plan", "build", "ship"], detail.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("stepId").GetString()));
+        }
+    }
+
+    [Fact]
+    public async Task Worker_AWorkflowWithASubWorkflowStep_LoadsTheChildFromBesideIt_AndCompletesTheRun()
+    {
+        var release = Path.Combine(KeelProcess.Examples, "release.yaml");
+        var (serve, address) = await KeelServiceProcess.ServeAsync(_folder.Path, "--no-worker", "--store", "keel.db", "--workflow", release);
+        await using (serve)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            var started = await client.PostAsJsonAsync("/v1/runs", new { workflow = "release" });
+            var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+            await using var worker = KeelServiceProcess.Start(_folder.Path, "worker", release, "--store", "keel.db");
+            var detail = await WaitForEndAsync(client, id, worker);
+
+            Assert.Equal("completed", detail.GetProperty("run").GetProperty("state").GetString());
+            Assert.Contains("'checked-build'", worker.Output, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<string?> StateAsync(HttpClient client, string id)
         => (await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{id}")).GetProperty("run").GetProperty("state").GetString();
 

@@ -60,28 +60,38 @@ internal static class ServeCommand
 
         var files = new List<WorkflowFile>();
         var workers = new List<WorkerDefinition>();
+        // Each file with the child workflows its sub-workflow steps name, found beside it (as 'keel run' does),
+        // children first, each file once.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in settings.Workflows)
         {
-            var loaded = WorkflowDocument.Load(path);
-            if (!loaded.IsValid)
+            foreach (var loaded in WorkflowDocument.LoadWithSubWorkflows(path))
             {
-                foreach (var problem in loaded.Problems)
+                if (!loaded.IsValid)
                 {
-                    io.Error.WriteLine(problem);
+                    foreach (var problem in loaded.Problems)
+                    {
+                        io.Error.WriteLine(problem);
+                    }
+
+                    return ExitCodes.BadInput;
                 }
 
-                return ExitCodes.BadInput;
-            }
+                if (!seen.Add(Path.GetFullPath(loaded.File!.Path)))
+                {
+                    continue;
+                }
 
-            var (built, error) = WorkerFactory.Build(loaded.File!, CliHost.LlmWorkers);
-            if (error is not null)
-            {
-                io.Error.WriteLine($"error: {path}: {error}");
-                return ExitCodes.BadInput;
-            }
+                var (built, error) = WorkerFactory.Build(loaded.File!, CliHost.LlmWorkers);
+                if (error is not null)
+                {
+                    io.Error.WriteLine($"error: {loaded.File!.Path}: {error}");
+                    return ExitCodes.BadInput;
+                }
 
-            files.Add(loaded.File!);
-            workers.AddRange(built);
+                files.Add(loaded.File!);
+                workers.AddRange(built);
+            }
         }
 
         var storePath = StorePaths.Resolve(settings.Store);

@@ -31,28 +31,39 @@ internal static class WorkerCommand
 
         var definitions = new List<WorkflowDefinition>();
         var workers = new List<WorkerDefinition>();
+
+        // Each file with the child workflows its sub-workflow steps name, found beside it (as 'keel run' does),
+        // children first, each file once.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
-            var loaded = WorkflowDocument.Load(path);
-            if (!loaded.IsValid)
+            foreach (var loaded in WorkflowDocument.LoadWithSubWorkflows(path))
             {
-                foreach (var problem in loaded.Problems)
+                if (!loaded.IsValid)
                 {
-                    io.Error.WriteLine(problem.ToString());
+                    foreach (var problem in loaded.Problems)
+                    {
+                        io.Error.WriteLine(problem.ToString());
+                    }
+
+                    return ExitCodes.BadInput;
                 }
 
-                return ExitCodes.BadInput;
-            }
+                if (!seen.Add(Path.GetFullPath(loaded.File!.Path)))
+                {
+                    continue;
+                }
 
-            var (built, error) = WorkerFactory.Build(loaded.File!, CliHost.LlmWorkers);
-            if (error is not null)
-            {
-                io.Error.WriteLine("error: " + error);
-                return ExitCodes.BadInput;
-            }
+                var (built, error) = WorkerFactory.Build(loaded.File!, CliHost.LlmWorkers);
+                if (error is not null)
+                {
+                    io.Error.WriteLine("error: " + error);
+                    return ExitCodes.BadInput;
+                }
 
-            definitions.Add(loaded.File!.Definition);
-            workers.AddRange(built);
+                definitions.Add(loaded.File!.Definition);
+                workers.AddRange(built);
+            }
         }
 
         var progress = new ConsoleProgress(io.Out, live: false);
