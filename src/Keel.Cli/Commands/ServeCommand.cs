@@ -58,40 +58,9 @@ internal static class ServeCommand
             return ExitCodes.BadInput;
         }
 
-        var files = new List<WorkflowFile>();
-        var workers = new List<WorkerDefinition>();
-        // Each file with the child workflows its sub-workflow steps name, found beside it (as 'keel run' does),
-        // children first, each file once.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in settings.Workflows)
+        if (WorkflowFiles.LoadWithChildren(settings.Workflows, io.Error) is not var (files, workers))
         {
-            foreach (var loaded in WorkflowDocument.LoadWithSubWorkflows(path))
-            {
-                if (!loaded.IsValid)
-                {
-                    foreach (var problem in loaded.Problems)
-                    {
-                        io.Error.WriteLine(problem);
-                    }
-
-                    return ExitCodes.BadInput;
-                }
-
-                if (!seen.Add(Path.GetFullPath(loaded.File!.Path)))
-                {
-                    continue;
-                }
-
-                var (built, error) = WorkerFactory.Build(loaded.File!, CliHost.LlmWorkers);
-                if (error is not null)
-                {
-                    io.Error.WriteLine($"error: {loaded.File!.Path}: {error}");
-                    return ExitCodes.BadInput;
-                }
-
-                files.Add(loaded.File!);
-                workers.AddRange(built);
-            }
+            return ExitCodes.BadInput;
         }
 
         var storePath = StorePaths.Resolve(settings.Store);

@@ -29,43 +29,12 @@ internal static class WorkerCommand
             return ExitCodes.BadInput;
         }
 
-        var definitions = new List<WorkflowDefinition>();
-        var workers = new List<WorkerDefinition>();
-
-        // Each file with the child workflows its sub-workflow steps name, found beside it (as 'keel run' does),
-        // children first, each file once.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in paths)
+        if (WorkflowFiles.LoadWithChildren(paths, io.Error) is not var (files, workers))
         {
-            foreach (var loaded in WorkflowDocument.LoadWithSubWorkflows(path))
-            {
-                if (!loaded.IsValid)
-                {
-                    foreach (var problem in loaded.Problems)
-                    {
-                        io.Error.WriteLine(problem.ToString());
-                    }
-
-                    return ExitCodes.BadInput;
-                }
-
-                if (!seen.Add(Path.GetFullPath(loaded.File!.Path)))
-                {
-                    continue;
-                }
-
-                var (built, error) = WorkerFactory.Build(loaded.File!, CliHost.LlmWorkers);
-                if (error is not null)
-                {
-                    io.Error.WriteLine("error: " + error);
-                    return ExitCodes.BadInput;
-                }
-
-                definitions.Add(loaded.File!.Definition);
-                workers.AddRange(built);
-            }
+            return ExitCodes.BadInput;
         }
 
+        var definitions = files.Select(f => f.Definition).ToList();
         var progress = new ConsoleProgress(io.Out, live: false);
         using var session = CliSession.Open(storeOption, progress, mustExist: false, io.Error, maxConcurrentRuns: capacity);
         if (session is null)
