@@ -91,6 +91,18 @@ public sealed partial class PostgresRunStore
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         _watchedUntil[runId] = now + (long)WatchTerm.TotalMilliseconds;
+        if (_watchedUntil.Count > 1024)
+        {
+            // A long-lived process watches many runs over time: forget the ones whose rows have expired.
+            foreach (var (id, deadline) in _watchedUntil)
+            {
+                if (deadline <= now)
+                {
+                    _watchedUntil.TryRemove(id, out _);
+                }
+            }
+        }
+
         return !known || until <= now;
     }
 

@@ -87,36 +87,25 @@ internal sealed class CompiledWorkflow
 
     /// <summary>The index of a step or terminal target; <see cref="int.MinValue"/> when unknown.</summary>
     public int TryIndexOf(string stepId)
-    {
-        if (_index is not null && _index.TryGetValue(stepId, out var found))
-        {
-            return found;
-        }
-
-        for (var i = 0; _index is null && i < Steps.Length; i++)
-        {
-            if (string.Equals(Steps[i].StepId, stepId, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return stepId switch
+        => StepIndex(stepId) is var index and >= 0 ? index : stepId switch
         {
             WorkflowStep.Complete => CompleteIndex,
             WorkflowStep.Failed => FailedIndex,
             _ => int.MinValue,
         };
-    }
 
     public int IndexOf(string stepId)
+        => TryIndexOf(stepId) is var index and not int.MinValue ? index : throw new KeelException($"Workflow '{Name}' has no step '{stepId}'.");
+
+    /// <summary>The index of the step <paramref name="stepId"/> names, or -1: a scan in a short workflow, the dictionary in a long one.</summary>
+    private int StepIndex(string stepId)
     {
-        if (_index is not null && _index.TryGetValue(stepId, out var found))
+        if (_index is not null)
         {
-            return found;
+            return _index.TryGetValue(stepId, out var found) ? found : -1;
         }
 
-        for (var i = 0; _index is null && i < Steps.Length; i++)
+        for (var i = 0; i < Steps.Length; i++)
         {
             if (string.Equals(Steps[i].StepId, stepId, StringComparison.Ordinal))
             {
@@ -124,12 +113,7 @@ internal sealed class CompiledWorkflow
             }
         }
 
-        return stepId switch
-        {
-            WorkflowStep.Complete => CompleteIndex,
-            WorkflowStep.Failed => FailedIndex,
-            _ => throw new KeelException($"Workflow '{Name}' has no step '{stepId}'."),
-        };
+        return -1;
     }
 
     public string TargetName(int target) => target switch
