@@ -7,7 +7,9 @@ using Keel.Postgres.ChaosHost;
 // and ends ("start|key|run|step|visit|attempt|model|pid|ticks"), every run admitted under the workflow's limit
 // as "run-start|id|pid|ticks" and "run-end|id|pid|ticks", every run taken over from another process as
 // "lost|run", and every checkpoint the store refused for a lost lease as "refused|run|key|pid". With HOLD, the
-// first call of the code step that begins while the file HOLD exists logs "held|key|run|pid" and waits until the file is gone.
+// checkpoint of the first code-step attempt that ends while the file HOLD exists logs "held|key|run|pid" and
+// waits until the file is gone before it reaches the store: the test stops the process then, so that write
+// comes after the process lost the run, and must be refused.
 if (args.Length is not (5 or 6))
 {
     Console.Error.WriteLine("usage: Keel.Postgres.ChaosHost CONNECTION SCHEMA LOG LEASE_MS CAPACITY [HOLD]");
@@ -18,7 +20,6 @@ var (connection, schema, logPath) = (args[0], args[1], args[2]);
 var lease = TimeSpan.FromMilliseconds(int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
 var capacity = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
 var hold = args.Length == 6 ? args[5] : null;
-var held = 0;
 var pid = Environment.ProcessId;
 using var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false)) { AutoFlush = true };
 var logGate = new Lock();
@@ -45,7 +46,7 @@ await using var limiter = new PostgresAttemptLimiter(store, limits, $"chaos-{pid
 
 var options = new OrchestratorOptions
 {
-    RunStore = new RefusalsLogged(store, Write, pid),
+    RunStore = new RefusalsLogged(store, Write, pid, hold),
     LeaseDuration = lease,
     OwnerId = $"chaos-{Environment.MachineName}-{pid}",
     RunLimiter = new RunsLogged(limiter, Write, pid),
@@ -58,16 +59,6 @@ WorkerDefinition Worker(WorkerType type, string? model) => new(type, type.Value,
 {
     var attempt = context.Attempt;
     Write(ChaosWorkflow.Line("start", attempt, model ?? "-", pid, TimeProvider.System.GetUtcNow().UtcTicks));
-    if (hold is not null && attempt.StepId == "code" && File.Exists(hold) && Interlocked.Exchange(ref held, 1) == 0)
-    {
-        // In flight on purpose: the test stops this process now, so its write comes after it lost the run.
-        Write($"held|{attempt.IdempotencyKey}|{attempt.RunId}|{pid}");
-        while (File.Exists(hold))
-        {
-            await Task.Delay(20, CancellationToken.None);
-        }
-    }
-
     int pause;
     lock (random)
     {
@@ -122,10 +113,23 @@ internal sealed class LostLeases(Action<string> write) : RunEventListener
 }
 
 /// <summary>Records every checkpoint the store refused because this process no longer held the run's lease.</summary>
-internal sealed class RefusalsLogged(IRunStore inner, Action<string> write, int pid) : DelegatingRunStore(inner)
+internal sealed class RefusalsLogged(IRunStore inner, Action<string> write, int pid, string? hold) : DelegatingRunStore(inner)
 {
+    private int _held;
+
     public override async ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
     {
+        // In flight on purpose: a checkpoint on its way to the store when the process is stopped. Held here, not
+        // in the worker, so the heartbeat that runs first when the process continues cannot call the attempt off.
+        if (hold is not null && checkpoint.Entry is { StepId: "code" } entry && File.Exists(hold) && Interlocked.Exchange(ref _held, 1) == 0)
+        {
+            write($"held|{entry.IdempotencyKey}|{checkpoint.RunId}|{pid}");
+            while (File.Exists(hold))
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }
+
         try
         {
             return await base.CommitAsync(checkpoint, cancellationToken);

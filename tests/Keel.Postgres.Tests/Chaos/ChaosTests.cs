@@ -52,7 +52,7 @@ public sealed class ChaosTests(PostgresServer server, ITestOutputHelper output) 
             await killed.KillAsync();
             killedAt = TimeProvider.System.GetUtcNow().UtcTicks;
 
-            // The stop lands while an attempt is in flight: the worker holds its next call on the marker file.
+            // The stop lands while a checkpoint is in flight: the worker process holds its next code-step commit on the marker file.
             await WaitForCompletedAsync(store, Runs * 2 / 5, workers);
             await File.WriteAllTextAsync(hold, "hold");
             (heldKey, heldRun) = await WaitForHeldAsync(stopped);
@@ -65,6 +65,10 @@ public sealed class ChaosTests(PostgresServer server, ITestOutputHelper output) 
             await WaitForRecordedAsync(store, heldRun, heldKey, workers);
             continuedAt = TimeProvider.System.GetUtcNow().UtcTicks;
             stopped.Continue();
+
+            // The held checkpoint reaches the store once the process runs again (the other workers may have
+            // finished every run by then, and are not to be stopped before it has).
+            await WaitForLineAsync(stopped, "refused|" + heldRun + "|");
 
             await WaitForCompletedAsync(store, Runs, workers);
         }
@@ -205,7 +209,22 @@ public sealed class ChaosTests(PostgresServer server, ITestOutputHelper output) 
 
             if (limit.IsCancellationRequested)
             {
-                throw new TimeoutException($"worker {worker.Pid} held no call within 2 minutes: {worker.Output}");
+                throw new TimeoutException($"worker {worker.Pid} held no checkpoint within 2 minutes: {worker.Output}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits until the worker's log holds a line starting with <paramref name="prefix"/>.</summary>
+    private static async Task WaitForLineAsync(WorkerProcess worker, string prefix)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (!File.ReadAllLines(worker.Log).Any(l => l.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            if (limit.IsCancellationRequested)
+            {
+                throw new TimeoutException($"worker {worker.Pid} logged no '{prefix}' within 2 minutes: {worker.Output}");
             }
 
             await Task.Delay(20);
