@@ -215,10 +215,19 @@ internal sealed partial class RunOwner
     /// <summary>Finds the attempts of this visit recorded before an interruption: ended units are not run again.</summary>
     private static void Recover(RunSession session, WorkflowStep step, List<FanOutUnit> units)
     {
-        var byId = units.ToDictionary(u => u.StepId, StringComparer.Ordinal);
+        // Units are recorded as "{step}/{name}": a run that reaches the step afresh has no such entry of this
+        // visit, and builds no lookup.
+        Dictionary<string, FanOutUnit>? byId = null;
+        var visit = session.Position.Visit;
         foreach (var entry in session.Context.MutableHistory)
         {
-            if (entry.Visit == session.Position.Visit && byId.TryGetValue(entry.StepId, out var unit))
+            if (entry.Visit != visit || entry.StepId.Length <= step.StepId.Length || entry.StepId[step.StepId.Length] != '/' || !entry.StepId.StartsWith(step.StepId, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            byId ??= units.ToDictionary(u => u.StepId, StringComparer.Ordinal);
+            if (byId.TryGetValue(entry.StepId, out var unit))
             {
                 unit.FirstAttempt = entry.Attempt + 1;
                 unit.Final = string.Equals(entry.NextStep, step.StepId, StringComparison.Ordinal) ? entry : null;
@@ -281,42 +290,84 @@ internal sealed partial class RunOwner
         }
     }
 
+    /// <summary>An attempt a unit ended, handed to the loop that records it (the entry is built there, once its place is known).</summary>
+    private readonly record struct UnitAttempt(FanOutUnit Unit, int Attempt, AttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, TokenUsage? Usage, bool Retry)
+    {
+        public bool Last => !Retry;
+
+        public HistoryEntry Entry(RunSession session, string stepId, int sequence, IReadOnlyDictionary<string, JsonElement>? data) => new()
+        {
+            RunId = session.RunId,
+            Sequence = sequence,
+            StepId = Unit.StepId,
+            WorkerType = Unit.WorkerType,
+            WorkerName = Unit.Worker.Name,
+            Visit = session.Position.Visit,
+            Attempt = Attempt,
+            Outcome = Result.Outcome,
+            Input = Result.Input,
+            Output = Result.Output,
+            Error = Result.Error,
+            Timestamp = StartedAt,
+            Duration = Duration,
+            Usage = Usage,
+            NextStep = Retry ? Unit.StepId : stepId,
+            Data = data,
+        };
+    }
+
     private async ValueTask RunUnitsAsync(RunSession session, WorkflowStep step, List<FanOutUnit> units, CancellationToken callerToken, CancellationToken runToken)
     {
-        var finished = Channel.CreateUnbounded<(FanOutUnit Unit, HistoryEntry Entry)>(new UnboundedChannelOptions { SingleReader = true });
-        using var gate = new SemaphoreSlim(step.MaxParallel ?? Math.Max(1, units.Count));
-        var running = new List<Task>();
+        var finished = Channel.CreateUnbounded<UnitAttempt>(new UnboundedChannelOptions { SingleReader = true });
+        var toRun = 0;
+        foreach (var unit in units)
+        {
+            toRun += unit.Ended ? 0 : 1;
+        }
+
+        // A gate only when max_parallel holds some units back.
+        using var gate = step.MaxParallel is { } limit && limit < toRun ? new SemaphoreSlim(limit) : null;
+        var running = new List<Task>(toRun);
         foreach (var unit in units)
         {
             if (!unit.Ended)
             {
-                running.Add(RunUnitAsync(session, step, unit, gate, finished.Writer, callerToken, runToken));
+                running.Add(RunUnitAsync(session, unit, gate, finished.Writer, callerToken, runToken));
             }
         }
 
         var all = Task.WhenAll(running);
-        _ = all.ContinueWith(static (_, writer) => ((ChannelWriter<(FanOutUnit, HistoryEntry)>)writer!).TryComplete(), finished.Writer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (all.IsCompleted)
+        {
+            finished.Writer.TryComplete();
+        }
+        else
+        {
+            _ = all.ContinueWith(static (_, writer) => ((ChannelWriter<UnitAttempt>)writer!).TryComplete(), finished.Writer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
 
         // Only this loop touches the run's context and the store. The history takes attempts in unit order:
         // the head unit's attempts enter it as they end; a later unit's are parked (committed as an event)
         // and enter it once every earlier unit has ended.
         var next = 0;
-        await PlaceReadyAsync(session, units, next).ConfigureAwait(false);
+        await PlaceReadyAsync(session, step, units, next).ConfigureAwait(false);
         next = Head(units);
-        await foreach (var (unit, entry) in finished.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        await foreach (var ended in finished.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
+            var unit = ended.Unit;
             if (unit.Index != units[next].Index)
             {
+                var entry = ended.Entry(session, step.StepId, -1, null);
                 await ParkUnitAttemptAsync(session, unit, entry).ConfigureAwait(false);
                 unit.Pending.Enqueue(entry);
             }
             else
             {
                 // The head unit: its earlier attempts are in the history already (placed when it became the head).
-                await CommitUnitAttemptAsync(session, unit, entry).ConfigureAwait(false);
+                await CommitUnitAttemptAsync(session, step, unit, ended.Last, ended.Usage, null, ended).ConfigureAwait(false);
             }
 
-            await PlaceReadyAsync(session, units, next).ConfigureAwait(false);
+            await PlaceReadyAsync(session, step, units, next).ConfigureAwait(false);
             next = Head(units);
         }
 
@@ -330,9 +381,17 @@ internal sealed partial class RunOwner
         }
     }
 
-    private async Task RunUnitAsync(RunSession session, WorkflowStep step, FanOutUnit unit, SemaphoreSlim gate, ChannelWriter<(FanOutUnit, HistoryEntry)> finished, CancellationToken callerToken, CancellationToken runToken)
+    private async Task RunUnitAsync(RunSession session, FanOutUnit unit, SemaphoreSlim? gate, ChannelWriter<UnitAttempt> finished, CancellationToken callerToken, CancellationToken runToken)
     {
-        await gate.WaitAsync(runToken).ConfigureAwait(false);
+        if (gate is not null)
+        {
+            await gate.WaitAsync(runToken).ConfigureAwait(false);
+        }
+        else
+        {
+            runToken.ThrowIfCancellationRequested();
+        }
+
         try
         {
             var context = unit.Context;
@@ -359,31 +418,14 @@ internal sealed partial class RunOwner
                 }
 
                 var retry = !result.Outcome.IsSuccess() && result.Outcome != AttemptOutcome.Cancelled && attempt <= unit.MaxRetries;
-                var entry = new HistoryEntry
-                {
-                    RunId = session.RunId,
-                    Sequence = -1,
-                    StepId = unit.StepId,
-                    WorkerType = unit.WorkerType,
-                    WorkerName = unit.Worker.Name,
-                    Visit = session.Position.Visit,
-                    Attempt = attempt,
-                    Outcome = result.Outcome,
-                    Input = result.Input,
-                    Output = result.Output,
-                    Error = result.Error,
-                    Timestamp = startedAt,
-                    Duration = _time.GetElapsedTime(started),
-                    Usage = context.TakeAttemptUsage(),
-                    NextStep = retry ? unit.StepId : step.StepId,
-                };
+                var duration = _time.GetElapsedTime(started);
                 if (!retry)
                 {
                     // A unit whose bus is unchanged (its version still 0) has nothing to merge.
                     unit.FinalData = context.Data.Version == 0 ? null : context.Data.Snapshot();
                 }
 
-                finished.TryWrite((unit, entry));
+                finished.TryWrite(new UnitAttempt(unit, attempt, result, startedAt, duration, context.TakeAttemptUsage(), retry));
                 if (!retry)
                 {
                     return;
@@ -399,7 +441,7 @@ internal sealed partial class RunOwner
         }
         finally
         {
-            gate.Release();
+            gate?.Release();
         }
     }
 
@@ -416,14 +458,15 @@ internal sealed partial class RunOwner
     }
 
     /// <summary>Moves parked attempts into the history, from the head unit on, while the head unit has ended.</summary>
-    private async ValueTask PlaceReadyAsync(RunSession session, List<FanOutUnit> units, int from)
+    private async ValueTask PlaceReadyAsync(RunSession session, WorkflowStep step, List<FanOutUnit> units, int from)
     {
         for (var i = from; i < units.Count; i++)
         {
             var head = units[i];
             while (head.HasPending && head.Pending.TryDequeue(out var ready))
             {
-                await CommitUnitAttemptAsync(session, head, ready).ConfigureAwait(false);
+                var last = !string.Equals(ready.NextStep, head.StepId, StringComparison.Ordinal);
+                await CommitUnitAttemptAsync(session, step, head, last, ready.Usage, ready, default).ConfigureAwait(false);
             }
 
             if (!head.Done)
@@ -470,28 +513,29 @@ internal sealed partial class RunOwner
         await CommitAsync(session, null, DataChanged(session), [parked]).ConfigureAwait(false);
     }
 
-    /// <summary>Records one unit attempt in the run's history; its last attempt also merges the unit's data bus.</summary>
-    private async ValueTask CommitUnitAttemptAsync(RunSession session, FanOutUnit unit, HistoryEntry entry)
+    /// <summary>
+    /// Records one unit attempt in the run's history (a parked entry, or the attempt just ended, whose entry
+    /// is built here with its place); its last attempt also merges the unit's data bus.
+    /// </summary>
+    private async ValueTask CommitUnitAttemptAsync(RunSession session, WorkflowStep step, FanOutUnit unit, bool last, TokenUsage? usage, HistoryEntry? parked, UnitAttempt ended)
     {
         var context = session.Context;
-        var last = !string.Equals(entry.NextStep, unit.StepId, StringComparison.Ordinal);
         if (last)
         {
             MergeData(context.Data, unit.BaseData, unit.FinalData);
             unit.Done = true;
         }
 
-        if (entry.Usage is { } usage)
+        if (usage is not null)
         {
             context.TotalUsage = context.TotalUsage is null ? usage : context.TotalUsage.Add(usage);
         }
 
         var dataChanged = DataChanged(session);
-        var recorded = entry with
-        {
-            Sequence = context.MutableHistory.Count,
-            Data = dataChanged && _store is not null ? context.Data.Snapshot() : null,
-        };
+        var data = dataChanged && _store is not null ? context.Data.Snapshot() : null;
+        var recorded = parked is not null
+            ? parked with { Sequence = context.MutableHistory.Count, Data = data }
+            : ended.Entry(session, step.StepId, context.MutableHistory.Count, data);
         context.MutableHistory.Add(recorded);
         if (last)
         {

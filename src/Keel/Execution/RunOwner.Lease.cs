@@ -45,9 +45,13 @@ internal sealed partial class RunOwner
 
         try
         {
-            // Read again under the lease: the position may have moved since the first read.
-            var current = await _store.GetRunAsync(start.RunId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(start.RunId);
-            var history = await _store.GetHistoryAsync(start.RunId, cancellationToken).ConfigureAwait(false);
+            // Read again under the lease: the position may have moved since the first read. A claimed run was
+            // first read after the claim took its lease, so that read stands; a run with no entries has no
+            // history to read.
+            var current = start.Kind == StartKind.Claimed && start.Record is { } claimed && claimed.Fence == fence
+                ? claimed
+                : await _store.GetRunAsync(start.RunId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(start.RunId);
+            var history = current.HistoryCount == 0 ? [] : await _store.GetHistoryAsync(start.RunId, cancellationToken).ConfigureAwait(false);
             var loaded = Load(start, current, history, fence);
             if (previous is not null && previous != _options.OwnerId && start.Kind is StartKind.Resume or StartKind.Claimed && current.State is WorkflowState.Running)
             {
