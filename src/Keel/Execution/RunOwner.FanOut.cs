@@ -291,7 +291,7 @@ internal sealed partial class RunOwner
     }
 
     /// <summary>An attempt a unit ended, handed to the loop that records it (the entry is built there, once its place is known).</summary>
-    private readonly record struct UnitAttempt(FanOutUnit Unit, int Attempt, AttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, TokenUsage? Usage, bool Retry)
+    private sealed record UnitAttempt(FanOutUnit Unit, int Attempt, AttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, TokenUsage? Usage, bool Retry)
     {
         public bool Last => !Retry;
 
@@ -466,7 +466,7 @@ internal sealed partial class RunOwner
             while (head.HasPending && head.Pending.TryDequeue(out var ready))
             {
                 var last = !string.Equals(ready.NextStep, head.StepId, StringComparison.Ordinal);
-                await CommitUnitAttemptAsync(session, step, head, last, ready.Usage, ready, default).ConfigureAwait(false);
+                await CommitUnitAttemptAsync(session, step, head, last, ready.Usage, ready, null).ConfigureAwait(false);
             }
 
             if (!head.Done)
@@ -517,7 +517,7 @@ internal sealed partial class RunOwner
     /// Records one unit attempt in the run's history (a parked entry, or the attempt just ended, whose entry
     /// is built here with its place); its last attempt also merges the unit's data bus.
     /// </summary>
-    private async ValueTask CommitUnitAttemptAsync(RunSession session, WorkflowStep step, FanOutUnit unit, bool last, TokenUsage? usage, HistoryEntry? parked, UnitAttempt ended)
+    private async ValueTask CommitUnitAttemptAsync(RunSession session, WorkflowStep step, FanOutUnit unit, bool last, TokenUsage? usage, HistoryEntry? parked, UnitAttempt? ended)
     {
         var context = session.Context;
         if (last)
@@ -535,7 +535,7 @@ internal sealed partial class RunOwner
         var data = dataChanged && _store is not null ? context.Data.Snapshot() : null;
         var recorded = parked is not null
             ? parked with { Sequence = context.MutableHistory.Count, Data = data }
-            : ended.Entry(session, step.StepId, context.MutableHistory.Count, data);
+            : ended!.Entry(session, step.StepId, context.MutableHistory.Count, data);
         context.MutableHistory.Add(recorded);
         if (last)
         {
