@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Keel;
 
-/// <summary>The one place history entries are built: attempts, approval decisions and cancellations.</summary>
+/// <summary>The one place history entries are built: attempts (of steps and of their branches or items), approval decisions and cancellations.</summary>
 internal static class HistoryEntries
 {
     /// <summary>An attempt of the step at <paramref name="at"/>, routed to <paramref name="next"/>.</summary>
@@ -17,15 +17,38 @@ internal static class HistoryEntries
         TokenUsage? usage,
         string next,
         IReadOnlyDictionary<string, JsonElement>? data)
+        => Attempted(session, session.Context.MutableHistory.Count, step.StepId, step.WorkerType, workerName, at.Visit, at.Attempt, result, startedAt, duration, usage, next, data);
+
+    /// <summary>
+    /// An attempt of a parallel step's branch or a map step's item, at <paramref name="sequence"/> (-1 while it
+    /// is parked, waiting for earlier units), routed to <paramref name="next"/>.
+    /// </summary>
+    public static HistoryEntry UnitAttempt(RunSession session, FanOutUnit unit, int attempt, AttemptResult result, DateTimeOffset startedAt, TimeSpan duration, TokenUsage? usage, string next, int sequence, IReadOnlyDictionary<string, JsonElement>? data)
+        => Attempted(session, sequence, unit.StepId, unit.WorkerType, unit.Worker.Name, session.Position.Visit, attempt, result, startedAt, duration, usage, next, data);
+
+    private static HistoryEntry Attempted(
+        RunSession session,
+        int sequence,
+        string stepId,
+        WorkerType workerType,
+        string workerName,
+        int visit,
+        int attempt,
+        AttemptResult result,
+        DateTimeOffset startedAt,
+        TimeSpan duration,
+        TokenUsage? usage,
+        string next,
+        IReadOnlyDictionary<string, JsonElement>? data)
         => new()
         {
             RunId = session.RunId,
-            Sequence = session.Context.MutableHistory.Count,
-            StepId = step.StepId,
-            WorkerType = step.WorkerType,
+            Sequence = sequence,
+            StepId = stepId,
+            WorkerType = workerType,
             WorkerName = workerName,
-            Visit = at.Visit,
-            Attempt = at.Attempt,
+            Visit = visit,
+            Attempt = attempt,
             Outcome = result.Outcome,
             Input = result.Input,
             Output = result.Output,

@@ -293,27 +293,8 @@ internal sealed partial class RunOwner
     /// <summary>An attempt a unit ended, handed to the loop that records it (the entry is built there, once its place is known).</summary>
     private sealed record UnitAttempt(FanOutUnit Unit, int Attempt, AttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, TokenUsage? Usage, bool Retry)
     {
-        public bool Last => !Retry;
-
-        public HistoryEntry Entry(RunSession session, string stepId, int sequence, IReadOnlyDictionary<string, JsonElement>? data) => new()
-        {
-            RunId = session.RunId,
-            Sequence = sequence,
-            StepId = Unit.StepId,
-            WorkerType = Unit.WorkerType,
-            WorkerName = Unit.Worker.Name,
-            Visit = session.Position.Visit,
-            Attempt = Attempt,
-            Outcome = Result.Outcome,
-            Input = Result.Input,
-            Output = Result.Output,
-            Error = Result.Error,
-            Timestamp = StartedAt,
-            Duration = Duration,
-            Usage = Usage,
-            NextStep = Retry ? Unit.StepId : stepId,
-            Data = data,
-        };
+        public HistoryEntry Entry(RunSession session, string stepId, int sequence, IReadOnlyDictionary<string, JsonElement>? data)
+            => HistoryEntries.UnitAttempt(session, Unit, Attempt, Result, StartedAt, Duration, Usage, Retry ? Unit.StepId : stepId, sequence, data);
     }
 
     private async ValueTask RunUnitsAsync(RunSession session, WorkflowStep step, List<FanOutUnit> units, CancellationToken callerToken, CancellationToken runToken)
@@ -364,7 +345,7 @@ internal sealed partial class RunOwner
             else
             {
                 // The head unit: its earlier attempts are in the history already (placed when it became the head).
-                await CommitUnitAttemptAsync(session, step, unit, ended.Last, ended.Usage, null, ended).ConfigureAwait(false);
+                await CommitUnitAttemptAsync(session, step, unit, !ended.Retry, ended.Usage, null, ended).ConfigureAwait(false);
             }
 
             await PlaceReadyAsync(session, step, units, next).ConfigureAwait(false);

@@ -85,7 +85,7 @@ public sealed record RunRecord
     /// <summary>Fencing token: incremented by every lease acquisition; a commit with an older one is refused.</summary>
     public long Fence { get; init; }
 
-    /// <summary>Number of history entries.</summary>
+    /// <summary>Number of history entries. The hub reads no history for a run whose count is 0, so a store must keep it exact.</summary>
     public int HistoryCount { get; init; }
 
     /// <summary>Bytes the run takes in the store (approximate: recorded JSON and text).</summary>

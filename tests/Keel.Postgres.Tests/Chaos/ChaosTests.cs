@@ -195,36 +195,26 @@ public sealed class ChaosTests(PostgresServer server, ITestOutputHelper output) 
         return (most, at);
     }
 
-    /// <summary>The key and run of the call the worker holds on the marker file, once it logged it.</summary>
+    /// <summary>The key and run of the checkpoint the worker holds on the marker file, once it logged it.</summary>
     private static async Task<(string Key, string Run)> WaitForHeldAsync(WorkerProcess worker)
+        => (await WaitForLineAsync(worker, "held|")).Split('|') is [_, var key, var run, _]
+            ? (key, run)
+            : throw new InvalidOperationException($"worker {worker.Pid} logged a malformed 'held' line");
+
+    /// <summary>The first line of the worker's log starting with <paramref name="prefix"/>, once there is one.</summary>
+    private static async Task<string> WaitForLineAsync(WorkerProcess worker, string prefix)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         while (true)
         {
-            var line = File.ReadAllLines(worker.Log).FirstOrDefault(l => l.StartsWith("held|", StringComparison.Ordinal));
-            if (line?.Split('|') is [_, var key, var run, _])
+            if (File.ReadAllLines(worker.Log).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal)) is { } line)
             {
-                return (key, run);
+                return line;
             }
 
             if (limit.IsCancellationRequested)
             {
-                throw new TimeoutException($"worker {worker.Pid} held no checkpoint within 2 minutes: {worker.Output}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    /// <summary>Waits until the worker's log holds a line starting with <paramref name="prefix"/>.</summary>
-    private static async Task WaitForLineAsync(WorkerProcess worker, string prefix)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (!File.ReadAllLines(worker.Log).Any(l => l.StartsWith(prefix, StringComparison.Ordinal)))
-        {
-            if (limit.IsCancellationRequested)
-            {
-                throw new TimeoutException($"worker {worker.Pid} logged no '{prefix}' within 2 minutes: {worker.Output}");
+                throw new TimeoutException($"worker {worker.Pid} logged no '{prefix}' line within 2 minutes: {worker.Output}");
             }
 
             await Task.Delay(20);
