@@ -12,7 +12,7 @@ public static class DemoSite
             var entry = result.History[i];
             if (entry.WorkerType == WorkerType.Coder && entry.Outcome == AttemptOutcome.Succeeded)
             {
-                return KeelJson.Deserialize<SitePage>(entry.Output);
+                return DemoJson.Read(entry.Output, DemoJson.SitePage);
             }
         }
 

@@ -18,7 +18,7 @@ public static class OfflineWorkers
             executor: static (input, context, _) =>
             {
                 var goal = input.ValueKind == JsonValueKind.String ? input.GetString()! : context.Goal;
-                return new ValueTask<object?>(SpecWriter.Write(goal));
+                return new ValueTask<object?>(DemoJson.Write(SpecWriter.Write(goal), DemoJson.SiteSpec));
             });
 
     /// <summary>
@@ -33,7 +33,7 @@ public static class OfflineWorkers
             workerType: WorkerType.Coder,
             name: "Coder",
             description: "Renders the specification as an HTML page",
-            executor: (input, context, _) => new ValueTask<object?>(Code(input, context, forget)),
+            executor: (input, context, _) => new ValueTask<object?>(DemoJson.Write(Code(input, context, forget), DemoJson.SitePage)),
             inputTransformer: static context => context.GetLastOutput(WorkerType.ProductManager));
     }
 
@@ -47,10 +47,12 @@ public static class OfflineWorkers
             workerType: WorkerType.Reviewer,
             name: "Reviewer",
             description: "Checks the page against the specification",
-            executor: static (input, _, _) => new ValueTask<object?>(Review(input)),
-            inputTransformer: static context => new ReviewInput(
-                context.GetLastOutput<SiteSpec>(WorkerType.ProductManager),
-                context.GetLastOutput<SitePage>(WorkerType.Coder)));
+            executor: static (input, _, _) => new ValueTask<object?>(DemoJson.Write(Review(input), DemoJson.ReviewReport)),
+            inputTransformer: static context => DemoJson.Write(
+                new ReviewInput(
+                    DemoJson.Read(context.GetLastOutput(WorkerType.ProductManager), DemoJson.SiteSpec),
+                    DemoJson.Read(context.GetLastOutput(WorkerType.Coder), DemoJson.SitePage)),
+                DemoJson.ReviewInput));
 
     /// <summary>The three workers of the build-website pipeline.</summary>
     public static IReadOnlyList<WorkerDefinition> All(DemoOptions? options = null)
@@ -58,7 +60,7 @@ public static class OfflineWorkers
 
     private static SitePage Code(JsonElement input, WorkflowContext context, bool forget)
     {
-        var spec = KeelJson.Deserialize<SiteSpec>(input)
+        var spec = DemoJson.Read(input, DemoJson.SiteSpec)
             ?? throw new KeelException("the coder needs a spec: no product manager output in the run's history");
 
         string? lastReview = null;
@@ -95,7 +97,7 @@ public static class OfflineWorkers
 
     private static ReviewReport Review(JsonElement input)
     {
-        var request = KeelJson.Deserialize<ReviewInput>(input);
+        var request = DemoJson.Read(input, DemoJson.ReviewInput);
         if (request?.Spec is not { } spec)
         {
             throw new ReviewFailedException(["there is no spec to review against: no product manager output in the run's history"]);
@@ -120,6 +122,4 @@ public static class OfflineWorkers
 
         return new ReviewReport(true, spec.Title, found, page.Draft, Encoding.UTF8.GetByteCount(page.Html));
     }
-
-    internal sealed record ReviewInput(SiteSpec? Spec, SitePage? Page);
 }

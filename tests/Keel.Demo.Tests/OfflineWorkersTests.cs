@@ -66,6 +66,25 @@ public sealed class OfflineWorkersTests
     }
 
     [Fact]
+    public async Task Execute_RecordsEachOutputAndInputAsKeelWritesTheRecord()
+    {
+        // The workers write their records from generated metadata; what they record must be byte for byte
+        // what Keel's own serializer writes for the same record (names, encoder, order).
+        var result = await CreateOrchestrator().ExecuteWorkflowAsync("build_website", "Build a <b>portfolio</b> & \"shop\"");
+
+        var spec = KeelJson.Deserialize<SiteSpec>(result.History[0].Output)!;
+        var draft = KeelJson.Deserialize<SitePage>(result.History[3].Output)!;
+        var report = KeelJson.Deserialize<ReviewReport>(result.History[4].Output)!;
+        Assert.Equal(KeelJson.ToText(KeelJson.Normalize(spec)), KeelJson.ToText(result.History[0].Output));
+        Assert.Equal(KeelJson.ToText(KeelJson.Normalize(draft)), KeelJson.ToText(result.History[3].Output));
+        Assert.Equal(KeelJson.ToText(KeelJson.Normalize(report)), KeelJson.ToText(result.History[4].Output));
+        Assert.Contains("\"sections_checked\"", KeelJson.ToText(result.History[4].Output), StringComparison.Ordinal);
+        Assert.Equal(
+            KeelJson.ToText(KeelJson.Normalize(new ReviewInput(spec, draft))),
+            KeelJson.ToText(result.History[4].Input));
+    }
+
+    [Fact]
     public async Task Reviewer_WithoutASpec_FailsNamingWhatIsMissing()
     {
         var orchestrator = new Orchestrator();
