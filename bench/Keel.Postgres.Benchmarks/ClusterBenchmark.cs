@@ -10,7 +10,7 @@ namespace Keel.Postgres.Benchmarks;
 /// queue (each worker warmed up first on runs of its own), and the time from a worker's death (SIGKILL) to
 /// another worker holding all its runs. Worker
 /// processes are this program started again as <c>worker</c> (<see cref="BenchWorker"/>).
-/// <c>dotnet run -c Release --project bench/Keel.Postgres.Benchmarks -- cluster [runs] [steps]</c>
+/// <c>dotnet run -c Release --project bench/Keel.Postgres.Benchmarks -- cluster [runs] [steps] [call ms]</c>
 /// </summary>
 internal static class ClusterBenchmark
 {
@@ -20,12 +20,17 @@ internal static class ClusterBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         // 3,000 runs: a drain of several seconds. A drain of 400 runs lasts about 1.5 s, in which the worker's
-        // runtime is still recompiling its hot methods (tiered compilation took about a sixth of the CPU in a
+        // runtime is still recompiling its hot methods (tiered compilation took about an eighth of the CPU in a
         // profile), so it measured the start of a worker more than a worker at work.
         var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000;
         var steps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+        // Optional: each worker call takes this long (a stand-in for a model call), so the workers wait rather
+        // than compute and the drain shows what the store lets a cluster do when the cores are not the limit.
+        var callMs = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 0;
+        var mode = callMs > 0 ? "call:" + callMs.ToString(CultureInfo.InvariantCulture) : "fast";
         using var server = new BenchServer();
-        Console.WriteLine($"PostgreSQL cluster benchmark: {runs} runs of {steps} steps (workers return at once), capacity {Capacity} per process, {Environment.ProcessorCount} cores");
+        var calls = callMs > 0 ? $"each worker call takes {callMs} ms" : "workers return at once";
+        Console.WriteLine($"PostgreSQL cluster benchmark: {runs} runs of {steps} steps ({calls}), capacity {Capacity} per process, {Environment.ProcessorCount} cores");
 
         // The disk's flush latency drifts (on a small virtual machine by two times within minutes), so the floor is
         // measured right before and right after each drain, and the drain is compared with the mean of the two.
@@ -35,7 +40,7 @@ internal static class ClusterBenchmark
         foreach (var processes in new[] { 1, 2, 4 })
         {
             var before = await raw.RateAsync(commits);
-            var rate = await DrainAsync(server.ConnectionString, processes, runs, steps);
+            var rate = await DrainAsync(server.ConnectionString, processes, runs, steps, mode);
             var after = await raw.RateAsync(commits);
             var floor = (before + after) / 2;
             one ??= rate;
@@ -99,18 +104,18 @@ internal static class ClusterBenchmark
     }
 
     /// <summary>Queues the runs, starts the processes, lets them go at once, and times them until every run completed.</summary>
-    private static async Task<double> DrainAsync(string connectionString, int processes, int runs, int steps)
+    private static async Task<double> DrainAsync(string connectionString, int processes, int runs, int steps, string mode)
     {
         var schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
         await using var store = new PostgresRunStore(new PostgresRunStoreOptions { ConnectionString = connectionString, Schema = schema });
         var starter = new Orchestrator(new OrchestratorOptions { RunStore = store });
-        BenchWorker.Register(starter, steps, block: false);
+        BenchWorker.Register(starter, steps, "fast");
         for (var i = 0; i < runs; i++)
         {
             await starter.StartAsync(BenchWorker.Workflow, "g");
         }
 
-        var workers = Enumerable.Range(0, processes).Select(i => Worker.Start(connectionString, schema, steps, "fast", $"bench-{i}", TimeSpan.FromSeconds(30))).ToList();
+        var workers = Enumerable.Range(0, processes).Select(i => Worker.Start(connectionString, schema, steps, mode, $"bench-{i}", TimeSpan.FromSeconds(30))).ToList();
         try
         {
             await Task.WhenAll(workers.Select(w => w.Ready));
@@ -149,7 +154,7 @@ internal static class ClusterBenchmark
         var schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
         await using var store = new PostgresRunStore(new PostgresRunStoreOptions { ConnectionString = connectionString, Schema = schema });
         var starter = new Orchestrator(new OrchestratorOptions { RunStore = store });
-        BenchWorker.Register(starter, steps, block: false);
+        BenchWorker.Register(starter, steps, "fast");
         var ids = new List<string>();
         for (var i = 0; i < 8; i++)
         {
@@ -260,19 +265,23 @@ internal static class BenchWorker
 {
     public const string Workflow = "bench_cluster";
 
-    public static void Register(Orchestrator orchestrator, int steps, bool block)
+    /// <summary>The workflow's workers: <c>fast</c> return at once, <c>block</c> never return, <c>call:MS</c> take MS milliseconds.</summary>
+    public static void Register(Orchestrator orchestrator, int steps, string mode)
     {
         var workflow = new WorkflowDefinition(Workflow, "", "g");
+        var delay = mode.StartsWith("call:", StringComparison.Ordinal)
+            ? TimeSpan.FromMilliseconds(int.Parse(mode.AsSpan(5), CultureInfo.InvariantCulture))
+            : mode == "block" ? Timeout.InfiniteTimeSpan : TimeSpan.Zero;
         for (var i = 0; i < steps; i++)
         {
             var type = new WorkerType("w" + i);
-            orchestrator.RegisterWorker(new WorkerDefinition(type, "w" + i, "", block
-                ? async (_, _, ct) =>
+            orchestrator.RegisterWorker(new WorkerDefinition(type, "w" + i, "", delay == TimeSpan.Zero
+                ? (_, _, _) => ValueTask.FromResult<object?>("ok")
+                : async (_, _, ct) =>
                 {
-                    await Task.Delay(Timeout.Infinite, ct);
-                    return null;
-                }
-                : (_, _, _) => ValueTask.FromResult<object?>("ok")));
+                    await Task.Delay(delay, ct);
+                    return "ok";
+                }));
             workflow.AddStep(new WorkflowStep("s" + i, type, "", i == steps - 1 ? "complete" : "s" + (i + 1), "failed"), isInitial: i == 0);
         }
 
@@ -291,7 +300,7 @@ internal static class BenchWorker
         {
             await store.InitializeAsync(default);
             var orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = store });
-            Register(orchestrator, steps, block: false);
+            Register(orchestrator, steps, "fast");
             for (var round = 0; round < 20; round++)
             {
                 await Task.WhenAll(Enumerable.Range(0, capacity).Select(_ => orchestrator.ExecuteWorkflowAsync(Workflow, "warm-up")));
@@ -303,7 +312,7 @@ internal static class BenchWorker
         await drop.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Arguments: worker CONNECTION SCHEMA STEPS fast|block OWNER LEASE_MS CAPACITY.</summary>
+    /// <summary>Arguments: worker CONNECTION SCHEMA STEPS fast|block|call:MS OWNER LEASE_MS CAPACITY.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var (connection, schema, steps, mode, owner) = (args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4], args[5]);
@@ -312,8 +321,8 @@ internal static class BenchWorker
         await using var store = new PostgresRunStore(new PostgresRunStoreOptions { ConnectionString = connection, Schema = schema });
         await store.InitializeAsync(default);
         var orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = store, OwnerId = owner, LeaseDuration = lease });
-        Register(orchestrator, steps, mode == "block");
-        if (mode == "fast")
+        Register(orchestrator, steps, mode);
+        if (mode != "block")
         {
             await WarmUpAsync(connection, schema, steps, capacity);
         }
