@@ -28,8 +28,11 @@ public sealed partial class Orchestrator
         return new AttemptInfo(session.RunId, step.StepId, session.Position.Visit, attempt, previousError, previousOutcome);
     }
 
-    /// <summary>Runs one attempt of a step: builds the input, calls the executor, shapes and checks the output. Never throws, except on interruption.</summary>
-    internal async ValueTask<AttemptResult> InvokeAsync(RunSession session, WorkflowStep step, WorkerDefinition worker, CancellationToken callerToken, CancellationToken runToken)
+    /// <summary>
+    /// Runs one attempt of a step: builds the input, calls the executor, shapes and checks the output. Never
+    /// throws, except on interruption. A worker that completes at once costs no state machine here or in the call.
+    /// </summary>
+    internal ValueTask<AttemptResult> InvokeAsync(RunSession session, WorkflowStep step, WorkerDefinition worker, CancellationToken callerToken, CancellationToken runToken)
     {
         var context = session.Context;
         JsonElement input;
@@ -42,10 +45,21 @@ public sealed partial class Orchestrator
         }
         catch (Exception ex)
         {
-            return AttemptResult.Failure(AttemptOutcome.Failed, default, $"input transformer threw {ex.GetType().Name}: {ex.Message}");
+            return new ValueTask<AttemptResult>(AttemptResult.Failure(AttemptOutcome.Failed, default, $"input transformer threw {ex.GetType().Name}: {ex.Message}"));
         }
 
-        var result = await CallWorkerAsync(session, context, step.StepId, step.Timeout, worker, input, callerToken, runToken).ConfigureAwait(false);
+        var call = CallWorkerAsync(session, context, step.StepId, step.Timeout, worker, input, callerToken, runToken);
+        return call.IsCompletedSuccessfully
+            ? new ValueTask<AttemptResult>(Labelled(step, input, call.Result))
+            : LabelledAsync(step, input, call);
+    }
+
+    private static async ValueTask<AttemptResult> LabelledAsync(WorkflowStep step, JsonElement input, ValueTask<AttemptResult> call)
+        => Labelled(step, input, await call.ConfigureAwait(false));
+
+    /// <summary>A successful call's result with the step's label (an output the label function refuses is invalid).</summary>
+    private static AttemptResult Labelled(WorkflowStep step, JsonElement input, AttemptResult result)
+    {
         if (!result.Outcome.IsSuccess())
         {
             return result;
@@ -63,64 +77,120 @@ public sealed partial class Orchestrator
     /// <summary>
     /// Calls the executor on <paramref name="input"/> within <paramref name="timeout"/>, shapes and checks
     /// the output. Never throws, except on interruption. <paramref name="context"/> is the one the worker sees.
+    /// Without a timeout, an executor that completes at once is finished here, synchronously.
     /// </summary>
-    internal async ValueTask<AttemptResult> CallWorkerAsync(RunSession session, WorkflowContext context, string stepId, TimeSpan? timeout, WorkerDefinition worker, JsonElement input, CancellationToken callerToken, CancellationToken runToken)
+    internal ValueTask<AttemptResult> CallWorkerAsync(RunSession session, WorkflowContext context, string stepId, TimeSpan? timeout, WorkerDefinition worker, JsonElement input, CancellationToken callerToken, CancellationToken runToken)
     {
-        object? raw;
-        CancellationTokenSource? timeoutSource = null;
-        CancellationTokenSource? linked = null;
+        if (timeout is not null)
+        {
+            return CallWithTimeoutAsync(session, context, stepId, timeout.Value, worker, input, callerToken, runToken);
+        }
+
+        ValueTask<object?> pending;
         try
         {
-            var token = runToken;
-            if (timeout is { } allowed)
-            {
-                timeoutSource = new CancellationTokenSource(allowed, _time);
-                linked = CancellationTokenSource.CreateLinkedTokenSource(runToken, timeoutSource.Token);
-                token = linked.Token;
-            }
-
-            var pending = worker.Executor(input, context, token);
-            if (pending.IsCompletedSuccessfully)
-            {
-                raw = pending.Result;
-            }
-            else
-            {
-                // Honour the timeout and cancellation even when the executor ignores its token.
-                raw = await pending.AsTask().WaitAsync(token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (callerToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (timeoutSource is { IsCancellationRequested: true } && !session.CancelRequested)
-        {
-            _ = ex;
-            return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{stepId}' timed out after {DurationText.Format(timeout!.Value)}");
-        }
-        catch (Exception) when (session.CancelRequested)
-        {
-            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.ControlReason ?? "cancelled");
-        }
-        catch (ChildPausedException ex)
-        {
-            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, ex.Message) with { Suspended = true };
-        }
-        catch (InvalidWorkerOutputException ex)
-        {
-            return AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, ex.Message);
+            pending = worker.Executor(input, context, runToken);
         }
         catch (Exception ex)
         {
-            return AttemptResult.Failure(AttemptOutcome.Failed, input, $"{ex.GetType().Name}: {ex.Message}");
-        }
-        finally
-        {
-            linked?.Dispose();
-            timeoutSource?.Dispose();
+            return new ValueTask<AttemptResult>(Caught(ex, session, stepId, null, null, input, callerToken) ?? throw Rethrown(ex));
         }
 
+        return pending.IsCompletedSuccessfully
+            ? new ValueTask<AttemptResult>(Finish(session, context, worker, input, pending.Result))
+            : AwaitCallAsync(session, context, stepId, worker, input, pending, callerToken, runToken);
+    }
+
+    /// <summary>The call's end when the executor did not complete at once (no timeout).</summary>
+    private async ValueTask<AttemptResult> AwaitCallAsync(RunSession session, WorkflowContext context, string stepId, WorkerDefinition worker, JsonElement input, ValueTask<object?> pending, CancellationToken callerToken, CancellationToken runToken)
+    {
+        object? raw;
+        try
+        {
+            // Honour cancellation even when the executor ignores its token.
+            raw = await pending.AsTask().WaitAsync(runToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (Caught(ex, session, stepId, null, null, input, callerToken) is not { } failed)
+            {
+                throw;
+            }
+
+            return failed;
+        }
+
+        return Finish(session, context, worker, input, raw);
+    }
+
+    /// <summary>The call with a timeout of its own, linked to the run's token.</summary>
+    private async ValueTask<AttemptResult> CallWithTimeoutAsync(RunSession session, WorkflowContext context, string stepId, TimeSpan timeout, WorkerDefinition worker, JsonElement input, CancellationToken callerToken, CancellationToken runToken)
+    {
+        object? raw;
+        using var timeoutSource = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(runToken, timeoutSource.Token);
+        var token = linked.Token;
+        try
+        {
+            var pending = worker.Executor(input, context, token);
+            raw = pending.IsCompletedSuccessfully
+                ? pending.Result
+
+                // Honour the timeout and cancellation even when the executor ignores its token.
+                : await pending.AsTask().WaitAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (Caught(ex, session, stepId, timeout, timeoutSource, input, callerToken) is not { } failed)
+            {
+                throw;
+            }
+
+            return failed;
+        }
+
+        return Finish(session, context, worker, input, raw);
+    }
+
+    /// <summary>
+    /// What an exception from the executor (or from waiting for it) makes of the attempt; null when it must
+    /// propagate (the caller's own cancellation, which interrupts the run rather than failing the attempt).
+    /// </summary>
+    private static AttemptResult? Caught(Exception ex, RunSession session, string stepId, TimeSpan? timeout, CancellationTokenSource? timeoutSource, JsonElement input, CancellationToken callerToken)
+    {
+        if (ex is OperationCanceledException && callerToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        if (timeoutSource is { IsCancellationRequested: true } && !session.CancelRequested)
+        {
+            return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{stepId}' timed out after {DurationText.Format(timeout!.Value)}");
+        }
+
+        if (session.CancelRequested)
+        {
+            return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.ControlReason ?? "cancelled");
+        }
+
+        return ex switch
+        {
+            ChildPausedException paused => AttemptResult.Failure(AttemptOutcome.Cancelled, input, paused.Message) with { Suspended = true },
+            InvalidWorkerOutputException invalid => AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, invalid.Message),
+            _ => AttemptResult.Failure(AttemptOutcome.Failed, input, $"{ex.GetType().Name}: {ex.Message}"),
+        };
+    }
+
+    /// <summary>The exception thrown again from outside its catch block, its stack trace kept.</summary>
+    private static Exception Rethrown(Exception ex)
+    {
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw();
+        return ex;
+    }
+
+    /// <summary>The executor's value shaped, recorded as JSON and checked: the attempt's result.</summary>
+    private static AttemptResult Finish(RunSession session, WorkflowContext context, WorkerDefinition worker, JsonElement input, object? raw)
+    {
         if (session.CancelRequested)
         {
             return AttemptResult.Failure(AttemptOutcome.Cancelled, input, session.ControlReason ?? "cancelled");

@@ -143,6 +143,46 @@ public sealed class TimeoutAndCancellationTests
     }
 
     [Fact]
+    public async Task Execute_SynchronousWorkerThrowsForTheCallersCancellation_ThrowsOperationCanceledAndRecordsNothingForIt()
+    {
+        // The worker completes at once (no task): its exception is classified where it is thrown.
+        var store = new InMemoryRunStore();
+        using var cancel = new CancellationTokenSource();
+        var slow = new FakeWorker("slow_type")
+        {
+            OnCall = (_, _) =>
+            {
+                cancel.Cancel();
+                cancel.Token.ThrowIfCancellationRequested();
+                return null;
+            },
+        };
+        var orchestrator = Hub.Create(new RecordingTimeProvider(), store).With(new FakeWorker("prep_type"), slow);
+        orchestrator.RegisterWorkflow(TwoSteps());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => orchestrator.ExecuteWorkflowAsync("slow_flow", "g", new ExecuteOptions { RunId = "run-sync-cancel" }, cancel.Token));
+
+        var stored = await store.GetRunAsync("run-sync-cancel", CancellationToken.None);
+        Assert.Equal(("slow", WorkflowState.Running), (stored!.CurrentStep, stored.State));
+        Assert.Equal(["prepare"], (await store.GetHistoryAsync("run-sync-cancel", CancellationToken.None)).Select(e => e.StepId));
+    }
+
+    [Fact]
+    public async Task Execute_SynchronousWorkerThrowsOperationCanceledOfItsOwn_IsAFailedAttempt()
+    {
+        // Not the caller's cancellation: the attempt fails and the run goes on to its failure route.
+        var slow = new FakeWorker("slow_type") { OnCall = (_, _) => throw new OperationCanceledException("gave up") };
+        var orchestrator = Hub.Create(new RecordingTimeProvider()).With(new FakeWorker("prep_type"), slow);
+        orchestrator.RegisterWorkflow(TwoSteps());
+
+        var result = await orchestrator.ExecuteWorkflowAsync("slow_flow", "g");
+
+        Assert.Equal(WorkflowState.Failed, result.State);
+        Assert.Equal(AttemptOutcome.Failed, result.History[^1].Outcome);
+        Assert.Contains("OperationCanceledException: gave up", result.History[^1].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Execute_CallerCancelsWithStore_RecordsNothingForTheAttemptInFlightAndResumeFinishes()
     {
         var store = new InMemoryRunStore();
