@@ -221,7 +221,8 @@ internal sealed partial class RunOwner
         context.Attempt = _hub.PreviousAttempt(session, step, at.Attempt);
         context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
         var workerName = step.Kind == StepKind.SubWorkflow ? Orchestrator.ChildRunId(session.RunId, step.StepId, at.Visit, at.Attempt) : worker.Name;
-        var startedAt = _time.GetUtcNow();
+        var timestamp = _time.GetTimestamp();
+        var startedAt = session.WallClockAt(timestamp, _time);
 
         // Events are built only when someone takes them (a store or a listener); unseen, only their numbers are taken.
         var observed = Observed(session);
@@ -247,7 +248,6 @@ internal sealed partial class RunOwner
             session.NextEvent();
         }
 
-        var timestamp = _time.GetTimestamp();
         var result = await _hub.InvokeAsync(session, step, worker, callerToken, runToken).ConfigureAwait(false);
         var duration = _time.GetElapsedTime(timestamp);
         var usage = context.TakeAttemptUsage();

@@ -6,6 +6,8 @@ namespace Keel;
 internal sealed class RunSession
 {
     private RunPosition _position;
+    private long _wallAnchorTimestamp = -1;
+    private DateTimeOffset _wallAnchor;
 
     public RunSession(CompiledWorkflow workflow, WorkerDefinition?[] workers, WorkflowContext context, ILogger logger, bool verbose)
     {
@@ -18,6 +20,29 @@ internal sealed class RunSession
     }
 
     public CompiledWorkflow Workflow { get; }
+
+    /// <summary>
+    /// The wall-clock time at <paramref name="timestamp"/> (read from <paramref name="time"/> just before). On the
+    /// system clock, attempts that start within a second of the last wall-clock read take their time from it and
+    /// the monotonic clock (a clock slewed by NTP drifts under a millisecond in that second), so a run of fast
+    /// steps reads the clock twice per attempt instead of three times. Any other clock is asked every time, so a
+    /// test's clock sees every read it expects.
+    /// </summary>
+    public DateTimeOffset WallClockAt(long timestamp, TimeProvider time)
+    {
+        if (ReferenceEquals(time, TimeProvider.System) && _wallAnchorTimestamp >= 0)
+        {
+            var since = timestamp - _wallAnchorTimestamp;
+            if (since >= 0 && since < time.TimestampFrequency)
+            {
+                return _wallAnchor + time.GetElapsedTime(_wallAnchorTimestamp, timestamp);
+            }
+        }
+
+        _wallAnchor = time.GetUtcNow();
+        _wallAnchorTimestamp = timestamp;
+        return _wallAnchor;
+    }
 
     public WorkerDefinition?[] Workers { get; }
 
