@@ -7,7 +7,7 @@ internal sealed class RunSession
 {
     private RunPosition _position;
     private long _wallAnchorTimestamp = -1;
-    private DateTimeOffset _wallAnchor;
+    private long _wallAnchorTicks;
 
     public RunSession(CompiledWorkflow workflow, WorkerDefinition?[] workers, WorkflowContext context, ILogger logger, bool verbose)
     {
@@ -30,18 +30,22 @@ internal sealed class RunSession
     /// </summary>
     public DateTimeOffset WallClockAt(long timestamp, TimeProvider time)
     {
-        if (ReferenceEquals(time, TimeProvider.System) && _wallAnchorTimestamp >= 0)
+        if (!ReferenceEquals(time, TimeProvider.System))
         {
-            var since = timestamp - _wallAnchorTimestamp;
-            if (since >= 0 && since < time.TimestampFrequency)
-            {
-                return _wallAnchor + time.GetElapsedTime(_wallAnchorTimestamp, timestamp);
-            }
+            return time.GetUtcNow();
         }
 
-        _wallAnchor = time.GetUtcNow();
+        var since = timestamp - _wallAnchorTimestamp;
+        if (_wallAnchorTimestamp >= 0 && since >= 0 && since < time.TimestampFrequency)
+        {
+            return new DateTimeOffset(_wallAnchorTicks, TimeSpan.Zero) + time.GetElapsedTime(_wallAnchorTimestamp, timestamp);
+        }
+
+        // The system clock's time is UTC (offset zero), kept as its ticks.
+        var now = time.GetUtcNow();
+        _wallAnchorTicks = now.UtcTicks;
         _wallAnchorTimestamp = timestamp;
-        return _wallAnchor;
+        return now;
     }
 
     public WorkerDefinition?[] Workers { get; }
