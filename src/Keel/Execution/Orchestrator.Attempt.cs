@@ -93,7 +93,12 @@ public sealed partial class Orchestrator
         }
         catch (Exception ex)
         {
-            return new ValueTask<AttemptResult>(Caught(ex, session, stepId, null, null, input, callerToken) ?? throw Rethrown(ex));
+            if (Caught(ex, session, stepId, null, null, input, callerToken) is not { } failed)
+            {
+                throw;
+            }
+
+            return new ValueTask<AttemptResult>(failed);
         }
 
         return pending.IsCompletedSuccessfully
@@ -179,13 +184,6 @@ public sealed partial class Orchestrator
             InvalidWorkerOutputException invalid => AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, invalid.Message),
             _ => AttemptResult.Failure(AttemptOutcome.Failed, input, $"{ex.GetType().Name}: {ex.Message}"),
         };
-    }
-
-    /// <summary>The exception thrown again from outside its catch block, its stack trace kept.</summary>
-    private static Exception Rethrown(Exception ex)
-    {
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw();
-        return ex;
     }
 
     /// <summary>The executor's value shaped, recorded as JSON and checked: the attempt's result.</summary>

@@ -21,33 +21,6 @@ internal sealed class RunSession
 
     public CompiledWorkflow Workflow { get; }
 
-    /// <summary>
-    /// The wall-clock time at <paramref name="timestamp"/> (read from <paramref name="time"/> just before). On the
-    /// system clock, attempts that start within a second of the last wall-clock read take their time from it and
-    /// the monotonic clock (a clock slewed by NTP drifts under a millisecond in that second), so a run of fast
-    /// steps reads the clock twice per attempt instead of three times. Any other clock is asked every time, so a
-    /// test's clock sees every read it expects.
-    /// </summary>
-    public DateTimeOffset WallClockAt(long timestamp, TimeProvider time)
-    {
-        if (!ReferenceEquals(time, TimeProvider.System))
-        {
-            return time.GetUtcNow();
-        }
-
-        var since = timestamp - _wallAnchorTimestamp;
-        if (_wallAnchorTimestamp >= 0 && since >= 0 && since < time.TimestampFrequency)
-        {
-            return new DateTimeOffset(_wallAnchorTicks, TimeSpan.Zero) + time.GetElapsedTime(_wallAnchorTimestamp, timestamp);
-        }
-
-        // The system clock's time is UTC (offset zero), kept as its ticks.
-        var now = time.GetUtcNow();
-        _wallAnchorTicks = now.UtcTicks;
-        _wallAnchorTimestamp = timestamp;
-        return now;
-    }
-
     public WorkerDefinition?[] Workers { get; }
 
     public WorkflowContext Context { get; }
@@ -136,4 +109,31 @@ internal sealed class RunSession
 
     /// <summary>The next event's sequence, taken.</summary>
     public long NextEvent() => ++LastEvent;
+
+    /// <summary>
+    /// The wall-clock time at <paramref name="timestamp"/> (read from <paramref name="time"/> just before). On the
+    /// system clock, attempts that start within a second of the last wall-clock read take their time from it and
+    /// the monotonic clock (a clock slewed by NTP drifts under a millisecond in that second), so a run of fast
+    /// steps reads the clock twice per attempt instead of three times. Any other clock is asked every time, so a
+    /// test's clock sees every read it expects.
+    /// </summary>
+    public DateTimeOffset WallClockAt(long timestamp, TimeProvider time)
+    {
+        if (!ReferenceEquals(time, TimeProvider.System))
+        {
+            return time.GetUtcNow();
+        }
+
+        var since = timestamp - _wallAnchorTimestamp;
+        if (_wallAnchorTimestamp >= 0 && since >= 0 && since < time.TimestampFrequency)
+        {
+            return new DateTimeOffset(_wallAnchorTicks, TimeSpan.Zero) + time.GetElapsedTime(_wallAnchorTimestamp, timestamp);
+        }
+
+        // The system clock's time is UTC (offset zero), kept as its ticks.
+        var now = time.GetUtcNow();
+        _wallAnchorTicks = now.UtcTicks;
+        _wallAnchorTimestamp = timestamp;
+        return now;
+    }
 }

@@ -113,7 +113,7 @@ public sealed class PostgresSchemaTests(PostgresServer server) : IDisposable
 
             if (updates < Steps)
             {
-                await Task.Delay(100, limit.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(100, CancellationToken.None);
             }
         }
 
