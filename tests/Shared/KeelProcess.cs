@@ -40,9 +40,17 @@ internal sealed class KeelProcess
         }
     }
 
+    /// <summary>
+    /// A natively compiled keel to run instead of <c>dotnet Keel.Cli.dll</c>, from <c>KEEL_TEST_NATIVE_CLI</c>
+    /// (the path of a <c>-p:PublishAot=true</c> publish); null when unset. .ci/run sets it for a second pass
+    /// of the command's tests.
+    /// </summary>
+    public static string? Native => Environment.GetEnvironmentVariable("KEEL_TEST_NATIVE_CLI") is { Length: > 0 } path ? path : null;
+
     public static ProcessStartInfo StartInfo(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var native = Native;
+        var start = new ProcessStartInfo(native ?? "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -52,7 +60,11 @@ internal sealed class KeelProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        start.ArgumentList.Add(Dll);
+        if (native is null)
+        {
+            start.ArgumentList.Add(Dll);
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
