@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 
 namespace Keel.Server.Http;
@@ -6,7 +7,7 @@ namespace Keel.Server.Http;
 /// <summary>Reads a JSON request body, turning a malformed one into a 422 that names the field (its JSON path) and the position.</summary>
 internal static class Body
 {
-    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, bool required, CancellationToken cancellationToken)
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, bool required, CancellationToken cancellationToken)
         where T : class
     {
         if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding")))
@@ -21,7 +22,7 @@ internal static class Body
 
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, ApiJson.Options, cancellationToken).ConfigureAwait(false);
+            var value = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, cancellationToken).ConfigureAwait(false);
             return value is null && required ? (null, Problems.Invalid("$", "a JSON object is required, got null")) : (value, null);
         }
         catch (JsonException ex)
