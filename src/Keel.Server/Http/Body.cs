@@ -29,7 +29,7 @@ internal static class Body
         {
             var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path;
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty;
-            return (null, Problems.Invalid(field, "is not valid here" + where + ": " + Simplify(ex.Message)));
+            return (null, Problems.Invalid(field, "is not valid here" + where + ": " + Simplify(ex.Message, field, typeInfo)));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -37,9 +37,22 @@ internal static class Body
         }
     }
 
-    private static string Simplify(string message)
+    private static string Simplify(string message, string field, JsonTypeInfo typeInfo)
     {
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        var text = cut > 0 ? message[..cut] : message;
+
+        // The generated metadata binds init-only members as a constructor's arguments are, and a value that
+        // does not convert is then said not to convert to the request's type: the field's own type is named,
+        // as for a member with a setter.
+        if (string.Equals(text, Unconvertible(typeInfo.Type), StringComparison.Ordinal)
+            && typeInfo.Properties.FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase)) is { } property)
+        {
+            return Unconvertible(property.PropertyType);
+        }
+
+        return text;
     }
+
+    private static string Unconvertible(Type type) => $"The JSON value could not be converted to {type}.";
 }
