@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Keel.AI;
 
@@ -56,7 +57,7 @@ public sealed class ChatRecording
 
         var stream = File.Create(path);
         await using var disposal = stream.ConfigureAwait(false);
-        await JsonSerializer.SerializeAsync(stream, this, FileOptions, cancellationToken).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(stream, this, FileType, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a recording written by <see cref="SaveAsync"/>.</summary>
@@ -69,7 +70,7 @@ public sealed class ChatRecording
         await using var disposal = stream.ConfigureAwait(false);
         try
         {
-            return await JsonSerializer.DeserializeAsync<ChatRecording>(stream, FileOptions, cancellationToken).ConfigureAwait(false)
+            return await JsonSerializer.DeserializeAsync(stream, FileType, cancellationToken).ConfigureAwait(false)
                 ?? throw new KeelException($"{path}: the recording is empty.");
         }
         catch (JsonException ex)
@@ -78,13 +79,33 @@ public sealed class ChatRecording
         }
     }
 
-    internal static readonly JsonSerializerOptions FileOptions = new(KeelJson.Options)
+    internal static readonly JsonSerializerOptions FileOptions = CreateFileOptions();
+
+    private static JsonTypeInfo<ChatRecording> FileType => (JsonTypeInfo<ChatRecording>)FileOptions.GetTypeInfo(typeof(ChatRecording));
+
+    private static JsonSerializerOptions CreateFileOptions()
     {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+        var options = new JsonSerializerOptions(KeelJson.Options)
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        };
+
+        // Where metadata cannot be built by reflection (a natively compiled keel), the recording's own is generated.
+        if (!JsonSerializer.IsReflectionEnabledByDefault)
+        {
+            options.TypeInfoResolver = JsonTypeInfoResolver.Combine(ChatRecordingJsonContext.Default, KeelJson.Options.TypeInfoResolver);
+        }
+
+        options.MakeReadOnly();
+        return options;
+    }
 }
+
+/// <summary>A recording's serialization metadata, generated at compile time (names and enums from the options it is used with).</summary>
+[JsonSerializable(typeof(ChatRecording))]
+internal sealed partial class ChatRecordingJsonContext : JsonSerializerContext;
 
 /// <summary>One model call: where it was made, what was asked, what came back (or the error).</summary>
 public sealed record RecordedCall

@@ -46,7 +46,7 @@ internal static class PlanCommand
 
         if (json)
         {
-            io.Out.WriteLine(JsonSerializer.Serialize(JsonDocument.Parse(plan.ToJson()).RootElement, new JsonSerializerOptions { WriteIndented = true }));
+            io.Out.WriteLine(JsonText.Write(KeelJson.Parse(plan.ToJson()), new JsonWriterOptions { Indented = true }));
             return ExitCodes.Completed;
         }
 

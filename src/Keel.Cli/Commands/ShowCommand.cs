@@ -85,9 +85,7 @@ internal static class ShowCommand
     }
 
     private static string Pretty(JsonElement element)
-        => element.ValueKind == JsonValueKind.String ? element.GetString()! : JsonSerializer.Serialize(element, PrettyOptions);
-
-    private static readonly JsonSerializerOptions PrettyOptions = new(KeelJson.Options) { WriteIndented = true };
+        => element.ValueKind == JsonValueKind.String ? element.GetString()! : JsonText.Write(element, KeelJson.IndentedWriterOptions);
 
     private static string Indent(string text) => "  " + text.ReplaceLineEndings(Environment.NewLine + "  ");
 

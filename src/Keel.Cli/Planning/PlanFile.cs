@@ -60,7 +60,7 @@ internal static class PlanFile
         return text.ToString();
     }
 
-    private static string Quote(string value) => JsonSerializer.Serialize(value);
+    private static string Quote(string value) => Commands.JsonText.Quote(value);
 
     private static string OneLine(string text) => text.Replace('\n', ' ').Replace('\r', ' ');
 }

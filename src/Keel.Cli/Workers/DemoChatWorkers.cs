@@ -85,8 +85,8 @@ internal static class DemoChatWorkers
         return
         [
             productManager,
-            WithInput(coder, static context => new { spec = context.GetLastOutput(WorkerType.ProductManager), review = LastReviewProblems(context) }),
-            RejectUnapproved(WithInput(reviewer, static context => new { spec = context.GetLastOutput(WorkerType.ProductManager), page = context.GetLastOutput(WorkerType.Coder) })),
+            WithInput(coder, static context => new Dictionary<string, object?> { ["spec"] = context.GetLastOutput(WorkerType.ProductManager), ["review"] = LastReviewProblems(context) }),
+            RejectUnapproved(WithInput(reviewer, static context => new Dictionary<string, object?> { ["spec"] = context.GetLastOutput(WorkerType.ProductManager), ["page"] = context.GetLastOutput(WorkerType.Coder) })),
         ];
     }
 

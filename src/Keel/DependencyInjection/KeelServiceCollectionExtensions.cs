@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -68,6 +69,9 @@ public sealed class KeelBuilder
         return this;
     }
 
+    private const string ReflectionWorkers = "A class-based worker is built by reflection over its input and output types. "
+        + "In a trimmed or natively compiled application, add a WorkerDefinition instead (AddWorker(Func<IServiceProvider, WorkerDefinition>)) whose executor reads and returns JsonElement values.";
+
     /// <summary>Adds a worker built from services (for executors that need injected dependencies).</summary>
     public KeelBuilder AddWorker(Func<IServiceProvider, WorkerDefinition> factory)
     {
@@ -81,7 +85,9 @@ public sealed class KeelBuilder
     /// schemas come from its types. The name defaults to the class name, the description to its
     /// <see cref="System.ComponentModel.DescriptionAttribute"/>.
     /// </summary>
-    public KeelBuilder AddWorker<TWorker>(WorkerType workerType, string? name = null, string? description = null)
+    [RequiresUnreferencedCode(ReflectionWorkers)]
+    [RequiresDynamicCode(ReflectionWorkers)]
+    public KeelBuilder AddWorker<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.Interfaces)] TWorker>(WorkerType workerType, string? name = null, string? description = null)
         where TWorker : class
     {
         ServiceWorkers.WorkerTypes(typeof(TWorker));

@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Keel;
 
 /// <summary>Builds worker definitions over <see cref="IWorker{TInput, TOutput}"/> classes resolved per attempt.</summary>
+[RequiresUnreferencedCode("Builds workers by reflection over their classes' input and output types.")]
+[RequiresDynamicCode("Builds workers by reflection over their classes' input and output types.")]
 internal static class ServiceWorkers
 {
     private static readonly JsonSchemaExporterOptions SchemaOptions = new() { TreatNullObliviousAsNonNullable = true };
@@ -43,7 +45,7 @@ internal static class ServiceWorkers
     private static JsonSerializerOptions CreateSchemaSerializer()
     {
         var options = new JsonSerializerOptions(KeelJson.Options) { RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true };
-        options.MakeReadOnly(populateMissingResolver: true);
+        options.MakeReadOnly();
         return options;
     }
 

@@ -80,7 +80,7 @@ public static class RunEventJson
             writer.Reset(scratch);
         }
 
-        JsonSerializer.Serialize(writer, runEvent, runEvent.GetType(), KeelJson.Options);
+        JsonSerializer.Serialize(writer, runEvent, KeelJson.Options.GetTypeInfo(runEvent.GetType()));
         writer.Flush();
         var body = scratch.WrittenSpan;
         output.Write(prefix);
@@ -127,7 +127,7 @@ public static class RunEventJson
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            return JsonSerializer.Deserialize<RunEvent>(json, KeelJson.Options) ?? throw new JsonException("null event");
+            return JsonSerializer.Deserialize(json, KeelJson.TypeInfo<RunEvent>()) ?? throw new JsonException("null event");
         }
         catch (JsonException ex)
         {

@@ -98,5 +98,5 @@ internal static class HistoryEntries
             NextStep = "cancelled",
         };
 
-    private sealed record ApprovalDecision(string Decision, string By, string? Comment);
+    internal sealed record ApprovalDecision(string Decision, string By, string? Comment);
 }

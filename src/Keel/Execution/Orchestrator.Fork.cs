@@ -98,7 +98,7 @@ public sealed partial class Orchestrator
         initial.Remove(StepOnlyKey);
         if (options.StepOnly)
         {
-            initial[StepOnlyKey] = System.Text.Json.JsonSerializer.SerializeToElement(sequence);
+            initial[StepOnlyKey] = KeelJson.Normalize(sequence);
         }
 
         var now = _time.GetUtcNow();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -14,6 +15,8 @@ namespace Keel;
 /// their setters). A property of a user's type bound to a constructor parameter (a positional
 /// record's) reads only its snake_case name.
 /// </summary>
+[RequiresUnreferencedCode("Reads members and constructors of the serialized types by reflection.")]
+[RequiresDynamicCode("Creates property metadata at run time.")]
 internal static class EarlierNames
 {
     private static readonly Assembly Core = typeof(EarlierNames).Assembly;

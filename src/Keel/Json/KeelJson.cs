@@ -1,8 +1,11 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Keel;
 
@@ -30,7 +33,7 @@ public static class KeelJson
     /// names written with <see cref="NamingPolicy"/>, read case-insensitively and also from the camelCase
     /// names earlier versions wrote (docs/workflow-files.md, One JSON dialect).
     /// </summary>
-    public static JsonSerializerOptions Options { get; } = CreateOptions();
+    public static JsonSerializerOptions Options { get; } = CreateOptions(Reflects);
 
     /// <summary>Writer options of the dialect, compact.</summary>
     public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = Encoder };
@@ -91,9 +94,9 @@ public static class KeelJson
             case bool flag:
                 return flag ? TrueElement : FalseElement;
             case JsonNode node:
-                return JsonSerializer.SerializeToElement(node, Options);
+                return JsonSerializer.SerializeToElement(node, TypeInfo<JsonNode>());
             default:
-                return JsonSerializer.SerializeToElement(value, value.GetType(), Options);
+                return JsonSerializer.SerializeToElement(value, Options.GetTypeInfo(value.GetType()));
         }
     }
 
@@ -111,7 +114,7 @@ public static class KeelJson
 
         if (!Ascii.IsValid(text))
         {
-            return JsonSerializer.SerializeToElement(text, Options);
+            return JsonSerializer.SerializeToElement(text, TypeInfo<string>());
         }
 
         var length = text.Length + 2;
@@ -124,7 +127,7 @@ public static class KeelJson
             Ascii.FromUtf16(text, body, out _);
             if (Encoder.FindFirstCharacterToEncodeUtf8(body) >= 0)
             {
-                return JsonSerializer.SerializeToElement(text, Options);
+                return JsonSerializer.SerializeToElement(text, TypeInfo<string>());
             }
 
             buffer[0] = (byte)'"';
@@ -153,7 +156,7 @@ public static class KeelJson
             return (T)(object)element;
         }
 
-        return element.Deserialize<T>(Options);
+        return element.Deserialize(TypeInfo<T>());
     }
 
     /// <summary>Parses JSON text into a detached element.</summary>
@@ -167,17 +170,73 @@ public static class KeelJson
     public static JsonElement FromText(string? text)
         => text is null ? default : Parse(text);
 
-    private static JsonSerializerOptions CreateOptions()
+    /// <summary>The metadata of <typeparamref name="T"/> under the dialect's options.</summary>
+    internal static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    /// <summary>The dialect's options, with metadata by reflection or, when not <paramref name="reflection"/>, generated at compile time.</summary>
+    internal static JsonSerializerOptions CreateOptions(bool reflection)
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             WriteIndented = false,
             Encoder = Encoder,
             PropertyNamingPolicy = NamingPolicy,
-            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { EarlierNames.Add } },
+            TypeInfoResolver = OwnRecords(reflection, earlierNames: true),
         };
-        options.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(NamingPolicy));
+        AddEnumConverters(options, NamingPolicy, reflection);
         options.MakeReadOnly();
         return options;
     }
+
+    /// <summary>Where metadata is built by reflection; elsewhere (trimmed or natively compiled) it comes from <see cref="KeelJsonContext"/>.</summary>
+    internal static bool Reflects => JsonSerializer.IsReflectionEnabledByDefault;
+
+    /// <summary>
+    /// Metadata for Keel's records and users' types: built by reflection (reading the earlier camelCase names
+    /// too when <paramref name="earlierNames"/>) where reflection is enabled, else the metadata generated at
+    /// compile time for Keel's own records (<see cref="KeelJsonContext"/>), so a natively compiled process
+    /// reads and writes them; a user's type there fails naming the type, and earlier names are not read.
+    /// </summary>
+    internal static IJsonTypeInfoResolver OwnRecords(bool reflection, bool earlierNames = false)
+        => reflection ? Reflection(earlierNames) : KeelJsonContext.Default;
+
+    /// <summary>
+    /// Enums as snake_case strings: one converter for every enum where reflection is enabled, else one per
+    /// enum of Keel's records (the general converter builds its converters at run time).
+    /// </summary>
+    internal static void AddEnumConverters(JsonSerializerOptions options, JsonNamingPolicy policy, bool reflection)
+    {
+        if (reflection)
+        {
+            options.Converters.Add(AnyEnum(policy));
+            return;
+        }
+
+        options.Converters.Add(new JsonStringEnumConverter<WorkflowState>(policy));
+        options.Converters.Add(new JsonStringEnumConverter<AttemptOutcome>(policy));
+        options.Converters.Add(new JsonStringEnumConverter<StepKind>(policy));
+        options.Converters.Add(new JsonStringEnumConverter<JoinMode>(policy));
+        options.Converters.Add(new JsonStringEnumConverter<RunControl>(policy));
+        options.Converters.Add(new JsonStringEnumConverter<GraphNodeKind>(policy));
+        options.Converters.Add(new JsonStringEnumConverter<GraphEdgeKind>(policy));
+        options.Converters.Add(new JsonStringEnumConverter<RoutingVerdict>(policy));
+    }
+
+    // Reached where JsonSerializer.IsReflectionEnabledByDefault is true (and from tests): where it is false (a
+    // trimmed or natively compiled application) the switch is a constant and the trimmer removes these calls.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Called only when reflection-based serialization is enabled (JsonSerializer.IsReflectionEnabledByDefault).")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Called only when reflection-based serialization is enabled (JsonSerializer.IsReflectionEnabledByDefault).")]
+    private static DefaultJsonTypeInfoResolver Reflection(bool earlierNames)
+    {
+        var reflection = new DefaultJsonTypeInfoResolver();
+        if (earlierNames)
+        {
+            reflection.Modifiers.Add(EarlierNames.Add);
+        }
+
+        return reflection;
+    }
+
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Called only when reflection-based serialization is enabled (JsonSerializer.IsReflectionEnabledByDefault).")]
+    private static JsonStringEnumConverter AnyEnum(JsonNamingPolicy policy) => new(policy);
 }

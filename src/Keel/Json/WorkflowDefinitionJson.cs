@@ -23,6 +23,9 @@ public static class WorkflowDefinitionJson
         TypeInfoResolver = WorkflowDocumentJsonContext.Default,
     };
 
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<WorkflowDocument> DocumentType
+        = (System.Text.Json.Serialization.Metadata.JsonTypeInfo<WorkflowDocument>)Options.GetTypeInfo(typeof(WorkflowDocument));
+
     /// <summary>The canonical JSON text of a definition.</summary>
     public static string Serialize(WorkflowDefinition workflow)
     {
@@ -37,7 +40,7 @@ public static class WorkflowDefinitionJson
     }
 
     /// <summary>The canonical text as the serializer writes it (the tests hold <see cref="Serialize"/> to it).</summary>
-    internal static string SerializeWithSerializer(WorkflowDefinition workflow) => JsonSerializer.Serialize(ToDocument(workflow), Options);
+    internal static string SerializeWithSerializer(WorkflowDefinition workflow) => JsonSerializer.Serialize(ToDocument(workflow), DocumentType);
 
     /// <summary>
     /// SHA-256 (hex, lower case) of the canonical JSON text, taken over one fixed escaping of its strings
@@ -61,7 +64,7 @@ public static class WorkflowDefinitionJson
     /// <summary>Reads a definition from its canonical JSON text (not validated).</summary>
     public static WorkflowDefinition Deserialize(string json)
     {
-        var document = JsonSerializer.Deserialize<WorkflowDocument>(json, Options)
+        var document = JsonSerializer.Deserialize(json, DocumentType)
             ?? throw new KeelException("The workflow definition JSON is empty.");
         return FromDocument(document);
     }

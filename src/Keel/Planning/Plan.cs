@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Keel;
 
@@ -80,24 +81,34 @@ public sealed class Plan
     public override string ToString() => $"{Name} {Hash[..12]} ({string.Join(" -> ", _definition.Steps.Select(s => s.StepId))})";
 
     /// <summary>The plan as JSON (snake_case), as plan stores keep it.</summary>
-    public string ToJson() => JsonSerializer.Serialize(PlanDocument.From(this), PlanDocument.Options);
+    public string ToJson() => JsonSerializer.Serialize(PlanDocument.From(this), PlanDocument.TypeInfo);
 
     /// <summary>Reads a plan written by <see cref="ToJson"/>. Throws <see cref="KeelException"/> when the stored hash does not match the definition.</summary>
     public static Plan FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var document = JsonSerializer.Deserialize<PlanDocument>(json, PlanDocument.Options) ?? throw new KeelException("The plan JSON is empty.");
+        var document = JsonSerializer.Deserialize(json, PlanDocument.TypeInfo) ?? throw new KeelException("The plan JSON is empty.");
         return document.ToPlan();
     }
 
     internal sealed class PlanDocument
     {
-        public static readonly JsonSerializerOptions Options = new()
+        public static readonly JsonSerializerOptions Options = CreateOptions(KeelJson.Reflects);
+
+        public static JsonTypeInfo<PlanDocument> TypeInfo => (JsonTypeInfo<PlanDocument>)Options.GetTypeInfo(typeof(PlanDocument));
+
+        internal static JsonSerializerOptions CreateOptions(bool reflection)
         {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        };
+            var options = new JsonSerializerOptions
+            {
+                PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+                DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+                TypeInfoResolver = KeelJson.OwnRecords(reflection),
+            };
+            KeelJson.AddEnumConverters(options, JsonNamingPolicy.SnakeCaseLower, reflection);
+            options.MakeReadOnly();
+            return options;
+        }
 
         public string Hash { get; set; } = string.Empty;
 
