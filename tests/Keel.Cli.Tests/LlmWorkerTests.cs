@@ -94,6 +94,39 @@ public sealed class LlmWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_LlmWorker_OnOllama_CompletesOverItsWireFormat_WithTokens()
+    {
+        var file = _folder.Write("ollama.yaml", """
+            name: local
+            goal: rye bread
+            workers:
+              writer:
+                kind: llm
+                instructions: "Name one loaf made of: {{goal}}"
+                output_schema:
+                  type: object
+                  required: [loaf]
+                  properties:
+                    loaf: { type: string }
+            steps:
+              - id: write
+                worker: writer
+            """);
+        await using var server = await OpenAIServer.StartAsync((_, _) => Reply.Content("""{"loaf":"Roggenbrot"}""", 11, 4));
+
+        var run = await KeelProcess.RunAsync(_folder.Path, new Dictionary<string, string> { ["OLLAMA_HOST"] = server.Root.ToString(), ["KEEL_MODEL"] = "llama-test" }, "run", file, "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("ollama model 'llama-test'", run.Error, StringComparison.Ordinal);
+        using var result = JsonDocument.Parse(run.Out);
+        Assert.Equal("Roggenbrot", result.RootElement.GetProperty("final_output").GetProperty("loaf").GetString());
+        Assert.Equal(11, result.RootElement.GetProperty("usage").GetProperty("input_tokens").GetInt32());
+        var request = Assert.Single(server.Requests);
+        Assert.Equal("llama-test", request.Body.GetProperty("model").GetString());
+        Assert.Contains("Name one loaf made of: rye bread", request.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_ModelAnswerNeverMatchesTheSchema_RunFailsWithTheValidationError()
     {
         var file = _folder.Write("strict.yaml", """

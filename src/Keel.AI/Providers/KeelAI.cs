@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.AI;
 using OllamaSharp;
 using OpenAI;
@@ -64,7 +65,8 @@ public static class KeelAI
         if (options.Provider == ModelProvider.Ollama)
         {
             http.BaseAddress = endpoint;
-            return new OllamaApiClient(http, options.Model);
+            // Its requests and answers through metadata generated at compile time, so a natively compiled process calls it too.
+            return new OllamaApiClient(http, options.Model, OllamaJsonContext.Default);
         }
 
         var key = options.ApiKey;
@@ -88,3 +90,13 @@ public static class KeelAI
         return new OpenAIClient(new ApiKeyCredential(key), clientOptions).GetChatClient(options.Model).AsIChatClient();
     }
 }
+
+/// <summary>The Ollama chat messages Keel sends and reads, with serialization metadata generated at compile time.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(OllamaSharp.Models.Chat.ChatRequest))]
+[JsonSerializable(typeof(OllamaSharp.Models.Chat.ChatResponseStream))]
+[JsonSerializable(typeof(OllamaSharp.Models.Chat.ChatDoneResponseStream))]
+[JsonSerializable(typeof(OllamaSharp.Models.ErrorResponse))]
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class OllamaJsonContext : JsonSerializerContext;

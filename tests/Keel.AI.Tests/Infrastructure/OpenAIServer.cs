@@ -182,26 +182,7 @@ internal sealed class OpenAIServer : IAsyncDisposable
         }
 
         http.Response.ContentType = "application/x-ndjson";
-        var half = reply.Text.Length / 2;
-        foreach (var piece in new[] { reply.Text[..half], reply.Text[half..] })
-        {
-            var chunk = new JsonObject { ["model"] = reply.Model, ["created_at"] = "2026-01-01T00:00:00Z", ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = piece }, ["done"] = false };
-            await http.Response.WriteAsync(chunk.ToJsonString() + "\n");
-            await http.Response.Body.FlushAsync();
-        }
-
-        var done = new JsonObject
-        {
-            ["model"] = reply.Model,
-            ["created_at"] = "2026-01-01T00:00:00Z",
-            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = string.Empty },
-            ["done"] = true,
-            ["done_reason"] = "stop",
-            ["total_duration"] = 1000,
-            ["prompt_eval_count"] = reply.InputTokens,
-            ["eval_count"] = reply.OutputTokens,
-        };
-        await http.Response.WriteAsync(done.ToJsonString() + "\n");
+        await http.Response.WriteAsync(ChatCompletionWire.OllamaChunks(reply.Model, reply.Text, reply.InputTokens, reply.OutputTokens));
     }
 
     /// <summary>The server's root, for clients that add their own paths (Ollama).</summary>

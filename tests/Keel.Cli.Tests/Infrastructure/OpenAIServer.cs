@@ -30,7 +30,7 @@ internal sealed record ReceivedRequest(JsonElement Body, string? Authorization)
 
 /// <summary>
 /// A real HTTP server on 127.0.0.1 (HttpListener, free port) that speaks OpenAI chat completions at
-/// POST /v1/chat/completions, with usage. The keel command under test is a separate process and reaches
+/// POST /v1/chat/completions, with usage (and Ollama's POST /api/chat). The keel command under test is a separate process and reaches
 /// it through OPENAI_BASE_URL. A responder function picks the reply for each request (requests are
 /// served concurrently, so a responder may wait).
 /// </summary>
@@ -49,6 +49,9 @@ internal sealed class OpenAIServer : IAsyncDisposable
     }
 
     public Uri BaseUrl { get; }
+
+    /// <summary>The server's root, for clients that add their own paths (Ollama's /api/chat).</summary>
+    public Uri Root => new(BaseUrl.GetLeftPart(UriPartial.Authority) + "/");
 
     public IReadOnlyList<ReceivedRequest> Requests
     {
@@ -102,7 +105,8 @@ internal sealed class OpenAIServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpListenerContext http)
     {
-        if (http.Request.HttpMethod != "POST" || http.Request.Url?.AbsolutePath != "/v1/chat/completions")
+        var path = http.Request.Url?.AbsolutePath;
+        if (http.Request.HttpMethod != "POST" || path is not ("/v1/chat/completions" or "/api/chat"))
         {
             http.Response.StatusCode = 404;
             http.Response.Close();
@@ -119,9 +123,10 @@ internal sealed class OpenAIServer : IAsyncDisposable
         }
 
         var reply = _responder(request, index);
-        var bytes = Encoding.UTF8.GetBytes(Completion(reply, index).ToJsonString());
+        var ollama = path == "/api/chat";
+        var bytes = Encoding.UTF8.GetBytes(ollama ? ChatCompletionWire.OllamaChunks(reply.Model, reply.Text, reply.InputTokens, reply.OutputTokens) : Completion(reply, index).ToJsonString());
         http.Response.StatusCode = 200;
-        http.Response.ContentType = "application/json";
+        http.Response.ContentType = ollama ? "application/x-ndjson" : "application/json";
         http.Response.ContentLength64 = bytes.Length;
         await http.Response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
         http.Response.Close();
