@@ -57,7 +57,7 @@ internal static class ApprovalEndpoints
 
     private static async Task<IResult> DecideAsync(HttpContext http, ServerContext server, string runId, string stepId, bool approve, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<DecisionRequest>(http.Request, required: false, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.DecisionRequest, required: false, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return bad;

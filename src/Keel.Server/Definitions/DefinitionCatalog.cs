@@ -1,13 +1,20 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Keel.Server.Definitions;
 
 /// <summary>A stored definition version: the canonical JSON, its content hash, and the text it was posted as.</summary>
 internal sealed record StoredDefinition(string Name, string Hash, string CanonicalJson, string Content, string? Format, DateTimeOffset StoredAt)
 {
+    /// <summary>The definition, read from <see cref="CanonicalJson"/> (not part of the stored file).</summary>
+    [JsonIgnore]
     public WorkflowDefinition Definition => WorkflowDefinitionJson.Deserialize(CanonicalJson);
 }
+
+/// <summary>The metadata of a stored definition's file (the serializer's defaults: names as declared), generated at compile time.</summary>
+[JsonSerializable(typeof(StoredDefinition))]
+internal sealed partial class StoredDefinitionJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// Definition versions by content hash. Kept in memory, and in a folder (one JSON file a version) when
@@ -36,7 +43,7 @@ internal sealed class DefinitionCatalog(string? folder)
             Directory.CreateDirectory(folder);
             var path = Path.Combine(folder, hash + ".json");
             var temp = path + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(stored));
+            File.WriteAllText(temp, JsonSerializer.Serialize(stored, StoredDefinitionJsonContext.Default.StoredDefinition));
             File.Move(temp, path, overwrite: true);
         }
 
@@ -56,7 +63,7 @@ internal sealed class DefinitionCatalog(string? folder)
         {
             try
             {
-                var stored = JsonSerializer.Deserialize<StoredDefinition>(File.ReadAllText(file));
+                var stored = JsonSerializer.Deserialize(File.ReadAllText(file), StoredDefinitionJsonContext.Default.StoredDefinition);
                 if (stored is null || !string.Equals(WorkflowDefinitionJson.Hash(stored.CanonicalJson), stored.Hash, StringComparison.OrdinalIgnoreCase))
                 {
                     skipped.Add($"{file}: the content does not match its hash");

@@ -26,7 +26,7 @@ internal static class DefinitionEndpoints
 
     private static async Task<(DefinitionReadResult? Read, DefinitionRequest? Request, IResult? Error)> ReadAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<DefinitionRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.DefinitionRequest, required: true, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return (null, null, bad);

@@ -145,7 +145,7 @@ internal static class EventEndpoints
                     }
 
                     seen[run.RunId] = run.LastEventSequence;
-                    await Sse.WriteAsync(http.Response, "run", null, new RunChange { RunId = run.RunId, Sequence = run.LastEventSequence, Run = RunSummary.From(run) }, cancellationToken).ConfigureAwait(false);
+                    await Sse.WriteAsync(http.Response, "run", null, new RunChange { RunId = run.RunId, Sequence = run.LastEventSequence, Run = RunSummary.From(run) }, ApiJsonContext.Default.RunChange, cancellationToken).ConfigureAwait(false);
                     quiet = server.Time.GetUtcNow();
                 }
 

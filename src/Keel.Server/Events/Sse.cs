@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Keel.Server.Http;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -16,9 +16,10 @@ internal static class Sse
         response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    public static async Task WriteAsync(HttpResponse response, string type, long? id, object payload, CancellationToken cancellationToken)
+    /// <summary>A server event: <c>event:</c> the type, <c>id:</c> the id (when given), <c>data:</c> the payload's JSON as <paramref name="typeInfo"/> writes it.</summary>
+    public static async Task WriteAsync<T>(HttpResponse response, string type, long? id, T payload, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.Serialize(payload, ApiJson.Options);
+        var json = JsonSerializer.Serialize(payload, typeInfo);
         var text = (id is { } sequence ? $"id: {sequence}\n" : string.Empty) + $"event: {type}\ndata: {json}\n\n";
         await response.WriteAsync(text, cancellationToken).ConfigureAwait(false);
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 
 namespace Keel.Server.Http;
@@ -6,7 +7,7 @@ namespace Keel.Server.Http;
 /// <summary>Reads a JSON request body, turning a malformed one into a 422 that names the field (its JSON path) and the position.</summary>
 internal static class Body
 {
-    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, bool required, CancellationToken cancellationToken)
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, bool required, CancellationToken cancellationToken)
         where T : class
     {
         if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding")))
@@ -21,14 +22,14 @@ internal static class Body
 
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, ApiJson.Options, cancellationToken).ConfigureAwait(false);
+            var value = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, cancellationToken).ConfigureAwait(false);
             return value is null && required ? (null, Problems.Invalid("$", "a JSON object is required, got null")) : (value, null);
         }
         catch (JsonException ex)
         {
             var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path;
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty;
-            return (null, Problems.Invalid(field, "is not valid here" + where + ": " + Simplify(ex.Message)));
+            return (null, Problems.Invalid(field, "is not valid here" + where + ": " + Simplify(ex.Message, field, typeInfo)));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -36,9 +37,22 @@ internal static class Body
         }
     }
 
-    private static string Simplify(string message)
+    private static string Simplify(string message, string field, JsonTypeInfo typeInfo)
     {
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        var text = cut > 0 ? message[..cut] : message;
+
+        // The generated metadata binds init-only members as a constructor's arguments are, and a value that
+        // does not convert is then said not to convert to the request's type: the field's own type is named,
+        // as for a member with a setter.
+        if (string.Equals(text, Unconvertible(typeInfo.Type), StringComparison.Ordinal)
+            && typeInfo.Properties.FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase)) is { } property)
+        {
+            return Unconvertible(property.PropertyType);
+        }
+
+        return text;
     }
+
+    private static string Unconvertible(Type type) => $"The JSON value could not be converted to {type}.";
 }

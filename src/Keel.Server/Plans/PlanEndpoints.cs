@@ -97,7 +97,7 @@ internal static class PlanEndpoints
 
     private static async Task<IResult> CreateAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<PlanRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.PlanRequest, required: true, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return bad;
@@ -148,7 +148,7 @@ internal static class PlanEndpoints
 
     private static async Task<IResult> ApproveAsync(HttpContext http, ServerContext server, string hash, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<Approvals.DecisionRequest>(http.Request, required: false, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.DecisionRequest, required: false, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return bad;

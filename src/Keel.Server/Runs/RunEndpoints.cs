@@ -46,7 +46,7 @@ internal static class RunEndpoints
 
     private static async Task<IResult> StartAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<StartRunRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.StartRunRequest, required: true, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return bad;
@@ -193,7 +193,7 @@ internal static class RunEndpoints
         => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("keel-idempotency-key:" + key)))[..32];
 
     private static string Fingerprint(StartRunRequest request)
-        => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request with { Data = request.Data is null ? null : new SortedDictionary<string, JsonElement>(request.Data, StringComparer.Ordinal).ToDictionary() }, ApiJson.Options)))[..32];
+        => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request with { Data = request.Data is null ? null : new SortedDictionary<string, JsonElement>(request.Data, StringComparer.Ordinal).ToDictionary() }, ApiJsonContext.Default.StartRunRequest)))[..32];
 
     private static IResult Replayed(HttpContext http, RunRecord run, string fingerprint)
     {
@@ -326,7 +326,7 @@ internal static class RunEndpoints
 
     private static async Task<IResult> CancelAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<CancelRequest>(http.Request, required: false, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.CancelRequest, required: false, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return bad;
@@ -450,7 +450,7 @@ internal static class RunEndpoints
 
     private static async Task<IResult> RerunAsync(HttpContext http, ServerContext server, string id, int sequence, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<RerunRequest>(http.Request, required: false, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.RerunRequest, required: false, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return bad;
@@ -498,7 +498,7 @@ internal static class RunEndpoints
 
     private static async Task<IResult> ForkAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<ForkRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.ForkRequest, required: true, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return bad;
@@ -532,7 +532,7 @@ internal static class RunEndpoints
 
     private static async Task<IResult> BulkCancelAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
     {
-        var (request, bad) = await Body.ReadAsync<BulkCancelRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
+        var (request, bad) = await Body.ReadAsync(http.Request, ApiJsonContext.Default.BulkCancelRequest, required: true, cancellationToken).ConfigureAwait(false);
         if (bad is not null)
         {
             return bad;
