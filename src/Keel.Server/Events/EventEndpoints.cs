@@ -105,10 +105,11 @@ internal static class EventEndpoints
         Sse.Begin(http.Response);
         await Sse.CommentAsync(http.Response, "keel events", cancellationToken).ConfigureAwait(false);
 
-        // Each run's newest event sequence sent: on connecting, the newest runs as they stand; then, for every
-        // run that moved, its events after that sequence (the core's events, as the run's own stream has them)
-        // followed by its summary.
-        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        // On connecting, the newest runs as they stand; then, for every run that moved, its events after the newest
+        // one sent (the core's events, as the run's own stream has them) followed by its summary. Two marks per run:
+        // the newest event sent and the sequence its last summary was listed at. The events read from the store may
+        // run ahead of the listing they were read for; counting from the newest sent, none is sent twice.
+        var seen = new Dictionary<string, (long Events, long Summary)>(StringComparer.Ordinal);
         var first = true;
         var quiet = server.Time.GetUtcNow();
         try
@@ -119,32 +120,29 @@ internal static class EventEndpoints
                 var runs = await server.Store.ListRunsAsync(new RunQuery { Limit = AllRunsWindow }, cancellationToken).ConfigureAwait(false);
                 foreach (var run in runs.Reverse())
                 {
-                    var sent = seen.TryGetValue(run.RunId, out var before) ? before : (long?)null;
-                    if (sent == run.LastEventSequence)
+                    var known = seen.TryGetValue(run.RunId, out var marks);
+                    if (known && marks.Summary == run.LastEventSequence)
                     {
                         continue;
                     }
 
-                    if (!first || sent is not null)
+                    var after = known ? marks.Events : first ? run.LastEventSequence : 0;
+                    while (after < run.LastEventSequence)
                     {
-                        var after = sent ?? 0;
-                        while (true)
+                        var batch = await server.Store.GetEventsAsync(run.RunId, after, 256, cancellationToken).ConfigureAwait(false);
+                        foreach (var runEvent in batch)
                         {
-                            var batch = await server.Store.GetEventsAsync(run.RunId, after, 256, cancellationToken).ConfigureAwait(false);
-                            foreach (var runEvent in batch)
-                            {
-                                await Sse.WriteEventAsync(http.Response, runEvent, cancellationToken, withId: false).ConfigureAwait(false);
-                                after = runEvent.Sequence;
-                            }
+                            await Sse.WriteEventAsync(http.Response, runEvent, cancellationToken, withId: false).ConfigureAwait(false);
+                            after = runEvent.Sequence;
+                        }
 
-                            if (batch.Count < 256)
-                            {
-                                break;
-                            }
+                        if (batch.Count < 256)
+                        {
+                            break;
                         }
                     }
 
-                    seen[run.RunId] = run.LastEventSequence;
+                    seen[run.RunId] = (after, run.LastEventSequence);
                     await Sse.WriteAsync(http.Response, "run", null, new RunChange { RunId = run.RunId, Sequence = run.LastEventSequence, Run = RunSummary.From(run) }, ApiJsonContext.Default.RunChange, cancellationToken).ConfigureAwait(false);
                     quiet = server.Time.GetUtcNow();
                 }
