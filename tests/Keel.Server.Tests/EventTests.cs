@@ -97,6 +97,45 @@ public sealed class EventTests
         Assert.All(events, e => Assert.Null(e.Id));
     }
 
+    [Fact]
+    public async Task AllEvents_AListingBehindTheRunsEvents_SendsEachEventOnce_ThenTheCurrentSummary()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "keel-lagging-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        using var sqlite = SqliteRunStore.Open(Path.Combine(folder, "keel.db"));
+        await using var fixture = await ServerFixture.StartAsync(store: new LaggingListingStore(sqlite));
+        using var client = fixture.Client();
+        var id = Runs.RunEndpoints.IdFromKey("lagging-run");
+        var snapshotSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The first summary of the ended run comes from the lagging listing; the stream ends at the second, the current one.
+        var endedSummaries = 0;
+        var watching = SseClient.ReadAllAsync(
+            client,
+            "/v1/events",
+            stopAfter: e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed" && ++endedSummaries == 2,
+            onComment: comment =>
+            {
+                if (comment == "snapshot sent")
+                {
+                    snapshotSent.TrySetResult();
+                }
+            });
+        await snapshotSent.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/runs") { Content = JsonContent.Create(new { workflow = TestWorkflows.Quick, goal = "lagging" }) };
+        request.Headers.Add("Idempotency-Key", "lagging-run");
+        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(request)).StatusCode);
+
+        var events = await watching.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var stored = await sqlite.GetEventsAsync(id, 0, 1000, CancellationToken.None);
+        var last = stored[^1].Sequence;
+        Assert.IsType<RunEnded>(stored[^1]);
+        var ofRun = events.Where(e => e.Type != "run" && Field(e.Data, "runId").GetString() == id).Select(e => Field(e.Data, "sequence").GetInt64()).ToArray();
+        Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), ofRun);
+        Assert.Equal(last, events[^1].Data.GetProperty("sequence").GetInt64());
+        Assert.Equal("completed", events[^1].Data.GetProperty("run").GetProperty("state").GetString());
+    }
+
     /// <summary>An event field by its camelCase or snake_case name.</summary>
     internal static JsonElement Field(JsonElement element, string camelCase)
         => element.TryGetProperty(camelCase, out var value) ? value : element.GetProperty(JsonNamingPolicy.SnakeCaseLower.ConvertName(camelCase));
