@@ -107,12 +107,13 @@ public sealed class EventTests
         using var client = fixture.Client();
         var id = Runs.RunEndpoints.IdFromKey("lagging-run");
         var snapshotSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // The first summary of the ended run comes from the lagging listing; the stream ends at the second, the current one.
-        var endedSummaries = 0;
+        // The stream ends at the run's current summary (a lagging listing's summary of the ended run comes first).
         var watching = SseClient.ReadAllAsync(
             client,
             "/v1/events",
-            stopAfter: e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed" && ++endedSummaries == 2,
+            stopAfter: e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id
+                && e.Data.GetProperty("sequence").GetInt64() == sqlite.GetRunAsync(id, CancellationToken.None).AsTask().GetAwaiter().GetResult()?.LastEventSequence
+                && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed",
             onComment: comment =>
             {
                 if (comment == "snapshot sent")
