@@ -70,24 +70,10 @@ public sealed class EventTests
         await using var fixture = await ServerFixture.StartAsync();
         using var client = fixture.Client();
         var id = Runs.RunEndpoints.IdFromKey("seen-run");
-        var snapshotSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var watching = SseClient.ReadAllAsync(
+        var events = await WatchAllWhileStartingAsync(
             client,
-            "/v1/events",
-            stopAfter: e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed",
-            onComment: comment =>
-            {
-                if (comment == "snapshot sent")
-                {
-                    snapshotSent.TrySetResult();
-                }
-            });
-        await snapshotSent.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/runs") { Content = JsonContent.Create(new { workflow = TestWorkflows.Quick, goal = "seen" }) };
-        request.Headers.Add("Idempotency-Key", "seen-run");
-        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(request)).StatusCode);
-
-        var events = await watching;
+            "seen-run",
+            e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed");
 
         var ofRun = events.Where(e => e.Type != "run" && Field(e.Data, "runId").GetString() == id).ToArray();
         Assert.Equal(Enumerable.Range(1, ofRun.Length).Select(i => (long)i), ofRun.Select(e => Field(e.Data, "sequence").GetInt64()));
@@ -106,27 +92,13 @@ public sealed class EventTests
         await using var fixture = await ServerFixture.StartAsync(store: new LaggingListingStore(sqlite));
         using var client = fixture.Client();
         var id = Runs.RunEndpoints.IdFromKey("lagging-run");
-        var snapshotSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // The stream ends at the run's current summary (a lagging listing's summary of the ended run comes first).
-        var watching = SseClient.ReadAllAsync(
+        var events = await WatchAllWhileStartingAsync(
             client,
-            "/v1/events",
-            stopAfter: e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id
+            "lagging-run",
+            e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id
                 && e.Data.GetProperty("sequence").GetInt64() == sqlite.GetRunAsync(id, CancellationToken.None).AsTask().GetAwaiter().GetResult()?.LastEventSequence
-                && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed",
-            onComment: comment =>
-            {
-                if (comment == "snapshot sent")
-                {
-                    snapshotSent.TrySetResult();
-                }
-            });
-        await snapshotSent.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/runs") { Content = JsonContent.Create(new { workflow = TestWorkflows.Quick, goal = "lagging" }) };
-        request.Headers.Add("Idempotency-Key", "lagging-run");
-        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(request)).StatusCode);
-
-        var events = await watching.WaitAsync(TimeSpan.FromSeconds(60));
+                && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed");
 
         var stored = await sqlite.GetEventsAsync(id, 0, 1000, CancellationToken.None);
         var last = stored[^1].Sequence;
@@ -135,6 +107,31 @@ public sealed class EventTests
         Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), ofRun);
         Assert.Equal(last, events[^1].Data.GetProperty("sequence").GetInt64());
         Assert.Equal("completed", events[^1].Data.GetProperty("run").GetProperty("state").GetString());
+    }
+
+    /// <summary>
+    /// Follows /v1/events until <paramref name="stopAfter"/>, starting a run of the quick workflow (with
+    /// <paramref name="key"/> as its idempotency key and goal) once the stream's snapshot is sent.
+    /// </summary>
+    private static async Task<List<SseEvent>> WatchAllWhileStartingAsync(HttpClient client, string key, Func<SseEvent, bool> stopAfter)
+    {
+        var snapshotSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watching = SseClient.ReadAllAsync(
+            client,
+            "/v1/events",
+            stopAfter: stopAfter,
+            onComment: comment =>
+            {
+                if (comment == "snapshot sent")
+                {
+                    snapshotSent.TrySetResult();
+                }
+            });
+        await snapshotSent.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/runs") { Content = JsonContent.Create(new { workflow = TestWorkflows.Quick, goal = key }) };
+        request.Headers.Add("Idempotency-Key", key);
+        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(request)).StatusCode);
+        return await watching.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     /// <summary>An event field by its camelCase or snake_case name.</summary>

@@ -81,7 +81,8 @@ public sealed class ChatRecording
 
     internal static readonly JsonSerializerOptions FileOptions = CreateFileOptions();
 
-    private static JsonTypeInfo<ChatRecording> FileType => (JsonTypeInfo<ChatRecording>)FileOptions.GetTypeInfo(typeof(ChatRecording));
+    private static readonly JsonTypeInfo<ChatRecording> FileType = (JsonTypeInfo<ChatRecording>)FileOptions.GetTypeInfo(typeof(ChatRecording));
+
 
     private static JsonSerializerOptions CreateFileOptions()
     {

@@ -170,8 +170,17 @@ public static class KeelJson
     public static JsonElement FromText(string? text)
         => text is null ? default : Parse(text);
 
-    /// <summary>The metadata of <typeparamref name="T"/> under the dialect's options.</summary>
-    internal static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+    /// <summary>The metadata of <typeparamref name="T"/> under the dialect's options (looked up once per type).</summary>
+    internal static JsonTypeInfo<T> TypeInfo<T>() => TypeInfoOf<T>.Value;
+
+    // Not a static initializer: a type without metadata (a user's type in a natively compiled process) fails
+    // with the serializer's own error naming it, on every call, not with a type initialization error.
+    private static class TypeInfoOf<T>
+    {
+        private static JsonTypeInfo<T>? s_value;
+
+        public static JsonTypeInfo<T> Value => s_value ??= (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+    }
 
     /// <summary>The dialect's options, with metadata by reflection or, when not <paramref name="reflection"/>, generated at compile time.</summary>
     internal static JsonSerializerOptions CreateOptions(bool reflection)

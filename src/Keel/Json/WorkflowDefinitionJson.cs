@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Keel;
 
@@ -23,8 +24,7 @@ public static class WorkflowDefinitionJson
         TypeInfoResolver = WorkflowDocumentJsonContext.Default,
     };
 
-    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<WorkflowDocument> DocumentType
-        = (System.Text.Json.Serialization.Metadata.JsonTypeInfo<WorkflowDocument>)Options.GetTypeInfo(typeof(WorkflowDocument));
+    private static readonly JsonTypeInfo<WorkflowDocument> DocumentType = (JsonTypeInfo<WorkflowDocument>)Options.GetTypeInfo(typeof(WorkflowDocument));
 
     /// <summary>The canonical JSON text of a definition.</summary>
     public static string Serialize(WorkflowDefinition workflow)

@@ -95,7 +95,7 @@ public sealed class Plan
     {
         public static readonly JsonSerializerOptions Options = CreateOptions(KeelJson.Reflects);
 
-        public static JsonTypeInfo<PlanDocument> TypeInfo => (JsonTypeInfo<PlanDocument>)Options.GetTypeInfo(typeof(PlanDocument));
+        public static readonly JsonTypeInfo<PlanDocument> TypeInfo = (JsonTypeInfo<PlanDocument>)Options.GetTypeInfo(typeof(PlanDocument));
 
         internal static JsonSerializerOptions CreateOptions(bool reflection)
         {
