@@ -86,21 +86,26 @@ public sealed class EventTests
     [Fact]
     public async Task AllEvents_AListingBehindTheRunsEvents_SendsEachEventOnce_ThenTheCurrentSummary()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "keel-lagging-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        using var sqlite = SqliteRunStore.Open(Path.Combine(folder, "keel.db"));
-        await using var fixture = await ServerFixture.StartAsync(store: new LaggingListingStore(sqlite));
+        await using var fixture = await ServerFixture.StartAsync(wrapStore: store => new LaggingListingStore(store));
         using var client = fixture.Client();
         var id = Runs.RunEndpoints.IdFromKey("lagging-run");
-        // The stream ends at the run's current summary (a lagging listing's summary of the ended run comes first).
+        // The stream ends at the run's current summary: the one at its run_ended event's sequence (a lagging
+        // listing's summary of the ended run, at an earlier sequence, may come first).
+        long? ended = null;
         var events = await WatchAllWhileStartingAsync(
             client,
             "lagging-run",
-            e => e.Type == "run" && e.Data.GetProperty("runId").GetString() == id
-                && e.Data.GetProperty("sequence").GetInt64() == sqlite.GetRunAsync(id, CancellationToken.None).AsTask().GetAwaiter().GetResult()?.LastEventSequence
-                && e.Data.GetProperty("run").GetProperty("state").GetString() == "completed");
+            e =>
+            {
+                if (e.Type == "run_ended" && Field(e.Data, "runId").GetString() == id)
+                {
+                    ended = Field(e.Data, "sequence").GetInt64();
+                }
 
-        var stored = await sqlite.GetEventsAsync(id, 0, 1000, CancellationToken.None);
+                return e.Type == "run" && e.Data.GetProperty("runId").GetString() == id && e.Data.GetProperty("sequence").GetInt64() == ended;
+            });
+
+        var stored = await fixture.Sqlite.GetEventsAsync(id, 0, 1000, CancellationToken.None);
         var last = stored[^1].Sequence;
         Assert.IsType<RunEnded>(stored[^1]);
         var ofRun = events.Where(e => e.Type != "run" && Field(e.Data, "runId").GetString() == id).Select(e => Field(e.Data, "sequence").GetInt64()).ToArray();

@@ -83,7 +83,6 @@ public sealed class ChatRecording
 
     private static readonly JsonTypeInfo<ChatRecording> FileType = (JsonTypeInfo<ChatRecording>)FileOptions.GetTypeInfo(typeof(ChatRecording));
 
-
     private static JsonSerializerOptions CreateFileOptions()
     {
         var options = new JsonSerializerOptions(KeelJson.Options)

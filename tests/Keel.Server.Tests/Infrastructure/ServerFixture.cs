@@ -5,13 +5,13 @@ using Microsoft.Extensions.Logging;
 
 namespace Keel.Server.Tests.Infrastructure;
 
-/// <summary>A real Keel server on a free loopback port, on a SQLite file of its own (or a given store).</summary>
+/// <summary>A real Keel server on a free loopback port, on a SQLite file of its own (seen through a wrapper, if given).</summary>
 internal sealed class ServerFixture : IAsyncDisposable
 {
     private readonly string _folder;
-    private readonly SqliteRunStore? _sqlite;
+    private readonly SqliteRunStore _sqlite;
 
-    private ServerFixture(string folder, KeelServer server, SqliteRunStore? sqlite, CapturingLoggerFactory logs)
+    private ServerFixture(string folder, KeelServer server, SqliteRunStore sqlite, CapturingLoggerFactory logs)
     {
         _folder = folder;
         Server = server;
@@ -30,16 +30,15 @@ internal sealed class ServerFixture : IAsyncDisposable
 
     public string Folder => _folder;
 
-    public static async Task<ServerFixture> StartAsync(Action<KeelServerOptions>? configure = null, Func<string, Task>? gate = null, IRunStore? store = null)
+    /// <summary>The server's SQLite file, underneath any wrapper.</summary>
+    public SqliteRunStore Sqlite => _sqlite;
+
+    public static async Task<ServerFixture> StartAsync(Action<KeelServerOptions>? configure = null, Func<string, Task>? gate = null, Func<IRunStore, IRunStore>? wrapStore = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "keel-server-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        SqliteRunStore? sqlite = null;
-        if (store is null)
-        {
-            sqlite = SqliteRunStore.Open(Path.Combine(folder, "keel.db"));
-            store = sqlite;
-        }
+        var sqlite = SqliteRunStore.Open(Path.Combine(folder, "keel.db"));
+        var store = wrapStore?.Invoke(sqlite) ?? sqlite;
 
         var logs = new CapturingLoggerFactory();
         var options = new KeelServerOptions
@@ -90,7 +89,7 @@ internal sealed class ServerFixture : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
-        _sqlite?.Dispose();
+        _sqlite.Dispose();
         try
         {
             Directory.Delete(_folder, recursive: true);
