@@ -158,6 +158,7 @@ internal sealed partial class RunOwner
     {
         var runToken = session.CancelSource?.Token ?? callerToken;
         session.CallerToken = callerToken;
+        var carried = -1L;
         while (session.Position is { AtStep: true, State: WorkflowState.Running })
         {
             // The caller's token is checked before every attempt, even when workers complete synchronously.
@@ -190,13 +191,15 @@ internal sealed partial class RunOwner
 
             if (step.Kind is StepKind.Parallel or StepKind.Map)
             {
+                carried = -1;
                 await RunFanOutAsync(session, step, callerToken, runToken).ConfigureAwait(false);
                 continue;
             }
 
-            var delay = await ExecuteStepAsync(session, step, session.Workers[session.Position.StepIndex]!, callerToken, runToken).ConfigureAwait(false);
+            (var delay, carried) = await ExecuteStepAsync(session, step, session.Workers[session.Position.StepIndex]!, carried, callerToken, runToken).ConfigureAwait(false);
             if (delay > TimeSpan.Zero && session.Position.AtStep && session.Position.State == WorkflowState.Running)
             {
+                carried = -1;
                 try
                 {
                     await Task.Delay(delay, _time, runToken).ConfigureAwait(false);
@@ -213,15 +216,22 @@ internal sealed partial class RunOwner
         }
     }
 
-    /// <summary>Runs one attempt of <paramref name="step"/>, records it, routes, commits. Returns the delay before a retry (zero otherwise).</summary>
-    private async ValueTask<TimeSpan> ExecuteStepAsync(RunSession session, WorkflowStep step, WorkerDefinition worker, CancellationToken callerToken, CancellationToken runToken)
+    /// <summary>
+    /// Runs one attempt of <paramref name="step"/>, records it, routes, commits. Returns the delay before a retry
+    /// (zero otherwise). When nobody takes the run's events and the worker completes at once, the attempt is run
+    /// and recorded here, synchronously, with no state machine; otherwise it ends in <see cref="EndStepAsync"/>.
+    /// </summary>
+    private ValueTask<StepEnd> ExecuteStepAsync(RunSession session, WorkflowStep step, WorkerDefinition worker, long carried, CancellationToken callerToken, CancellationToken runToken)
     {
         var context = session.Context;
         var at = session.Position;
         context.Attempt = _hub.PreviousAttempt(session, step, at.Attempt);
         context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
         var workerName = step.Kind == StepKind.SubWorkflow ? Orchestrator.ChildRunId(session.RunId, step.StepId, at.Visit, at.Attempt) : worker.Name;
-        var timestamp = _time.GetTimestamp();
+
+        // An attempt that follows an unobserved one with nothing waited for between them starts at the clock
+        // read that ended the previous one (docs/performance.md): one monotonic read per attempt, not two.
+        var timestamp = carried >= 0 ? carried : _time.GetTimestamp();
         var startedAt = session.WallClockAt(timestamp, _time);
 
         // Events are built only when someone takes them (a store or a listener); unseen, only their numbers are taken.
@@ -248,9 +258,28 @@ internal sealed partial class RunOwner
             session.NextEvent();
         }
 
-        var result = await _hub.InvokeAsync(session, step, worker, callerToken, runToken).ConfigureAwait(false);
-        var duration = _time.GetElapsedTime(timestamp);
-        var usage = context.TakeAttemptUsage();
+        var pending = _hub.InvokeAsync(session, step, worker, callerToken, runToken);
+        if (!observed && pending.IsCompletedSuccessfully)
+        {
+            var result = pending.Result;
+            if (!result.Suspended)
+            {
+                var end = _time.GetTimestamp();
+                Record(session, step, workerName, result, timestamp, end, startedAt, observed: false, out var retry, out _, out _, out _);
+                return new ValueTask<StepEnd>(new StepEnd(retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero, end));
+            }
+
+            return EndStepAsync(session, step, workerName, new ValueTask<AttemptResult>(result), timestamp, startedAt, started);
+        }
+
+        return EndStepAsync(session, step, workerName, pending, timestamp, startedAt, started);
+    }
+
+    /// <summary>The end of an attempt whose worker waits or whose events someone takes: awaited, recorded, committed.</summary>
+    private async ValueTask<StepEnd> EndStepAsync(RunSession session, WorkflowStep step, string workerName, ValueTask<AttemptResult> pending, long timestamp, DateTimeOffset startedAt, AttemptStarted? started)
+    {
+        var at = session.Position;
+        var result = await pending.ConfigureAwait(false);
         if (result.Suspended)
         {
             // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on resume.
@@ -261,44 +290,69 @@ internal sealed partial class RunOwner
             }
 
             await PauseHereAsync(session).ConfigureAwait(false);
-            return TimeSpan.Zero;
+            return new StepEnd(TimeSpan.Zero, -1);
         }
 
-        var retry = false;
-        var cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
-        var next = cancelled
+        var end = _time.GetTimestamp();
+        var entry = Record(session, step, workerName, result, timestamp, end, startedAt, observed: started is not null, out var retry, out var cancelled, out var dataChanged, out var next);
+        if (started is null)
+        {
+            // Nobody takes the events: nothing is committed, and nothing waits before the next attempt.
+            return new StepEnd(retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero, end);
+        }
+
+        if (cancelled)
+        {
+            await CommitAsync(session, entry, dataChanged, [started, Recorded(session, entry), CancelEvent(session), Ended(session)], clearsControl: true, published: 1).ConfigureAwait(false);
+        }
+        else if (next.AtStep)
+        {
+            await CommitAsync(session, entry, dataChanged, [started, Recorded(session, entry)], published: 1).ConfigureAwait(false);
+        }
+        else
+        {
+            await CommitAsync(session, entry, dataChanged, [started, Recorded(session, entry), Ended(session)], published: 1).ConfigureAwait(false);
+        }
+
+        // The commit waited for the store: the next attempt reads the clock afresh.
+        return new StepEnd(retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero, -1);
+    }
+
+    /// <summary>
+    /// Records an attempt's <paramref name="result"/> in the history and moves the position by the routing law.
+    /// An unobserved run (<paramref name="observed"/> false) takes the numbers its events would have had.
+    /// </summary>
+    private HistoryEntry Record(RunSession session, WorkflowStep step, string workerName, AttemptResult result, long timestamp, long end, DateTimeOffset startedAt, bool observed, out bool retry, out bool cancelled, out bool dataChanged, out RunPosition next)
+    {
+        var context = session.Context;
+        var at = session.Position;
+        var duration = _time.GetElapsedTime(timestamp, end);
+        var usage = context.TakeAttemptUsage();
+        retry = false;
+        cancelled = result.Outcome == AttemptOutcome.Cancelled && session.CancelRequested;
+        next = cancelled
             ? Router.Cancelled(at, CancelReason(session))
             : session.StepOnly
                 ? Router.StepOnly(at, result.Outcome, $"step '{step.StepId}' failed (re-run alone, without retries): {result.Error}")
                 : Router.After(session.Workflow, at, result.Outcome, result.Label, session.Visits, result.Outcome.IsSuccess() ? null : $"step '{step.StepId}' failed after {at.Attempt} attempt(s): {result.Error}", out retry);
-        var dataChanged = DataChanged(session);
+        dataChanged = DataChanged(session);
         var entry = HistoryEntries.Attempt(
             session, at, step, workerName, result, startedAt, duration, usage,
             cancelled ? "cancelled" : next.Step,
             dataChanged && _store is not null ? context.Data.Snapshot() : null);
         context.MutableHistory.Add(entry);
         session.Position = next;
-
         if (!observed)
         {
             // Attempt recorded, then (cancel requested and) run ended: the numbers the events would have taken.
             session.LastEvent += cancelled ? 3 : next.AtStep ? 1 : 2;
         }
-        else if (cancelled)
-        {
-            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry), CancelEvent(session), Ended(session)], clearsControl: true, published: 1).ConfigureAwait(false);
-        }
-        else if (next.AtStep)
-        {
-            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry)], published: 1).ConfigureAwait(false);
-        }
-        else
-        {
-            await CommitAsync(session, entry, dataChanged, [started!, Recorded(session, entry), Ended(session)], published: 1).ConfigureAwait(false);
-        }
 
-        return retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero;
+        return entry;
     }
+
+    /// <summary>How an attempt ended: the delay before a retry (zero otherwise), and the clock read that ended it when the next attempt may start there (-1 otherwise).</summary>
+    private readonly record struct StepEnd(TimeSpan Delay, long CarriedTimestamp);
 
     /// <summary>Parks the run at an approval step: the position is committed and the run waits.</summary>
     private async ValueTask ParkAsync(RunSession session, WorkflowStep step)
