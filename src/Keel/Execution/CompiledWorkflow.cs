@@ -15,6 +15,8 @@ internal sealed class CompiledWorkflow
     {
         _index = steps.Length > ScanLimit ? index : null;
         HasLabelSteps = Array.Exists(steps, s => s.HasLabels);
+        HasApprovalSteps = Array.Exists(steps, s => s.Kind == StepKind.Approval);
+        HistoryCapacity = Math.Clamp(steps.Length, 1, MaxInitialHistory);
         OnLabel = onLabel;
         Definition = definition;
         Steps = steps;
@@ -47,7 +49,14 @@ internal sealed class CompiledWorkflow
 
     public string Hash { get; }
 
-    public bool HasApprovalSteps => Array.Exists(Steps, s => s.Kind == StepKind.Approval);
+    /// <summary>True when some step waits for a person's decision.</summary>
+    public bool HasApprovalSteps { get; }
+
+    /// <summary>The history's starting capacity: one entry per step (up to <see cref="MaxInitialHistory"/>), so a pass through the workflow never grows the list.</summary>
+    public int HistoryCapacity { get; }
+
+    /// <summary>The most entries a fresh run's history is sized for before its first attempt.</summary>
+    public const int MaxInitialHistory = 128;
 
     /// <summary>True when some step routes by outcome labels.</summary>
     public bool HasLabelSteps { get; }

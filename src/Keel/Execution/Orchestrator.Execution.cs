@@ -82,7 +82,7 @@ public sealed partial class Orchestrator
             }
         }
 
-        var context = new WorkflowContext(runId, compiled.Name, goal ?? compiled.Definition.Goal, bus, [], _services);
+        var context = new WorkflowContext(runId, compiled.Name, goal ?? compiled.Definition.Goal, bus, new List<HistoryEntry>(compiled.HistoryCapacity), _services);
         var session = new RunSession(compiled, workers, context, LoggerFor(options.Verbose), options.Verbose)
         {
             MaxTokens = options.MaxTokens,
