@@ -112,6 +112,79 @@ public abstract partial class RunStoreConformanceTests
         await Assert.ThrowsAsync<KeelException>(() => orchestrator.ApproveAsync(waiting.RunId, "sign_off"));
     }
 
+    /// <summary>
+    /// A decision made in the owner's process after the park is committed (the lease given back with it) but
+    /// before the owner has let go of the run waits for it, then is recorded and followed; it is not refused.
+    /// </summary>
+    [Fact]
+    public async Task ApproveAsync_WhileTheParkingOwnerLetsGo_WaitsAndIsRecorded()
+    {
+        var parking = new HeldPark(OpenAnother());
+        var publisher = new Scripted(WorkerType.Deployer, "Publisher");
+        var orchestrator = With(Hub("parker", store: parking), new Scripted(WorkerType.Coder, "Drafter"), publisher);
+        orchestrator.RegisterWorkflow(Publishing());
+
+        var run = orchestrator.ExecuteWorkflowAsync("publishing", "g", new ExecuteOptions { RunId = "parked" });
+        await parking.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        var stored = await Store.GetRunAsync("parked", default);
+        Assert.Equal((WorkflowState.WaitingForApproval, null), (stored!.State, stored.LeaseOwner));
+
+        var decision = orchestrator.ApproveAsync("parked", "sign_off", by: "ann");
+        Assert.False(decision.IsCompleted);
+        parking.Let();
+
+        Assert.Equal(WorkflowState.WaitingForApproval, (await run).State);
+        var result = await decision;
+        Assert.Equal(WorkflowState.Completed, result.State);
+        var approved = result.History.Single(e => e.Outcome == AttemptOutcome.Approved);
+        Assert.Equal(("ann", "publish"), (approved.WorkerName, approved.NextStep));
+        Assert.Equal(1, publisher.CallCount);
+    }
+
+    /// <summary>A cancellation asked for in the owner's process while the owner lets go of the run it has just parked is recorded, not lost.</summary>
+    [Fact]
+    public async Task CancelAsync_WhileTheParkingOwnerLetsGo_EndsTheRunCancelled()
+    {
+        var parking = new HeldPark(OpenAnother());
+        var publisher = new Scripted(WorkerType.Deployer, "Publisher");
+        var orchestrator = With(Hub("parker", store: parking), new Scripted(WorkerType.Coder, "Drafter"), publisher);
+        orchestrator.RegisterWorkflow(Publishing());
+
+        var run = orchestrator.ExecuteWorkflowAsync("publishing", "g", new ExecuteOptions { RunId = "parked" });
+        await parking.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        var cancel = orchestrator.CancelAsync("parked", by: "dana", reason: "dropped");
+        parking.Let();
+        await run;
+
+        var cancelled = await cancel;
+        Assert.Equal(WorkflowState.Cancelled, cancelled.State);
+        Assert.Equal(("dana", "dropped"), (cancelled.History[^1].WorkerName, cancelled.History[^1].Error));
+        Assert.Equal(WorkflowState.Cancelled, (await Store.GetRunAsync("parked", default))!.State);
+        Assert.Equal(0, publisher.CallCount);
+    }
+
+    /// <summary>Holds the return of the commit that parks a run (the commit itself is written) until let go.</summary>
+    private sealed class HeldPark(IRunStore inner) : DelegatingRunStore(inner)
+    {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _let = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Held => _held.Task;
+
+        public void Let() => _let.TrySetResult();
+
+        public override async ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+        {
+            var control = await base.CommitAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+            if (checkpoint.State == WorkflowState.WaitingForApproval && _held.TrySetResult())
+            {
+                await _let.Task.ConfigureAwait(false);
+            }
+
+            return control;
+        }
+    }
+
     /// <summary>Cancelling a run waiting for approval ends it cancelled.</summary>
     [Fact]
     public async Task CancelAsync_RunWaitingForApproval_EndsItCancelled()

@@ -65,7 +65,7 @@ public sealed class ApprovalTests
         using var client = fixture.Client();
         var id = await StartReviewAsync(client, "not this");
 
-        await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/reject", new { by = "bob", comment = "too long" });
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/reject", new { by = "bob", comment = "too long" })).StatusCode);
 
         var detail = await ServerFixture.WaitForStateAsync(client, id, "failed");
         Assert.Contains("rejected by bob", detail.GetProperty("run").GetProperty("error").GetString());

@@ -16,7 +16,7 @@ public sealed class EventTests
         var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "watch me" }))).GetProperty("id").GetString()!;
         var watching = SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events");
         await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
-        await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/approve", new { by = "ada" });
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/approve", new { by = "ada" })).StatusCode);
 
         var events = await watching;
 
@@ -39,7 +39,7 @@ public sealed class EventTests
 
         // The first connection drops after the run parks; the run moves on while nobody listens.
         var first = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events", stopAfter: e => e.Type == "run_parked");
-        await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/approve", new { by = "ada" });
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/approve", new { by = "ada" })).StatusCode);
         await ServerFixture.WaitForStateAsync(client, id, "completed");
         var rest = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events", lastEventId: first[^1].Id);
 

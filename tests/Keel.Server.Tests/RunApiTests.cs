@@ -281,7 +281,7 @@ public sealed class RunApiTests
         using var client = fixture.Client();
         var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "g" }))).GetProperty("id").GetString()!;
         await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
-        await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/approve", new { by = "ada" });
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/approve", new { by = "ada" })).StatusCode);
         await ServerFixture.WaitForStateAsync(client, id, "completed");
 
         var outOfRange = await client.PostAsJsonAsync($"/v1/runs/{id}/steps/7/rerun", new { });

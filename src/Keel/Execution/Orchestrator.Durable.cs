@@ -81,21 +81,39 @@ public sealed partial class Orchestrator
         }
 
         var (compiled, workers) = Pinned(record, allowChange: false);
-        return await _driver.RunAsync(
-            new RunStart
+        while (true)
+        {
+            try
             {
-                Kind = StartKind.Decision,
-                RunId = runId,
-                Workflow = compiled,
-                Workers = workers,
-                Record = record,
-                StepId = stepId,
-                Approved = approved,
-                By = string.IsNullOrWhiteSpace(by) ? "unknown" : by,
-                Reason = comment,
-                Drive = !WorkerLoopRunning && _options.DriveDecisions,
-            },
-            cancellationToken).ConfigureAwait(false);
+                return await _driver.RunAsync(
+                    new RunStart
+                    {
+                        Kind = StartKind.Decision,
+                        RunId = runId,
+                        Workflow = compiled,
+                        Workers = workers,
+                        Record = record,
+                        StepId = stepId,
+                        Approved = approved,
+                        By = string.IsNullOrWhiteSpace(by) ? "unknown" : by,
+                        Reason = comment,
+                        Drive = !WorkerLoopRunning && _options.DriveDecisions,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunOwnedElsewhereException) when (_driver.Active(runId)?.Ended is { } ended)
+            {
+                // Owned here: the park's commit gave the lease back, but the owner that parked the run (or
+                // another decision in this process) has not let go of it yet. Its end is awaited, then the
+                // run is looked at again: still parked at the step, the decision is made; moved on, it is refused.
+                await ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                record = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+                if (record.State != WorkflowState.WaitingForApproval || !string.Equals(record.CurrentStep, stepId, StringComparison.Ordinal))
+                {
+                    throw new KeelException($"Run '{runId}' is not waiting for approval at step '{stepId}' (it is {StateName(record.State)} at '{record.CurrentStep}'): the decision was not recorded.");
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -122,9 +140,17 @@ public sealed partial class Orchestrator
             if (child is not null)
             {
                 await CancelChildQuietlyAsync(child.RunId, who, why).ConfigureAwait(false);
+                child = null;
             }
 
-            return await GetResultAsync(runId, cancellationToken).ConfigureAwait(false);
+            var stopped = await GetResultAsync(runId, cancellationToken).ConfigureAwait(false);
+            if (stopped.State is WorkflowState.Completed or WorkflowState.Failed or WorkflowState.Cancelled)
+            {
+                return stopped;
+            }
+
+            // The owner let go before it saw the request (it had just parked the run, paused it or been
+            // interrupted): the run is cancelled where it stands, as a run nobody drives is.
         }
 
         if (child is not null)
