@@ -119,7 +119,7 @@ public abstract partial class RunStoreConformanceTests
     [Fact]
     public async Task ApproveAsync_WhileTheParkingOwnerLetsGo_WaitsAndIsRecorded()
     {
-        var parking = new HeldPark(OpenAnother());
+        var parking = new HeldCommit(OpenAnother(), WorkflowState.WaitingForApproval);
         var publisher = new Scripted(WorkerType.Deployer, "Publisher");
         var orchestrator = With(Hub("parker", store: parking), new Scripted(WorkerType.Coder, "Drafter"), publisher);
         orchestrator.RegisterWorkflow(Publishing());
@@ -145,7 +145,7 @@ public abstract partial class RunStoreConformanceTests
     [Fact]
     public async Task CancelAsync_WhileTheParkingOwnerLetsGo_EndsTheRunCancelled()
     {
-        var parking = new HeldPark(OpenAnother());
+        var parking = new HeldCommit(OpenAnother(), WorkflowState.WaitingForApproval);
         var publisher = new Scripted(WorkerType.Deployer, "Publisher");
         var orchestrator = With(Hub("parker", store: parking), new Scripted(WorkerType.Coder, "Drafter"), publisher);
         orchestrator.RegisterWorkflow(Publishing());
@@ -163,8 +163,8 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(0, publisher.CallCount);
     }
 
-    /// <summary>Holds the return of the commit that parks a run (the commit itself is written) until let go.</summary>
-    private sealed class HeldPark(IRunStore inner) : DelegatingRunStore(inner)
+    /// <summary>Holds the return of the first commit that leaves a run in <paramref name="state"/> (the commit itself is written) until let go.</summary>
+    private sealed class HeldCommit(IRunStore inner, WorkflowState state) : DelegatingRunStore(inner)
     {
         private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _let = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -176,7 +176,7 @@ public abstract partial class RunStoreConformanceTests
         public override async ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
         {
             var control = await base.CommitAsync(checkpoint, cancellationToken).ConfigureAwait(false);
-            if (checkpoint.State == WorkflowState.WaitingForApproval && _held.TrySetResult())
+            if (checkpoint.State == state && _held.TrySetResult())
             {
                 await _let.Task.ConfigureAwait(false);
             }

@@ -234,6 +234,29 @@ public abstract partial class RunStoreConformanceTests
         Assert.Contains("run_resumed", types);
     }
 
+    /// <summary>An unpause made in the owner's process while the owner lets go of the run it has just paused waits for it and makes the run pending.</summary>
+    [Fact]
+    public async Task Unpause_WhileThePausingOwnerLetsGo_WaitsAndMakesTheRunPending()
+    {
+        var pausing = new HeldCommit(OpenAnother(), WorkflowState.Paused);
+        var owner = Process("owner", store: pausing);
+        var (entered, release) = Hold(owner.Coder);
+        var running = owner.Orchestrator.ExecuteWorkflowAsync("build_website", "g", new ExecuteOptions { RunId = "p" });
+        await entered.WaitAsync();
+        await owner.Orchestrator.PauseAsync("p", "ops");
+        release.SetResult();
+        await pausing.Held.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var unpause = owner.Orchestrator.UnpauseAsync("p", "ops");
+        Assert.False(unpause.IsCompleted);
+        pausing.Let();
+
+        Assert.Equal(WorkflowState.Paused, (await running.WaitAsync(TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(WorkflowState.Pending, (await unpause).State);
+        Assert.Equal(WorkflowState.Completed, (await owner.Orchestrator.ResumeAsync("p")).State);
+        Assert.Equal(1, owner.Reviewer.CallCount);
+    }
+
     /// <summary>A cancel from another process is a durable request the owner honours at its next commit.</summary>
     [Fact]
     public async Task Cancel_FromAnotherProcess_IsADurableRequestTheOwnerHonoursAtItsNextCommit()

@@ -71,8 +71,11 @@ public sealed partial class Orchestrator
         if (record.State == WorkflowState.Paused)
         {
             var (compiled, workers) = Pinned(record, allowChange: true);
-            await _driver.RunAsync(
-                new RunStart { Kind = StartKind.Unpause, RunId = runId, Workflow = compiled, Workers = workers, Record = record, By = who, Drive = false },
+            await RunWhenLetGoAsync(
+                record,
+                run => run.State == WorkflowState.Paused
+                    ? new RunStart { Kind = StartKind.Unpause, RunId = runId, Workflow = compiled, Workers = workers, Record = run, By = who, Drive = false }
+                    : null,
                 cancellationToken).ConfigureAwait(false);
             WakeWorkerLoops();
         }

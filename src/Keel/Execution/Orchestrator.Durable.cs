@@ -75,45 +75,56 @@ public sealed partial class Orchestrator
         ArgumentNullException.ThrowIfNull(stepId);
         var store = RequireStore("Approving a run");
         var record = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
-        if (record.State != WorkflowState.WaitingForApproval || !string.Equals(record.CurrentStep, stepId, StringComparison.Ordinal))
-        {
-            throw new KeelException($"Run '{runId}' is not waiting for approval at step '{stepId}' (it is {StateName(record.State)} at '{record.CurrentStep}').");
-        }
+        var (compiled, workers) = Pinned(Decidable(record), allowChange: false);
+        var who = string.IsNullOrWhiteSpace(by) ? "unknown" : by;
+        var drive = !WorkerLoopRunning && _options.DriveDecisions;
+        return (await RunWhenLetGoAsync(
+            record,
+            run => new RunStart
+            {
+                Kind = StartKind.Decision,
+                RunId = runId,
+                Workflow = compiled,
+                Workers = workers,
+                Record = Decidable(run),
+                StepId = stepId,
+                Approved = approved,
+                By = who,
+                Reason = comment,
+                Drive = drive,
+            },
+            cancellationToken).ConfigureAwait(false))!;
 
-        var (compiled, workers) = Pinned(record, allowChange: false);
-        while (true)
+        RunRecord Decidable(RunRecord run)
+            => run.State == WorkflowState.WaitingForApproval && string.Equals(run.CurrentStep, stepId, StringComparison.Ordinal)
+                ? run
+                : throw new KeelException($"Run '{runId}' is not waiting for approval at step '{stepId}' (it is {StateName(run.State)} at '{run.CurrentStep}'): the decision was not recorded.");
+    }
+
+    /// <summary>
+    /// Runs what <paramref name="start"/> builds from the stored run (null: nothing to do). When the run is
+    /// owned in this process by an owner that has made its last commit (a park or a pause gives the lease
+    /// back with it) but has not let go of the run yet, that owner's end is awaited and the run, as it then
+    /// stands, is given to <paramref name="start"/> again: a decision or an unpause made in that moment is
+    /// made, not refused as owned elsewhere.
+    /// </summary>
+    private async Task<WorkflowResult?> RunWhenLetGoAsync(RunRecord record, Func<RunRecord, RunStart?> start, CancellationToken cancellationToken)
+    {
+        var runId = record.RunId;
+        while (start(record) is { } next)
         {
             try
             {
-                return await _driver.RunAsync(
-                    new RunStart
-                    {
-                        Kind = StartKind.Decision,
-                        RunId = runId,
-                        Workflow = compiled,
-                        Workers = workers,
-                        Record = record,
-                        StepId = stepId,
-                        Approved = approved,
-                        By = string.IsNullOrWhiteSpace(by) ? "unknown" : by,
-                        Reason = comment,
-                        Drive = !WorkerLoopRunning && _options.DriveDecisions,
-                    },
-                    cancellationToken).ConfigureAwait(false);
+                return await _driver.RunAsync(next, cancellationToken).ConfigureAwait(false);
             }
             catch (RunOwnedElsewhereException) when (_driver.Active(runId)?.Ended is { } ended)
             {
-                // Owned here: the park's commit gave the lease back, but the owner that parked the run (or
-                // another decision in this process) has not let go of it yet. Its end is awaited, then the
-                // run is looked at again: still parked at the step, the decision is made; moved on, it is refused.
                 await ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                record = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
-                if (record.State != WorkflowState.WaitingForApproval || !string.Equals(record.CurrentStep, stepId, StringComparison.Ordinal))
-                {
-                    throw new KeelException($"Run '{runId}' is not waiting for approval at step '{stepId}' (it is {StateName(record.State)} at '{record.CurrentStep}'): the decision was not recorded.");
-                }
+                record = await _store!.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
             }
         }
+
+        return null;
     }
 
     /// <summary>
