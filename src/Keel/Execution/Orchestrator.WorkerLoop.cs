@@ -41,6 +41,7 @@ public sealed partial class Orchestrator
         var results = new List<WorkflowResult>();
         Task? queued = null;
         Task? poll = null;
+        var failures = 0;
         if (!options.StopWhenIdle)
         {
             Interlocked.Increment(ref _workerLoops);
@@ -57,7 +58,10 @@ public sealed partial class Orchestrator
                 // asked before the claim, so a run queued after the claim looked still wakes the loop.
                 if (!options.StopWhenIdle && (queued is null || queued.IsCompleted))
                 {
-                    queued = store.WaitForQueueAsync(options.PollInterval, cancellationToken).AsTask();
+                    // A wait that failed is not asked again at once (it would spin): a poll stands in for one turn.
+                    queued = queued?.Exception is not null
+                        ? Task.Delay(options.PollInterval, _time, cancellationToken)
+                        : store.WaitForQueueAsync(options.PollInterval, cancellationToken).AsTask();
                 }
 
                 // The capacity slots first: one waited for, then every other one free now.
@@ -83,10 +87,27 @@ public sealed partial class Orchestrator
                         },
                         cancellationToken).ConfigureAwait(false);
                 }
+                catch (Exception ex) when (!options.StopWhenIdle && !cancellationToken.IsCancellationRequested)
+                {
+                    // A long-running loop outlives a store that fails for a while (a locked or unreachable
+                    // database): the failure is logged and the claim tried again, backing off to a limit.
+                    slots.Release(taken);
+                    failures++;
+                    var delay = StoreRetryDelay(options.PollInterval, failures);
+                    Log.WorkerLoopStoreFailed(_logger, ex, ex.Message, delay, failures);
+                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 catch
                 {
                     slots.Release(taken);
                     throw;
+                }
+
+                if (failures > 0)
+                {
+                    Log.WorkerLoopStoreBack(_logger, failures);
+                    failures = 0;
                 }
 
                 if (taken > claimed.Count)
@@ -137,6 +158,21 @@ public sealed partial class Orchestrator
                 await Task.WhenAll(running.Select(t => (Task)t).Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The most a worker loop waits before claiming again after the store failed.</summary>
+    internal static readonly TimeSpan MaxStoreRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>The wait before claiming again after <paramref name="failures"/> store failures in a row: the poll interval, doubled per failure, up to <see cref="MaxStoreRetryDelay"/>.</summary>
+    internal static TimeSpan StoreRetryDelay(TimeSpan pollInterval, int failures)
+    {
+        var ticks = pollInterval.Ticks;
+        for (var i = 1; i < failures && ticks < MaxStoreRetryDelay.Ticks; i++)
+        {
+            ticks *= 2;
+        }
+
+        return TimeSpan.FromTicks(Math.Min(ticks, Math.Max(MaxStoreRetryDelay.Ticks, pollInterval.Ticks)));
     }
 
     private static bool Collect(Task<WorkflowResult?> task, List<WorkflowResult> results, bool collect)

@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(305, LogLevel.Error, "Event listener {Listener} threw on {EventType} of run {RunId}")]
     public static partial void ListenerFailed(ILogger logger, Exception exception, string listener, string eventType, string runId);
+
+    [LoggerMessage(306, LogLevel.Error, "Worker loop: the run store failed ({Message}); claiming again in {Delay} (failure {Failures} in a row)")]
+    public static partial void WorkerLoopStoreFailed(ILogger logger, Exception exception, string message, TimeSpan delay, int failures);
+
+    [LoggerMessage(307, LogLevel.Information, "Worker loop: the run store answers again after {Failures} failure(s)")]
+    public static partial void WorkerLoopStoreBack(ILogger logger, int failures);
 }
