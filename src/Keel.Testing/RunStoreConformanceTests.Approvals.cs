@@ -119,13 +119,7 @@ public abstract partial class RunStoreConformanceTests
     [Fact]
     public async Task ApproveAsync_WhileTheParkingOwnerLetsGo_WaitsAndIsRecorded()
     {
-        var parking = new HeldCommit(OpenAnother(), WorkflowState.WaitingForApproval);
-        var publisher = new Scripted(WorkerType.Deployer, "Publisher");
-        var orchestrator = With(Hub("parker", store: parking), new Scripted(WorkerType.Coder, "Drafter"), publisher);
-        orchestrator.RegisterWorkflow(Publishing());
-
-        var run = orchestrator.ExecuteWorkflowAsync("publishing", "g", new ExecuteOptions { RunId = "parked" });
-        await parking.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        var (orchestrator, parking, publisher, run) = await ParkedAndHeldAsync();
         var stored = await Store.GetRunAsync("parked", default);
         Assert.Equal((WorkflowState.WaitingForApproval, null), (stored!.State, stored.LeaseOwner));
 
@@ -145,13 +139,7 @@ public abstract partial class RunStoreConformanceTests
     [Fact]
     public async Task CancelAsync_WhileTheParkingOwnerLetsGo_EndsTheRunCancelled()
     {
-        var parking = new HeldCommit(OpenAnother(), WorkflowState.WaitingForApproval);
-        var publisher = new Scripted(WorkerType.Deployer, "Publisher");
-        var orchestrator = With(Hub("parker", store: parking), new Scripted(WorkerType.Coder, "Drafter"), publisher);
-        orchestrator.RegisterWorkflow(Publishing());
-
-        var run = orchestrator.ExecuteWorkflowAsync("publishing", "g", new ExecuteOptions { RunId = "parked" });
-        await parking.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        var (orchestrator, parking, publisher, run) = await ParkedAndHeldAsync();
         var cancel = orchestrator.CancelAsync("parked", by: "dana", reason: "dropped");
         parking.Let();
         await run;
@@ -161,6 +149,18 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(("dana", "dropped"), (cancelled.History[^1].WorkerName, cancelled.History[^1].Error));
         Assert.Equal(WorkflowState.Cancelled, (await Store.GetRunAsync("parked", default))!.State);
         Assert.Equal(0, publisher.CallCount);
+    }
+
+    /// <summary>Runs "parked" to its approval step in an orchestrator whose park commit is written, then held before it returns.</summary>
+    private async Task<(Orchestrator Orchestrator, HeldCommit Parking, Scripted Publisher, Task<WorkflowResult> Run)> ParkedAndHeldAsync()
+    {
+        var parking = new HeldCommit(OpenAnother(), WorkflowState.WaitingForApproval);
+        var publisher = new Scripted(WorkerType.Deployer, "Publisher");
+        var orchestrator = With(Hub("parker", store: parking), new Scripted(WorkerType.Coder, "Drafter"), publisher);
+        orchestrator.RegisterWorkflow(Publishing());
+        var run = orchestrator.ExecuteWorkflowAsync("publishing", "g", new ExecuteOptions { RunId = "parked" });
+        await parking.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        return (orchestrator, parking, publisher, run);
     }
 
     /// <summary>Holds the return of the first commit that leaves a run in <paramref name="state"/> (the commit itself is written) until let go.</summary>
