@@ -106,7 +106,8 @@ public sealed partial class Orchestrator
     /// owned in this process by an owner that has made its last commit (a park or a pause gives the lease
     /// back with it) but has not let go of the run yet, that owner's end is awaited and the run, as it then
     /// stands, is given to <paramref name="start"/> again: a decision or an unpause made in that moment is
-    /// made, not refused as owned elsewhere.
+    /// made, not refused as owned elsewhere. A run whose lease is held (a decision or a drive in flight here)
+    /// is refused at once, as before.
     /// </summary>
     private async Task<WorkflowResult?> RunWhenLetGoAsync(RunRecord record, Func<RunRecord, RunStart?> start, CancellationToken cancellationToken)
     {
@@ -119,8 +120,20 @@ public sealed partial class Orchestrator
             }
             catch (RunOwnedElsewhereException) when (_driver.Active(runId)?.Ended is { } ended)
             {
-                await ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // A lease still held means someone here is deciding or driving it: owned indeed, refused at once.
                 record = await _store!.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+                if (start(record) is null)
+                {
+                    return null;
+                }
+
+                if (record.LeaseOwner is not null && record.LeaseExpires > _store.Clock.GetUtcNow())
+                {
+                    throw;
+                }
+
+                await ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                record = await _store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
             }
         }
 
