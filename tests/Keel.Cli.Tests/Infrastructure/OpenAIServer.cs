@@ -36,7 +36,7 @@ internal sealed record ReceivedRequest(JsonElement Body, string? Authorization)
 /// </summary>
 internal sealed class OpenAIServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly List<ReceivedRequest> _requests = [];
     private readonly Func<ReceivedRequest, int, Reply> _responder;
     private readonly Task _loop;
@@ -44,7 +44,7 @@ internal sealed class OpenAIServer : IAsyncDisposable
     private OpenAIServer(Func<ReceivedRequest, int, Reply> responder)
     {
         _responder = responder;
-        BaseUrl = Listen(_listener);
+        (_listener, BaseUrl) = Listen();
         _loop = Task.Run(LoopAsync);
     }
 
@@ -135,21 +135,25 @@ internal sealed class OpenAIServer : IAsyncDisposable
     private static JsonObject Completion(Reply reply, int index)
         => ChatCompletionWire.Completion(reply.Model, reply.Text, reply.InputTokens, reply.OutputTokens, index);
 
-    /// <summary>Starts the listener on a free port (another test may take a probed port first: then try another).</summary>
-    private static Uri Listen(HttpListener listener)
+    /// <summary>
+    /// Starts a listener on a free port (another test may take a probed port first: then try another, with a
+    /// new listener, since one whose start failed is disposed).
+    /// </summary>
+    private static (HttpListener Listener, Uri BaseUrl) Listen()
     {
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
-            listener.Prefixes.Clear();
+            var listener = new HttpListener();
             listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             try
             {
                 listener.Start();
-                return new Uri($"http://127.0.0.1:{port}/v1");
+                return (listener, new Uri($"http://127.0.0.1:{port}/v1"));
             }
             catch (HttpListenerException) when (attempt < 10)
             {
+                listener.Close();
             }
         }
     }

@@ -9,7 +9,7 @@ namespace Keel.Postgres.Tests.Support;
 /// </summary>
 internal sealed class LoopbackModel : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly List<long> _arrivals = [];
     private readonly int _retryAfterSeconds;
     private readonly Task _loop;
@@ -20,17 +20,19 @@ internal sealed class LoopbackModel : IDisposable
         for (var attempt = 0; ; attempt++)
         {
             var port = Random.Shared.Next(20_000, 60_000);
+            var listener = new HttpListener();
             try
             {
-                _listener.Prefixes.Clear();
-                _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-                _listener.Start();
+                listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+                listener.Start();
+                _listener = listener;
                 BaseUrl = new Uri($"http://127.0.0.1:{port}/v1");
                 break;
             }
             catch (HttpListenerException) when (attempt < 20)
             {
-                // Port taken: another one.
+                // Port taken: another one, on a new listener (one whose start failed is disposed).
+                listener.Close();
             }
         }
 
