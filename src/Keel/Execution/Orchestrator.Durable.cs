@@ -121,19 +121,19 @@ public sealed partial class Orchestrator
             catch (RunOwnedElsewhereException) when (_driver.Active(runId)?.Ended is { } ended)
             {
                 // A lease still held means someone here is deciding or driving it: owned indeed, refused at once.
-                record = await _store!.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+                record = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
                 if (start(record) is null)
                 {
                     return null;
                 }
 
-                if (record.LeaseOwner is not null && record.LeaseExpires > _store.Clock.GetUtcNow())
+                if (record.LeaseOwner is not null && record.LeaseExpires > _store!.Clock.GetUtcNow())
                 {
                     throw;
                 }
 
                 await ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                record = await _store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+                record = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
             }
         }
 

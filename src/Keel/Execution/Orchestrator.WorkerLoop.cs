@@ -166,13 +166,13 @@ public sealed partial class Orchestrator
     /// <summary>The wait before claiming again after <paramref name="failures"/> store failures in a row: the poll interval, doubled per failure, up to <see cref="MaxStoreRetryDelay"/>.</summary>
     internal static TimeSpan StoreRetryDelay(TimeSpan pollInterval, int failures)
     {
-        var ticks = pollInterval.Ticks;
-        for (var i = 1; i < failures && ticks < MaxStoreRetryDelay.Ticks; i++)
+        var delay = pollInterval;
+        for (var i = 1; i < failures && delay < MaxStoreRetryDelay; i++)
         {
-            ticks *= 2;
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxStoreRetryDelay.Ticks));
         }
 
-        return TimeSpan.FromTicks(Math.Min(ticks, Math.Max(MaxStoreRetryDelay.Ticks, pollInterval.Ticks)));
+        return delay;
     }
 
     private static bool Collect(Task<WorkflowResult?> task, List<WorkflowResult> results, bool collect)
