@@ -153,7 +153,8 @@ internal sealed class OpenAIServer : IAsyncDisposable
             }
             catch (HttpListenerException) when (attempt < 10)
             {
-                listener.Close();
+                // Not closed: a failed start has disposed it, and closing it again would unbind the port's
+                // endpoint that another server shares.
             }
         }
     }

@@ -31,8 +31,8 @@ internal sealed class LoopbackModel : IDisposable
             }
             catch (HttpListenerException) when (attempt < 20)
             {
-                // Port taken: another one, on a new listener (one whose start failed is disposed).
-                listener.Close();
+                // Port taken: another one, on a new listener (one whose start failed is disposed; closing it
+                // again would unbind the port's endpoint that another server shares).
             }
         }
 
