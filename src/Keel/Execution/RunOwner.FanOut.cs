@@ -16,11 +16,15 @@ internal sealed partial class RunOwner
     /// </summary>
     private async ValueTask RunFanOutAsync(RunSession session, WorkflowStep step, CancellationToken callerToken, CancellationToken runToken)
     {
-        var context = session.Context;
         var at = session.Position;
         var stepIndex = at.StepIndex;
-        context.Attempt = new AttemptInfo(session.RunId, step.StepId, at.Visit, 1, null, null);
+        session.Context.Attempt = new AttemptInfo(session.RunId, step.StepId, at.Visit, 1, null, null);
+        // The step's input, feedback and the units' starting bus are those of the step's start, also when a
+        // resume finds units of this visit already in the history.
+        var context = AtStepStart(session, step, at.Visit);
+        context.Attempt = session.Context.Attempt;
         context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
+        session.Context.Feedback = context.Feedback;
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
 
@@ -33,7 +37,7 @@ internal sealed partial class RunOwner
             input = transformer is not null ? KeelJson.Normalize(transformer(context))
                 : step.Input is { } map ? InputMapping.Evaluate(map, context, step.StepId, at.Visit)
                 : Orchestrator.DefaultInput(context, step.StepId, at.Visit);
-            units = step.Kind == StepKind.Parallel ? Branches(session, step, input) : Items(session, step, input, out problem);
+            units = step.Kind == StepKind.Parallel ? Branches(session, context, step, input) : Items(session, context, step, input, out problem);
         }
         catch (Exception ex)
         {
@@ -97,7 +101,7 @@ internal sealed partial class RunOwner
         var entry = new HistoryEntry
         {
             RunId = session.RunId,
-            Sequence = context.MutableHistory.Count,
+            Sequence = session.Context.MutableHistory.Count,
             StepId = step.StepId,
             WorkerType = step.WorkerType,
             WorkerName = "join",
@@ -110,9 +114,9 @@ internal sealed partial class RunOwner
             Timestamp = startedAt,
             Duration = _time.GetElapsedTime(started),
             NextStep = cancelled ? "cancelled" : next.Step,
-            Data = dataChanged && _store is not null ? context.Data.Snapshot() : null,
+            Data = dataChanged && _store is not null ? session.Context.Data.Snapshot() : null,
         };
-        context.MutableHistory.Add(entry);
+        session.Context.MutableHistory.Add(entry);
         session.Position = next.AtStep || cancelled ? next : next with { Attempt = 1 };
         RunEvent recorded = AttemptRecorded.For(entry, session.NextEvent());
         if (cancelled)
@@ -129,10 +133,54 @@ internal sealed partial class RunOwner
         }
     }
 
-    private List<FanOutUnit> Branches(RunSession session, WorkflowStep step, JsonElement input)
+    /// <summary>
+    /// The run's context as it stood when the fan-out step began: the run's own context, unless units of this
+    /// visit are in the history already (a resume, a takeover, a fork at the join). Then a view of the history
+    /// before them and of the data bus then (the newest snapshot an entry before them carries, else the run's
+    /// initial data), so the input, the feedback and every unit's starting bus are what an uninterrupted run
+    /// gave them: the units already recorded have merged their data and are the last outputs by now.
+    /// </summary>
+    private static WorkflowContext AtStepStart(RunSession session, WorkflowStep step, int visit)
+    {
+        var main = session.Context;
+        var history = main.MutableHistory;
+        var first = history.Count;
+        while (first > 0 && history[first - 1].Visit == visit && IsUnitOf(history[first - 1].StepId, step.StepId))
+        {
+            first--;
+        }
+
+        if (first == history.Count)
+        {
+            return main;
+        }
+
+        IReadOnlyDictionary<string, JsonElement> data = session.InitialData;
+        for (var i = first - 1; i >= 0; i--)
+        {
+            if (history[i].Data is { } snapshot)
+            {
+                data = snapshot;
+                break;
+            }
+        }
+
+        return new WorkflowContext(main.WorkflowId, main.WorkflowName, main.Goal, new DataBus(data), history.GetRange(0, first), main.Services)
+        {
+            State = main.State,
+            CurrentStep = main.CurrentStep,
+            TotalUsage = main.TotalUsage,
+        };
+    }
+
+    /// <summary>True when <paramref name="entryStepId"/> is a unit of the step (<c>{step}/{name}</c>).</summary>
+    private static bool IsUnitOf(string entryStepId, string stepId)
+        => entryStepId.Length > stepId.Length && entryStepId[stepId.Length] == '/' && entryStepId.StartsWith(stepId, StringComparison.Ordinal);
+
+    private List<FanOutUnit> Branches(RunSession session, WorkflowContext start, WorkflowStep step, JsonElement input)
     {
         var workers = _hub.RegisteredWorkers;
-        var baseData = session.Context.Data.Snapshot();
+        var baseData = start.Data.Snapshot();
         var units = new List<FanOutUnit>(step.Branches!.Count);
         for (var i = 0; i < step.Branches.Count; i++)
         {
@@ -140,13 +188,13 @@ internal sealed partial class RunOwner
             var worker = workers.TryGetValue(branch.WorkerType, out var found)
                 ? found
                 : throw new KeelException($"Workflow '{session.Workflow.Name}' cannot run branch '{step.StepId}/{branch.Name}': no worker is registered for worker type '{branch.WorkerType}'.");
-            units.Add(Unit(session, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input, baseData));
+            units.Add(Unit(start, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input, baseData));
         }
 
         return units;
     }
 
-    private List<FanOutUnit>? Items(RunSession session, WorkflowStep step, JsonElement input, out string? problem)
+    private List<FanOutUnit>? Items(RunSession session, WorkflowContext start, WorkflowStep step, JsonElement input, out string? problem)
     {
         problem = null;
         var list = input;
@@ -173,21 +221,20 @@ internal sealed partial class RunOwner
         }
 
         var worker = session.Workers[session.Position.StepIndex]!;
-        var baseData = session.Context.Data.Snapshot();
+        var baseData = start.Data.Snapshot();
         var units = new List<FanOutUnit>(count);
         var index = 0;
         foreach (var item in list.EnumerateArray())
         {
-            units.Add(Unit(session, step, index, index.ToString(System.Globalization.CultureInfo.InvariantCulture), step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData));
+            units.Add(Unit(start, step, index, index.ToString(System.Globalization.CultureInfo.InvariantCulture), step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData));
             index++;
         }
 
         return units;
     }
 
-    private FanOutUnit Unit(RunSession session, WorkflowStep step, int index, string name, WorkerType type, WorkerDefinition worker, int maxRetries, TimeSpan? timeout, TimeSpan? retryDelay, InputTransformer? transformer, JsonElement item, IReadOnlyDictionary<string, JsonElement> baseData)
+    private static FanOutUnit Unit(WorkflowContext main, WorkflowStep step, int index, string name, WorkerType type, WorkerDefinition worker, int maxRetries, TimeSpan? timeout, TimeSpan? retryDelay, InputTransformer? transformer, JsonElement item, IReadOnlyDictionary<string, JsonElement> baseData)
     {
-        var main = session.Context;
         var unitStepId = step.StepId + "/" + name;
         var context = new WorkflowContext(main.WorkflowId, main.WorkflowName, main.Goal, new DataBus(baseData), [.. main.MutableHistory], main.Services)
         {
@@ -221,7 +268,7 @@ internal sealed partial class RunOwner
         var visit = session.Position.Visit;
         foreach (var entry in session.Context.MutableHistory)
         {
-            if (entry.Visit != visit || entry.StepId.Length <= step.StepId.Length || entry.StepId[step.StepId.Length] != '/' || !entry.StepId.StartsWith(step.StepId, StringComparison.Ordinal))
+            if (entry.Visit != visit || !IsUnitOf(entry.StepId, step.StepId))
             {
                 continue;
             }

@@ -88,6 +88,7 @@ internal sealed partial class RunOwner
             ControlBy = record.ControlBy,
             ControlReason = record.ControlReason,
             StepOnly = record.InitialData.ContainsKey(Orchestrator.StepOnlyKey),
+            InitialData = record.InitialData,
         };
         TokenUsage? usage = null;
         foreach (var entry in history)

@@ -72,6 +72,11 @@ internal sealed class RunSession
 
     public int CommittedDataVersion { get; set; }
 
+    /// <summary>The stored run's initial data bus (its bus before its first entry); empty for a run started here.</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.JsonElement> InitialData { get; init; } = EmptyData;
+
+    private static readonly Dictionary<string, System.Text.Json.JsonElement> EmptyData = new(StringComparer.Ordinal);
+
     public long? MaxTokens { get; set; }
 
     public decimal? MaxCost { get; set; }

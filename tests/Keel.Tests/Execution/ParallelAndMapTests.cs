@@ -234,6 +234,69 @@ public sealed class ParallelAndMapTests
         Assert.Equal([0, 1, 2], result.FinalOutput!.Value.EnumerateArray().Select(i => i.GetProperty("item").GetInt32()));
     }
 
+    [Fact]
+    public async Task Map_InterruptedAfterAnItemIsRecorded_ResumeKeepsTheListAndTheBusTheStepStartedWith()
+    {
+        // The items come from the last output (the plan's), and the first item writes to the data bus: once it
+        // is recorded, the last output and the bus are its own, not what the step started with.
+        var store = new InMemoryRunStore();
+        var pm = new FakeWorker(WorkerType.ProductManager) { OnCall = (_, context) => { context.Data["theme"] = "dark"; return new { pages = new[] { "home", "about", "contact" } }; } };
+        var blocked = new CountdownEvent(2);
+        var coder = new FakeWorker(WorkerType.Coder)
+        {
+            OnCallAsync = async (call, context, token) =>
+            {
+                var page = call.Input.GetString()!;
+                if (page != "home")
+                {
+                    blocked.Signal();
+                    await Task.Delay(Timeout.InfiniteTimeSpan, token);
+                }
+
+                context.Data["theme"] = "light";
+                return $"<h1>{page}</h1>";
+            },
+        };
+        var orchestrator = Hub.Create(new RecordingTimeProvider(), store, ownerId: "p1").With(pm, coder);
+        orchestrator.RegisterWorkflow(Pages());
+        using (var stop = new CancellationTokenSource())
+        {
+            var run = orchestrator.ExecuteWorkflowAsync("pages", "site", new ExecuteOptions { RunId = "run-map" }, stop.Token);
+            Assert.True(blocked.Wait(TimeSpan.FromSeconds(10)));
+            while ((await store.GetHistoryAsync("run-map", CancellationToken.None)).Count < 2)
+            {
+                await Task.Delay(10);
+            }
+
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        Assert.Equal(["plan", "write_pages/0"], (await store.GetHistoryAsync("run-map", CancellationToken.None)).Select(e => e.StepId));
+        var seen = new List<string>();
+        var coder2 = new FakeWorker(WorkerType.Coder)
+        {
+            OnCall = (call, context) =>
+            {
+                lock (seen)
+                {
+                    seen.Add($"{call.Input.GetString()}: {context.Data.Get<string>("theme")}");
+                }
+
+                return $"<h1>{call.Input.GetString()}</h1>";
+            },
+        };
+        var resumer = Hub.Create(new RecordingTimeProvider(), store, ownerId: "p2").With(new FakeWorker(WorkerType.ProductManager), coder2);
+        resumer.RegisterWorkflow(Pages());
+        var result = await resumer.ResumeAsync("run-map");
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Equal(["about: dark", "contact: dark"], seen.Order(StringComparer.Ordinal));
+        Assert.Equal(["plan", "write_pages/0", "write_pages/1", "write_pages/2", "write_pages"], result.History.Select(e => e.StepId));
+        Assert.Equal(["home", "about", "contact"], result.History[^1].Input.GetProperty("pages").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["<h1>home</h1>", "<h1>about</h1>", "<h1>contact</h1>"], result.FinalOutput!.Value.EnumerateArray().Select(i => i.GetProperty("output").GetString()));
+    }
+
     [Theory]
     [InlineData("""{"pages":"home"}""", "map step 'write_pages': the input's 'pages' is a string, not a list")]
     [InlineData("""{"title":"x"}""", "map step 'write_pages': the input has no 'pages' field to take the list from (it is an object)")]
