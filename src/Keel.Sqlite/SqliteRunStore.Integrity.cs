@@ -37,9 +37,9 @@ public sealed partial class SqliteRunStore
             if (problems.Count == 0)
             {
                 command.CommandText = $"""
-                    SELECT run_id FROM run_origins WHERE run_id NOT IN (SELECT run_id FROM runs)
+                    SELECT o.run_id FROM run_origins o WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_key = o.run_key AND r.run_id = o.run_id)
                     UNION SELECT DISTINCT run_id FROM history WHERE run_id NOT IN (SELECT run_id FROM runs)
-                    UNION SELECT run_id FROM runs WHERE run_id NOT IN (SELECT run_id FROM run_origins)
+                    UNION SELECT r.run_id FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_origins o WHERE o.run_key = r.run_key)
                         OR definition_hash NOT IN (SELECT definition_hash FROM definitions)
                     LIMIT {maxProblems};
                     """;

@@ -230,7 +230,7 @@ public sealed partial class SqliteRunStore
             }
 
             var delete = session.Command("""
-                DELETE FROM run_origins WHERE run_id IN (SELECT value FROM json_each($ids));
+                DELETE FROM run_origins WHERE run_key IN (SELECT run_key FROM runs WHERE run_id IN (SELECT value FROM json_each($ids)));
                 DELETE FROM runs WHERE run_id IN (SELECT value FROM json_each($ids));
                 DELETE FROM definitions WHERE definition_hash NOT IN (SELECT definition_hash FROM runs);
                 """);

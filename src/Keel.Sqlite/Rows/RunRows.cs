@@ -32,7 +32,7 @@ internal static class RunRows
 
     /// <summary>A run with its origin, definition, newest history row when it carries the position (<c>p</c>) and the row holding its data bus (<c>b</c>).</summary>
     public const string From = $"""
-        runs r LEFT JOIN run_origins o ON o.run_id = r.run_id LEFT JOIN definitions d ON d.definition_hash = r.definition_hash
+        runs r LEFT JOIN run_origins o ON o.run_key = r.run_key LEFT JOIN definitions d ON d.definition_hash = r.definition_hash
         LEFT JOIN history p ON p.pos_step IS NOT NULL AND p.entry_key = ({NewestEntryKey})
         LEFT JOIN history b ON b.entry_key = r.run_key * {SqliteSchema.Scale} + p.pos_bus
         """;
@@ -44,7 +44,7 @@ internal static class RunRows
 
     public const string Insert = """
         INSERT OR IGNORE INTO definitions (definition_hash, definition_json) VALUES ($definition_hash, $definition_json);
-        INSERT INTO run_origins (run_id, goal, initial_data, max_tokens, max_cost) VALUES ($run_id, $goal, $initial_data, $max_tokens, $max_cost);
+        INSERT INTO run_origins (run_key, run_id, goal, initial_data, max_tokens, max_cost) VALUES ($run_key, $run_id, $goal, $initial_data, $max_tokens, $max_cost);
         INSERT INTO runs (run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
             created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
             size_bytes, input_tokens, output_tokens, cost)

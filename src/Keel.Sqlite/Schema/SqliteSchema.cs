@@ -14,14 +14,57 @@ namespace Keel.Sqlite.Schema;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
+
+    /// <summary>
+    /// Version 5: <c>runs</c> and <c>run_origins</c> keyed by the run's integer key (<c>run_key INTEGER
+    /// PRIMARY KEY</c>), so creating a run writes two B-trees fewer: the separate index on <c>run_key</c> and
+    /// the origins' index on <c>run_id</c> are gone (the run id keeps its unique index on <c>runs</c>). Both
+    /// tables are rebuilt keeping every row; an origin whose run is missing (a damaged file) is kept under a
+    /// negative key, so the integrity check still names it.
+    /// </summary>
+    private const string MigrateToV5 = $"""
+        CREATE TABLE runs_v5 (
+            run_key INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL UNIQUE,
+            {RunColumnsAfterId},
+            control TEXT,
+            control_by TEXT,
+            control_reason TEXT
+        );
+        INSERT INTO runs_v5 (run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
+                created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
+                size_bytes, input_tokens, output_tokens, cost, control, control_by, control_reason)
+            SELECT run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
+                created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
+                size_bytes, input_tokens, output_tokens, cost, control, control_by, control_reason
+            FROM runs;
+        DROP TABLE runs;
+        ALTER TABLE runs_v5 RENAME TO runs;
+        CREATE INDEX runs_by_created ON runs (created_at);
+        CREATE INDEX runs_by_workflow ON runs (workflow_name, created_at);
+        CREATE INDEX runs_by_state ON runs (state, created_at);
+        CREATE TABLE run_origins_v5 (
+            run_key INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            goal TEXT NOT NULL,
+            initial_data TEXT NOT NULL,
+            max_tokens INTEGER,
+            max_cost TEXT
+        );
+        INSERT INTO run_origins_v5 (run_key, run_id, goal, initial_data, max_tokens, max_cost)
+            SELECT COALESCE(r.run_key, -o.rowid), o.run_id, o.goal, o.initial_data, o.max_tokens, o.max_cost
+            FROM run_origins o LEFT JOIN runs r ON r.run_id = o.run_id;
+        DROP TABLE run_origins;
+        ALTER TABLE run_origins_v5 RENAME TO run_origins;
+        """;
 
     /// <summary>
     /// Version 4: each run's events, keyed like history (<c>run_key * 2^24 + sequence</c>, so a run's events
     /// are appended at the end of the table's B-tree), and a run's pending control request (cancel, pause).
     /// Runs stored before have no events; their next checkpoint's events are numbered from 1.
     /// </summary>
-    private const string MigrateToV4 = """
+    internal const string MigrateToV4 = """
         CREATE TABLE IF NOT EXISTS events (
             event_key INTEGER PRIMARY KEY,
             type TEXT NOT NULL,
@@ -33,7 +76,7 @@ internal static class SqliteSchema
         """;
 
     /// <summary>Version 2: a run's budgets, kept with its origin so a resumed run honours them.</summary>
-    private const string MigrateToV2 = """
+    internal const string MigrateToV2 = """
         ALTER TABLE run_origins ADD COLUMN max_tokens INTEGER;
         ALTER TABLE run_origins ADD COLUMN max_cost TEXT;
         """;
@@ -52,7 +95,7 @@ internal static class SqliteSchema
     /// <c>runs</c> row's), and the run's running totals. Rows written before carry none (NULL). The history
     /// table is rebuilt, keeping every row of every run.
     /// </summary>
-    private const string MigrateToV3 = $"""
+    internal const string MigrateToV3 = $"""
         ALTER TABLE runs ADD COLUMN run_key INTEGER;
         UPDATE runs SET run_key = rowid;
         CREATE UNIQUE INDEX runs_by_key ON runs (run_key);
@@ -108,30 +151,19 @@ internal static class SqliteSchema
                 h.error, h.timestamp, h.duration, h.usage_input, h.usage_output, h.usage_model, h.usage_cost, h.next_step, h.data
         """;
 
-    internal const string CreateV1 = """
+    /// <summary>The columns of a <c>runs</c> row after its id, as version 1 created them (later versions add columns after these).</summary>
+    private const string RunColumnsAfterId = """
+        workflow_name TEXT NOT NULL, state TEXT NOT NULL, current_step TEXT NOT NULL, visit INTEGER NOT NULL,
+            attempt INTEGER NOT NULL, steps_taken INTEGER NOT NULL, data TEXT NOT NULL, definition_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, error TEXT, parent_run_id TEXT, parent_sequence INTEGER,
+            lease_owner TEXT, lease_expires INTEGER, fence INTEGER NOT NULL, history_count INTEGER NOT NULL,
+            size_bytes INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost TEXT
+        """;
+
+    internal const string CreateV1 = $"""
         CREATE TABLE IF NOT EXISTS runs (
             run_id TEXT NOT NULL PRIMARY KEY,
-            workflow_name TEXT NOT NULL,
-            state TEXT NOT NULL,
-            current_step TEXT NOT NULL,
-            visit INTEGER NOT NULL,
-            attempt INTEGER NOT NULL,
-            steps_taken INTEGER NOT NULL,
-            data TEXT NOT NULL,
-            definition_hash TEXT NOT NULL,
-            created_at INTEGER NOT NULL,
-            updated_at INTEGER NOT NULL,
-            error TEXT,
-            parent_run_id TEXT,
-            parent_sequence INTEGER,
-            lease_owner TEXT,
-            lease_expires INTEGER,
-            fence INTEGER NOT NULL,
-            history_count INTEGER NOT NULL,
-            size_bytes INTEGER NOT NULL,
-            input_tokens INTEGER NOT NULL,
-            output_tokens INTEGER NOT NULL,
-            cost TEXT
+            {RunColumnsAfterId}
         );
         CREATE TABLE IF NOT EXISTS run_origins (
             run_id TEXT NOT NULL PRIMARY KEY,
@@ -199,7 +231,7 @@ internal static class SqliteSchema
             }
 
             command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + (version < 3 ? MigrateToV3 : string.Empty)
-                + MigrateToV4 + $"PRAGMA user_version = {CurrentVersion};";
+                + (version < 4 ? MigrateToV4 : string.Empty) + MigrateToV5 + $"PRAGMA user_version = {CurrentVersion};";
             command.ExecuteNonQuery();
         }
 

@@ -111,6 +111,68 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_VersionFourFile_IsRebuiltKeyedByRunKey_KeepingRunsOriginsHistoryEventsAndAnOrphanedOrigin()
+    {
+        // The event body of a created run, as the store writes it (taken from a file of the current version).
+        string createdBody;
+        using (var current = new TempDatabase())
+        {
+            using (var store = SqliteRunStore.Open(current.Path))
+            {
+                await store.CreateRunAsync(Run("old"), [], default);
+            }
+
+            using var raw = current.OpenRaw();
+            createdBody = (string)Scalar(raw, "SELECT body FROM events;")!;
+        }
+
+        const long OldKey = 7;
+        var scale = SqliteSchema.EntriesPerRun;
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, SqliteSchema.CreateV1 + SqliteSchema.MigrateToV2 + SqliteSchema.MigrateToV3 + SqliteSchema.MigrateToV4 + "PRAGMA user_version = 4;");
+            Scalar(raw, $"INSERT INTO definitions VALUES ('{new string('b', 64)}', '{{}}');");
+            Scalar(raw, "INSERT INTO run_origins VALUES ('old', 'the goal', '{\"topic\":\"cats\"}', 1500, '0.25');");
+            Scalar(raw, "INSERT INTO run_origins VALUES ('lost', 'orphaned goal', '{}', NULL, NULL);");
+            Scalar(raw, $$"""
+                INSERT INTO runs (run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash, created_at, updated_at, fence, lease_owner, history_count, size_bytes, input_tokens, output_tokens, control)
+                VALUES ({{OldKey}}, 'old', 'wf', 'running', 'code', 1, 1, 1, '{"topic":"cats"}', '{{new string('b', 64)}}', 0, 0, 1, 'me', 1, 50, 7, 8, 'pause');
+                """);
+            Scalar(raw, $"INSERT INTO history (entry_key, run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, output, timestamp, duration, next_step) VALUES ({(OldKey * scale) + 0}, 'old', 0, 'plan', 'product_manager', 'pm', 1, 1, 'succeeded', '\"spec\"', 0, 0, 'code');");
+            using var insertEvent = raw.CreateCommand();
+            insertEvent.CommandText = "INSERT INTO events VALUES ($key, 'run_created', $body);";
+            insertEvent.Parameters.AddWithValue("$key", (OldKey * scale) + 1);
+            insertEvent.Parameters.AddWithValue("$body", createdBody);
+            insertEvent.ExecuteNonQuery();
+        }
+
+        using (var store = SqliteRunStore.Open(_db.Path))
+        {
+            var old = await store.GetRunAsync("old", default);
+            await store.CreateRunAsync(Run("new"), [], default);
+            await store.CommitAsync(Checkpoint("new", Entry("new", 0, "plan"), null) with { State = WorkflowState.Running }, default);
+
+            Assert.Equal(("the goal", "cats", 1500L, 0.25m), (old!.Goal, old.InitialData["topic"].GetString(), old.MaxTokens, old.MaxCost));
+            Assert.Equal(("code", 1, RunControl.Pause), (old.CurrentStep, old.HistoryCount, old.Control));
+            Assert.Equal("spec", Assert.Single(await store.GetHistoryAsync("old", default)).Output.GetString());
+            Assert.IsType<RunCreated>(Assert.Single(await store.GetEventsAsync("old", 0, 10, default)));
+            Assert.IsType<RunCreated>(Assert.Single(await store.GetEventsAsync("new", 0, 10, default)));
+            Assert.Equal("goal", (await store.GetRunAsync("new", default))!.Goal);
+            Assert.Contains(await store.CheckIntegrityAsync(), problem => problem.Contains("'lost'", StringComparison.Ordinal));
+        }
+
+        using var check = _db.OpenRaw();
+        Assert.Equal(SqliteSchema.CurrentVersion, SqliteSchema.UserVersion(check));
+        Assert.Equal(OldKey + 1, Scalar(check, "SELECT run_key FROM runs WHERE run_id = 'new';"));
+        Assert.Equal(OldKey + 1, Scalar(check, "SELECT run_key FROM run_origins WHERE run_id = 'new';"));
+
+        // What a run's creation writes: the runs table with its run id and three listing indexes, the origins, the events.
+        Assert.Equal(
+            "run_origins:0 runs:4",
+            Scalar(check, "SELECT group_concat(t.name || ':' || (SELECT count(*) FROM pragma_index_list(t.name)), ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'run_origins') ORDER BY name) t;"));
+    }
+
+    [Fact]
     public void Open_VersionTwoFileWithAnEntryVersionThreeCannotHold_IsRefusedUnchanged()
     {
         using (var raw = _db.OpenRaw())
