@@ -11,7 +11,7 @@ public sealed partial class SqliteRunStore
     private const string SelectPosition = $"""
         SELECT r.fence, r.lease_owner, r.lease_expires, r.state, r.history_count, r.size_bytes, r.input_tokens,
             r.output_tokens, r.cost, h.entry_key, h.pos_step IS NOT NULL, h.pos_bus, h.total_count, h.total_bytes,
-            h.total_input, h.total_output, h.total_cost, r.run_key, ({RunRows.NewestEventKey}), r.control
+            h.total_input, h.total_output, h.total_cost, r.run_key, {RunRows.NewestEvent}, r.control, h.sequence, {RunRows.NextRow}
         FROM runs r LEFT JOIN history h ON h.entry_key = ({RunRows.NewestEntryKey})
         WHERE r.run_id = ?1;
         """;
@@ -57,7 +57,7 @@ public sealed partial class SqliteRunStore
     private static RunControl Commit(WriteSession session, Checkpoint checkpoint, string? data, PreparedEntry? row, IReadOnlyList<RunEvent> events)
     {
         var tail = session.Tails.TryGet(checkpoint.RunId, out var known) ? known : ReadTail(session, checkpoint.RunId);
-        var (runKey, fence, owner, expires, state, newest, newestHasPosition, bus, totals, lastEvent, control) = tail;
+        var (runKey, fence, owner, expires, state, newest, newestHasPosition, bus, totals, lastEvent, control, newestSequence, nextRow) = tail;
         if (fence != checkpoint.Fence)
         {
             throw new RunOwnedElsewhereException(checkpoint.RunId, owner, expires is { } e ? Names.Time(e) : null);
@@ -83,6 +83,11 @@ public sealed partial class SqliteRunStore
 
         if (row is not null)
         {
+            if (row.Entry.Sequence <= newestSequence)
+            {
+                throw new KeelException($"Run '{checkpoint.RunId}': history entry {row.Entry.Sequence} is not after the run's newest recorded entry, {newestSequence} (entries are recorded in order, once).");
+            }
+
             var usage = row.Entry.Usage;
             totals = new RunTotals(
                 totals.Count + 1,
@@ -98,20 +103,29 @@ public sealed partial class SqliteRunStore
             && !checkpoint.ClearsControl
             && newState == state
             && (data is null || ReferenceEquals(data, row.Data))
-            && !ExtendsLease(checkpoint, owner, expires)
-            && row.Entry.Sequence > (newest is { } n ? n - runKey * SqliteSchema.EntriesPerRun : -1);
+            && !ExtendsLease(checkpoint, owner, expires);
         if (ordinary)
         {
-            var key = HistoryRows.Key(runKey, checkpoint.RunId, row!.Entry.Sequence);
-            var newBus = data is null ? bus : row.Entry.Sequence;
+            // The entry's row, then its events' rows, after the run's last row.
+            var key = HistoryRows.Key(runKey, checkpoint.RunId, nextRow);
+            var newBus = data is null ? bus : nextRow;
             var carried = totals with { Bytes = totals.Bytes + HistoryRows.PositionBytes };
             var insert = session.Statement(HistoryRows.InsertWithPosition);
-            HistoryRows.BindWithPosition(insert, checkpoint, row, key, newBus, carried);
+            HistoryRows.BindWithPosition(insert, checkpoint, row!, key, newBus, carried);
             insert.Run();
-            EventRows.Write(session, runKey, checkpoint.RunId, firstEvent, events);
+            EventRows.Write(session, runKey, checkpoint.RunId, firstEvent, events, nextRow + 1);
 
             // The new row is now the run's newest and carries the totals.
-            session.Tails.Set(checkpoint.RunId, tail with { Newest = key, NewestHasPosition = true, Bus = newBus, Totals = carried, LastEvent = lastEvent });
+            session.Tails.Set(checkpoint.RunId, tail with
+            {
+                Newest = key,
+                NewestHasPosition = true,
+                Bus = newBus,
+                Totals = carried,
+                LastEvent = lastEvent,
+                NewestSequence = row!.Entry.Sequence,
+                NextRow = nextRow + 1 + events.Count,
+            });
             return control;
         }
 
@@ -137,11 +151,10 @@ public sealed partial class SqliteRunStore
         u.Set("$cost", Names.Text(totals.Cost));
         u.Set("$clear_control", checkpoint.ClearsControl ? 1 : 0);
         u.Run();
-        EventRows.Write(session, runKey, checkpoint.RunId, firstEvent, events);
         if (row is not null)
         {
             var insert = session.Script(HistoryRows.Insert);
-            HistoryRows.Bind(insert, checkpoint.RunId, runKey, row);
+            HistoryRows.Bind(insert, checkpoint.RunId, runKey, row, nextRow);
             insert.Run();
         }
         else if (newestHasPosition)
@@ -151,6 +164,8 @@ public sealed partial class SqliteRunStore
             clear.Parameters.Set("$entry_key", newest!.Value);
             clear.ExecuteNonQuery();
         }
+
+        EventRows.Write(session, runKey, checkpoint.RunId, firstEvent, events, nextRow + (row is null ? 0 : 1));
 
         return checkpoint.ClearsControl ? RunControl.None : control;
     }
@@ -180,8 +195,10 @@ public sealed partial class SqliteRunStore
                 NewestHasPosition: newestHasPosition,
                 Bus: newestHasPosition ? select.NullableInt64(11) : null,
                 Totals: new RunTotals(select.Int64(from), select.Int64(from + 1), select.Int64(from + 2), select.Int64(from + 3), Names.Decimal(select.Text(from + 4))),
-                LastEvent: select.NullableInt64(18) is { } eventKey ? eventKey - (select.Int64(17) * SqliteSchema.EntriesPerRun) : 0,
-                Control: Names.Control(select.Text(19)));
+                LastEvent: select.Int64(18),
+                Control: Names.Control(select.Text(19)),
+                NewestSequence: select.NullableInt64(20) ?? -1,
+                NextRow: select.Int64(21));
         }
         finally
         {

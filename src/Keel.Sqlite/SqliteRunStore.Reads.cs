@@ -35,6 +35,7 @@ public sealed partial class SqliteRunStore
                 SELECT {HistoryRows.Columns} FROM history
                 WHERE entry_key BETWEEN (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale}
                     AND (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
+                    AND event_type IS NULL
                 ORDER BY entry_key;
                 """;
             command.Parameters.AddWithValue("$run_id", runId);
@@ -83,7 +84,7 @@ public sealed partial class SqliteRunStore
         var newest = Read(connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT COALESCE(({RunRows.NewestEventKey}) - r.run_key * {SqliteSchema.Scale}, 0) FROM runs r WHERE r.run_id = $run_id;";
+            command.CommandText = $"SELECT {RunRows.NewestEvent} FROM runs r WHERE r.run_id = $run_id;";
             command.Parameters.AddWithValue("$run_id", runId);
             return command.ExecuteScalar() is long value ? value : 0;
         });

@@ -39,10 +39,11 @@ public sealed partial class SqliteRunStore
             var runKey = next.Step() ? next.Int64(0) : 1;
             next.Reset();
             long size = RunRows.RowBytes(run, data, initialData);
-            foreach (var row in rows)
+            for (var i = 0; i < rows.Length; i++)
             {
+                var row = rows[i];
                 var insertEntry = session.Script(HistoryRows.Insert);
-                HistoryRows.Bind(insertEntry, run.RunId, runKey, row);
+                HistoryRows.Bind(insertEntry, run.RunId, runKey, row, i);
                 size += row.Bytes + DataText.Bytes(run.RunId);
                 insertEntry.Run();
             }
@@ -50,7 +51,7 @@ public sealed partial class SqliteRunStore
             var insert = session.Script(RunRows.Insert);
             RunRows.Bind(insert, runKey, run, data, initialData, history.Count, size);
             insert.Run();
-            EventRows.Write(session, runKey, run.RunId, 1, created);
+            EventRows.Write(session, runKey, run.RunId, 1, created, rows.Length);
             return true;
         }));
     }
@@ -234,17 +235,15 @@ public sealed partial class SqliteRunStore
                 DELETE FROM runs WHERE run_id IN (SELECT value FROM json_each($ids));
                 DELETE FROM definitions WHERE definition_hash NOT IN (SELECT definition_hash FROM runs);
                 """);
+            // A run's key range holds its history entries and its events.
             var deleteHistory = session.Command($"""
                 DELETE FROM history WHERE entry_key BETWEEN (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale}
                     AND (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1;
                 """);
-            var deleteEvents = session.Command(EventRows.DeleteOfRun);
             foreach (var run in doomed)
             {
                 deleteHistory.Parameters.Set("$run_id", run.RunId);
                 deleteHistory.ExecuteNonQuery();
-                deleteEvents.Parameters.Set("$run_id", run.RunId);
-                deleteEvents.ExecuteNonQuery();
             }
 
             delete.Parameters.Set("$ids", DataText.Array(doomed.Select(r => r.RunId)));

@@ -3,21 +3,21 @@ using Keel.Sqlite.Writing;
 
 namespace Keel.Sqlite.Rows;
 
-/// <summary>Writes and reads rows of the <c>events</c> table (keyed <c>run_key * 2^24 + sequence</c>).</summary>
+/// <summary>
+/// Writes and reads a run's events: rows of the <c>history</c> table among the run's entries, in the order
+/// they were committed (an event's row number is at least its sequence minus one, so a read from a sequence
+/// on starts there).
+/// </summary>
 internal static class EventRows
 {
-    public const string Insert = "INSERT INTO events (event_key, type, body) VALUES (?1, ?2, ?3);";
+    public const string Insert = "INSERT INTO history (entry_key, sequence, event_type, event_body) VALUES (?1, ?2, ?3, ?4);";
 
     public const string SelectAfter = $"""
-        SELECT e.body FROM events e
-        WHERE e.event_key > (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + $after
-            AND e.event_key <= (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
-        ORDER BY e.event_key LIMIT $limit;
-        """;
-
-    public const string DeleteOfRun = $"""
-        DELETE FROM events WHERE event_key BETWEEN (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale}
-            AND (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1;
+        SELECT e.event_body FROM history e
+        WHERE e.entry_key >= (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + $after
+            AND e.entry_key <= (SELECT run_key FROM runs WHERE run_id = $run_id) * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
+            AND e.event_type IS NOT NULL AND e.sequence > $after
+        ORDER BY e.entry_key LIMIT $limit;
         """;
 
     /// <summary>The events of a write, their types checked before the writer's turn (their text is written in it, into a reused buffer).</summary>
@@ -31,25 +31,21 @@ internal static class EventRows
         return events;
     }
 
-    /// <summary>Inserts the events numbered from <paramref name="first"/> of the run keyed <paramref name="runKey"/>.</summary>
-    public static void Write(WriteSession session, long runKey, string runId, long first, IReadOnlyList<RunEvent> events)
+    /// <summary>Inserts the events numbered from <paramref name="first"/> of the run keyed <paramref name="runKey"/>, as its rows numbered from <paramref name="firstRow"/>.</summary>
+    public static void Write(WriteSession session, long runKey, string runId, long first, IReadOnlyList<RunEvent> events, long firstRow)
     {
         if (events.Count == 0)
         {
             return;
         }
 
-        if (first + events.Count > SqliteSchema.EntriesPerRun)
-        {
-            throw new KeelException($"Run '{runId}' has more events than the SQLite run store holds ({SqliteSchema.EntriesPerRun - 1}).");
-        }
-
         var insert = session.Statement(Insert);
         for (var i = 0; i < events.Count; i++)
         {
-            insert.Bind(1, runKey * SqliteSchema.EntriesPerRun + first + i);
-            insert.Bind(2, events[i].Type);
-            insert.BindUtf8(3, session.Json(events[i]));
+            insert.Bind(1, HistoryRows.Key(runKey, runId, firstRow + i));
+            insert.Bind(2, first + i);
+            insert.Bind(3, events[i].Type);
+            insert.BindUtf8(4, session.Json(events[i]));
             insert.Run();
         }
     }

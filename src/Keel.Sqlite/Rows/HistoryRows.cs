@@ -79,10 +79,10 @@ internal static class HistoryRows
     /// Binds a prepared row under <paramref name="runId"/> (a fork's copied prefix carries the new run's id).
     /// The JSON texts are made by <see cref="Prepare"/> on the caller's thread, so the writer only binds.
     /// </summary>
-    public static void Bind(RawScript p, string runId, long runKey, PreparedEntry row)
+    public static void Bind(RawScript p, string runId, long runKey, PreparedEntry row, long rowNumber)
     {
         var entry = row.Entry;
-        p.Set("$entry_key", Key(runKey, runId, entry.Sequence));
+        p.Set("$entry_key", Key(runKey, runId, rowNumber));
         p.Set("$run_id", runId);
         p.Set("$sequence", entry.Sequence);
         p.Set("$step_id", entry.StepId);
@@ -115,15 +115,15 @@ internal static class HistoryRows
         return new PreparedEntry(entry, input, output, data, bytes);
     }
 
-    /// <summary>The row key of entry <paramref name="sequence"/> of the run keyed <paramref name="runKey"/>.</summary>
-    public static long Key(long runKey, string runId, int sequence)
+    /// <summary>The key of row <paramref name="rowNumber"/> (an entry or an event) of the run keyed <paramref name="runKey"/>.</summary>
+    public static long Key(long runKey, string runId, long rowNumber)
     {
-        if (sequence < 0 || sequence >= SqliteSchema.EntriesPerRun)
+        if (rowNumber < 0 || rowNumber >= SqliteSchema.EntriesPerRun)
         {
-            throw new KeelException($"History entry {sequence} of run '{runId}' is outside the range the SQLite run store holds (0 to {SqliteSchema.EntriesPerRun - 1}).");
+            throw new KeelException($"Run '{runId}' has more history entries and events than the SQLite run store holds for one run ({SqliteSchema.EntriesPerRun} rows).");
         }
 
-        return runKey * SqliteSchema.EntriesPerRun + sequence;
+        return (runKey * SqliteSchema.EntriesPerRun) + rowNumber;
     }
 
     public static HistoryEntry Read(SqliteDataReader r) => new()

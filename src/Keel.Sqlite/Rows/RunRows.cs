@@ -22,12 +22,18 @@ internal static class RunRows
         r.lease_owner, r.lease_expires, r.fence, COALESCE(p.total_count, r.history_count), COALESCE(p.total_bytes, r.size_bytes),
         COALESCE(p.total_input, r.input_tokens), COALESCE(p.total_output, r.output_tokens),
         CASE WHEN p.pos_step IS NULL THEN r.cost ELSE p.total_cost END, o.max_tokens, o.max_cost,
-        r.control, r.control_by, r.control_reason, COALESCE(({NewestEventKey}) - r.run_key * {SqliteSchema.Scale}, 0)
+        r.control, r.control_by, r.control_reason, {NewestEvent}
         """;
 
-    /// <summary>The key of the newest event of the run <c>r</c> (NULL when it has none).</summary>
-    public const string NewestEventKey = $"""
-        SELECT max(e.event_key) FROM events e WHERE e.event_key BETWEEN r.run_key * {SqliteSchema.Scale} AND r.run_key * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
+    /// <summary>The sequence of the newest event of the run <c>r</c> (0 when it has none): found from the end of the run's rows.</summary>
+    public const string NewestEvent = $"""
+        COALESCE((SELECT e.sequence FROM history e WHERE e.entry_key BETWEEN r.run_key * {SqliteSchema.Scale} AND r.run_key * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
+            AND e.event_type IS NOT NULL ORDER BY e.entry_key DESC LIMIT 1), 0)
+        """;
+
+    /// <summary>The number the run <c>r</c>'s next row takes (one past its last, entry or event; 0 for none).</summary>
+    public const string NextRow = $"""
+        COALESCE((SELECT max(x.entry_key) FROM history x WHERE x.entry_key BETWEEN r.run_key * {SqliteSchema.Scale} AND r.run_key * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1) - r.run_key * {SqliteSchema.Scale} + 1, 0)
         """;
 
     /// <summary>A run with its origin, definition, newest history row when it carries the position (<c>p</c>) and the row holding its data bus (<c>b</c>).</summary>
@@ -37,9 +43,10 @@ internal static class RunRows
         LEFT JOIN history b ON b.entry_key = r.run_key * {SqliteSchema.Scale} + p.pos_bus
         """;
 
-    /// <summary>The key of the newest history row of the run <c>r</c> (NULL when it has none).</summary>
+    /// <summary>The key of the newest history entry of the run <c>r</c> (NULL when it has none): found from the end of the run's rows, past the events after it.</summary>
     public const string NewestEntryKey = $"""
-        SELECT max(n.entry_key) FROM history n WHERE n.entry_key BETWEEN r.run_key * {SqliteSchema.Scale} AND r.run_key * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
+        SELECT n.entry_key FROM history n WHERE n.entry_key BETWEEN r.run_key * {SqliteSchema.Scale} AND r.run_key * {SqliteSchema.Scale} + {SqliteSchema.Scale} - 1
+            AND n.event_type IS NULL ORDER BY n.entry_key DESC LIMIT 1
         """;
 
     public const string Insert = """

@@ -4,8 +4,9 @@ namespace Keel.Sqlite.Schema;
 
 /// <summary>
 /// The store's tables, created on first open and versioned with <c>PRAGMA user_version</c> (a new file is
-/// created at version 1 and migrated). An ordinary attempt's checkpoint inserts one <c>history</c> row that also carries the run's position after it and its
-/// running totals (the <c>pos_*</c> and <c>total_*</c> columns), so the commit writes one B-tree row. The
+/// created at version 1 and migrated). An ordinary attempt's checkpoint appends one <c>history</c> entry row that also carries the run's position after it and its
+/// running totals (the <c>pos_*</c> and <c>total_*</c> columns), and its events' rows after it in the same
+/// table, so the commit writes one B-tree, usually one page of it. The
 /// <c>runs</c> row holds the indexed and queried columns (state, lease, fence) and is rewritten only when
 /// they change; a run's position is its newest history row's when that row carries one, else its
 /// <c>runs</c> row's. What never changes (goal, initial data) is in <c>run_origins</c>, and definitions are
@@ -19,9 +20,15 @@ internal static class SqliteSchema
     /// <summary>
     /// Version 5: <c>runs</c> and <c>run_origins</c> keyed by the run's integer key (<c>run_key INTEGER
     /// PRIMARY KEY</c>), so creating a run writes two B-trees fewer: the separate index on <c>run_key</c> and
-    /// the origins' index on <c>run_id</c> are gone (the run id keeps its unique index on <c>runs</c>). Both
-    /// tables are rebuilt keeping every row; an origin whose run is missing (a damaged file) is kept under a
-    /// negative key, so the integrity check still names it.
+    /// the origins' index on <c>run_id</c> are gone (the run id keeps its unique index on <c>runs</c>). And a
+    /// run's events move into the <c>history</c> table: a run's rows, entries and events alike, are keyed
+    /// <c>run_key * 2^24 + n</c>, n counting the run's rows in the order they were committed, so each commit
+    /// appends its entry and its events at the end of the run's rows, on one leaf page where the separate
+    /// <c>events</c> table took a second. A row's <c>sequence</c> is its entry's or its event's number, and
+    /// <c>event_type</c> tells the two apart (NULL for an entry). The tables are rebuilt keeping every row: a
+    /// run's entries first, keyed by their sequence (so <c>pos_bus</c> still names its row), then its events;
+    /// an origin whose run is missing (a damaged file) is kept under a negative key, so the integrity check
+    /// still names it.
     /// </summary>
     private const string MigrateToV5 = $"""
         CREATE TABLE runs_v5 (
@@ -57,6 +64,52 @@ internal static class SqliteSchema
             FROM run_origins o LEFT JOIN runs r ON r.run_id = o.run_id;
         DROP TABLE run_origins;
         ALTER TABLE run_origins_v5 RENAME TO run_origins;
+        CREATE TABLE history_v5 (
+            entry_key INTEGER PRIMARY KEY,
+            sequence INTEGER NOT NULL,
+            event_type TEXT,
+            event_body TEXT,
+            run_id TEXT,
+            step_id TEXT,
+            worker_type TEXT,
+            worker_name TEXT,
+            visit INTEGER,
+            attempt INTEGER,
+            outcome TEXT,
+            input TEXT,
+            output TEXT,
+            error TEXT,
+            timestamp INTEGER,
+            duration INTEGER,
+            usage_input INTEGER,
+            usage_output INTEGER,
+            usage_model TEXT,
+            usage_cost TEXT,
+            next_step TEXT,
+            data TEXT,
+            {PositionAndTotalColumns},
+            CHECK (CASE WHEN event_type IS NULL
+                THEN run_id IS NOT NULL AND step_id IS NOT NULL AND worker_type IS NOT NULL AND worker_name IS NOT NULL
+                    AND visit IS NOT NULL AND attempt IS NOT NULL AND outcome IS NOT NULL AND timestamp IS NOT NULL
+                    AND duration IS NOT NULL AND next_step IS NOT NULL
+                ELSE event_body IS NOT NULL AND run_id IS NULL END)
+        );
+        INSERT INTO history_v5 (entry_key, {V5EntryColumns})
+            SELECT entry_key, {V5EntryColumns} FROM history;
+        INSERT INTO history_v5 (entry_key, sequence, event_type, event_body)
+            SELECT e.event_key + COALESCE(n.entries, 0) - 1, e.event_key % {Scale}, e.type, e.body
+            FROM events e LEFT JOIN (SELECT entry_key / {Scale} AS run_key, max(sequence) + 1 AS entries FROM history GROUP BY 1) n
+                ON n.run_key = e.event_key / {Scale};
+        DROP TABLE history;
+        DROP TABLE events;
+        ALTER TABLE history_v5 RENAME TO history;
+        """;
+
+    private const string V5EntryColumns = """
+        run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, input, output, error,
+                timestamp, duration, usage_input, usage_output, usage_model, usage_cost, next_step, data, pos_step,
+                pos_visit, pos_attempt, pos_steps, pos_error, pos_updated, pos_bus, total_count, total_bytes, total_input,
+                total_output, total_cost
         """;
 
     /// <summary>
@@ -81,7 +134,7 @@ internal static class SqliteSchema
         ALTER TABLE run_origins ADD COLUMN max_cost TEXT;
         """;
 
-    /// <summary>Entries a run may hold: a history row's key is the run's key times this plus the entry's sequence.</summary>
+    /// <summary>Rows a run may hold in the <c>history</c> table, entries and events together: a row's key is the run's key times this plus the row's number within the run.</summary>
     public const long EntriesPerRun = 1L << 24;
 
     /// <summary><see cref="EntriesPerRun"/> as SQL text.</summary>
@@ -120,18 +173,7 @@ internal static class SqliteSchema
             usage_cost TEXT,
             next_step TEXT NOT NULL,
             data TEXT,
-            pos_step TEXT,
-            pos_visit INTEGER,
-            pos_attempt INTEGER,
-            pos_steps INTEGER,
-            pos_error TEXT,
-            pos_updated INTEGER,
-            pos_bus INTEGER,
-            total_count INTEGER,
-            total_bytes INTEGER,
-            total_input INTEGER,
-            total_output INTEGER,
-            total_cost TEXT
+            {PositionAndTotalColumns}
         );
         INSERT INTO history_v3 (entry_key, {V2HistoryColumns})
             SELECT r.run_key * {Scale} + h.sequence, {V2HistoryColumnsOfH}
@@ -139,6 +181,12 @@ internal static class SqliteSchema
             WHERE h.sequence >= 0 AND h.sequence < {Scale};
         DROP TABLE history;
         ALTER TABLE history_v3 RENAME TO history;
+        """;
+
+    /// <summary>The position and running-total columns of a history entry's row (version 3 on).</summary>
+    private const string PositionAndTotalColumns = """
+        pos_step TEXT, pos_visit INTEGER, pos_attempt INTEGER, pos_steps INTEGER, pos_error TEXT, pos_updated INTEGER,
+            pos_bus INTEGER, total_count INTEGER, total_bytes INTEGER, total_input INTEGER, total_output INTEGER, total_cost TEXT
         """;
 
     private const string V2HistoryColumns = """
@@ -231,7 +279,14 @@ internal static class SqliteSchema
             }
 
             command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + (version < 3 ? MigrateToV3 : string.Empty)
-                + (version < 4 ? MigrateToV4 : string.Empty) + MigrateToV5 + $"PRAGMA user_version = {CurrentVersion};";
+                + (version < 4 ? MigrateToV4 : string.Empty);
+            command.ExecuteNonQuery();
+            if (version >= 1)
+            {
+                RefuseUnsplittableRuns(command, source, version);
+            }
+
+            command.CommandText = MigrateToV5 + $"PRAGMA user_version = {CurrentVersion};";
             command.ExecuteNonQuery();
         }
 
@@ -263,6 +318,28 @@ internal static class SqliteSchema
         {
             throw new KeelException(
                 $"SQLite run store '{source}' (schema version {version}) holds history entry {reader.GetInt64(1)} of run '{reader.GetString(0)}', which schema version {CurrentVersion} cannot hold (entries are numbered 0 to {EntriesPerRun - 1} and belong to a stored run). The file was not changed.");
+        }
+    }
+
+    /// <summary>
+    /// Version 5 keeps a run's entries and its events in one key range of 2^24 rows: a file holding a run with
+    /// more is refused unchanged rather than losing them (the migration is one transaction, rolled back by the
+    /// refusal).
+    /// </summary>
+    private static void RefuseUnsplittableRuns(SqliteCommand command, string source, int version)
+    {
+        command.CommandText = $"""
+            SELECT COALESCE((SELECT run_id FROM runs WHERE run_key = t.k), 'unknown'), sum(t.entries), sum(t.events) FROM (
+                SELECT entry_key / {Scale} AS k, max(sequence) + 1 AS entries, 0 AS events FROM history GROUP BY 1
+                UNION ALL SELECT event_key / {Scale}, 0, max(event_key % {Scale}) FROM events GROUP BY 1) t
+            GROUP BY t.k HAVING sum(t.entries) + sum(t.events) > {Scale}
+            LIMIT 1;
+            """;
+        using var reader = command.ExecuteReader();
+        if (reader.Read())
+        {
+            throw new KeelException(
+                $"SQLite run store '{source}' (schema version {version}) holds run '{reader.GetString(0)}' with {reader.GetInt64(1)} history entries and {reader.GetInt64(2)} events, more than the {EntriesPerRun} rows a run may hold in schema version {CurrentVersion}. The file was not changed.");
         }
     }
 

@@ -5,8 +5,9 @@ internal readonly record struct RunTotals(long Count, long Bytes, long InputToke
 
 /// <summary>
 /// What a commit needs to know of a run before writing: its key, fence, lease, state, newest history row
-/// (and whether that row carries the position), the data bus's row, the running totals, its newest event
-/// and its pending control request.
+/// (and whether that row carries the position), the data bus's row (its number within the run), the running
+/// totals, its newest event, its pending control request, its newest entry's sequence (-1 for none) and the
+/// number its next row takes.
 /// </summary>
 internal readonly record struct RunTail(
     long RunKey,
@@ -19,7 +20,9 @@ internal readonly record struct RunTail(
     long? Bus,
     RunTotals Totals,
     long LastEvent,
-    RunControl Control);
+    RunControl Control,
+    long NewestSequence,
+    long NextRow);
 
 /// <summary>
 /// The writer's memory of each run's tail as its own last ordinary checkpoint left it, so the next one

@@ -49,9 +49,9 @@ public sealed class SqliteRunStoreTests : IDisposable
 
         using (var raw = _db.OpenRaw())
         {
-            Assert.Contains("\"run_id\":\"r1\"", (string)Scalar(raw, "SELECT body FROM events;")!, StringComparison.Ordinal);
-            Scalar(raw, "UPDATE events SET body = replace(replace(replace(replace(replace(body, '\"run_id\"', '\"runId\"'), '\"workflow_name\"', '\"workflowName\"'), '\"parent_run_id\"', '\"parentRunId\"'), '\"parent_sequence\"', '\"parentSequence\"'), '\"definition_hash\"', '\"definitionHash\"');");
-            Assert.Contains("\"runId\":\"r1\"", (string)Scalar(raw, "SELECT body FROM events;")!, StringComparison.Ordinal);
+            Assert.Contains("\"run_id\":\"r1\"", (string)Scalar(raw, "SELECT event_body FROM history WHERE event_type IS NOT NULL;")!, StringComparison.Ordinal);
+            Scalar(raw, "UPDATE history SET event_body = replace(replace(replace(replace(replace(event_body, '\"run_id\"', '\"runId\"'), '\"workflow_name\"', '\"workflowName\"'), '\"parent_run_id\"', '\"parentRunId\"'), '\"parent_sequence\"', '\"parentSequence\"'), '\"definition_hash\"', '\"definitionHash\"');");
+            Assert.Contains("\"runId\":\"r1\"", (string)Scalar(raw, "SELECT event_body FROM history WHERE event_type IS NOT NULL;")!, StringComparison.Ordinal);
         }
 
         using var reopened = SqliteRunStore.Open(_db.Path);
@@ -111,7 +111,7 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Open_VersionFourFile_IsRebuiltKeyedByRunKey_KeepingRunsOriginsHistoryEventsAndAnOrphanedOrigin()
+    public async Task Open_VersionFourFile_IsRebuiltKeyedByRunKeyWithEventsBesideEntries_KeepingRunsOriginsHistoryEventsAndAnOrphanedOrigin()
     {
         // The event body of a created run, as the store writes it (taken from a file of the current version).
         string createdBody;
@@ -123,7 +123,7 @@ public sealed class SqliteRunStoreTests : IDisposable
             }
 
             using var raw = current.OpenRaw();
-            createdBody = (string)Scalar(raw, "SELECT body FROM events;")!;
+            createdBody = (string)Scalar(raw, "SELECT event_body FROM history WHERE event_type = 'run_created';")!;
         }
 
         const long OldKey = 7;
@@ -166,10 +166,36 @@ public sealed class SqliteRunStoreTests : IDisposable
         Assert.Equal(OldKey + 1, Scalar(check, "SELECT run_key FROM runs WHERE run_id = 'new';"));
         Assert.Equal(OldKey + 1, Scalar(check, "SELECT run_key FROM run_origins WHERE run_id = 'new';"));
 
-        // What a run's creation writes: the runs table with its run id and three listing indexes, the origins, the events.
+        // The old run's event moved after its entry, in the same table; the events table is gone.
+        Assert.Equal("run_created", Scalar(check, $"SELECT event_type FROM history WHERE entry_key = {(OldKey * scale) + 1};"));
+        Assert.Equal(0L, Scalar(check, "SELECT count(*) FROM sqlite_master WHERE name = 'events';"));
+
+        // What a run's creation writes: the runs table with its run id and three listing indexes, the origins, the history.
         Assert.Equal(
             "run_origins:0 runs:4",
             Scalar(check, "SELECT group_concat(t.name || ':' || (SELECT count(*) FROM pragma_index_list(t.name)), ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'run_origins') ORDER BY name) t;"));
+    }
+
+    [Fact]
+    public void Open_VersionFourFileWithARunVersionFiveCannotHold_IsRefusedUnchanged()
+    {
+        var scale = SqliteSchema.EntriesPerRun;
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, SqliteSchema.CreateV1 + SqliteSchema.MigrateToV2 + SqliteSchema.MigrateToV3 + SqliteSchema.MigrateToV4 + "PRAGMA user_version = 4;");
+            Scalar(raw, "INSERT INTO runs (run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash, created_at, updated_at, fence, history_count, size_bytes, input_tokens, output_tokens) VALUES (3, 'long', 'wf', 'running', 's', 1, 1, 1, '{}', 'h', 0, 0, 1, 0, 0, 0, 0);");
+            Scalar(raw, $"INSERT INTO history (entry_key, run_id, sequence, step_id, worker_type, worker_name, visit, attempt, outcome, timestamp, duration, next_step) VALUES ({(3 * scale) + scale - 1}, 'long', {scale - 1}, 's', 'function', 'f', 1, 1, 'succeeded', 0, 0, 's');");
+            Scalar(raw, $"INSERT INTO events VALUES ({(3 * scale) + 1}, 'run_created', '{{}}');");
+        }
+
+        var error = Assert.ThrowsAny<KeelException>(() => SqliteRunStore.Open(_db.Path));
+
+        Assert.Contains(_db.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"run 'long' with {scale} history entries and 1 events", error.Message, StringComparison.Ordinal);
+        using var check = _db.OpenRaw();
+        Assert.Equal(4, SqliteSchema.UserVersion(check));
+        Assert.Equal(1L, Scalar(check, "SELECT count(*) FROM events;"));
+        Assert.Equal(1L, Scalar(check, "SELECT count(*) FROM history;"));
     }
 
     [Fact]
@@ -288,16 +314,18 @@ public sealed class SqliteRunStoreTests : IDisposable
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, KeelJson.Options);
 
     [Fact]
-    public async Task Commit_SequenceOutsideTheStoredRange_IsRefusedNamingTheRun()
+    public async Task Commit_AnEntryNotAfterTheNewest_IsRefusedNamingTheRunAndKeepsTheHistory()
     {
         using var store = SqliteRunStore.Open(_db.Path);
         await store.CreateRunAsync(Run("r1"), [], default);
+        await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "plan"), null) with { State = WorkflowState.Running }, default);
 
-        var error = await Assert.ThrowsAnyAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 1 << 24, "code"), null), default));
+        var error = await Assert.ThrowsAnyAsync<KeelException>(async () => await store.CommitAsync(Checkpoint("r1", Entry("r1", 0, "code"), null) with { State = WorkflowState.Running }, default));
 
         Assert.Contains("'r1'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("16777215", error.Message, StringComparison.Ordinal);
-        Assert.Equal(0, (await store.GetRunAsync("r1", default))!.HistoryCount);
+        Assert.Contains("history entry 0", error.Message, StringComparison.Ordinal);
+        Assert.Equal("plan", Assert.Single(await store.GetHistoryAsync("r1", default)).StepId);
+        Assert.Equal(1, (await store.GetRunAsync("r1", default))!.HistoryCount);
     }
 
     [Fact]
@@ -314,8 +342,13 @@ public sealed class SqliteRunStoreTests : IDisposable
         await store.CreateRunAsync(Run("fresh"), [], default);
 
         using var raw = _db.OpenRaw();
-        Assert.Equal(1L, Scalar(raw, "SELECT count(*) FROM history;"));
-        Assert.Equal("keep", Scalar(raw, "SELECT run_id FROM history;"));
+        Assert.Equal(1L, Scalar(raw, "SELECT count(*) FROM history WHERE event_type IS NULL;"));
+        Assert.Equal("keep", Scalar(raw, "SELECT run_id FROM history WHERE event_type IS NULL;"));
+
+        // The deleted run's events went with it: what is left is the creation events of the kept run and the new one.
+        Assert.Equal(2L, Scalar(raw, "SELECT count(*) FROM history WHERE event_type = 'run_created';"));
+        Assert.Equal(2L, Scalar(raw, "SELECT count(*) FROM history WHERE event_type IS NOT NULL;"));
+        Assert.Single(await store.GetEventsAsync("fresh", 0, 10, default));
         Assert.Empty(await store.GetHistoryAsync("fresh", default));
         Assert.Equal(0, (await store.GetRunAsync("fresh", default))!.HistoryCount);
     }
