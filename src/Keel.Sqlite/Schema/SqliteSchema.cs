@@ -19,8 +19,10 @@ internal static class SqliteSchema
 
     /// <summary>
     /// Version 5: <c>runs</c> and <c>run_origins</c> keyed by the run's integer key (<c>run_key INTEGER
-    /// PRIMARY KEY</c>), so creating a run writes two B-trees fewer: the separate index on <c>run_key</c> and
-    /// the origins' index on <c>run_id</c> are gone (the run id keeps its unique index on <c>runs</c>). And a
+    /// PRIMARY KEY</c>), so creating a run writes three B-trees fewer: the separate index on <c>run_key</c>, the
+    /// origins' index on <c>run_id</c> and the index by creation time alone are gone (the run id keeps its
+    /// unique index on <c>runs</c>; a listing of every state merges the newest of each state, read through
+    /// <c>runs_by_state</c>). And a
     /// run's events move into the <c>history</c> table: a run's rows, entries and events alike, are keyed
     /// <c>run_key * 2^24 + n</c>, n counting the run's rows in the order they were committed, so each commit
     /// appends its entry and its events at the end of the run's rows, on one leaf page where the separate
@@ -48,7 +50,6 @@ internal static class SqliteSchema
             FROM runs;
         DROP TABLE runs;
         ALTER TABLE runs_v5 RENAME TO runs;
-        CREATE INDEX runs_by_created ON runs (created_at);
         CREATE INDEX runs_by_workflow ON runs (workflow_name, created_at);
         CREATE INDEX runs_by_state ON runs (state, created_at);
         CREATE TABLE run_origins_v5 (
