@@ -112,13 +112,14 @@ public sealed partial class Orchestrator
     private async Task<WorkflowResult?> RunWhenLetGoAsync(RunRecord record, Func<RunRecord, RunStart?> start, CancellationToken cancellationToken)
     {
         var runId = record.RunId;
+        var refusals = 0;
         while (start(record) is { } next)
         {
             try
             {
                 return await _driver.RunAsync(next, cancellationToken).ConfigureAwait(false);
             }
-            catch (RunOwnedElsewhereException) when (_driver.Active(runId)?.Ended is { } ended)
+            catch (RunOwnedElsewhereException) when (++refusals <= MaxLetGoWaits && LettingGo(runId) is { } ended)
             {
                 // A lease still held means someone here is deciding or driving it: owned indeed, refused at once.
                 record = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
@@ -132,13 +133,25 @@ public sealed partial class Orchestrator
                     throw;
                 }
 
-                await ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await ended.WaitAsync(cancellationToken).ConfigureAwait(false);
                 record = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
             }
         }
 
         return null;
     }
+
+    /// <summary>Refusals <see cref="RunWhenLetGoAsync"/> waits out before it passes the next one on (each follows an owner's end).</summary>
+    private const int MaxLetGoWaits = 8;
+
+    /// <summary>
+    /// When a refusal of the run as owned may be only a moment's: the end of the owner here that has made its
+    /// last commit, or a completed task when no owner here holds it any more (it let go between the refusal
+    /// and now; the stored lease then says whether another process does). Null while an owner here is opening
+    /// or driving it.
+    /// </summary>
+    private Task? LettingGo(string runId)
+        => _driver.Active(runId)?.Ended?.Task ?? (_driver.Owns(runId) ? null : Task.CompletedTask);
 
     /// <summary>
     /// Cancels a run, recorded in its history. A run executing in this process stops at its attempt in
