@@ -8,6 +8,7 @@ using Keel.Sqlite.Benchmarks;
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- loop <full|normal> <runs> <file>   (runs alone, for bench/syscalls.sh)
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- allocations <full|normal> [runs]     (bytes per durable run, all threads)
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- compare <full|normal> [rounds]         (quick check: run against floor, interleaved, means)
+// dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- pages <full|normal> [commits]          (a commit's cost per transaction and per page on this disk)
 if (args is ["loop", var mode, var count, var path])
 {
     var (store, orchestrator) = PeerWorkload.Open(path, Mode(mode));
@@ -59,6 +60,12 @@ if (args is ["compare", var compareMode, ..])
 {
     var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 15;
     QuickCompare.Run(Mode(compareMode), rounds);
+    return;
+}
+
+if (args is ["pages", var pagesMode, ..])
+{
+    PageCost.Run(Mode(pagesMode), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3_000);
     return;
 }
 
