@@ -64,7 +64,7 @@ public sealed record Feedback
         for (var i = history.Count - 1; i >= 0; i--)
         {
             var entry = history[i];
-            if ((entry.Visit == visit && string.Equals(entry.StepId, step.StepId, StringComparison.Ordinal)) || IsPartOf(entry.StepId, step.StepId))
+            if ((entry.Visit == visit && SameStep(entry.StepId, step.StepId)) || IsPartOf(entry.StepId, step.StepId))
             {
                 continue;
             }
@@ -135,6 +135,13 @@ public sealed record Feedback
 
         return null;
     }
+
+    /// <summary>
+    /// Ordinal equality of two step ids, told apart first by their last character: ids that differ only in a
+    /// numeric suffix (<c>step_041</c>, <c>step_042</c>) are common, and this runs once per attempt.
+    /// </summary>
+    private static bool SameStep(string a, string b)
+        => ReferenceEquals(a, b) || (a.Length == b.Length && (a.Length == 0 || a[^1] == b[^1]) && string.Equals(a, b, StringComparison.Ordinal));
 
     /// <summary>True for "step/branch" ids of <paramref name="stepId"/> (its branches' and items' entries), without building "step/".</summary>
     private static bool IsPartOf(string entryStepId, string stepId)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Keel;
@@ -129,10 +130,11 @@ internal sealed class RunSession
             return time.GetUtcNow();
         }
 
+        // The system clock's timestamps are Stopwatch's: a second is Stopwatch.Frequency of them.
         var since = timestamp - _wallAnchorTimestamp;
-        if (_wallAnchorTimestamp >= 0 && since >= 0 && since < time.TimestampFrequency)
+        if (_wallAnchorTimestamp >= 0 && since >= 0 && since < Stopwatch.Frequency)
         {
-            return new DateTimeOffset(_wallAnchorTicks, TimeSpan.Zero) + time.GetElapsedTime(_wallAnchorTimestamp, timestamp);
+            return new DateTimeOffset(_wallAnchorTicks + (since * TimeSpan.TicksPerSecond / Stopwatch.Frequency), TimeSpan.Zero);
         }
 
         // The system clock's time is UTC (offset zero), kept as its ticks.
