@@ -6,6 +6,7 @@ using Keel.Sqlite.Benchmarks;
 
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- --filter '*PeerWorkload*'
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- loop <full|normal> <runs> <file>   (runs alone, for bench/syscalls.sh)
+// dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- loop-concurrent <full|normal> <batches> <file>   (batches of 100 runs at once, for a profiler)
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- allocations <full|normal> [runs]     (bytes per durable run, all threads)
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- compare <full|normal> [rounds]         (quick check: run against floor, interleaved, means)
 // dotnet run -c Release --project bench/Keel.Sqlite.Benchmarks -- pages <full|normal> [commits]          (a commit's cost per transaction and per page on this disk)
@@ -17,6 +18,29 @@ if (args is ["loop", var mode, var count, var path])
         for (var i = int.Parse(count, CultureInfo.InvariantCulture); i > 0; i--)
         {
             PeerWorkload.Check(orchestrator.ExecuteWorkflowAsync(PeerWorkload.WorkflowName, PeerWorkload.Goal).GetAwaiter().GetResult());
+        }
+    }
+
+    return;
+}
+
+if (args is ["loop-concurrent", var concurrentMode, var batches, var concurrentPath])
+{
+    var (store, orchestrator) = PeerWorkload.Open(concurrentPath, Mode(concurrentMode));
+    using (store)
+    {
+        var runs = new Task<WorkflowResult>[100];
+        for (var b = int.Parse(batches, CultureInfo.InvariantCulture); b > 0; b--)
+        {
+            for (var i = 0; i < runs.Length; i++)
+            {
+                runs[i] = Task.Run(() => orchestrator.ExecuteWorkflowAsync(PeerWorkload.WorkflowName, PeerWorkload.Goal));
+            }
+
+            foreach (var run in runs)
+            {
+                PeerWorkload.Check(run.GetAwaiter().GetResult());
+            }
         }
     }
 
