@@ -41,13 +41,7 @@ internal static class SqliteSchema
             control_by TEXT,
             control_reason TEXT
         );
-        INSERT INTO runs_v5 (run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
-                created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
-                size_bytes, input_tokens, output_tokens, cost, control, control_by, control_reason)
-            SELECT run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
-                created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
-                size_bytes, input_tokens, output_tokens, cost, control, control_by, control_reason
-            FROM runs;
+        INSERT INTO runs_v5 ({V5RunColumns}) SELECT {V5RunColumns} FROM runs;
         DROP TABLE runs;
         ALTER TABLE runs_v5 RENAME TO runs;
         CREATE INDEX runs_by_workflow ON runs (workflow_name, created_at);
@@ -104,6 +98,12 @@ internal static class SqliteSchema
         DROP TABLE history;
         DROP TABLE events;
         ALTER TABLE history_v5 RENAME TO history;
+        """;
+
+    private const string V5RunColumns = """
+        run_key, run_id, workflow_name, state, current_step, visit, attempt, steps_taken, data, definition_hash,
+                created_at, updated_at, error, parent_run_id, parent_sequence, lease_owner, lease_expires, fence, history_count,
+                size_bytes, input_tokens, output_tokens, cost, control, control_by, control_reason
         """;
 
     private const string V5EntryColumns = """
