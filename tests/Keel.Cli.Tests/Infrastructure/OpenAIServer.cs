@@ -68,7 +68,8 @@ internal sealed class OpenAIServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: Stop then Close unbinds the port twice, and the second time binds it again first,
+        // which fails when another socket has taken the port in between.
         _listener.Close();
         await _loop.ConfigureAwait(false);
     }

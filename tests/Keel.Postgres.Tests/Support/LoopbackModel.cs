@@ -55,7 +55,8 @@ internal sealed class LoopbackModel : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone: Stop then Close unbinds the port twice, and the second time binds it again first,
+        // which fails when another socket has taken the port in between.
         _listener.Close();
         try
         {
