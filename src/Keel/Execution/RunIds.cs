@@ -4,12 +4,12 @@ namespace Keel;
 
 /// <summary>
 /// Default run ids: random (version 4) GUIDs as 32 hex digits, as <c>Guid.NewGuid().ToString("N")</c>
-/// writes them. The random bytes come from the cryptographic generator sixteen ids at a time into a buffer
+/// writes them. The random bytes come from the cryptographic generator sixty-four ids at a time into a buffer
 /// per thread: one call to the generator where <see cref="Guid.NewGuid"/> makes a system call for every id.
 /// </summary>
 internal static class RunIds
 {
-    private const int IdsPerFill = 16;
+    private const int IdsPerFill = 64;
 
     [ThreadStatic]
     private static byte[]? t_random;

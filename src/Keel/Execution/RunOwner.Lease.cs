@@ -135,7 +135,11 @@ internal sealed partial class RunOwner
         var context = session.Context;
         if (_store is null)
         {
-            session.PendingEvents.Clear();
+            if (session.HasPendingEvents)
+            {
+                session.PendingEvents.Clear();
+            }
+
             PublishAll(session, events, published);
             return;
         }
@@ -144,7 +148,7 @@ internal sealed partial class RunOwner
         var now = _time.GetUtcNow();
         var stops = position.State != WorkflowState.Running;
         IReadOnlyList<RunEvent> written = events;
-        if (session.PendingEvents.Count > 0)
+        if (session.HasPendingEvents)
         {
             written = [.. session.PendingEvents, .. events];
         }
@@ -182,7 +186,7 @@ internal sealed partial class RunOwner
 
         session.CommittedDataVersion = context.Data.Version;
         session.LeaseReleased = stops;
-        if (session.PendingEvents.Count > 0)
+        if (session.HasPendingEvents)
         {
             foreach (var pending in session.PendingEvents)
             {

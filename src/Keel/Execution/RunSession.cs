@@ -6,9 +6,11 @@ namespace Keel;
 /// <summary>The mutable state of one run while this process drives it (owned by its <see cref="RunOwner"/>).</summary>
 internal sealed class RunSession
 {
+    /// <summary>The process's last wall-clock read on the system clock, shared by every run (see <see cref="WallClockAt"/>).</summary>
+    private static WallAnchor? s_wallAnchor;
+
     private RunPosition _position;
-    private long _wallAnchorTimestamp = -1;
-    private long _wallAnchorTicks;
+    private List<RunEvent>? _pendingEvents;
 
     public RunSession(CompiledWorkflow workflow, WorkerDefinition?[] workers, WorkflowContext context, ILogger logger, bool verbose)
     {
@@ -68,8 +70,11 @@ internal sealed class RunSession
     /// <summary>The sequence of the run's newest event (the next one is this plus one).</summary>
     public long LastEvent { get; set; }
 
-    /// <summary>Events raised since the last checkpoint, written with the next one (a takeover's <see cref="LeaseLost"/>).</summary>
-    public List<RunEvent> PendingEvents { get; } = [];
+    /// <summary>Events raised since the last checkpoint, written with the next one (a takeover's <see cref="LeaseLost"/>); made at the first.</summary>
+    public List<RunEvent> PendingEvents => _pendingEvents ??= [];
+
+    /// <summary>True when <see cref="PendingEvents"/> holds an event (without making the list).</summary>
+    public bool HasPendingEvents => _pendingEvents is { Count: > 0 };
 
     public int CommittedDataVersion { get; set; }
 
@@ -118,10 +123,10 @@ internal sealed class RunSession
 
     /// <summary>
     /// The wall-clock time at <paramref name="timestamp"/> (read from <paramref name="time"/> just before). On the
-    /// system clock, attempts that start within a second of the last wall-clock read take their time from it and
-    /// the monotonic clock (a clock slewed by NTP drifts under a millisecond in that second), so a run of fast
-    /// steps reads the clock twice per attempt instead of three times. Any other clock is asked every time, so a
-    /// test's clock sees every read it expects.
+    /// system clock, an attempt that starts within a second of the process's last wall-clock read takes its time
+    /// from that read and the monotonic clock (both are slewed alike by NTP, so they agree to the tick), so a run
+    /// of fast steps reads the clock once per attempt, and a run that follows another within the second needs no
+    /// wall-clock read at all. Any other clock is asked every time, so a test's clock sees every read it expects.
     /// </summary>
     public DateTimeOffset WallClockAt(long timestamp, TimeProvider time)
     {
@@ -131,16 +136,27 @@ internal sealed class RunSession
         }
 
         // The system clock's timestamps are Stopwatch's: a second is Stopwatch.Frequency of them.
-        var since = timestamp - _wallAnchorTimestamp;
-        if (_wallAnchorTimestamp >= 0 && since >= 0 && since < Stopwatch.Frequency)
+        var anchor = Volatile.Read(ref s_wallAnchor);
+        if (anchor is not null)
         {
-            return new DateTimeOffset(_wallAnchorTicks + (since * TimeSpan.TicksPerSecond / Stopwatch.Frequency), TimeSpan.Zero);
+            var since = timestamp - anchor.Timestamp;
+            if (since >= 0 && since < Stopwatch.Frequency)
+            {
+                return new DateTimeOffset(anchor.Ticks + (since * TimeSpan.TicksPerSecond / Stopwatch.Frequency), TimeSpan.Zero);
+            }
         }
 
         // The system clock's time is UTC (offset zero), kept as its ticks.
         var now = time.GetUtcNow();
-        _wallAnchorTicks = now.UtcTicks;
-        _wallAnchorTimestamp = timestamp;
+        Volatile.Write(ref s_wallAnchor, new WallAnchor(timestamp, now.UtcTicks));
         return now;
+    }
+
+    /// <summary>A wall-clock read of the system clock (its UTC ticks) and the monotonic timestamp it was read at.</summary>
+    private sealed class WallAnchor(long timestamp, long ticks)
+    {
+        public long Timestamp { get; } = timestamp;
+
+        public long Ticks { get; } = ticks;
     }
 }

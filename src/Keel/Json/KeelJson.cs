@@ -101,9 +101,16 @@ public static class KeelJson
     }
 
     /// <summary>
-    /// A string's element without a serializer round trip. A string of printable ASCII that the serializer's
-    /// encoder would leave as it is (the common case: no quotes, backslashes or control characters) is its bytes between quotes; any other string goes through the serializer, so
-    /// the recorded text is byte for byte what <see cref="JsonSerializer"/> writes.
+    /// The characters <see cref="Encoder"/> writes as they are in a string: printable ASCII but the quote and
+    /// the backslash (held to the encoder by a test over every ASCII character).
+    /// </summary>
+    private static readonly SearchValues<char> PlainStringChars = SearchValues.Create(
+        " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
+    /// <summary>
+    /// A string's element without a serializer round trip. A string of plain characters (the common case: printable
+    /// ASCII without quotes or backslashes, one vectorised check) is its bytes between quotes; any other string
+    /// goes through the serializer, so the recorded text is byte for byte what <see cref="JsonSerializer"/> writes.
     /// </summary>
     private static JsonElement StringElement(string text)
     {
@@ -112,7 +119,7 @@ public static class KeelJson
             return EmptyStringElement;
         }
 
-        if (!Ascii.IsValid(text))
+        if (text.AsSpan().ContainsAnyExcept(PlainStringChars))
         {
             return JsonSerializer.SerializeToElement(text, TypeInfo<string>());
         }
@@ -123,14 +130,8 @@ public static class KeelJson
         var buffer = length <= StackLimit ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
         {
-            var body = buffer.Slice(1, text.Length);
-            Ascii.FromUtf16(text, body, out _);
-            if (Encoder.FindFirstCharacterToEncodeUtf8(body) >= 0)
-            {
-                return JsonSerializer.SerializeToElement(text, TypeInfo<string>());
-            }
-
             buffer[0] = (byte)'"';
+            Ascii.FromUtf16(text, buffer.Slice(1, text.Length), out _);
             buffer[length - 1] = (byte)'"';
             return JsonElement.Parse(buffer[..length]);
         }
