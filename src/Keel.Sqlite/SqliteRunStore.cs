@@ -93,6 +93,11 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
             throw new ArgumentOutOfRangeException(nameof(options), options.BusyTimeout, "SqliteRunStoreOptions.BusyTimeout must not be negative.");
         }
 
+        if (options.PageSize is < 512 or > 65536 || (options.PageSize & (options.PageSize - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.PageSize, "SqliteRunStoreOptions.PageSize must be a power of two from 512 to 65536.");
+        }
+
         if (options.MaxBatchSize < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatchSize, "SqliteRunStoreOptions.MaxBatchSize must be at least 1.");
@@ -126,6 +131,9 @@ public sealed partial class SqliteRunStore : IRunStore, IDisposable, IAsyncDispo
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};";
+        command.ExecuteNonQuery();
+        // Before the log mode: the page size of a new file is fixed when its first page is written (an existing file keeps its own).
+        command.CommandText = $"PRAGMA page_size = {options.PageSize};";
         command.ExecuteNonQuery();
         command.CommandText = "PRAGMA journal_mode = WAL;";
         command.ExecuteScalar();

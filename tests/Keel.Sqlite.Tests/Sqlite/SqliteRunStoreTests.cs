@@ -40,6 +40,53 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_NewFile_HasTheOptionsPageSize_AndAnExistingFileKeepsItsOwn()
+    {
+        using (var store = SqliteRunStore.Open(_db.Path))
+        {
+            await store.CreateRunAsync(Run("r1"), [], default);
+        }
+
+        using (var raw = _db.OpenRaw())
+        {
+            Assert.Equal(2048L, Scalar(raw, "PRAGMA page_size;"));
+        }
+
+        // Reopened asking for another size: the file keeps the one it was made with, and its runs.
+        using (var reopened = new SqliteRunStore(new SqliteRunStoreOptions { Path = _db.Path, PageSize = 8192 }))
+        {
+            await reopened.CreateRunAsync(Run("r2"), [], default);
+            Assert.NotNull(await reopened.GetRunAsync("r1", default));
+        }
+
+        using (var raw = _db.OpenRaw())
+        {
+            Assert.Equal(2048L, Scalar(raw, "PRAGMA page_size;"));
+        }
+
+        using var other = new TempDatabase();
+        using (var large = new SqliteRunStore(new SqliteRunStoreOptions { Path = other.Path, PageSize = 8192 }))
+        {
+            await large.CreateRunAsync(Run("r3"), [], default);
+        }
+
+        using var otherRaw = other.OpenRaw();
+        Assert.Equal(8192L, Scalar(otherRaw, "PRAGMA page_size;"));
+    }
+
+    [Theory]
+    [InlineData(256)]
+    [InlineData(3000)]
+    [InlineData(131072)]
+    public void Open_PageSizeNotAPowerOfTwoInRange_IsRefusedByName(int pageSize)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteRunStore(new SqliteRunStoreOptions { Path = _db.Path, PageSize = pageSize }));
+
+        Assert.Contains("PageSize must be a power of two from 512 to 65536", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_db.Path));
+    }
+
+    [Fact]
     public async Task Events_StoredWithTheCamelCaseNamesOfAnEarlierVersion_ReadWithEveryField()
     {
         using (var store = SqliteRunStore.Open(_db.Path))
@@ -412,7 +459,8 @@ public sealed class SqliteRunStoreTests : IDisposable
 
         SqliteConnection.ClearAllPools();
         var bytes = File.ReadAllBytes(_db.Path);
-        for (var i = 4096; i < bytes.Length; i++)
+        var pageSize = (bytes[16] << 8) | bytes[17]; // the file header's page size, big-endian: every page after the first
+        for (var i = pageSize; i < bytes.Length; i++)
         {
             bytes[i] = 0x5A;
         }
