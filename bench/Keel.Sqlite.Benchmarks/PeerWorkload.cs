@@ -17,7 +17,14 @@ internal static class PeerWorkload
     /// <summary>A store on <paramref name="path"/> at <paramref name="synchronous"/> and an orchestrator over it with the three workers.</summary>
     public static (SqliteRunStore Store, Orchestrator Orchestrator) Open(string path, SqliteSynchronous synchronous)
     {
-        var store = new SqliteRunStore(new SqliteRunStoreOptions { Path = path, Synchronous = synchronous });
+        // KEEL_BENCH_PAGE_SIZE sets the page size of the file made (to compare sizes); unset, the store's default.
+        var options = new SqliteRunStoreOptions { Path = path, Synchronous = synchronous };
+        if (Environment.GetEnvironmentVariable("KEEL_BENCH_PAGE_SIZE") is { Length: > 0 } pageSize)
+        {
+            options.PageSize = int.Parse(pageSize, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var store = new SqliteRunStore(options);
         var orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = store });
         orchestrator.RegisterWorker(new WorkerDefinition(WorkerType.ProductManager, "pm", "appends a spec", Appending(" | spec")));
         orchestrator.RegisterWorker(new WorkerDefinition(WorkerType.Coder, "coder", "appends code", Appending(" | code")));
