@@ -5,6 +5,7 @@ using Keel.Benchmarks;
 // dotnet run -c Release --project bench/Keel.Benchmarks -- --filter '*'
 // dotnet run -c Release --project bench/Keel.Benchmarks -- pipeline-loop <runs>              (the 100-step pipeline alone, for a profiler)
 // dotnet run -c Release --project bench/Keel.Benchmarks -- constructs-allocations [runs]   (exact bytes per run of each construct, all threads)
+// dotnet run -c Release --project bench/Keel.Benchmarks -- constructs-loop <plain|parallel|map> <runs>   (one construct in memory, for a profiler)
 if (args is ["constructs-allocations", ..])
 {
     var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
@@ -28,6 +29,26 @@ if (args is ["constructs-allocations", ..])
         }
     }
 
+    return;
+}
+
+if (args is ["constructs-loop", var construct, var constructRuns])
+{
+    var benchmarks = new ConstructsBenchmarks { Store = "memory" };
+    benchmarks.Setup();
+    Func<Task<Keel.WorkflowResult>> run = construct switch
+    {
+        "plain" => benchmarks.PlainStep,
+        "parallel" => benchmarks.ParallelStep,
+        "map" => benchmarks.MapStep,
+        _ => throw new ArgumentException($"unknown construct '{construct}' (plain, parallel, map)"),
+    };
+    for (var i = int.Parse(constructRuns, CultureInfo.InvariantCulture); i > 0; i--)
+    {
+        run().GetAwaiter().GetResult();
+    }
+
+    benchmarks.Cleanup();
     return;
 }
 

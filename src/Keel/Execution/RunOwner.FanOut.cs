@@ -25,8 +25,8 @@ internal sealed partial class RunOwner
         context.Attempt = session.Context.Attempt;
         context.Feedback = Feedback.Find(session.Workflow, context.MutableHistory, step, at.Visit);
         session.Context.Feedback = context.Feedback;
-        var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
+        var startedAt = session.WallClockAt(started, _time);
 
         JsonElement input;
         List<FanOutUnit>? units = null;
@@ -181,6 +181,7 @@ internal sealed partial class RunOwner
     {
         var workers = _hub.RegisteredWorkers;
         var baseData = start.Data.Snapshot();
+        var history = HistoryAtStart(start);
         var units = new List<FanOutUnit>(step.Branches!.Count);
         for (var i = 0; i < step.Branches.Count; i++)
         {
@@ -188,7 +189,7 @@ internal sealed partial class RunOwner
             var worker = workers.TryGetValue(branch.WorkerType, out var found)
                 ? found
                 : throw new KeelException($"Workflow '{session.Workflow.Name}' cannot run branch '{step.StepId}/{branch.Name}': no worker is registered for worker type '{branch.WorkerType}'.");
-            units.Add(Unit(start, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input, baseData));
+            units.Add(Unit(start, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input, baseData, history));
         }
 
         return units;
@@ -222,21 +223,28 @@ internal sealed partial class RunOwner
 
         var worker = session.Workers[session.Position.StepIndex]!;
         var baseData = start.Data.Snapshot();
+        var history = HistoryAtStart(start);
         var units = new List<FanOutUnit>(count);
         var index = 0;
         foreach (var item in list.EnumerateArray())
         {
-            units.Add(Unit(start, step, index, index.ToString(System.Globalization.CultureInfo.InvariantCulture), step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData));
+            units.Add(Unit(start, step, index, index.ToString(System.Globalization.CultureInfo.InvariantCulture), step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData, history));
             index++;
         }
 
         return units;
     }
 
-    private static FanOutUnit Unit(WorkflowContext main, WorkflowStep step, int index, string name, WorkerType type, WorkerDefinition worker, int maxRetries, TimeSpan? timeout, TimeSpan? retryDelay, InputTransformer? transformer, JsonElement item, IReadOnlyDictionary<string, JsonElement> baseData)
+    /// <summary>
+    /// The history every unit of the step sees: the run's as the step began, copied once and shared (a unit's
+    /// context only reads its history; the units' attempts are recorded in the run's own).
+    /// </summary>
+    private static List<HistoryEntry> HistoryAtStart(WorkflowContext start) => [.. start.MutableHistory];
+
+    private static FanOutUnit Unit(WorkflowContext main, WorkflowStep step, int index, string name, WorkerType type, WorkerDefinition worker, int maxRetries, TimeSpan? timeout, TimeSpan? retryDelay, InputTransformer? transformer, JsonElement item, IReadOnlyDictionary<string, JsonElement> baseData, List<HistoryEntry> history)
     {
         var unitStepId = step.StepId + "/" + name;
-        var context = new WorkflowContext(main.WorkflowId, main.WorkflowName, main.Goal, new DataBus(baseData), [.. main.MutableHistory], main.Services)
+        var context = new WorkflowContext(main.WorkflowId, main.WorkflowName, main.Goal, new DataBus(baseData), history, main.Services)
         {
             State = main.State,
             CurrentStep = unitStepId,
@@ -428,8 +436,9 @@ internal sealed partial class RunOwner
             for (var attempt = unit.FirstAttempt; ; attempt++)
             {
                 context.Attempt = new AttemptInfo(session.RunId, unit.StepId, session.Position.Visit, attempt, previousError, previousOutcome);
-                var startedAt = _time.GetUtcNow();
+                // The wall clock from the process's anchor and this read (thread-safe: units may run at once).
                 var started = _time.GetTimestamp();
+                var startedAt = session.WallClockAt(started, _time);
                 AttemptResult result;
                 JsonElement input;
                 try
