@@ -118,6 +118,18 @@ internal sealed partial class RunOwner
         };
         session.Context.MutableHistory.Add(entry);
         session.Position = next.AtStep || cancelled ? next : next with { Attempt = 1 };
+        if (!Observed(session))
+        {
+            // In memory with nobody listening: the numbers the events below would have taken, and nothing to commit.
+            if (session.HasPendingEvents)
+            {
+                session.PendingEvents.Clear();
+            }
+
+            session.LastEvent += cancelled ? 3 : next.AtStep ? 1 : 2;
+            return;
+        }
+
         RunEvent recorded = AttemptRecorded.For(entry, session.NextEvent());
         if (cancelled)
         {
@@ -182,6 +194,7 @@ internal sealed partial class RunOwner
         var workers = _hub.RegisteredWorkers;
         var baseData = start.Data.Snapshot();
         var history = HistoryAtStart(start);
+        var ids = session.Workflow.BranchIds[session.Position.StepIndex]!;
         var units = new List<FanOutUnit>(step.Branches!.Count);
         for (var i = 0; i < step.Branches.Count; i++)
         {
@@ -189,7 +202,7 @@ internal sealed partial class RunOwner
             var worker = workers.TryGetValue(branch.WorkerType, out var found)
                 ? found
                 : throw new KeelException($"Workflow '{session.Workflow.Name}' cannot run branch '{step.StepId}/{branch.Name}': no worker is registered for worker type '{branch.WorkerType}'.");
-            units.Add(Unit(start, step, i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input, baseData, history));
+            units.Add(Unit(start, ids[i], i, branch.Name, branch.WorkerType, worker, branch.MaxRetries, branch.Timeout, branch.RetryDelay, branch.InputTransformer, input, baseData, history));
         }
 
         return units;
@@ -228,7 +241,8 @@ internal sealed partial class RunOwner
         var index = 0;
         foreach (var item in list.EnumerateArray())
         {
-            units.Add(Unit(start, step, index, index.ToString(System.Globalization.CultureInfo.InvariantCulture), step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData, history));
+            var name = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            units.Add(Unit(start, step.StepId + "/" + name, index, name, step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData, history));
             index++;
         }
 
@@ -241,9 +255,8 @@ internal sealed partial class RunOwner
     /// </summary>
     private static List<HistoryEntry> HistoryAtStart(WorkflowContext start) => [.. start.MutableHistory];
 
-    private static FanOutUnit Unit(WorkflowContext main, WorkflowStep step, int index, string name, WorkerType type, WorkerDefinition worker, int maxRetries, TimeSpan? timeout, TimeSpan? retryDelay, InputTransformer? transformer, JsonElement item, IReadOnlyDictionary<string, JsonElement> baseData, List<HistoryEntry> history)
+    private static FanOutUnit Unit(WorkflowContext main, string unitStepId, int index, string name, WorkerType type, WorkerDefinition worker, int maxRetries, TimeSpan? timeout, TimeSpan? retryDelay, InputTransformer? transformer, JsonElement item, IReadOnlyDictionary<string, JsonElement> baseData, List<HistoryEntry> history)
     {
-        var unitStepId = step.StepId + "/" + name;
         var context = new WorkflowContext(main.WorkflowId, main.WorkflowName, main.Goal, new DataBus(baseData), history, main.Services)
         {
             State = main.State,
@@ -352,9 +365,11 @@ internal sealed partial class RunOwner
             => HistoryEntries.UnitAttempt(session, Unit, Attempt, Result, StartedAt, Duration, Usage, Retry ? Unit.StepId : stepId, sequence, data);
     }
 
+    private static readonly UnboundedChannelOptions OneReader = new() { SingleReader = true };
+
     private async ValueTask RunUnitsAsync(RunSession session, WorkflowStep step, List<FanOutUnit> units, CancellationToken callerToken, CancellationToken runToken)
     {
-        var finished = Channel.CreateUnbounded<UnitAttempt>(new UnboundedChannelOptions { SingleReader = true });
+        var finished = Channel.CreateUnbounded<UnitAttempt>(OneReader);
         var toRun = 0;
         foreach (var unit in units)
         {
@@ -372,14 +387,23 @@ internal sealed partial class RunOwner
             }
         }
 
-        var all = Task.WhenAll(running);
-        if (all.IsCompleted)
+        // Units whose workers completed at once have all ended here: then nothing is left to wait for.
+        Task? all = null;
+        if (AllCompletedSuccessfully(running))
         {
             finished.Writer.TryComplete();
         }
         else
         {
-            _ = all.ContinueWith(static (_, writer) => ((ChannelWriter<UnitAttempt>)writer!).TryComplete(), finished.Writer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            all = Task.WhenAll(running);
+            if (all.IsCompleted)
+            {
+                finished.Writer.TryComplete();
+            }
+            else
+            {
+                _ = all.ContinueWith(static (_, writer) => ((ChannelWriter<UnitAttempt>)writer!).TryComplete(), finished.Writer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
 
         // Only this loop touches the run's context and the store. The history takes attempts in unit order:
@@ -388,8 +412,20 @@ internal sealed partial class RunOwner
         var next = 0;
         await PlaceReadyAsync(session, step, units, next).ConfigureAwait(false);
         next = Head(units);
-        await foreach (var ended in finished.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        var reader = finished.Reader;
+        while (true)
         {
+            // What ReadAllAsync does, without its enumerator: take what is there, else wait for more or the end.
+            if (!reader.TryRead(out var ended))
+            {
+                if (!await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             var unit = ended.Unit;
             if (unit.Index != units[next].Index)
             {
@@ -407,6 +443,11 @@ internal sealed partial class RunOwner
             next = Head(units);
         }
 
+        if (all is null)
+        {
+            return;
+        }
+
         try
         {
             await all.ConfigureAwait(false);
@@ -415,6 +456,19 @@ internal sealed partial class RunOwner
         {
             // Cancelled while units waited for a slot or a retry: the join records the cancellation.
         }
+    }
+
+    private static bool AllCompletedSuccessfully(List<Task> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            if (!task.IsCompletedSuccessfully)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task RunUnitAsync(RunSession session, FanOutUnit unit, SemaphoreSlim? gate, ChannelWriter<UnitAttempt> finished, CancellationToken callerToken, CancellationToken runToken)
