@@ -41,6 +41,53 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal(3, (await process.Orchestrator.GetResultAsync(original.RunId)).History.Count);
     }
 
+    /// <summary>
+    /// A fork of a fork starts from the data the first fork was given, even when no attempt after its fork
+    /// point changed the bus (so no entry carries the edit); a fork from before that point does not see it,
+    /// and the stored marker never reaches a worker's bus or the result.
+    /// </summary>
+    [Fact]
+    public async Task ForkAsync_OfAForkWithEditedData_StartsFromTheEditedData()
+    {
+        var process = Process("p");
+        var seen = new List<(string Step, string? Tone, bool Marker)>();
+        void See(string step, WorkflowContext context)
+            => seen.Add((step, context.Data.TryGetValue("tone", out var tone) ? tone.GetString() : null, context.Data.Keys.Any(k => k.StartsWith("keel.", StringComparison.Ordinal))));
+        process.ProductManager.OnCall = (_, context) =>
+        {
+            See("pm", context);
+            context.Data["spec_version"] = 1;
+            return "specs";
+        };
+        process.Coder.OnCall = (_, context) =>
+        {
+            See("coder", context);
+            return "code";
+        };
+        process.Reviewer.OnCall = (_, context) =>
+        {
+            See("reviewer", context);
+            return "approved";
+        };
+        var original = await process.Orchestrator.ExecuteWorkflowAsync("build_website", "Portfolio");
+        var first = await process.Orchestrator.ForkAsync(original.RunId, 1, data: new Dictionary<string, object?> { ["tone"] = "formal" });
+        seen.Clear();
+
+        var second = await process.Orchestrator.ForkAsync(first.RunId, 2);
+        var atTheSamePoint = await process.Orchestrator.ForkAsync(first.RunId, 1);
+        var ofTheSecond = await process.Orchestrator.ForkAsync(second.RunId, 2);
+        var beforeTheEdit = await process.Orchestrator.ForkAsync(first.RunId, 0);
+
+        Assert.Equal(
+            [("reviewer", "formal", false), ("coder", "formal", false), ("reviewer", "formal", false), ("reviewer", "formal", false),
+             ("pm", null, false), ("coder", null, false), ("reviewer", null, false)],
+            seen);
+        Assert.All(new[] { second, atTheSamePoint, ofTheSecond }, r => Assert.Equal("formal", r.Data["tone"].GetString()));
+        Assert.False(beforeTheEdit.Data.ContainsKey("tone"));
+        Assert.All(new[] { first, second, atTheSamePoint, ofTheSecond, beforeTheEdit }, r => Assert.DoesNotContain(r.Data.Keys, k => k.StartsWith("keel.", StringComparison.Ordinal)));
+        Assert.All(new[] { second, atTheSamePoint, ofTheSecond, beforeTheEdit }, r => Assert.Equal(WorkflowState.Completed, r.State));
+    }
+
     /// <summary>A fork at a sequence outside the run's history is refused, naming the run.</summary>
     [Fact]
     public async Task ForkAsync_SequenceOutOfRange_IsRefusedNamingTheRun()

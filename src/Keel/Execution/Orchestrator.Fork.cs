@@ -72,20 +72,18 @@ public sealed partial class Orchestrator
 
         var newId = options.RunId ?? _options.RunIdFactory();
         var prefix = new HistoryEntry[sequence];
-        var bus = new DataBus(parent.InitialData);
         var visits = new HashSet<(string, int)>();
         for (var i = 0; i < sequence; i++)
         {
             prefix[i] = history[i] with { RunId = newId };
             visits.Add((history[i].StepId, history[i].Visit));
-            if (history[i].Data is { } snapshot)
-            {
-                bus = new DataBus(snapshot);
-            }
         }
 
         visits.Add((at.StepId, at.Visit));
-        bus.Remove(StepOnlyKey);
+
+        // The bus before the attempt forked from: the parent's entries' snapshots, or the data the parent itself
+        // started from when it is a fork (ForkBases), then the edits.
+        var bus = new DataBus(ForkBases.BusBefore(parent.InitialData, history, sequence));
         if (options.Data is { } data)
         {
             foreach (var pair in data)
@@ -96,9 +94,22 @@ public sealed partial class Orchestrator
 
         var initial = new Dictionary<string, System.Text.Json.JsonElement>(parent.InitialData, StringComparer.Ordinal);
         initial.Remove(StepOnlyKey);
+        initial.Remove(ForkBases.Key);
         if (options.StepOnly)
         {
             initial[StepOnlyKey] = KeelJson.Normalize(sequence);
+        }
+
+        // The parent's starting buses that still shape the copied entries, and this fork's own when it edits the data.
+        var bases = ForkBases.Read(parent.InitialData).FindAll(b => b.Sequence <= sequence);
+        if (options.Data is { Count: > 0 })
+        {
+            bases.Add(new ForkBases.Base(sequence, bus.Snapshot()));
+        }
+
+        if (bases.Count > 0)
+        {
+            initial[ForkBases.Key] = ForkBases.Write(bases);
         }
 
         var now = _time.GetUtcNow();

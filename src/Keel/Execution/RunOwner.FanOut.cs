@@ -167,16 +167,8 @@ internal sealed partial class RunOwner
             return main;
         }
 
-        IReadOnlyDictionary<string, JsonElement> data = session.InitialData;
-        for (var i = first - 1; i >= 0; i--)
-        {
-            if (history[i].Data is { } snapshot)
-            {
-                data = snapshot;
-                break;
-            }
-        }
-
+        // The newest snapshot an entry before them carries, or the data the run (a fork) started from, else its initial data.
+        var data = ForkBases.BusBefore(session.InitialData, history, first);
         return new WorkflowContext(main.WorkflowId, main.WorkflowName, main.Goal, new DataBus(data), history.GetRange(0, first), main.Services)
         {
             State = main.State,
