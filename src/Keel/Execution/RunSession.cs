@@ -146,10 +146,16 @@ internal sealed class RunSession
             }
         }
 
-        // The system clock's time is UTC (offset zero), kept as its ticks.
+        // A new anchor: the wall clock (UTC, offset zero, kept as its ticks) and a monotonic read right after it,
+        // so the pair is as close as two reads (the caller's timestamp may be a moment older: a carried read, or
+        // a thread preempted since), and every run in the process derives from it for the next second.
         var now = time.GetUtcNow();
-        Volatile.Write(ref s_wallAnchor, new WallAnchor(timestamp, now.UtcTicks));
-        return now;
+        var anchored = time.GetTimestamp();
+        Volatile.Write(ref s_wallAnchor, new WallAnchor(anchored, now.UtcTicks));
+        var before = anchored - timestamp;
+        return before > 0 && before < Stopwatch.Frequency
+            ? new DateTimeOffset(now.UtcTicks - (before * TimeSpan.TicksPerSecond / Stopwatch.Frequency), TimeSpan.Zero)
+            : now;
     }
 
     /// <summary>A wall-clock read of the system clock (its UTC ticks) and the monotonic timestamp it was read at.</summary>
