@@ -26,7 +26,7 @@ internal sealed class CompiledWorkflow
         Json = json;
         Hash = WorkflowDefinitionJson.Hash(json);
         MaxSteps = definition.EffectiveMaxSteps;
-        BranchIds = Array.ConvertAll(steps, static s => s.Kind == StepKind.Parallel ? s.Branches!.Select(b => s.StepId + "/" + b.Name).ToArray() : null);
+        BranchIds = Array.ConvertAll(steps, static s => s.Kind == StepKind.Parallel ? s.Branches!.Select(b => FanOutUnit.IdOf(s.StepId, b.Name)).ToArray() : null);
     }
 
     /// <summary>Per step: a parallel step's branches as their units are recorded (<c>{step}/{branch}</c>), in order; null for any other step.</summary>

@@ -9,6 +9,9 @@ namespace Keel;
 /// </summary>
 internal sealed class FanOutUnit
 {
+    /// <summary>The step id a unit's attempts are recorded under: <c>{step}/{name}</c>.</summary>
+    public static string IdOf(string stepId, string name) => stepId + "/" + name;
+
     public required int Index { get; init; }
 
     /// <summary><c>{step}/{branch}</c> or <c>{step}/{item index}</c>: the step id its attempts are recorded under.</summary>

@@ -33,13 +33,7 @@ internal static class ForkBases
                 && item.TryGetProperty("sequence", out var sequence) && sequence.TryGetInt32(out var at)
                 && item.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object)
             {
-                var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                foreach (var property in data.EnumerateObject())
-                {
-                    values[property.Name] = property.Value;
-                }
-
-                bases.Add(new Base(at, values));
+                bases.Add(new Base(at, KeelJson.Deserialize<Dictionary<string, JsonElement>>(data)!));
             }
         }
 
@@ -78,9 +72,10 @@ internal static class ForkBases
     /// The data bus just before entry <paramref name="position"/> of <paramref name="history"/>: the newest of the
     /// entries' snapshots before it and the bases at or before it (a base at <c>s</c> is the bus before entry
     /// <c>s</c>, so it is newer than entry <c>s - 1</c>'s snapshot), else the run's initial data. Without the
-    /// reserved keys of <see cref="ForkBases"/> and of a step-only fork.
+    /// reserved keys of <see cref="ForkBases"/> and of a step-only fork (copied only when it holds one of them:
+    /// the caller's <see cref="DataBus"/> copies it anyway).
     /// </summary>
-    public static Dictionary<string, JsonElement> BusBefore(IReadOnlyDictionary<string, JsonElement> initialData, IReadOnlyList<HistoryEntry> history, int position)
+    public static IReadOnlyDictionary<string, JsonElement> BusBefore(IReadOnlyDictionary<string, JsonElement> initialData, IReadOnlyList<HistoryEntry> history, int position)
     {
         var snapshotAt = -1;
         for (var i = Math.Min(position, history.Count) - 1; i >= 0; i--)
@@ -107,9 +102,15 @@ internal static class ForkBases
             }
         }
 
-        var bus = new Dictionary<string, JsonElement>(newest ?? initialData, StringComparer.Ordinal);
-        bus.Remove(Key);
-        bus.Remove(Orchestrator.StepOnlyKey);
-        return bus;
+        var bus = newest ?? initialData;
+        if (!bus.ContainsKey(Key) && !bus.ContainsKey(Orchestrator.StepOnlyKey))
+        {
+            return bus;
+        }
+
+        var stripped = new Dictionary<string, JsonElement>(bus, StringComparer.Ordinal);
+        stripped.Remove(Key);
+        stripped.Remove(Orchestrator.StepOnlyKey);
+        return stripped;
     }
 }

@@ -121,12 +121,8 @@ internal sealed partial class RunOwner
         if (!Observed(session))
         {
             // In memory with nobody listening: the numbers the events below would have taken, and nothing to commit.
-            if (session.HasPendingEvents)
-            {
-                session.PendingEvents.Clear();
-            }
-
-            session.LastEvent += cancelled ? 3 : next.AtStep ? 1 : 2;
+            session.ClearPendingEvents();
+            session.SkipEndEvents(cancelled, next);
             return;
         }
 
@@ -234,7 +230,7 @@ internal sealed partial class RunOwner
         foreach (var item in list.EnumerateArray())
         {
             var name = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            units.Add(Unit(start, step.StepId + "/" + name, index, name, step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData, history));
+            units.Add(Unit(start, FanOutUnit.IdOf(step.StepId, name), index, name, step.WorkerType, worker, step.MaxRetries, step.Timeout, step.RetryDelay, null, item, baseData, history));
             index++;
         }
 

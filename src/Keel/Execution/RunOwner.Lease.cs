@@ -135,11 +135,7 @@ internal sealed partial class RunOwner
         var context = session.Context;
         if (_store is null)
         {
-            if (session.HasPendingEvents)
-            {
-                session.PendingEvents.Clear();
-            }
-
+            session.ClearPendingEvents();
             PublishAll(session, events, published);
             return;
         }

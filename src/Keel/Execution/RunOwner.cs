@@ -344,8 +344,7 @@ internal sealed partial class RunOwner
         session.Position = next;
         if (!observed)
         {
-            // Attempt recorded, then (cancel requested and) run ended: the numbers the events would have taken.
-            session.LastEvent += cancelled ? 3 : next.AtStep ? 1 : 2;
+            session.SkipEndEvents(cancelled, next);
         }
 
         return entry;

@@ -76,6 +76,15 @@ internal sealed class RunSession
     /// <summary>True when <see cref="PendingEvents"/> holds an event (without making the list).</summary>
     public bool HasPendingEvents => _pendingEvents is { Count: > 0 };
 
+    /// <summary>Empties <see cref="PendingEvents"/> (without making the list).</summary>
+    public void ClearPendingEvents() => _pendingEvents?.Clear();
+
+    /// <summary>
+    /// Nobody takes the run's events: takes the numbers the events of an attempt's end would have had (attempt
+    /// recorded, then, when cancelled, cancel requested, and when the run ended there, run ended).
+    /// </summary>
+    public void SkipEndEvents(bool cancelled, RunPosition next) => LastEvent += cancelled ? 3 : next.AtStep ? 1 : 2;
+
     public int CommittedDataVersion { get; set; }
 
     /// <summary>The stored run's initial data bus (its bus before its first entry); empty for a run started here.</summary>

@@ -61,7 +61,7 @@ public sealed class WorkflowGraph
                 {
                     foreach (var branch in step.Branches ?? [])
                     {
-                        nodes.Add(new GraphNode(step.StepId + "/" + branch.Name, GraphNodeKind.Branch, branch.WorkerType.Value, branch.Name));
+                        nodes.Add(new GraphNode(FanOutUnit.IdOf(step.StepId, branch.Name), GraphNodeKind.Branch, branch.WorkerType.Value, branch.Name));
                     }
 
                     nodes.Add(new GraphNode(step.StepId + "/join", GraphNodeKind.Join, "join " + StableNames.Of(step.Join), string.Empty));
