@@ -14,13 +14,13 @@ if (args is ["loop", var peer, var count])
 {
     var benchmarks = new ThreeStepPeersBenchmarks();
     benchmarks.Setup();
-    Func<Task> run = peer switch
+    Func<ValueTask<string>> run = peer switch
     {
-        "floor" => () => Task.FromResult(benchmarks.HandWrittenLoop()),
+        "floor" => () => new(benchmarks.HandWrittenLoop()),
         "keel" => benchmarks.KeelRun,
-        "stateless" => () => Task.FromResult(benchmarks.Stateless()),
-        "af-lockstep" => benchmarks.AgentFrameworkLockstep,
-        "af-default" => benchmarks.AgentFrameworkDefault,
+        "stateless" => () => new(benchmarks.Stateless()),
+        "af-lockstep" => () => new(benchmarks.AgentFrameworkLockstep()),
+        "af-default" => () => new(benchmarks.AgentFrameworkDefault()),
         _ => throw new ArgumentException($"unknown peer '{peer}' (floor, keel, stateless, af-lockstep, af-default)"),
     };
     for (var i = int.Parse(count, System.Globalization.CultureInfo.InvariantCulture); i > 0; i--)

@@ -58,7 +58,7 @@ public sealed record Feedback
     /// The feedback for a visit of <paramref name="step"/>: found from the history alone (the entry
     /// that routed here), so a resumed run and a replay see the same. Null on a forward success path.
     /// </summary>
-    internal static Feedback? Find(CompiledWorkflow workflow, IReadOnlyList<HistoryEntry> history, WorkflowStep step, int visit)
+    internal static Feedback? Find(CompiledWorkflow workflow, List<HistoryEntry> history, WorkflowStep step, int visit)
     {
         HistoryEntry? sender = null;
         for (var i = history.Count - 1; i >= 0; i--)
@@ -108,7 +108,7 @@ public sealed record Feedback
     }
 
     /// <summary>The input of the step's previous visit, the base of a feedback visit's default input.</summary>
-    internal static JsonElement? PreviousInputOf(IReadOnlyList<HistoryEntry> history, string stepId, int visit)
+    internal static JsonElement? PreviousInputOf(List<HistoryEntry> history, string stepId, int visit)
     {
         for (var i = history.Count - 1; i >= 0; i--)
         {
@@ -122,7 +122,7 @@ public sealed record Feedback
         return null;
     }
 
-    private static JsonElement? PreviousOutputOf(IReadOnlyList<HistoryEntry> history, string stepId, int visit)
+    private static JsonElement? PreviousOutputOf(List<HistoryEntry> history, string stepId, int visit)
     {
         for (var i = history.Count - 1; i >= 0; i--)
         {
