@@ -116,6 +116,30 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal([1L, 2, 3], seen);
     }
 
+    /// <summary>A watch of an ended run from its run_ended or later (a reconnect after the end) yields nothing and ends.</summary>
+    [Fact]
+    public async Task Watch_OfAnEndedRun_FromItsLastEventOrLater_EndsWithNothing()
+    {
+        await Store.CreateRunAsync(NewRun("r1"), [], default);
+        var ended = new RunEnded { RunId = "r1", Sequence = 2, Timestamp = T0, State = WorkflowState.Completed, Step = "complete" };
+        await Store.CommitAsync(Step("r1", 1, null) with { State = WorkflowState.Completed, CurrentStep = "complete", ReleasesLease = true, Events = [ended] }, default);
+
+        // A token that ends the watch only if the store never does: it is not what is tested.
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        foreach (var after in new long[] { 2, 5 })
+        {
+            var seen = new List<long>();
+            await foreach (var runEvent in OpenAnother().WatchAsync("r1", after, TimeSpan.FromMilliseconds(10), guard.Token))
+            {
+                seen.Add(runEvent.Sequence);
+            }
+
+            Assert.Empty(seen);
+        }
+
+        Assert.False(guard.IsCancellationRequested);
+    }
+
     /// <summary>Claiming takes pending runs and runs whose lease lapsed, oldest first, no more than the limit.</summary>
     [Fact]
     public async Task ClaimRuns_TakesPendingAndAbandonedRunsOldestFirst_UpToTheLimit()

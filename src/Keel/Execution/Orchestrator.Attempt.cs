@@ -143,6 +143,13 @@ public sealed partial class Orchestrator
 
                 // Honour the timeout and cancellation even when the executor ignores its token.
                 : await pending.AsTask().WaitAsync(token).ConfigureAwait(false);
+
+            // An executor that blocked its thread past the timeout (it could not be stopped) returned a value
+            // too late: the attempt timed out all the same, as it would have had it waited asynchronously.
+            if (timeoutSource.IsCancellationRequested && !session.CancelRequested)
+            {
+                return AttemptResult.Failure(AttemptOutcome.TimedOut, input, $"step '{stepId}' timed out after {DurationText.Format(timeout)} (the worker blocked its thread and returned only after it)");
+            }
         }
         catch (Exception ex)
         {
@@ -211,9 +218,12 @@ public sealed partial class Orchestrator
         {
             output = KeelJson.Normalize(raw);
         }
-        catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
+        catch (Exception ex)
         {
-            return AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, $"the output cannot be recorded as JSON: {ex.Message}");
+            // Whatever the serializer throws (an unsupported type, a cycle, NaN or infinity, a property getter
+            // that throws) fails the attempt as invalid output: it is recorded and routed, never thrown through the hub.
+            var why = ex is NotSupportedException or JsonException or InvalidOperationException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            return AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, $"the output cannot be recorded as JSON: {why}");
         }
 
         if (worker.OutputValidator is { } validate)

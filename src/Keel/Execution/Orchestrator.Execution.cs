@@ -72,6 +72,11 @@ public sealed partial class Orchestrator
             throw new KeelException($"Workflow '{workflowName}' has approval steps: a waiting run must be stored, so configure OrchestratorOptions.RunStore.");
         }
 
+        if (options.RunId is { } chosen && string.IsNullOrWhiteSpace(chosen))
+        {
+            throw new ArgumentException("A run id must not be empty or white space.", nameof(options));
+        }
+
         var runId = options.RunId ?? _options.RunIdFactory();
         var bus = new DataBus();
         if (options.Data is { } initial)

@@ -42,6 +42,14 @@ public sealed partial class Orchestrator
             })
             : default;
         var record = _store is null ? null : await _store.GetRunAsync(childId, drive).ConfigureAwait(false);
+        if (record is not null && (!string.Equals(record.ParentRunId, context.WorkflowId, StringComparison.Ordinal) || !string.Equals(record.WorkflowName, childName, StringComparison.Ordinal)))
+        {
+            // A run of that id that this attempt did not start (a caller chose the id): never adopted as the child.
+            throw new KeelException(
+                $"run '{childId}' exists but is not the child of step '{step.StepId}' of run '{context.WorkflowId}' " +
+                $"(it runs workflow '{record.WorkflowName}', parent {(record.ParentRunId is null ? "none" : $"'{record.ParentRunId}'")}): the child run was not started");
+        }
+
         var result = record is null
             ? await StartChildAsync(childName, childId, input, context, parent, drive).ConfigureAwait(false)
             : await ContinueChildAsync(record, drive).ConfigureAwait(false);

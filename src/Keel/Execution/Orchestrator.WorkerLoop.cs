@@ -42,6 +42,7 @@ public sealed partial class Orchestrator
         Task? queued = null;
         Task? poll = null;
         var failures = 0;
+        var failing = new RunBackoff(_time, options.PollInterval);
         if (!options.StopWhenIdle)
         {
             Interlocked.Increment(ref _workerLoops);
@@ -82,7 +83,7 @@ public sealed partial class Orchestrator
                             LeaseDuration = _options.LeaseDuration,
                             Limit = taken,
                             DefinitionHashes = RegisteredHashes,
-                            Excluding = _driver.OwnedRuns,
+                            Excluding = failing.Excluding(_driver.OwnedRuns),
                             DeadOwners = await DeadOwnersAsync(store, cancellationToken).ConfigureAwait(false),
                         },
                         cancellationToken).ConfigureAwait(false);
@@ -117,7 +118,7 @@ public sealed partial class Orchestrator
 
                 foreach (var run in claimed)
                 {
-                    running.Add(DriveClaimedAsync(run, ownSlots ? slots : null, cancellationToken));
+                    running.Add(DriveClaimedAsync(run, ownSlots ? slots : null, failing, cancellationToken));
                 }
 
                 running.RemoveAll(task => Collect(task, results, collect));
@@ -175,6 +176,60 @@ public sealed partial class Orchestrator
         return delay;
     }
 
+    /// <summary>
+    /// The runs whose driving failed in this loop (an exception out of the driver, not a failed attempt, which is
+    /// recorded and routed): each is left unclaimed for the poll interval, doubled per failure in a row up to
+    /// <see cref="MaxStoreRetryDelay"/>, so a run that cannot be driven does not call its workers in a tight
+    /// loop; any other process may still claim it. A drive that ends normally forgets the run's failures.
+    /// </summary>
+    private sealed class RunBackoff(TimeProvider time, TimeSpan pollInterval)
+    {
+        private readonly Dictionary<string, (int Failures, DateTimeOffset Until)> _runs = new(StringComparer.Ordinal);
+
+        public (int Failures, TimeSpan Delay) Failed(string runId)
+        {
+            lock (_runs)
+            {
+                var failures = (_runs.TryGetValue(runId, out var known) ? known.Failures : 0) + 1;
+                var delay = StoreRetryDelay(pollInterval, failures);
+                _runs[runId] = (failures, time.GetUtcNow() + delay);
+                return (failures, delay);
+            }
+        }
+
+        public void Succeeded(string runId)
+        {
+            lock (_runs)
+            {
+                _runs.Remove(runId);
+            }
+        }
+
+        /// <summary>The runs a claim leaves alone: <paramref name="owned"/> and those still waiting out a failure.</summary>
+        public IReadOnlyCollection<string> Excluding(IReadOnlyCollection<string> owned)
+        {
+            lock (_runs)
+            {
+                if (_runs.Count == 0)
+                {
+                    return owned;
+                }
+
+                var now = time.GetUtcNow();
+                var excluded = new HashSet<string>(owned, StringComparer.Ordinal);
+                foreach (var (runId, (_, until)) in _runs)
+                {
+                    if (until > now)
+                    {
+                        excluded.Add(runId);
+                    }
+                }
+
+                return excluded;
+            }
+        }
+    }
+
     private static bool Collect(Task<WorkflowResult?> task, List<WorkflowResult> results, bool collect)
     {
         if (!task.IsCompleted)
@@ -191,7 +246,7 @@ public sealed partial class Orchestrator
     }
 
     /// <summary>Drives a claimed run (its slot already taken, given back by the driver); a failure is logged, never thrown into the loop.</summary>
-    private async Task<WorkflowResult?> DriveClaimedAsync(ClaimedRun claimed, SemaphoreSlim? loopSlots, CancellationToken cancellationToken)
+    private async Task<WorkflowResult?> DriveClaimedAsync(ClaimedRun claimed, SemaphoreSlim? loopSlots, RunBackoff failing, CancellationToken cancellationToken)
     {
         await Task.Yield();
         var handed = false;
@@ -201,7 +256,7 @@ public sealed partial class Orchestrator
             var (compiled, workers) = Pinned(record, allowChange: false);
             Log.RunClaimed(_logger, claimed.RunId, record.WorkflowName, StateName(record.State), claimed.PreviousOwner ?? "nobody");
             handed = true;
-            return await _driver.RunAsync(
+            var result = await _driver.RunAsync(
                 new RunStart
                 {
                     Kind = StartKind.Claimed,
@@ -214,6 +269,8 @@ public sealed partial class Orchestrator
                     HoldsSlot = loopSlots is null,
                 },
                 cancellationToken).ConfigureAwait(false);
+            failing.Succeeded(claimed.RunId);
+            return result;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -221,7 +278,8 @@ public sealed partial class Orchestrator
         }
         catch (Exception ex)
         {
-            Log.ClaimedRunFailed(_logger, ex, claimed.RunId, ex.Message);
+            var (count, delay) = failing.Failed(claimed.RunId);
+            Log.ClaimedRunFailed(_logger, ex, claimed.RunId, ex.Message, delay, count);
             await _store!.ReleaseLeaseAsync(claimed.RunId, _options.OwnerId, claimed.Fence, CancellationToken.None).ConfigureAwait(false);
             return null;
         }

@@ -40,6 +40,14 @@ public sealed class RunHandle
                     }
                 }
             }
+
+            // The watch ended without a run_ended after the events seen: the run has ended (or is gone, which the
+            // result's read reports), so its stored result is the answer rather than another watch.
+            var ended = await _orchestrator.GetRunAsync(RunId, cancellationToken).ConfigureAwait(false);
+            if (ended.State.IsEnded())
+            {
+                return await _orchestrator.GetResultAsync(RunId, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

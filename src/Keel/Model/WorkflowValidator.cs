@@ -46,6 +46,12 @@ internal static partial class WorkflowValidator
 
         foreach (var step in workflow.Steps)
         {
+            if (string.IsNullOrWhiteSpace(step.StepId))
+            {
+                // Reported above; its routes name no step to report them under.
+                continue;
+            }
+
             CheckTarget(name, step, "on_success", step.OnSuccess, ids, problems);
             if (step.OnFailure is not null)
             {

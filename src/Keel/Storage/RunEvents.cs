@@ -11,7 +11,9 @@ public static class RunEvents
     /// <summary>
     /// The run's events after <paramref name="afterSequence"/>, oldest first, then each new one as it is
     /// committed, until the run ends (<see cref="RunEnded"/> is the last one yielded) or the token is
-    /// cancelled. Reconnecting with the sequence of the last event seen gives no gap and no duplicate.
+    /// cancelled. Reconnecting with the sequence of the last event seen gives no gap and no duplicate; a watch
+    /// of a run that has ended, from its <see cref="RunEnded"/> or later, yields nothing and ends at once
+    /// (as does a watch of a run deleted while it is watched).
     /// Throws <see cref="RunNotFoundException"/> when there is no such run.
     /// </summary>
     public static async IAsyncEnumerable<RunEvent> WatchAsync(
@@ -45,6 +47,21 @@ public static class RunEvents
 
             if (batch.Count == 0)
             {
+                // Nothing after the sequence: a run that has ended has no more events to come (a watch that
+                // starts at or after its run_ended ends here, rather than waiting for ever). Its run_ended is
+                // committed with its state, so the events are read once more after the state was seen.
+                var run = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+                if (run is null || run.State.IsEnded())
+                {
+                    var rest = await store.GetEventsAsync(runId, last, 256, cancellationToken).ConfigureAwait(false);
+                    if (rest.Count == 0)
+                    {
+                        yield break;
+                    }
+
+                    continue;
+                }
+
                 await store.WaitForEventsAsync(runId, last, interval, cancellationToken).ConfigureAwait(false);
             }
         }

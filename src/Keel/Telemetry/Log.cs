@@ -38,8 +38,8 @@ internal static partial class Log
     [LoggerMessage(302, LogLevel.Information, "Claimed run {RunId} of workflow '{Workflow}' ({State}, lease held before by {PreviousOwner})")]
     public static partial void RunClaimed(ILogger logger, string runId, string workflow, string state, string previousOwner);
 
-    [LoggerMessage(303, LogLevel.Error, "Claimed run {RunId} could not be driven: {Message}")]
-    public static partial void ClaimedRunFailed(ILogger logger, Exception exception, string runId, string message);
+    [LoggerMessage(303, LogLevel.Error, "Claimed run {RunId} could not be driven: {Message}; this loop leaves it for {Delay} (failure {Failures} in a row)")]
+    public static partial void ClaimedRunFailed(ILogger logger, Exception exception, string runId, string message, TimeSpan delay, int failures);
 
     [LoggerMessage(304, LogLevel.Warning, "Run {RunId} of workflow '{Workflow}' is blocked: it is pinned to definition {PinnedHash}, but {RegisteredHash} is registered now. Resume it on the new definition (keel resume --allow-definition-change) or cancel it.")]
     public static partial void RunBlocked(ILogger logger, string runId, string workflow, string pinnedHash, string registeredHash);

@@ -156,6 +156,50 @@ public sealed class AttemptFailureTests
         Assert.Equal(AttemptOutcome.InvalidOutput, entry.Outcome);
     }
 
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public async Task Execute_OutputIsANumberJsonCannotHold_IsInvalidOutput(double value)
+    {
+        var worker = new FakeWorker("probe") { OnCall = (_, _) => new { score = value } };
+
+        var entry = await RunOnce(worker);
+
+        Assert.Equal(AttemptOutcome.InvalidOutput, entry.Outcome);
+        Assert.Contains("cannot be recorded as JSON", entry.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Execute_OutputWithAGetterThatThrows_IsInvalidOutputNamingTheException()
+    {
+        var worker = new FakeWorker("probe") { OnCall = (_, _) => new ThrowingGetter() };
+
+        var entry = await RunOnce(worker);
+
+        Assert.Equal(AttemptOutcome.InvalidOutput, entry.Outcome);
+        Assert.Contains("InvalidCastException: getter failed", entry.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Execute_OutputTransformerReturnsNaN_IsRetriedThenRecordedOnTheStore()
+    {
+        var store = new InMemoryRunStore();
+        var worker = new FakeWorker("probe") { OutputTransformer = (_, _) => double.NaN };
+        var workflow = new WorkflowDefinition("nan_probe");
+        workflow.AddStep(new WorkflowStep("work", "probe", maxRetries: 1), isInitial: true);
+        var orchestrator = Hub.Create(new RecordingTimeProvider(), store).With(worker);
+        orchestrator.RegisterWorkflow(workflow);
+
+        var result = await orchestrator.ExecuteWorkflowAsync("nan_probe", "g");
+
+        Assert.Equal(WorkflowState.Failed, result.State);
+        Assert.Equal(2, worker.CallCount);
+        Assert.All(result.History, entry => Assert.Equal(AttemptOutcome.InvalidOutput, entry.Outcome));
+        var stored = await store.GetRunAsync(result.WorkflowId, CancellationToken.None);
+        Assert.Equal(WorkflowState.Failed, stored!.State);
+        Assert.Equal(2, stored.HistoryCount);
+    }
+
     [Fact]
     public async Task Execute_WorkerTypeWithoutWorker_IsRefusedBeforeTheRunStartsAndNothingIsRecorded()
     {
@@ -185,6 +229,11 @@ public sealed class AttemptFailureTests
         var result = await orchestrator.ExecuteWorkflowAsync("build_website", "g");
 
         Assert.Equal(WorkflowState.Completed, result.State);
+    }
+
+    private sealed class ThrowingGetter
+    {
+        public int Value => throw new InvalidCastException("getter failed");
     }
 
     private sealed class Node

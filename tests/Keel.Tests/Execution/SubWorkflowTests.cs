@@ -68,6 +68,41 @@ public sealed class SubWorkflowTests
     }
 
     [Fact]
+    public async Task Child_ARunOfTheChildsIdThatItDidNotStart_IsNotAdopted_TheAttemptFailsNamingIt()
+    {
+        var store = new InMemoryRunStore();
+        var planner = new FakeWorker(Planner) { OnCall = (_, _) => "plan" };
+        var builder = new FakeWorker(Builder) { OnCall = (_, context) => $"built for '{context.Goal}'" };
+        var checker = new FakeWorker(Checker) { OnCall = (call, _) => call.Input };
+        var orchestrator = Hub2(store, "p", planner, builder, checker, new FakeWorker(Shipper));
+        var unrelated = await orchestrator.ExecuteWorkflowAsync("build", "someone else's goal", new ExecuteOptions { RunId = "rel:build:1:1" });
+        var calls = builder.CallCount;
+
+        var result = await orchestrator.ExecuteWorkflowAsync("release", null, new ExecuteOptions { RunId = "rel" });
+
+        Assert.Equal(WorkflowState.Completed, unrelated.State);
+        Assert.Equal(WorkflowState.Failed, result.State);
+        var attempt = result.History[1];
+        Assert.Equal(AttemptOutcome.Failed, attempt.Outcome);
+        Assert.Contains("run 'rel:build:1:1' exists but is not the child of step 'build' of run 'rel'", attempt.Error, StringComparison.Ordinal);
+        Assert.Contains("parent none", attempt.Error, StringComparison.Ordinal);
+        Assert.Equal(calls, builder.CallCount);
+        Assert.Equal("someone else's goal", (await orchestrator.GetRunAsync("rel:build:1:1")).Goal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public async Task Execute_WithAnEmptyRunId_IsRefused(string runId)
+    {
+        var orchestrator = Hub2(new InMemoryRunStore(), "p", new FakeWorker(Planner), new FakeWorker(Builder), new FakeWorker(Checker), new FakeWorker(Shipper));
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => orchestrator.ExecuteWorkflowAsync("build", "g", new ExecuteOptions { RunId = runId }));
+
+        Assert.Contains("must not be empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Child_WithoutAStore_RunsInMemory()
     {
         var orchestrator = Hub2(null, "p", new FakeWorker(Planner), new FakeWorker(Builder), new FakeWorker(Checker) { OnCall = (_, _) => "checked" }, new FakeWorker(Shipper));

@@ -40,6 +40,31 @@ public sealed class TimeoutAndCancellationTests
     };
 
     [Fact]
+    public async Task Execute_WorkerBlocksItsThreadPastTheTimeout_IsTimedOutWhenItReturns()
+    {
+        var clock = new RecordingTimeProvider();
+        var blocking = new FakeWorker("slow_type")
+        {
+            // Synchronous: the time passes while the worker holds the hub's thread, as Thread.Sleep would.
+            OnCall = (_, _) =>
+            {
+                clock.Advance(StepTimeout + TimeSpan.FromSeconds(1));
+                return "late";
+            },
+        };
+        var orchestrator = Hub.Create(clock).With(new FakeWorker("prep_type"), blocking);
+        orchestrator.RegisterWorkflow(TwoSteps(timeout: StepTimeout));
+
+        var result = await orchestrator.ExecuteWorkflowAsync("slow_flow", "g");
+
+        Assert.Equal(WorkflowState.Failed, result.State);
+        var entry = result.History[^1];
+        Assert.Equal(("slow", AttemptOutcome.TimedOut), (entry.StepId, entry.Outcome));
+        Assert.Contains("timed out after 5 s (the worker blocked its thread", entry.Error, StringComparison.Ordinal);
+        Assert.Equal(1, blocking.CallCount);
+    }
+
+    [Fact]
     public async Task Execute_WorkerIgnoresItsToken_StillTimesOut()
     {
         var clock = new RecordingTimeProvider();

@@ -34,6 +34,15 @@ public sealed class WorkflowValidationTests
     }
 
     [Fact]
+    public void Register_InitialStepWithANullId_IsRefusedAsAValidationProblem()
+    {
+        var workflow = new WorkflowDefinition("nameless");
+        workflow.AddStep(new WorkflowStep(null!, "t"), isInitial: true);
+
+        AssertProblem(Register(workflow), null, "step_id", "empty id");
+    }
+
+    [Fact]
     public void Register_NoInitialStep_IsRefused()
     {
         var workflow = new WorkflowDefinition("headless");

@@ -33,6 +33,47 @@ public sealed class WorkerLoopStoreFailureTests
     }
 
     [Fact]
+    public async Task WorkerLoop_ARunThatCannotBeDriven_IsLeftAloneForAWhile_NotClaimedAgainAtOnce()
+    {
+        // Every commit of run "stuck" fails, so its drive throws out of the driver. The loop must not claim it
+        // again on its next turn (which claims the second run): without a pause it would call the worker again.
+        var store = new FailingCommits(new InMemoryRunStore(), "stuck");
+        var logs = new CapturingLoggerFactory();
+        var orchestrator = Process(store, logs);
+        var calls = 0;
+        orchestrator.RegisterWorker(WorkerDefinition.FromFunction(new WorkerType("stuck"), "Stuck", (input, context) =>
+        {
+            Interlocked.Increment(ref calls);
+            return "value";
+        }));
+        var stuck = new WorkflowDefinition("stuck");
+        stuck.AddStep(new WorkflowStep("work", new WorkerType("stuck")), isInitial: true);
+        orchestrator.RegisterWorkflow(stuck);
+        using var stop = new CancellationTokenSource();
+        var loop = orchestrator.RunWorkerLoopAsync(new WorkerLoopOptions { PollInterval = TimeSpan.FromMinutes(1) }, stop.Token);
+
+        await orchestrator.StartAsync("stuck", "g", new ExecuteOptions { RunId = "stuck" });
+        while (!logs.Logs.Any(l => l.EventId == 303))
+        {
+            await Task.Delay(10);
+        }
+
+        var other = await orchestrator.StartAsync("write", "g");
+        var result = await other.WaitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await loop.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Equal(1, Volatile.Read(ref calls));
+        var failed = Assert.Single(logs.Logs, l => l.EventId == 303);
+        Assert.Contains("commits refused", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("leaves it for 00:01:00 (failure 1 in a row)", failed.Message, StringComparison.Ordinal);
+        var left = (await store.GetRunAsync("stuck", CancellationToken.None))!;
+        Assert.Equal(WorkflowState.Pending, left.State);
+        Assert.Null(left.LeaseOwner);
+    }
+
+    [Fact]
     public async Task RecoverAsync_ClaimFails_ThrowsTheStoresError()
     {
         var orchestrator = Process(new FailingClaims(new InMemoryRunStore(), failures: 1), new CapturingLoggerFactory());
@@ -77,5 +118,12 @@ public sealed class WorkerLoopStoreFailureTests
             => Interlocked.Increment(ref _claims) <= failures
                 ? throw new IOException("disk went away")
                 : base.ClaimRunsAsync(request, cancellationToken);
+    }
+
+    /// <summary>Refuses every commit of one run, so driving it fails out of the driver.</summary>
+    private sealed class FailingCommits(IRunStore inner, string runId) : DelegatingRunStore(inner)
+    {
+        public override ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+            => checkpoint.RunId == runId ? throw new IOException("commits refused") : base.CommitAsync(checkpoint, cancellationToken);
     }
 }
