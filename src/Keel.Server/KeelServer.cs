@@ -157,7 +157,7 @@ public sealed class KeelServer : IAsyncDisposable
             kestrel.Limits.MaxRequestHeaderCount = 64;
             kestrel.Limits.MaxRequestLineSize = 8 * 1024;
         });
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Problems.Describe);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         // OpenAPI 3.0: what the common client generators (NSwag, Kiota, openapi-generator) read today.
         builder.Services.AddOpenApi("v1", openApi => SetVersion(openApi).AddDocumentTransformer((document, _, _) =>
@@ -169,9 +169,13 @@ public sealed class KeelServer : IAsyncDisposable
             return Task.CompletedTask;
         }));
         builder.Services.AddSingleton(context);
+        builder.Services.PostConfigure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         var app = builder.Build();
-        app.UseExceptionHandler();
+        // An exception no endpoint turned into a problem: the run store's failure (damaged, locked, gone) is a 503
+        // naming the store and what failed; anything else a 500. Both are logged with the exception.
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = Problems.StatusOf });
         app.UseStatusCodePages();
+        app.Use(BindingProblems.HandleAsync);
         app.Use(async (http, next) =>
         {
             http.Response.Headers.XContentTypeOptions = "nosniff";
@@ -180,6 +184,7 @@ public sealed class KeelServer : IAsyncDisposable
             await next(http).ConfigureAwait(false);
         });
         app.UseMiddleware<ApiKeyMiddleware>(check, keysRequired);
+        app.Use(Body.GateAsync);
         if (Directory.Exists(webRoot))
         {
             var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
@@ -192,6 +197,7 @@ public sealed class KeelServer : IAsyncDisposable
         }
         else
         {
+            app.UseRouting();
             app.MapGet("/", () => Results.Text($"The Keel dashboard is not built into {webRoot} (build Keel.Server with Node.js installed). The API is under /v1; its OpenAPI document is /openapi/v1.json.\n"))
                 .ExcludeFromDescription();
         }

@@ -39,6 +39,19 @@ public sealed class ApprovalTests
     }
 
     [Fact]
+    public async Task Approve_WithNoBodyAndNoContentType_IsAcceptedAndTheRunCompletes()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var id = await StartReviewAsync(client, "bare approval");
+
+        var response = await client.PostAsync($"/v1/approvals/{id}/sign_off/approve", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await ServerFixture.WaitForStateAsync(client, id, "completed");
+    }
+
+    [Fact]
     public async Task Approve_WithWhoAndWhy_RunCompletesAndTheDecisionIsRecorded()
     {
         await using var fixture = await ServerFixture.StartAsync();

@@ -49,6 +49,11 @@ public sealed class EventTests
         Assert.Equal("run_ended", rest[^1].Type);
         var afterQuery = await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events?after={first[^1].Id}");
         Assert.Equal(rest.Select(e => e.Id), afterQuery.Select(e => e.Id));
+
+        // A client that reconnects after run_ended (as EventSource does when the server closes) gets an empty
+        // stream that closes, not one that stays open for ever.
+        Assert.Empty(await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events", lastEventId: rest[^1].Id).WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Empty(await SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events?after=1000").WaitAsync(TimeSpan.FromMinutes(1)));
     }
 
     [Fact]

@@ -73,6 +73,7 @@ public sealed class RunApiTests
     [InlineData("{\"workflow\":\"nope\"}", "workflow", "no workflow 'nope' is registered")]
     [InlineData("{\"workflow\":\"quick\",\"colour\":1}", "colour", "is not valid here")]
     [InlineData("{\"workflow\":\"quick\",\"data\":{\"keel.file\":1}}", "data.keel.file", "reserved")]
+    [InlineData("{\"workflow\":\"quick\",\"data\":{\"_keel.file\":\"/etc/passwd\"}}", "data._keel.file", "reserved")]
     [InlineData("{\"workflow\":\"quick\",\"maxTokens\":\"many\"}", "maxTokens", "is not valid here")]
     [InlineData("{\"workflow\":\"quick\",\"maxCost\":-1}", "maxCost", "must be positive")]
     [InlineData("{\"workflow\":", "workflow", "is not valid here")]
@@ -88,6 +89,78 @@ public sealed class RunApiTests
         var errors = problem.GetProperty("errors");
         Assert.True(errors.TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
         Assert.Contains(message, messages[0].GetString());
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task StartRun_BodyThatIsNotJson_Refused415AsProblem(string contentType)
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var response = await client.PostAsync("/v1/runs", new StringContent("{\"workflow\":\"quick\"}", Encoding.UTF8, contentType));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await ServerFixture.ReadJsonAsync(response);
+        Assert.Equal("https://keel.dev/problems/unsupported-media-type", problem.GetProperty("type").GetString());
+        Assert.Contains($"not '{contentType}", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task CancelRun_WithNoBodyAndNoContentType_IsAccepted()
+    {
+        var release = new TaskCompletionSource();
+        await using var fixture = await ServerFixture.StartAsync(gate: _ => release.Task);
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "slow" }))).GetProperty("id").GetString();
+
+        // What `curl -X POST .../cancel` sends: no body, no Content-Type.
+        var cancel = await client.PostAsync($"/v1/runs/{id}/cancel", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        await ServerFixture.WaitForStateAsync(client, id!, "cancelled");
+    }
+
+    [Theory]
+    [InlineData("/v1/runs?limit=abc", "limit", "'abc' is not a whole number")]
+    [InlineData("/v1/runs?createdAfter=yesterday", "createdAfter", "'yesterday' is not a date and time")]
+    [InlineData("/v1/runs/nope/events?after=abc", "after", "'abc' is not a whole number")]
+    public async Task Query_ValueThatDoesNotParse_Is422NamingTheField(string path, string field, string message)
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var errors = (await ServerFixture.ReadJsonAsync(response)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), errors.ToString());
+        Assert.Contains(message, messages[0].GetString());
+        Assert.DoesNotContain(fixture.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task GetRun_StoreFails_Is503StoreFailedWithTheStoresMessage_AndLogged()
+    {
+        await using var fixture = await ServerFixture.StartAsync(wrapStore: inner => new DamagedReads(inner));
+        using var client = fixture.Client();
+        var response = await client.GetAsync("/v1/runs/damaged");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await ServerFixture.ReadJsonAsync(response);
+        Assert.Equal("https://keel.dev/problems/store-failed", problem.GetProperty("type").GetString());
+        Assert.Equal("the run store file '/data/keel.db' is damaged: database disk image is malformed", problem.GetProperty("detail").GetString());
+        Assert.Contains(fixture.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("RunStoreDamagedException", StringComparison.Ordinal));
+    }
+
+    private sealed class DamagedReads(IRunStore inner) : DelegatingRunStore(inner)
+    {
+        public override ValueTask<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)
+            => runId == "damaged"
+                ? throw new RunStoreDamagedException("/data/keel.db", "the run store file '/data/keel.db' is damaged: database disk image is malformed")
+                : base.GetRunAsync(runId, cancellationToken);
     }
 
     [Fact]

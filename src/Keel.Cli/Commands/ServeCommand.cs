@@ -83,6 +83,7 @@ internal static class ServeCommand
             RunWorkerLoop = !settings.NoWorker,
             MaxConcurrentRuns = settings.MaxRuns,
             RequireApiKeyOnLoopback = settings.RequireKey,
+            LoggerFactory = new StderrLogs(io.Error),
 
             // Beside a SQLite file; with PostgreSQL, posted definitions live as long as the process.
             DefinitionsFolder = postgres ? null : storePath + ".definitions",

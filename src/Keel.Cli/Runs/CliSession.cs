@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Keel.Cli.Runs;
 
 /// <summary>An orchestrator on the run store (a SQLite file or a PostgreSQL server) for one command, with the run's workers registered and its progress heard by a listener.</summary>
@@ -19,7 +21,7 @@ internal sealed class CliSession : IDisposable
     public IRunStore Store => _store;
 
     /// <summary>Opens the store; <paramref name="mustExist"/> refuses to create a missing file (for commands that only read).</summary>
-    public static CliSession? Open(string? storeOption, IRunObserver? observer, bool mustExist, TextWriter error, int? maxConcurrentRuns = null)
+    public static CliSession? Open(string? storeOption, IRunObserver? observer, bool mustExist, TextWriter error, int? maxConcurrentRuns = null, ILoggerFactory? logs = null)
     {
         var path = StorePaths.Resolve(storeOption);
         var postgres = PostgresAddress.IsPostgres(path);
@@ -41,6 +43,11 @@ internal sealed class CliSession : IDisposable
         }
 
         var options = new OrchestratorOptions { RunStore = store, MaxConcurrentRuns = maxConcurrentRuns };
+        if (logs is not null)
+        {
+            options.LoggerFactory = logs;
+        }
+
         if (observer is not null)
         {
             options.EventListeners.Add(new ProgressListener(observer));

@@ -12,7 +12,7 @@ internal static class ExitCodes
 
     public static readonly string[] Lines =
     [
-        "0    completed (validate: the file is valid; replay: no run would change path)",
+        "0    completed (validate: the file is valid; replay: no run would change path; serve: stopped by Ctrl+C or SIGTERM)",
         "1    the run failed or was cancelled (replay: some run would take another path)",
         "2    bad input: arguments, workflow file, unknown run or store",
         "3    the run waits for approval (keel approve / keel reject)",

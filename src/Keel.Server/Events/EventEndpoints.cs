@@ -4,6 +4,8 @@ using Keel.Server.Runs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Keel.Server.Events;
 
@@ -28,7 +30,24 @@ internal static class EventEndpoints
             .Produces<RunChange>(StatusCodes.Status200OK, "text/event-stream");
     }
 
-    private static async Task<IResult> RunEventsAsync(HttpContext http, ServerContext server, string id, long? after, CancellationToken cancellationToken)
+    private static Task<IResult> RunEventsAsync(HttpContext http, ServerContext server, string id, long? after, CancellationToken cancellationToken)
+        => UntilStoppingAsync(http, cancellationToken, token => RunEventsCoreAsync(http, server, id, after, token));
+
+    private static Task<IResult> AllEventsAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
+        => UntilStoppingAsync(http, cancellationToken, token => AllEventsCoreAsync(http, server, token));
+
+    /// <summary>
+    /// A stream ends when its client goes or when the server stops: it then closes cleanly (the client sees the
+    /// stream end and reconnects to whoever serves next) instead of holding the shutdown until it is cut.
+    /// </summary>
+    private static async Task<IResult> UntilStoppingAsync(HttpContext http, CancellationToken cancellationToken, Func<CancellationToken, Task<IResult>> stream)
+    {
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        return await stream(linked.Token).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> RunEventsCoreAsync(HttpContext http, ServerContext server, string id, long? after, CancellationToken cancellationToken)
     {
         long from = 0;
         var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
@@ -100,7 +119,7 @@ internal static class EventEndpoints
         }
     }
 
-    private static async Task<IResult> AllEventsAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
+    private static async Task<IResult> AllEventsCoreAsync(HttpContext http, ServerContext server, CancellationToken cancellationToken)
     {
         Sse.Begin(http.Response);
         await Sse.CommentAsync(http.Response, "keel events", cancellationToken).ConfigureAwait(false);

@@ -7,17 +7,56 @@ namespace Keel.Server.Http;
 /// <summary>Reads a JSON request body, turning a malformed one into a 422 that names the field (its JSON path) and the position.</summary>
 internal static class Body
 {
+    /// <summary>
+    /// Before routing, for a write under <c>/v1</c>: a body that is not JSON is answered 415 (the routes accept JSON,
+    /// and routing alone would fall through to a 404), and a request without a body and without a content type
+    /// (a bare <c>POST .../cancel</c>; every such body is optional or reported missing by its handler) is routed as JSON.
+    /// </summary>
+    public static Task GateAsync(HttpContext http, RequestDelegate next)
+    {
+        var request = http.Request;
+        if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)
+            || !request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+        {
+            return next(http);
+        }
+
+        if (IsEmpty(request))
+        {
+            if (string.IsNullOrEmpty(request.ContentType))
+            {
+                request.ContentType = "application/json";
+            }
+        }
+        else if (!request.HasJsonContentType())
+        {
+            return UnsupportedMediaType(request).ExecuteAsync(http);
+        }
+
+        return next(http);
+    }
+
+    private static bool IsEmpty(HttpRequest request)
+        => request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding"));
+
+    private static IResult UnsupportedMediaType(HttpRequest request)
+        => Problems.Problem(
+            StatusCodes.Status415UnsupportedMediaType,
+            "unsupported-media-type",
+            "Unsupported media type",
+            $"The body must be JSON (Content-Type: application/json), not {(string.IsNullOrEmpty(request.ContentType) ? "a body without a content type" : $"'{request.ContentType}'")}.");
+
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, bool required, CancellationToken cancellationToken)
         where T : class
     {
-        if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding")))
+        if (IsEmpty(request))
         {
             return required ? (null, Problems.Invalid("$", "a JSON body is required")) : (null, null);
         }
 
         if (!request.HasJsonContentType())
         {
-            return (null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "The body must be JSON (Content-Type: application/json)."));
+            return (null, UnsupportedMediaType(request));
         }
 
         try

@@ -28,6 +28,21 @@ internal static class Problems
 
     public static IResult Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>The status of a request that ended in an unhandled exception: 503 for a failure of the run store, else 500.</summary>
+    public static int StatusOf(Exception exception)
+        => exception is RunStoreException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
+
+    /// <summary>The problem of a request that ended in an unhandled exception: a run store failure says what failed and where.</summary>
+    public static void Describe(ProblemDetailsContext context)
+    {
+        if (context.Exception is RunStoreException failure)
+        {
+            context.ProblemDetails.Type = TypeBase + "store-failed";
+            context.ProblemDetails.Title = "The run store failed";
+            context.ProblemDetails.Detail = failure.Message;
+        }
+    }
+
     public static IResult Problem(int status, string type, string title, string detail)
         => Results.Problem(detail: detail, statusCode: status, title: title, type: TypeBase + type);
 }

@@ -188,7 +188,7 @@ public sealed record StartRunRequest
     /// <summary>What the run is for. Default: the workflow's goal.</summary>
     public string? Goal { get; init; }
 
-    /// <summary>The initial data bus (keys starting with <c>keel.</c> are reserved).</summary>
+    /// <summary>The initial data bus (keys starting with <c>keel.</c> or <c>_keel.</c> are reserved).</summary>
     public Dictionary<string, JsonElement>? Data { get; init; }
 
     /// <summary>Run this stored version of the workflow (a definition hash) instead of the registered one.</summary>

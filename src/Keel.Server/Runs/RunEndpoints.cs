@@ -16,6 +16,9 @@ internal static class RunEndpoints
     /// <summary>Data bus keys starting with this belong to Keel and its hosts.</summary>
     public const string ReservedPrefix = "keel.";
 
+    /// <summary>Data bus keys starting with this belong to the <c>keel</c> command (the workflow file a run was started from).</summary>
+    public const string CliReservedPrefix = "_keel.";
+
     /// <summary>The request fingerprint kept with a run started with an idempotency key.</summary>
     public const string RequestTag = "keel.request";
 
@@ -225,9 +228,9 @@ internal static class RunEndpoints
             {
                 errors.Add($"{field}.{key}", $"a key must be 1 to {FieldErrors.MaxName} characters");
             }
-            else if (key.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            else if (key.StartsWith(ReservedPrefix, StringComparison.Ordinal) || key.StartsWith(CliReservedPrefix, StringComparison.Ordinal))
             {
-                errors.Add($"{field}.{key}", $"keys starting with '{ReservedPrefix}' are reserved");
+                errors.Add($"{field}.{key}", $"keys starting with '{ReservedPrefix}' or '{CliReservedPrefix}' are reserved");
             }
         }
     }
