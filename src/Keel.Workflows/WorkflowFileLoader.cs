@@ -16,6 +16,12 @@ internal static class WorkflowFileLoader
         try
         {
             fullPath = System.IO.Path.GetFullPath(path);
+            if (Directory.Exists(fullPath))
+            {
+                problems.Add(new WorkflowFileProblem(display, 0, 0, "is a directory, not a workflow file"));
+                return new WorkflowReadResult(null, problems);
+            }
+
             var info = new FileInfo(fullPath);
             if (info.Exists && info.Length > options.MaxFileBytes)
             {
@@ -23,7 +29,12 @@ internal static class WorkflowFileLoader
                 return new WorkflowReadResult(null, problems);
             }
 
-            text = File.ReadAllText(fullPath);
+            if (ReadBounded(display, fullPath, options.MaxFileBytes, problems) is not { } read)
+            {
+                return new WorkflowReadResult(null, problems);
+            }
+
+            text = read;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -32,6 +43,62 @@ internal static class WorkflowFileLoader
         }
 
         return Parse(display, fullPath, text, options, problems);
+    }
+
+    /// <summary>
+    /// The file's text, read no further than the limit (a device or a pipe has no length to check first:
+    /// <c>/dev/zero</c> is refused after the limit, not read until memory runs out), decoded strictly: bytes
+    /// that are not UTF-8 (or UTF-16 after its byte order mark) are a problem at their line, not replaced.
+    /// </summary>
+    private static string? ReadBounded(string display, string fullPath, long maxBytes, List<WorkflowFileProblem> problems)
+    {
+        byte[] bytes;
+        using (var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan))
+        {
+            var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int count;
+            while ((count = stream.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                buffer.Write(chunk, 0, count);
+                if (buffer.Length > maxBytes)
+                {
+                    problems.Add(new WorkflowFileProblem(display, 0, 0, $"more than the limit of {maxBytes} bytes was read from it (a device or a pipe that does not end?)"));
+                    return null;
+                }
+            }
+
+            bytes = buffer.ToArray();
+        }
+
+        var (encoding, skip) = bytes switch
+        {
+            [0xEF, 0xBB, 0xBF, ..] => ((System.Text.Encoding)new System.Text.UTF8Encoding(false, true), 3),
+            [0xFF, 0xFE, ..] => (new System.Text.UnicodeEncoding(false, false, true), 2),
+            [0xFE, 0xFF, ..] => (new System.Text.UnicodeEncoding(true, false, true), 2),
+            _ => (new System.Text.UTF8Encoding(false, true), 0),
+        };
+        try
+        {
+            return encoding.GetString(bytes, skip, bytes.Length - skip);
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            var at = Math.Clamp(skip + Math.Max(ex.Index, 0), 0, bytes.Length);
+            var line = 1;
+            var lineStart = 0;
+            for (var i = 0; i < at; i++)
+            {
+                if (bytes[i] == (byte)'\n')
+                {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+
+            problems.Add(new WorkflowFileProblem(display, line, at - lineStart + 1, $"is not UTF-8 text: byte 0x{bytes[at < bytes.Length ? at : bytes.Length - 1]:X2} at byte {at - lineStart + 1} of the line (save the file as UTF-8)"));
+            return null;
+        }
     }
 
     public static WorkflowReadResult Parse(string display, string fullPath, string text, WorkflowReadOptions? options = null, List<WorkflowFileProblem>? problems = null, WorkflowFormat? format = null)

@@ -1,3 +1,5 @@
+using Keel.Cli.Commands;
+
 namespace Keel.Cli.Tests;
 
 public sealed class PruneCommandTests : IDisposable
@@ -90,6 +92,24 @@ public sealed class PruneCommandTests : IDisposable
 
         Assert.Equal(2, prune.ExitCode);
         Assert.Contains("expected a whole number followed by d, h or m", prune.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("36500d", true)]
+    [InlineData("36501d", false)]
+    [InlineData("9999999d", false)]
+    [InlineData("2147483647d", false)]
+    [InlineData("2147483647h", false)]
+    [InlineData("876000h", true)]
+    [InlineData("2147483647m", false)]
+    public void TryParseAge_AtMostAHundredYears_NeverOverflows(string text, bool accepted)
+    {
+        Assert.Equal(accepted, PruneCommand.TryParseAge(text, out var age));
+        if (accepted)
+        {
+            Assert.Equal(TimeSpan.FromDays(36_500), age);
+            Assert.True(DateTimeOffset.UtcNow - age > DateTimeOffset.MinValue);
+        }
     }
 
     public void Dispose() => _folder.Dispose();

@@ -15,6 +15,59 @@ public sealed class HostileFileTests
     private static string Step(string field) => $"name: w\nsteps:\n  - id: a\n    worker: coder\n    {field}\n";
 
     [Fact]
+    public void Load_ADeviceThatNeverEnds_IsRefusedAfterTheLimitNotReadUntilMemoryRunsOut()
+    {
+        var result = WorkflowDocument.Load("/dev/zero", new WorkflowReadOptions { MaxFileBytes = 64 * 1024 });
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Contains("more than the limit of 65536 bytes was read", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_BytesThatAreNotUtf8_IsAProblemAtTheirLine_NotReplaced()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"keel-latin1-{Guid.NewGuid():N}.yaml");
+        File.WriteAllBytes(path, [.. Encoding.ASCII.GetBytes("name: w\nsteps:\n  - id: caf"), 0xE9, .. Encoding.ASCII.GetBytes("\n    worker: coder\n")]);
+        try
+        {
+            var problem = Assert.Single(WorkflowDocument.Load(path).Problems);
+
+            Assert.Equal((3, 12), (problem.Line, problem.Column));
+            Assert.StartsWith("is not UTF-8 text: byte 0xE9", problem.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Load_AUtf8FileWithAByteOrderMark_Reads()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"keel-bom-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "name: café\nsteps:\n  - id: a\n    worker: coder\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        try
+        {
+            var result = WorkflowDocument.Load(path);
+
+            Assert.True(result.IsValid, string.Join("; ", result.Problems));
+            Assert.Equal("café", result.File!.Definition.Name);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Load_ADirectory_SaysItIsADirectory()
+    {
+        var problem = Assert.Single(WorkflowDocument.Load(Path.GetTempPath()).Problems);
+
+        Assert.Equal("is a directory, not a workflow file", problem.Message);
+    }
+
+    [Fact]
     public void Parse_UnclosedFlowList_IsAProblemWithItsPosition()
     {
         var result = WorkflowDocument.Parse("name: w\nsteps:\n  - id: a\n    worker: coder\n    on_success: [complete\n  - id: b\n    worker: coder\n", sourceName: "w.yaml");

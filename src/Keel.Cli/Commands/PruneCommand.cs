@@ -22,7 +22,7 @@ internal static class PruneCommand
         var states = new Option<string[]>("--state", "-s")
         {
             Description = "Delete only runs in this state (repeat for more). Default: completed, failed and cancelled; "
-                + "pending, running and waiting_for_approval runs are kept unless named here, since another process may be driving them.",
+                + "pending, running, paused and waiting_for_approval runs are kept unless named here, since another process may be driving them.",
             HelpName = "STATE",
             AllowMultipleArgumentsPerToken = false,
         };
@@ -34,6 +34,9 @@ internal static class PruneCommand
         return command;
     }
 
+    /// <summary>The largest age accepted: a hundred years.</summary>
+    internal const int MaxAgeDays = 36_500;
+
     internal static bool TryParseAge(string text, out TimeSpan age)
     {
         age = default;
@@ -42,11 +45,12 @@ internal static class PruneCommand
             return false;
         }
 
+        // At most a hundred years in any unit: an age beyond any date the store holds is a mistake, not an overflow.
         age = char.ToLowerInvariant(text[^1]) switch
         {
-            'd' => TimeSpan.FromDays(amount),
-            'h' => TimeSpan.FromHours(amount),
-            'm' => TimeSpan.FromMinutes(amount),
+            'd' when amount <= MaxAgeDays => TimeSpan.FromDays(amount),
+            'h' when amount <= MaxAgeDays * 24 => TimeSpan.FromHours(amount),
+            'm' when amount <= MaxAgeDays * 24 * 60 => TimeSpan.FromMinutes(amount),
             _ => TimeSpan.MinValue,
         };
         return age != TimeSpan.MinValue;
@@ -56,7 +60,7 @@ internal static class PruneCommand
     {
         if (!TryParseAge(ageText, out var age))
         {
-            io.Error.WriteLine($"error: --older-than '{ageText}' is not an age (expected a whole number followed by d, h or m, e.g. 30d).");
+            io.Error.WriteLine($"error: --older-than '{ageText}' is not an age (expected a whole number followed by d, h or m, e.g. 30d, at most {MaxAgeDays}d).");
             return ExitCodes.BadInput;
         }
 
@@ -65,7 +69,7 @@ internal static class PruneCommand
         {
             if (!Format.TryParseState(text, out var state))
             {
-                io.Error.WriteLine($"error: --state '{text}' is not a state (expected pending, running, waiting_for_approval, completed, failed or cancelled).");
+                io.Error.WriteLine($"error: --state '{text}' is not a state (expected pending, running, paused, waiting_for_approval, completed, failed or cancelled).");
                 return ExitCodes.BadInput;
             }
 

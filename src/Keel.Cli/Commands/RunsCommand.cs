@@ -12,7 +12,7 @@ internal static class RunsCommand
     {
         var state = new Option<string?>("--state", "-s")
         {
-            Description = "Only runs in this state: pending, running, waiting_for_approval, completed, failed, cancelled.",
+            Description = "Only runs in this state: pending, running, paused, waiting_for_approval, completed, failed, cancelled.",
             HelpName = "STATE",
         };
         var workflow = new Option<string?>("--workflow", "-w") { Description = "Only runs of this workflow (by name).", HelpName = "NAME" };

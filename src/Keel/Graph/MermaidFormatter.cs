@@ -14,6 +14,8 @@ public static class MermaidFormatter
     {
         ArgumentNullException.ThrowIfNull(graph);
         var text = new StringBuilder();
+        var ids = new NodeIds(graph);
+        string Id(string stepId) => ids.Of(stepId);
         text.Append("---\ntitle: ").Append(graph.Name).Append("\n---\n");
         text.Append("flowchart TD\n");
         if (graph.InitialStep is { } initial)
@@ -107,15 +109,77 @@ public static class MermaidFormatter
     };
 
     /// <summary>Mermaid ids: letters, digits and underscores; 'end' is a keyword, so every id gets a prefix.</summary>
-    private static string Id(string stepId)
+    /// <summary>
+    /// Mermaid node ids for a graph's step ids, one each: <c>s_</c> and the id with every character that is not
+    /// a letter, a digit or <c>_</c> written as <c>_</c>. Ids already made of those characters are given first
+    /// and stay as they are; an id that would then meet another (<c>a-b</c> beside <c>a_b</c>) gets the first
+    /// free <c>_2</c>, <c>_3</c>..., so distinct steps never share a node.
+    /// </summary>
+    private sealed class NodeIds
     {
-        var id = new StringBuilder("s_", stepId.Length + 2);
-        foreach (var c in stepId)
+        private readonly Dictionary<string, string> _ids = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
+
+        public NodeIds(WorkflowGraph graph)
         {
-            id.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
+            var all = new List<string>();
+            if (graph.InitialStep is { } initial)
+            {
+                all.Add(initial);
+            }
+
+            foreach (var node in graph.Nodes)
+            {
+                all.Add(node.Id);
+                all.Add(node.Id + "/branches");
+            }
+
+            foreach (var edge in graph.Edges)
+            {
+                all.Add(edge.From);
+                all.Add(edge.To);
+            }
+
+            foreach (var id in all.Where(IsPlain))
+            {
+                Assign(id, "s_" + id);
+            }
+
+            foreach (var id in all.Where(id => !IsPlain(id)))
+            {
+                var plain = Plain(id);
+                var candidate = plain;
+                for (var n = 2; _taken.Contains(candidate) && !_ids.ContainsKey(id); n++)
+                {
+                    candidate = plain + "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                Assign(id, candidate);
+            }
         }
 
-        return id.ToString();
+        public string Of(string stepId) => _ids.TryGetValue(stepId, out var id) ? id : Plain(stepId);
+
+        private void Assign(string stepId, string id)
+        {
+            if (_ids.TryAdd(stepId, id))
+            {
+                _taken.Add(id);
+            }
+        }
+
+        private static bool IsPlain(string stepId) => stepId.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+        private static string Plain(string stepId)
+        {
+            var id = new StringBuilder("s_", stepId.Length + 2);
+            foreach (var c in stepId)
+            {
+                id.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
+            }
+
+            return id.ToString();
+        }
     }
 
     private static string Escape(string text) => text.Replace("\"", "#quot;", StringComparison.Ordinal).Replace("|", "#124;", StringComparison.Ordinal);

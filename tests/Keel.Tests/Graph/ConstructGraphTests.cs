@@ -19,6 +19,30 @@ public sealed class ConstructGraphTests
     }
 
     [Fact]
+    public void Mermaid_StepIdsThatDifferOnlyInPunctuation_GetANodeEach()
+    {
+        var workflow = new WorkflowDefinition("punctuation");
+        workflow.AddStep(new WorkflowStep("a-b", "coder", onSuccess: "a_b"), isInitial: true);
+        workflow.AddStep(new WorkflowStep("a_b", "reviewer", onSuccess: "a.b"));
+        workflow.AddStep(new WorkflowStep("a.b", "coder", onSuccess: "a_b_2"));
+        workflow.AddStep(new WorkflowStep("a_b_2", "coder"));
+
+        var text = MermaidFormatter.Format(WorkflowGraph.From(workflow));
+
+        // Plain ids keep their names; the others take the first free suffix, so no edge loops back on itself.
+        Assert.Contains("s_a_b_3 -->|success| s_a_b\n", text, StringComparison.Ordinal);
+        Assert.Contains("s_a_b -->|success| s_a_b_4\n", text, StringComparison.Ordinal);
+        Assert.Contains("s_a_b_4 -->|success| s_a_b_2\n", text, StringComparison.Ordinal);
+        Assert.Contains("s_a_b_3[\"a-b<br/>coder\"]", text, StringComparison.Ordinal);
+        Assert.Contains("_start((start)) --> s_a_b_3\n", text, StringComparison.Ordinal);
+        foreach (var line in text.Split('\n').Where(l => l.Contains("-->", StringComparison.Ordinal)))
+        {
+            var parts = line.Trim().Split(' ');
+            Assert.NotEqual(parts[0], parts[^1]);
+        }
+    }
+
+    [Fact]
     public void Dot_MapAndParallel_AreDrawn()
     {
         var workflow = new WorkflowDefinition("pages");
