@@ -23,5 +23,18 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("builtin:build-website", show.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Demo_OutIsAnExistingFile_IsRefusedAsBadInputBeforeAnyRun()
+    {
+        _folder.Write("taken", "a file, not a folder");
+
+        var result = await KeelProcess.RunAsync(_folder.Path, "demo", "--out", "taken");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("error: --out 'taken' cannot hold the site", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Running", result.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("keel.db")));
+    }
+
     public void Dispose() => _folder.Dispose();
 }

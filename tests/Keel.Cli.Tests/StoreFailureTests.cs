@@ -108,6 +108,18 @@ public sealed class StoreFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Plans_StoreFileThatIsNotADatabase_SaysItIsDamaged_AndExitsWithTheStoreFailureCode()
+    {
+        var path = _folder.File("garbage.db");
+        await File.WriteAllBytesAsync(path, Enumerable.Range(0, 8192).Select(i => (byte)(i * 7 + 3)).ToArray());
+
+        var plans = await KeelProcess.RunAsync(_folder.Path, "plans", "--store", path);
+
+        Assert.True(plans.ExitCode == 4, plans.ToString());
+        Assert.Contains($"the run store file '{path}' is damaged", plans.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Runs_NoStoreYet_SaysThereAreNoneAndExitsZero()
     {
         var runs = await KeelProcess.RunAsync(_folder.Path, "runs");

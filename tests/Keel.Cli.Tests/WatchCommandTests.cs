@@ -81,5 +81,27 @@ public sealed partial class WatchCommandTests : IDisposable
     [GeneratedRegex(@"^\s*(\d+)\s+\d\d:\d\d:\d\d\.\d{3}\s+(\w+)\s+(.*)$")]
     private static partial Regex EventLine();
 
+    [Fact]
+    public async Task Watch_AfterTheLastEventOfAnEndedRun_EndsAtOnce_AndANegativeAfterIsRefused()
+    {
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", Path.Combine(KeelProcess.Examples, "build-website.yaml"), "--goal", "x", "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var runId = JsonDocument.Parse(run.Out).RootElement.GetProperty("run_id").GetString()!;
+        var all = await KeelProcess.RunAsync(_folder.Path, "watch", runId);
+        var last = all.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+
+        // A reconnect after run_ended (the last line printed) and one past it: nothing more to print, exit 0.
+        foreach (var after in new[] { last, last + 100 })
+        {
+            var again = await KeelProcess.RunAsync(_folder.Path, "watch", runId, "--after", after.ToString(System.Globalization.CultureInfo.InvariantCulture)).WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.Equal(string.Empty, again.Out.Trim());
+        }
+
+        var negative = await KeelProcess.RunAsync(_folder.Path, "watch", runId, "--after", "-1");
+        Assert.Equal(2, negative.ExitCode);
+        Assert.Contains("--after -1 is not a sequence", negative.Error, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -40,7 +40,7 @@ internal static class CancelCommand
                 : $"Cancel requested for run {result.RunId}: the process driving it stops it at its next heartbeat or commit (follow it with: keel watch {result.RunId}{StorePaths.Suffix(storeOption)}).");
             return ExitCodes.Completed;
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             io.Error.WriteLine("error: " + ex.Message);
             return ExitCodes.BadInput;

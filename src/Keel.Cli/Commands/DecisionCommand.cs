@@ -36,6 +36,12 @@ internal static class DecisionCommand
             var who = CommonOptions.Who(parse.GetValue(by));
             var stepId = parse.GetValue(step)!;
             var text = parse.GetValue(comment);
+            if (!approved && string.IsNullOrWhiteSpace(text))
+            {
+                io.Error.WriteLine("error: a rejection needs a reason: --comment TEXT (it is recorded with the decision).");
+                return Task.FromResult(ExitCodes.BadInput);
+            }
+
             return StoredRun.ContinueAsync(
                 io,
                 parse.GetValue(run)!,

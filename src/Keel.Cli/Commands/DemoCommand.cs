@@ -26,6 +26,17 @@ internal static class DemoCommand
 
     private static async Task<int> ExecuteAsync(CommandIo io, string folder, string goal, string? storeOption, bool json, CancellationToken cancellationToken)
     {
+        // The site's folder is checked before the run, so a bad --out costs no run and says so as bad input.
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            io.Error.WriteLine($"error: --out '{folder}' cannot hold the site: {ex.Message}");
+            return ExitCodes.BadInput;
+        }
+
         var driver = new RunDriver(io, storeOption, json);
         using var session = CliSession.Open(storeOption, driver.Observer, mustExist: false, io.Error);
         if (session is null)

@@ -84,7 +84,7 @@ internal static class PlanCommand
             CliPlanning.PrintRejection(rejected, io.Error);
             return null;
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             io.Error.WriteLine("error: " + ex.Message);
             return null;

@@ -31,7 +31,7 @@ internal static class PlansCommand
         {
             plans = await new SqlitePlanStore(path).ListAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             io.Error.WriteLine("error: " + ex.Message);
             return ExitCodes.BadInput;

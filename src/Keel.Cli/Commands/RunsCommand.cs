@@ -28,6 +28,12 @@ internal static class RunsCommand
 
     private static async Task<int> ExecuteAsync(CommandIo io, string? stateText, string? workflow, int limit, bool blocked, string? storeOption, bool json, CancellationToken cancellationToken)
     {
+        if (limit < 1)
+        {
+            io.Error.WriteLine($"error: --limit {limit} must be at least 1.");
+            return ExitCodes.BadInput;
+        }
+
         if (blocked && stateText is not null)
         {
             io.Error.WriteLine("error: --blocked lists pending and running runs; it does not take --state.");
@@ -68,7 +74,7 @@ internal static class RunsCommand
         RunStoreDamagedException? damage = null;
         try
         {
-            runs = await session.Store.ListRunsAsync(new RunQuery { State = state, WorkflowName = workflow, Limit = Math.Max(1, limit) }, cancellationToken).ConfigureAwait(false);
+            runs = await session.Store.ListRunsAsync(new RunQuery { State = state, WorkflowName = workflow, Limit = limit }, cancellationToken).ConfigureAwait(false);
         }
         catch (RunStoreDamagedException ex)
         {

@@ -19,6 +19,12 @@ internal static class WatchCommand
 
     private static async Task<int> ExecuteAsync(CommandIo io, string runArgument, long after, string? storeOption, CancellationToken cancellationToken)
     {
+        if (after < 0)
+        {
+            io.Error.WriteLine($"error: --after {after} is not a sequence (0 or more: the last event printed).");
+            return ExitCodes.BadInput;
+        }
+
         using var session = CliSession.Open(storeOption, null, mustExist: true, io.Error);
         if (session is null)
         {

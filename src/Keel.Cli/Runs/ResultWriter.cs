@@ -16,6 +16,7 @@ internal static class ResultWriter
             WorkflowState.Failed => "Failed: " + result.Error,
             WorkflowState.Cancelled => "Cancelled: " + result.Error,
             WorkflowState.WaitingForApproval => $"Waiting for approval at step '{result.CurrentStep}': {result.Prompt}",
+            WorkflowState.Paused => $"Paused at step '{result.CurrentStep}': nobody drives it until it is unpaused",
             _ => Format.State(result.State),
         };
         output.WriteLine($"{headline}");
@@ -24,6 +25,10 @@ internal static class ResultWriter
         {
             output.WriteLine($"  approve: keel approve {result.RunId} {result.CurrentStep}{storeSuffix}");
             output.WriteLine($"  reject:  keel reject {result.RunId} {result.CurrentStep} --comment \"why\"{storeSuffix}");
+        }
+        else if (result.State == WorkflowState.Paused)
+        {
+            output.WriteLine($"  unpause: keel unpause {result.RunId}{storeSuffix}, then keel resume {result.RunId}{storeSuffix} (or a keel worker)");
         }
         else
         {

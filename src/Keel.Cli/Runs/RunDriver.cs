@@ -53,7 +53,11 @@ internal sealed class RunDriver
         catch (RunStoreException ex)
         {
             _io.Error.WriteLine("error: " + ex.Message);
-            _io.Error.WriteLine($"The run stopped at its last committed attempt; once the store is usable again, continue it with: keel resume {runId}{StorePaths.Suffix(_storeOption)}");
+            if (await StoredAsync(session, runId).ConfigureAwait(false) is { } hint)
+            {
+                _io.Error.WriteLine(hint);
+            }
+
             return ExitCodes.StoreFailure;
         }
         catch (KeelException ex)
@@ -85,5 +89,28 @@ internal sealed class RunDriver
         }
 
         return ExitCodes.For(result.State);
+    }
+
+    /// <summary>What is left of the run after a store failure, and how to go on; null when the store cannot say.</summary>
+    private async Task<string?> StoredAsync(CliSession session, string runId)
+    {
+        RunRecord? run;
+        try
+        {
+            run = await session.Store.GetRunAsync(runId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (KeelException)
+        {
+            return null;
+        }
+
+        var store = StorePaths.Suffix(_storeOption);
+        return run switch
+        {
+            null => $"The run {runId} was not stored: nothing of it was recorded.",
+            { State: WorkflowState.WaitingForApproval } => $"The run still waits for approval at step '{run.CurrentStep}' (the decision was not recorded); once the store is usable again, decide with: keel approve {runId} {run.CurrentStep}{store}",
+            { State: WorkflowState.Running or WorkflowState.Pending } => $"The run stopped at its last committed attempt; once the store is usable again, continue it with: keel resume {runId}{store}",
+            _ => $"The run is {StableNames.Of(run.State)}: keel show {runId}{store}",
+        };
     }
 }

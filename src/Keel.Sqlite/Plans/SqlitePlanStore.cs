@@ -52,7 +52,9 @@ public sealed class SqlitePlanStore : IPlanStore
         }
         catch (SqliteException ex)
         {
-            throw new KeelException($"SQLite plan store '{path}': cannot open the plans table: {ex.Message}", ex);
+            // A damaged file is said to be damaged, by name, and any other failure is the store's: both are a
+            // RunStoreException (the plans live in the run store's file), never a bad-input error.
+            throw Keel.Sqlite.SqliteErrors.Translate(ex, path);
         }
     }
 

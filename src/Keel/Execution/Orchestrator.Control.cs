@@ -51,7 +51,8 @@ public sealed partial class Orchestrator
 
     /// <summary>
     /// Resumes a paused run: it becomes pending, for a worker loop to claim (or for <see cref="ResumeAsync"/>
-    /// to drive). A pause still waiting for its owner is withdrawn. Returns the run as it stands.
+    /// to drive). A pause still waiting for its owner is withdrawn. Returns the run as it stands. Throws
+    /// <see cref="KeelException"/> for a run that has ended, as <see cref="PauseAsync"/> does.
     /// </summary>
     public async Task<RunRecord> UnpauseAsync(string runId, string? by = null, CancellationToken cancellationToken = default)
     {
@@ -59,6 +60,10 @@ public sealed partial class Orchestrator
         var store = RequireStore("Resuming a paused run");
         var who = string.IsNullOrWhiteSpace(by) ? "unknown" : by;
         var record = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        if (record.State.IsEnded())
+        {
+            throw new KeelException($"Run '{runId}' cannot be unpaused: it is {StateName(record.State)}.");
+        }
         if (record.Control == RunControl.Pause)
         {
             await store.RequestAsync(new RunRequest { RunId = runId, Control = RunControl.None, By = who }, cancellationToken).ConfigureAwait(false);

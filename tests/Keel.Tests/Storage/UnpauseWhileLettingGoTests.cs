@@ -6,6 +6,23 @@ public sealed class UnpauseWhileLettingGoTests
     private static readonly WorkerType Writer = new("writer");
 
     [Fact]
+    public async Task Unpause_ARunThatEnded_IsRefusedAsPauseIs()
+    {
+        var orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = new InMemoryRunStore() });
+        orchestrator.RegisterWorker(WorkerDefinition.FromFunction(Writer, "Writer", (input, context) => "draft", "Writes"));
+        var workflow = new WorkflowDefinition("write");
+        workflow.AddStep(new WorkflowStep("draft", Writer), isInitial: true);
+        orchestrator.RegisterWorkflow(workflow);
+        await orchestrator.ExecuteWorkflowAsync("write", "g", new ExecuteOptions { RunId = "done" });
+
+        var pause = await Assert.ThrowsAsync<KeelException>(() => orchestrator.PauseAsync("done", "ops"));
+        var unpause = await Assert.ThrowsAsync<KeelException>(() => orchestrator.UnpauseAsync("done", "ops"));
+
+        Assert.Contains("it is completed", pause.Message, StringComparison.Ordinal);
+        Assert.Equal("Run 'done' cannot be unpaused: it is completed.", unpause.Message);
+    }
+
+    [Fact]
     public async Task Unpause_RefusedWhileTheOwnerHeldTheRun_ButTheOwnerLetGoBeforeTheRefusalWasMade_IsMade()
     {
         var store = new HeldPause(new InMemoryRunStore());

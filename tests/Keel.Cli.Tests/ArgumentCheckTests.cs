@@ -1,0 +1,35 @@
+namespace Keel.Cli.Tests;
+
+/// <summary>Option values a command cannot honour are refused as bad input, before anything is done.</summary>
+public sealed class ArgumentCheckTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public async Task Reject_WithAnEmptyComment_IsRefused_AndTheRunStillWaits()
+    {
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", Path.Combine(KeelProcess.Examples, "approval.yaml"));
+        Assert.True(run.ExitCode == 3, run.ToString());
+        var runId = RunCommandTests.RunIdIn(run.Out);
+
+        var reject = await KeelProcess.RunAsync(_folder.Path, "reject", runId, "sign_off", "--comment", " ");
+        var runs = await KeelProcess.RunAsync(_folder.Path, "runs");
+
+        Assert.Equal(2, reject.ExitCode);
+        Assert.Contains("a rejection needs a reason", reject.Error, StringComparison.Ordinal);
+        Assert.Contains("waiting_for_approval", runs.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    public async Task Runs_WithALimitBelowOne_IsRefused(string limit)
+    {
+        var runs = await KeelProcess.RunAsync(_folder.Path, "runs", "--limit", limit);
+
+        Assert.Equal(2, runs.ExitCode);
+        Assert.Contains($"--limit {limit} must be at least 1", runs.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
