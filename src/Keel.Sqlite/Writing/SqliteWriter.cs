@@ -23,10 +23,16 @@ internal sealed class SqliteWriter : IDisposable
     private long _transactions;
     private volatile bool _closed;
 
+    /// <summary>The database file, when the store is one (checked to still be there, see <see cref="FileGone"/>).</summary>
+    private readonly string? _file;
+    private long _fileCheckedAt = -1;
+    private RunStoreException? _fileGone;
+
     /// <summary>A writer over <paramref name="session"/>; <paramref name="synced"/> when its connection commits at <c>synchronous = FULL</c>.</summary>
     public SqliteWriter(WriteSession session, int maxBatch, bool synced = false)
     {
         _session = session;
+        _file = File.Exists(session.Source) ? Path.GetFullPath(session.Source) : null;
         _maxBatch = maxBatch;
         _synced = synced;
         _thread = new Thread(Loop) { IsBackground = true, Name = "Keel SQLite writer" };
@@ -109,9 +115,46 @@ internal sealed class SqliteWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// The store's file deleted (or moved away) while the store is open: SQLite would go on writing to the unlinked
+    /// file, acknowledging writes that are lost when the process ends. Looked at before a batch at most once a
+    /// second (a check of the path costs a system call), and once gone, every later batch fails with it.
+    /// </summary>
+    private RunStoreException? FileGone()
+    {
+        if (_file is null || _fileGone is not null)
+        {
+            return _fileGone;
+        }
+
+        var now = Environment.TickCount64;
+        if (_fileCheckedAt >= 0 && now - _fileCheckedAt < 1000)
+        {
+            return null;
+        }
+
+        _fileCheckedAt = now;
+        if (!File.Exists(_file))
+        {
+            _fileGone = new RunStoreException(_file, $"the run store file '{_file}' was deleted or moved while the store was open: nothing more is written (what was written since is lost with it); restore the file or start on a new one.");
+        }
+
+        return _fileGone;
+    }
+
     private void Run(List<WriteOperation> batch)
     {
         Interlocked.Increment(ref _transactions);
+        if (FileGone() is { } gone)
+        {
+            foreach (var operation in batch)
+            {
+                operation.Finish(gone);
+            }
+
+            return;
+        }
+
         Exception? batchError = null;
         var relax = _synced && AllRelaxed(batch);
         try

@@ -376,6 +376,22 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Write_AfterTheFileWasDeletedWhileOpen_FailsNamingTheFile_EveryTime_NotAcknowledgedAndLost()
+    {
+        using var store = SqliteRunStore.Open(_db.Path);
+        foreach (var file in new[] { _db.Path, _db.Path + "-wal", _db.Path + "-shm" })
+        {
+            File.Delete(file);
+        }
+
+        var first = await Assert.ThrowsAsync<RunStoreException>(async () => await store.CreateRunAsync(Run("r1"), [], CancellationToken.None));
+        var second = await Assert.ThrowsAsync<RunStoreException>(async () => await store.CreateRunAsync(Run("r2"), [], CancellationToken.None));
+
+        Assert.Contains($"the run store file '{Path.GetFullPath(_db.Path)}' was deleted or moved while the store was open", first.Message, StringComparison.Ordinal);
+        Assert.Equal(first.Message, second.Message);
+    }
+
+    [Fact]
     public async Task DeleteRuns_RemovesTheDeletedRunsHistoryRows_AndANewRunStartsEmpty()
     {
         using var store = SqliteRunStore.Open(_db.Path);
