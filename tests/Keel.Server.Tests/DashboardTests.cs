@@ -63,6 +63,42 @@ public sealed class DashboardTests
         });
     }
 
+    [Fact]
+    public async Task Dashboard_RunsList_ShowsOnePageOfFifty_TheLiveStreamAddsOnlyNewRuns_LoadMoreTheRest()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        for (var i = 0; i < 60; i++)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = $"run {i}" })).StatusCode);
+        }
+
+        await InBrowserAsync(fixture, "paging-failure.png", async page =>
+        {
+            var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            page.Console += (_, message) =>
+            {
+                if (message.Type == "error")
+                {
+                    errors.Enqueue(message.Text);
+                }
+            };
+            await page.GotoAsync(fixture.BaseAddress.ToString());
+            await page.Locator("table.runs tbody tr").Nth(49).WaitForAsync();
+
+            // A run started now reaches the list through the live stream, after the stream's snapshot of the
+            // newest 500 runs: once it is there, the snapshot has been applied, and it added none of the older ten.
+            await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "the newest" });
+            await page.Locator("table.runs tbody tr", new PageLocatorOptions { HasText = "the newest" }).WaitForAsync();
+            Assert.Equal(51, await page.Locator("table.runs tbody tr").CountAsync());
+
+            await page.Locator("button", new PageLocatorOptions { HasText = "Load more" }).ClickAsync();
+            await page.Locator("table.runs tbody tr").Nth(60).WaitForAsync();
+            Assert.Equal(61, await page.Locator("table.runs tbody tr").CountAsync());
+            Assert.Empty(errors);
+        });
+    }
+
     /// <summary>Opens Debian's Chromium on a fresh page and runs <paramref name="drive"/>; a failure saves a screenshot and the browser console.</summary>
     private static async Task InBrowserAsync(ServerFixture fixture, string failureShot, Func<IPage, Task> drive)
     {

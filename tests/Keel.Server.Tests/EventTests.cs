@@ -57,6 +57,33 @@ public sealed class EventTests
     }
 
     [Fact]
+    public async Task RunEvents_ServerStopsWhileAStreamIsOpen_TheStreamClosesCleanly()
+    {
+        var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "left waiting" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
+        var parked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The run waits for a person, so its stream stays open until the server stops.
+        var reading = SseClient.ReadAllAsync(client, $"/v1/runs/{id}/events", stopAfter: e =>
+        {
+            if (e.Type == "run_parked")
+            {
+                parked.TrySetResult();
+            }
+
+            return false;
+        });
+        await parked.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await fixture.DisposeAsync();
+
+        // Ended by the server, not cut: the read ends without an error, with every event sent before.
+        var events = await reading.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal("run_parked", events[^1].Type);
+    }
+
+    [Fact]
     public async Task RunEvents_BadLastEventIdOrUnknownRun_Problem()
     {
         await using var fixture = await ServerFixture.StartAsync();

@@ -61,7 +61,7 @@ async function runsPage() {
     location.hash = `#/?${q}`;
   } },
   h('label', {}, 'State ', h('select', { name: 'state' }, h('option', { value: '' }, 'any'),
-    ...['pending', 'running', 'waiting_for_approval', 'completed', 'failed', 'cancelled'].map((s) => h('option', { value: s, selected: s === state }, s.replaceAll('_', ' '))))),
+    ...['pending', 'running', 'paused', 'waiting_for_approval', 'completed', 'failed', 'cancelled'].map((s) => h('option', { value: s, selected: s === state }, s.replaceAll('_', ' '))))),
   h('label', {}, 'Workflow ', h('select', { name: 'workflow' }, h('option', { value: '' }, 'any'),
     ...workflows.map((w) => h('option', { value: w.name, selected: w.name === workflow }, w.name)))),
   h('button', { type: 'submit', class: 'secondary' }, 'Filter'));
@@ -112,8 +112,12 @@ async function runsPage() {
     more));
   await load(true);
   let pending = null;
+  // The stream's snapshot names the newest runs of every state: it updates the runs listed and adds the
+  // runs created since the first page was read, never the older ones the pages have not reached yet.
+  const newest = [...runs.values()].reduce((m, r) => (r.createdAt > m ? r.createdAt : m), '');
   stopStreams.push(stream('/v1/events', (type, event) => {
     if (type !== 'run' || !event.run) return;
+    if (!runs.has(event.run.id) && newest && event.run.createdAt < newest) return;
     runs.set(event.run.id, event.run);
     if (!pending) pending = setTimeout(() => { pending = null; render(); }, 150);
   }));
