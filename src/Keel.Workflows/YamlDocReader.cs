@@ -11,6 +11,31 @@ namespace Keel;
 /// </summary>
 internal static class YamlDocReader
 {
+    /// <summary>A position the parser gives past the end of the text (the end of input) as the end of the text's last line.</summary>
+    private static (int Line, int Column) Within(string text, int line, int column)
+    {
+        var lines = text.Split('\n');
+        var count = lines.Length > 1 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
+        return line <= count || count == 0 ? (line, column) : (count, lines[count - 1].TrimEnd('\r').Length + 1);
+    }
+
+    /// <summary>The first tab in a line's indentation (the parser reports a tab used as indentation at 1:1).</summary>
+    private static (int Line, int Column)? FirstIndentingTab(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indent)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return null;
+    }
+
     public static DocNode? Read(string file, string text, WorkflowReadOptions options, List<WorkflowFileProblem> problems)
     {
         var reader = new Reader(file, options, problems);
@@ -20,8 +45,13 @@ internal static class YamlDocReader
         }
         catch (YamlException ex)
         {
-            var message = ex.InnerException is YamlException inner && !string.IsNullOrEmpty(inner.Message) ? inner.Message : ex.Message;
-            problems.Add(new WorkflowFileProblem(file, (int)ex.Start.Line, (int)ex.Start.Column, "invalid YAML: " + Clean(message)));
+            // The inner exception, when there is one, is the scanner's, at the character it stopped on (the outer
+            // one names where the enclosing construct began, often 1:1).
+            var at = ex.InnerException is YamlException inner && !string.IsNullOrEmpty(inner.Message) ? inner : ex;
+            var (line, column) = at.Message.Contains("tab as indentation", StringComparison.Ordinal) && FirstIndentingTab(text) is { } tab
+                ? tab
+                : Within(text, (int)at.Start.Line, (int)at.Start.Column);
+            problems.Add(new WorkflowFileProblem(file, line, column, "invalid YAML: " + Clean(at.Message)));
             return null;
         }
         catch (InvalidOperationException ex)

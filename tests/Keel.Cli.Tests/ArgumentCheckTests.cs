@@ -31,5 +31,15 @@ public sealed class ArgumentCheckTests : IDisposable
         Assert.Contains($"--limit {limit} must be at least 1", runs.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnyCommand_WithAnEmptyStore_IsRefused_NotTheDefaultStore()
+    {
+        var runs = await KeelProcess.RunAsync(_folder.Path, "runs", "--store", "");
+
+        Assert.Equal(2, runs.ExitCode);
+        Assert.Contains("--store is empty", runs.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("keel.db")));
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -78,6 +78,23 @@ public sealed class HostileFileTests
     }
 
     [Fact]
+    public void Parse_ATabAsIndentation_IsAProblemAtTheTab()
+    {
+        var problem = Single("name: w\nsteps:\n\t- id: a\n    worker: coder\n");
+
+        Assert.Equal((3, 1), (problem.Line, problem.Column));
+        Assert.Contains("tab as indentation", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnclosedFlowListOnTheLastLine_IsAProblemOnThatLine_NotPastTheEnd()
+    {
+        var problem = Single("name: w\nsteps:\n  - id: a\n    worker: coder\n    on_success: [complete\n");
+
+        Assert.Equal((5, 26), (problem.Line, problem.Column));
+    }
+
+    [Fact]
     public void Parse_UnclosedFlowListAtTheEnd_IsAProblem()
     {
         var problem = Single("name: w\nsteps: [ { id: a, worker: coder }");

@@ -5,11 +5,24 @@ namespace Keel.Cli.Commands;
 /// <summary>Options several commands share (each command gets its own instance).</summary>
 internal static class CommonOptions
 {
-    public static Option<string?> Store() => new("--store")
+    public static Option<string?> Store()
     {
-        Description = "The run store: a SQLite file, or a PostgreSQL server as a postgres:// URI or an Npgsql connection string. Default: $KEEL_STORE, else keel.db in the current folder.",
-        HelpName = "STORE",
-    };
+        var store = new Option<string?>("--store")
+        {
+            Description = "The run store: a SQLite file, or a PostgreSQL server as a postgres:// URI or an Npgsql connection string. Default: $KEEL_STORE, else keel.db in the current folder.",
+            HelpName = "STORE",
+        };
+
+        // An empty --store (an unset variable in a script: --store "$STORE") names no store: refused, not the default.
+        store.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ } token] && string.IsNullOrWhiteSpace(token.Value))
+            {
+                result.AddError("--store is empty: name a SQLite file or a PostgreSQL address, or leave --store out for the default.");
+            }
+        });
+        return store;
+    }
 
     public static Option<bool> Json(string what) => new("--json")
     {
