@@ -36,6 +36,11 @@ internal sealed partial class WorkflowFileParser
             {
                 workers[type] = declaration;
             }
+            else
+            {
+                // Declared, with a problem reported at the declaration: the steps using it are not told it is undeclared.
+                _brokenWorkers.Add(type);
+            }
         }
 
         return workers;

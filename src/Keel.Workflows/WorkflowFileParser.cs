@@ -15,6 +15,7 @@ internal sealed partial class WorkflowFileParser
     private readonly string _file;
     private readonly string _baseDirectory;
     private readonly List<WorkflowFileProblem> _problems;
+    private readonly HashSet<string> _brokenWorkers = new(StringComparer.Ordinal);
 
     public WorkflowFileParser(string file, string baseDirectory, List<WorkflowFileProblem> problems)
     {
@@ -141,7 +142,7 @@ internal sealed partial class WorkflowFileParser
         }
 
         var type = new WorkerType(worker).Value;
-        if (!workers.ContainsKey(type))
+        if (!workers.ContainsKey(type) && !_brokenWorkers.Contains(type))
         {
             if (BuiltinNames.Contains(type))
             {

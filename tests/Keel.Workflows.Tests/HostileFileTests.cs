@@ -95,6 +95,15 @@ public sealed class HostileFileTests
     }
 
     [Fact]
+    public void Parse_AWorkerOfAnUnknownKind_IsOneProblemAtItsKind_NotAlsoUndeclaredAtEachStep()
+    {
+        var problem = Single("name: w\nworkers:\n  tester:\n    kind: shell\nsteps:\n  - id: a\n    worker: tester\n");
+
+        Assert.Equal((4, 11), (problem.Line, problem.Column));
+        Assert.StartsWith("unknown worker kind 'shell' for worker 'tester'", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_UnclosedFlowListAtTheEnd_IsAProblem()
     {
         var problem = Single("name: w\nsteps: [ { id: a, worker: coder }");
