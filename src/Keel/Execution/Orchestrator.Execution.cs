@@ -25,24 +25,28 @@ public sealed partial class Orchestrator
     {
         // Not an async method: the driver's task is returned as it is (one task per run, not two); a bad
         // argument still faults the returned task rather than throwing from the call.
-        RunStart start;
+        RunSession session;
+        RunRecord? record;
         try
         {
-            var (created, session) = NewRun(workflowName, goal, options, pending: false);
+            (record, session) = NewRun(workflowName, goal, options, pending: false);
             if (session.Logger.IsEnabled(LogLevel.Information))
             {
                 Log.RunStarted(session.Logger, session.RunId, session.Workflow.Name, session.Context.CurrentStep, session.Context.Goal);
             }
-
-            start = created;
         }
         catch (Exception ex)
         {
             return Task.FromException<WorkflowResult>(ex);
         }
 
-        return _driver.RunAsync(start, cancellationToken);
+        // Without a store, a fresh run is its session alone: no start request is made for it.
+        return record is null ? _driver.RunAsync(RunStart.FreshInMemory, session, cancellationToken) : _driver.RunAsync(FreshStart(record, session), cancellationToken);
     }
+
+    /// <summary>The start request of a fresh run to store (created holding this process's lease).</summary>
+    private static RunStart FreshStart(RunRecord record, RunSession session)
+        => new() { Kind = StartKind.Fresh, RunId = record.RunId, Workflow = session.Workflow, Workers = session.Workers, Verbose = session.Verbose, Record = record, Session = session };
 
     /// <summary>
     /// Stores a new run as pending and returns at once, without driving it: a worker loop (this process's,
@@ -52,15 +56,15 @@ public sealed partial class Orchestrator
     public async Task<RunHandle> StartAsync(string workflowName, string? goal = null, ExecuteOptions? options = null, CancellationToken cancellationToken = default)
     {
         var store = RequireStore("Starting a run");
-        var (start, session) = NewRun(workflowName, goal, options ?? DefaultOptions, pending: true);
-        await store.CreateRunAsync(start.Record!, [], cancellationToken).ConfigureAwait(false);
-        _driver.Publish(session, RunCreated.For(start.Record!));
+        var (record, session) = NewRun(workflowName, goal, options ?? DefaultOptions, pending: true);
+        await store.CreateRunAsync(record!, [], cancellationToken).ConfigureAwait(false);
+        _driver.Publish(session, RunCreated.For(record!));
         WakeWorkerLoops();
-        return new RunHandle(this, start.RunId);
+        return new RunHandle(this, record!.RunId);
     }
 
-    /// <summary>The run a fresh execution or a start stores: at the initial step, holding this process's lease unless pending.</summary>
-    private (RunStart Start, RunSession Session) NewRun(string workflowName, string? goal, ExecuteOptions options, bool pending)
+    /// <summary>A fresh run's session at the initial step, and with a store the run to store (holding this process's lease unless pending).</summary>
+    private (RunRecord? Record, RunSession Session) NewRun(string workflowName, string? goal, ExecuteOptions options, bool pending)
     {
         ArgumentNullException.ThrowIfNull(workflowName);
         ArgumentNullException.ThrowIfNull(options);
@@ -121,8 +125,7 @@ public sealed partial class Orchestrator
             };
         }
 
-        var start = new RunStart { Kind = StartKind.Fresh, RunId = runId, Workflow = compiled, Workers = workers, Verbose = options.Verbose, Record = record, Session = session };
-        return (start, session);
+        return (record, session);
     }
 
     private static ExecuteOptions VerboseOptions(IReadOnlyDictionary<string, object?>? data) => new() { Verbose = true, Data = data };

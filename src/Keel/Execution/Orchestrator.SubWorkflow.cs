@@ -87,8 +87,10 @@ public sealed partial class Orchestrator
             MaxCost = parent?.MaxCost is { } cost ? Math.Max(0, cost - (used?.Cost ?? 0)) : null,
             ParentRunId = context.WorkflowId,
         };
-        var (start, _) = NewRun(childName, goal, options, pending: false);
-        return await _driver.RunAsync(start with { SharesSlot = true }, cancellationToken).ConfigureAwait(false);
+        var (record, session) = NewRun(childName, goal, options, pending: false);
+        return await (record is null
+            ? _driver.RunAsync(RunStart.FreshInMemory with { SharesSlot = true }, session, cancellationToken)
+            : _driver.RunAsync(FreshStart(record, session) with { SharesSlot = true }, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Continues a child found in the store: resumed when nobody drives it, awaited when someone does.</summary>

@@ -6,7 +6,7 @@ namespace Keel;
 
 /// <summary>
 /// The one owner of a run in this process. Fresh runs, resumes, claims by a worker loop, approvals, forks,
-/// cancellations and pauses all come through <see cref="RunAsync"/>, which takes the run's in-process
+/// cancellations and pauses all come through <see cref="RunAsync(RunStart, RunSession, CancellationToken)"/>, which takes the run's in-process
 /// claim, then its capacity slot, then its lease, keeps the lease alive with a heartbeat, and gives all
 /// of them back in one <c>finally</c>. <see cref="LoopAsync"/> drives the run: the one place a step is executed.
 /// </summary>
@@ -41,9 +41,15 @@ internal sealed partial class RunOwner
     public bool Owns(string runId) => _owned.ContainsKey(runId);
 
     /// <summary>Owns the run for what <paramref name="start"/> asks, then gives everything back.</summary>
-    public async Task<WorkflowResult> RunAsync(RunStart start, CancellationToken cancellationToken)
+    public Task<WorkflowResult> RunAsync(RunStart start, CancellationToken cancellationToken) => RunAsync(start, start.Session, cancellationToken);
+
+    /// <summary>
+    /// Owns the run for what <paramref name="start"/> asks, then gives everything back; a fresh run brings its
+    /// <paramref name="fresh"/> session (beside <see cref="RunStart.FreshInMemory"/> when there is no store).
+    /// </summary>
+    public async Task<WorkflowResult> RunAsync(RunStart start, RunSession? fresh, CancellationToken cancellationToken)
     {
-        var runId = start.RunId;
+        var runId = fresh?.RunId ?? start.RunId;
         var hasSlot = start.HoldsSlot;
         if (_store is not null && !_owned.TryAdd(runId, null))
         {
@@ -68,7 +74,7 @@ internal sealed partial class RunOwner
             }
 
             // The lease second: taken (or the run created holding it), then the position loaded under it.
-            session = await OpenAsync(start, cancellationToken).ConfigureAwait(false);
+            session = _store is null && fresh is not null ? fresh : await OpenAsync(start, cancellationToken).ConfigureAwait(false);
             if (_store is not null)
             {
                 session.CancelSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -31,6 +31,12 @@ internal enum StartKind
 /// <summary>What a <see cref="RunOwner"/> is asked to do with one run.</summary>
 internal sealed record RunStart
 {
+    /// <summary>
+    /// A fresh run without a store: the run is its session, given beside this shared request (which names no
+    /// run), so an in-memory run makes no request of its own.
+    /// </summary>
+    public static RunStart FreshInMemory { get; } = new() { Kind = StartKind.Fresh, RunId = string.Empty, Workflow = null!, Workers = [] };
+
     public required StartKind Kind { get; init; }
 
     public required string RunId { get; init; }
