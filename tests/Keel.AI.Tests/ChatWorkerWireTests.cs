@@ -113,6 +113,24 @@ public sealed class ChatWorkerWireTests
     }
 
     [Fact]
+    public async Task CostBudget_AnAnswerFromAModelWithoutAPrice_StopsTheRunBeforeTheNextCall_FailClosed()
+    {
+        // The server answers as a model id the price table does not name (vLLM and routers do): the attempt
+        // has tokens and no cost, so the budget cannot be held and the run stops rather than spend unseen.
+        await using var server = await OpenAIServer.StartAsync((request, index) => (ContentReply)Website.Respond(request, index) with { Model = "provider/other-model-2025" });
+        var prices = new PriceTable().Add("gpt-test", inputPerMillion: 1000m, outputPerMillion: 2000m);
+        var orchestrator = Website.Orchestrator(TestClients.For(server), prices: prices);
+
+        var result = await orchestrator.ExecuteWorkflowAsync("build_website", Website.Goal, Website.Options(maxCost: 10m));
+
+        Assert.Equal(WorkflowState.Failed, result.State);
+        Assert.Null(result.History[0].Usage!.Cost);
+        Assert.Contains("cost budget of 10 cannot be held:", result.Error);
+        Assert.Contains("of model 'provider/other-model-2025' have no price", result.Error);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
     public async Task Http429WithRetryAfter_IsRetriedInsideOneAttempt()
     {
         await using var server = await OpenAIServer.StartAsync(Reply.Status(429, retryAfterSeconds: 0), Reply.Content("done"));

@@ -36,5 +36,23 @@ public sealed class DemoCommandTests : IDisposable
         Assert.False(File.Exists(_folder.File("keel.db")));
     }
 
+    [Fact]
+    public async Task Demo_AndAnLlmPlan_WithAProviderThatHasNoKey_StopAsBadInputBeforeAnything()
+    {
+        var environment = new Dictionary<string, string> { ["KEEL_MODEL"] = "openai:gpt-4o" };
+
+        var demo = await KeelProcess.RunAsync(_folder.Path, environment, "demo", "--out", "site");
+        var plan = await KeelProcess.RunAsync(_folder.Path, environment, "plan", "--goal", "A website", "--planner", "llm");
+
+        Assert.True(demo.ExitCode == 2, demo.ToString());
+        Assert.Contains("cannot be used: Model provider openai: no API key is set", demo.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", demo.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("keel.db")));
+        Assert.False(Directory.Exists(_folder.File("site")));
+        Assert.True(plan.ExitCode == 2, plan.ToString());
+        Assert.Contains("no API key is set", plan.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", plan.Error, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -136,5 +136,23 @@ public sealed class PlanCommandTests : IDisposable
         return JsonDocument.Parse(list.Out).RootElement.EnumerateArray().Select(e => e.Clone()).ToArray();
     }
 
+    [Fact]
+    public async Task PlanAndPlans_Json_IsWrittenInTheDialect_WithoutNeedlessEscapes_AndTheHintRunsTheSamePlan()
+    {
+        var plan = await KeelProcess.RunAsync(_folder.Path, "plan", "--goal", "A site for Jo's bakery + cafe", "--json");
+        var plans = await KeelProcess.RunAsync(_folder.Path, "plans", "--json");
+        var text = await KeelProcess.RunAsync(_folder.Path, "plan", "--goal", "A site for Jo's bakery + cafe");
+
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        foreach (var output in new[] { plan.Out, plans.Out })
+        {
+            Assert.Contains("Jo's bakery + cafe", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("\\u0027", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("\\u002B", output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("run it with: keel run --goal 'A site for Jo'\\''s bakery + cafe'", text.Out, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -40,6 +40,35 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_PlansAreTheStoresPlans_ThoseOfKeelPlan_AndItsOwnSurviveARestart()
+    {
+        var planned = await KeelProcess.RunAsync(_folder.Path, "plan", "--goal", "A website for a bakery", "--store", "keel.db", "--json");
+        Assert.True(planned.ExitCode == 0, planned.ToString());
+        var cliHash = System.Text.Json.JsonDocument.Parse(planned.Out).RootElement.GetProperty("hash").GetString()!;
+        var website = Path.Combine(KeelProcess.Examples, "build-website.yaml");
+        string serverHash;
+        var (serve, address) = await KeelServiceProcess.ServeAsync(_folder.Path, "--store", "keel.db", "--workflow", website);
+        await using (serve)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            var listed = await client.GetFromJsonAsync<JsonElement>("/v1/plans");
+            Assert.Contains(cliHash, listed.EnumerateArray().Select(p => p.GetProperty("hash").GetString()));
+            var made = await client.PostAsJsonAsync("/v1/plans", new { goal = "A landing page for a library" });
+            Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync());
+            serverHash = (await made.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("hash").GetString()!;
+        }
+
+        var plans = await KeelProcess.RunAsync(_folder.Path, "plans", "--store", "keel.db");
+        Assert.Contains(serverHash[..12], plans.Out, StringComparison.Ordinal);
+        var (again, againAddress) = await KeelServiceProcess.ServeAsync(_folder.Path, "--store", "keel.db", "--workflow", website);
+        await using (again)
+        {
+            using var client = new HttpClient { BaseAddress = againAddress };
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/plans/{serverHash}")).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Serve_WithItsWorkerLoop_CompletesTheRunStartedOverHttpAlone()
     {
         var (serve, address) = await KeelServiceProcess.ServeAsync(_folder.Path, "--store", "keel.db", "--workflow", Workflow);

@@ -16,27 +16,52 @@ internal static class ProposalReader
         "on_label", "label_field", "label_function", "parallel", "map", "join", "max_parallel",
     };
 
+    /// <summary>The most '{' an answer's text is searched from for its object (a hostile answer full of braces stays linear enough).</summary>
+    private const int MaxCandidates = 64;
+
+    /// <summary>
+    /// The answer's object: read as one JSON value from each <c>{</c> in turn, the text after it left alone, so
+    /// braces in the prose around a fenced object (<c>here is the plan {as requested}:</c>) do not spoil it. The
+    /// first object with <c>steps</c> wins, else the first object; with none, the error of the first try.
+    /// </summary>
+    private static JsonElement? Find(string text, out string error)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        JsonElement? first = null;
+        string? firstError = null;
+        var tried = 0;
+        for (var at = Array.IndexOf(bytes, (byte)'{'); at >= 0 && tried < MaxCandidates; at = Array.IndexOf(bytes, (byte)'{', at + 1), tried++)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(bytes.AsSpan(at), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+                using var document = JsonDocument.ParseValue(ref reader);
+                var value = document.RootElement.Clone();
+                if (value.TryGetProperty("steps", out _))
+                {
+                    error = string.Empty;
+                    return value;
+                }
+
+                first ??= value;
+            }
+            catch (JsonException ex)
+            {
+                firstError ??= $"the answer is not valid JSON: {ex.Message}";
+            }
+        }
+
+        error = tried == 0 ? "the answer holds no JSON object" : firstError ?? string.Empty;
+        return first;
+    }
+
     public static WorkflowDefinition? Read(string text, out IReadOnlyList<ValidationProblem> problems)
     {
         var found = new List<ValidationProblem>();
         problems = found;
-        var start = text.IndexOf('{', StringComparison.Ordinal);
-        var end = text.LastIndexOf('}');
-        if (start < 0 || end < start)
+        if (Find(text, out var error) is not { } root)
         {
-            found.Add(new("(proposal)", null, "json", "the answer holds no JSON object"));
-            return null;
-        }
-
-        var json = text[start..(end + 1)];
-        JsonElement root;
-        try
-        {
-            root = KeelJson.Parse(json);
-        }
-        catch (JsonException ex)
-        {
-            found.Add(new("(proposal)", null, "json", $"the answer is not valid JSON: {ex.Message}"));
+            found.Add(new("(proposal)", null, "json", error));
             return null;
         }
 
@@ -72,7 +97,7 @@ internal static class ProposalReader
 
         try
         {
-            return WorkflowDefinitionJson.Deserialize(json);
+            return WorkflowDefinitionJson.Deserialize(root.GetRawText());
         }
         catch (Exception ex) when (ex is JsonException or KeelException or InvalidOperationException)
         {

@@ -74,7 +74,7 @@ public static class KeelAI
         {
             if (options.Provider != ModelProvider.OpenAICompatible)
             {
-                throw new KeelException($"Model provider {ProviderName(options.Provider)}: no API key is set (OPENAI_API_KEY or AZURE_OPENAI_API_KEY).");
+                throw new KeelException($"Model provider {ProviderName(options.Provider)}: no API key is set ({(options.Provider == ModelProvider.AzureOpenAI ? "AZURE_OPENAI_API_KEY" : "OPENAI_API_KEY")}).");
             }
 
             key = "not-needed";

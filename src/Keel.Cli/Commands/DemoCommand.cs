@@ -26,6 +26,21 @@ internal static class DemoCommand
 
     private static async Task<int> ExecuteAsync(CommandIo io, string folder, string goal, string? storeOption, bool json, CancellationToken cancellationToken)
     {
+        // A configured model whose client cannot be made (a provider without its key) stops the demo before it
+        // creates anything, as bad input, as keel run does for an llm worker.
+        if (CliHost.LlmWorkers is ChatLlmWorkerFactory configured)
+        {
+            try
+            {
+                _ = configured.Client;
+            }
+            catch (KeelException ex)
+            {
+                io.Error.WriteLine($"error: the model {configured.Description} cannot be used: {ex.Message}");
+                return ExitCodes.BadInput;
+            }
+        }
+
         // The site's folder is checked before the run, so a bad --out costs no run and says so as bad input.
         try
         {

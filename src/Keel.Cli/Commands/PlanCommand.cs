@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Keel.Cli.Planning;
 using Keel.Cli.Runs;
 
@@ -46,16 +45,19 @@ internal static class PlanCommand
 
         if (json)
         {
-            io.Out.WriteLine(JsonText.Write(KeelJson.Parse(plan.ToJson()), new JsonWriterOptions { Indented = true }));
+            io.Out.WriteLine(JsonText.Write(KeelJson.Parse(plan.ToJson()), KeelJson.IndentedWriterOptions));
             return ExitCodes.Completed;
         }
 
         CliPlanning.Print(plan, io.Out);
         io.Out.WriteLine(output is null
-            ? $"Frozen in {CliPlanning.StorePath(storeOption)}. Write it as a file with -o plan.yaml; run it with 'keel run --goal \"{goal}\"'."
+            ? $"Frozen in {CliPlanning.StorePath(storeOption)}. Write it as a file with -o plan.yaml; run it with: keel run --goal {ShellQuote(goal)}{(plannerName is null or CliPlanning.Catalog ? string.Empty : " --planner " + plannerName)}{StorePaths.Suffix(storeOption)}"
             : $"Wrote {output}; run it with 'keel run {output}'.");
         return ExitCodes.Completed;
     }
+
+    /// <summary>A goal as one word of a POSIX shell: in single quotes, a quote in it closed, escaped and reopened.</summary>
+    internal static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Plans (or finds the stored plan of) <paramref name="goal"/> and freezes it; null with the reason written when no valid plan comes out.</summary>
     public static async Task<Plan?> PlanAsync(CommandIo io, string goal, string? plannerName, bool fresh, string? storeOption, CancellationToken cancellationToken)

@@ -45,7 +45,7 @@ internal static class PlansCommand
                 array.Add(JsonNode.Parse(plan.ToJson()));
             }
 
-            io.Out.WriteLine(array.ToJsonString());
+            io.Out.WriteLine(array.ToJsonString(KeelJson.Options));
             return ExitCodes.Completed;
         }
 

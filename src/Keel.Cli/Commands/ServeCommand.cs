@@ -88,6 +88,10 @@ internal static class ServeCommand
             // Beside a SQLite file; with PostgreSQL, posted definitions live as long as the process.
             DefinitionsFolder = postgres ? null : storePath + ".definitions",
             DefinitionReader = new ServerDefinitionReader(settings.AllowCommands, Directory.GetCurrentDirectory()),
+
+            // Plans live in the SQLite file beside the runs, as keel plan keeps them: the server lists and
+            // approves the command's plans, and its own survive a restart. (PostgreSQL has no plan store: in memory.)
+            Planning = postgres ? null : orchestrator => new OrchestrationService(orchestrator, null, new SqlitePlanStore(storePath)),
             Configure = orchestrator =>
             {
                 foreach (var worker in workers)

@@ -44,13 +44,22 @@ internal static class CliPlanning
                     return (null, $"--planner llm needs a model: {ModelSetup.HowToConfigure}.");
                 }
 
-                var client = KeelAI.CreateChatClient(new KeelAIOptions
+                Microsoft.Extensions.AI.IChatClient client;
+                try
                 {
-                    Provider = configuration.Provider,
-                    Model = configuration.Model,
-                    Endpoint = configuration.Endpoint,
-                    ApiKey = configuration.ApiKey,
-                });
+                    client = KeelAI.CreateChatClient(new KeelAIOptions
+                    {
+                        Provider = configuration.Provider,
+                        Model = configuration.Model,
+                        Endpoint = configuration.Endpoint,
+                        ApiKey = configuration.ApiKey,
+                    });
+                }
+                catch (KeelException ex)
+                {
+                    return (null, $"the model {configuration} cannot be used: {ex.Message}");
+                }
+
                 return (new LlmPlanner(client, new LlmPlannerOptions { Model = configuration.Model }), null);
             default:
                 return (null, $"--planner '{name}' is not a planner (expected 'catalog' or 'llm').");

@@ -607,7 +607,7 @@ internal sealed partial class RunOwner
 
         if (usage is not null)
         {
-            context.TotalUsage = context.TotalUsage is null ? usage : context.TotalUsage.Add(usage);
+            context.CountUsage(usage);
         }
 
         var dataChanged = DataChanged(session);

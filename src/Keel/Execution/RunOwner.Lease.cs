@@ -90,7 +90,6 @@ internal sealed partial class RunOwner
             StepOnly = record.InitialData.ContainsKey(Orchestrator.StepOnlyKey),
             InitialData = record.InitialData,
         };
-        TokenUsage? usage = null;
         foreach (var entry in history)
         {
             var index = compiled.TryIndexOf(entry.StepId);
@@ -101,11 +100,10 @@ internal sealed partial class RunOwner
 
             if (entry.Usage is { } u)
             {
-                usage = usage is null ? u : usage.Add(u);
+                context.CountUsage(u);
             }
         }
 
-        context.TotalUsage = usage;
         var stepIndex = compiled.TryIndexOf(record.CurrentStep);
         if (stepIndex == int.MinValue)
         {

@@ -408,6 +408,13 @@ internal sealed partial class RunOwner
             return $"cost budget of {maxCost} exceeded ({cost} spent) before step '{session.Context.CurrentStep}'";
         }
 
+        // Fail closed: tokens without a price (a model the price table does not name, such as a provider's own
+        // id for it) would let the run spend past its budget unseen.
+        if (session.MaxCost is { } budget && session.Context.UnpricedUsage is { } unpriced)
+        {
+            return $"cost budget of {budget} cannot be held: {unpriced.TotalTokens} token(s) of model '{unpriced.Model ?? "unknown"}' have no price (add the model to the price table) before step '{session.Context.CurrentStep}'";
+        }
+
         return null;
     }
 

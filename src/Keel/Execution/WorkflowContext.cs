@@ -144,9 +144,22 @@ public sealed class WorkflowContext
         _attemptUsage = null;
         if (usage is not null)
         {
-            TotalUsage = TotalUsage is null ? usage : TotalUsage.Add(usage);
+            CountUsage(usage);
         }
 
         return usage;
+    }
+
+    /// <summary>The run's model usage that came without a cost (its model has no price): a cost budget cannot be held over it.</summary>
+    internal TokenUsage? UnpricedUsage { get; private set; }
+
+    /// <summary>Adds an attempt's usage to the run's total, and to <see cref="UnpricedUsage"/> when it used tokens and has no cost.</summary>
+    internal void CountUsage(TokenUsage usage)
+    {
+        TotalUsage = TotalUsage is null ? usage : TotalUsage.Add(usage);
+        if (usage.Cost is null && usage.TotalTokens > 0)
+        {
+            UnpricedUsage = UnpricedUsage is null ? usage : UnpricedUsage.Add(usage);
+        }
     }
 }

@@ -37,7 +37,7 @@ public sealed class WorkflowDefinition
     /// </summary>
     public int? MaxSteps { get; set; }
 
-    /// <summary>The steps in the order they were added; the first is the initial step unless <see cref="InitialStep"/> says otherwise.</summary>
+    /// <summary>The steps in the order they were added. Runs start at <see cref="InitialStep"/>, which must be set (<c>AddStep(step, isInitial: true)</c>): the first step is not taken for it.</summary>
     public IReadOnlyList<WorkflowStep> Steps => _steps;
 
     /// <summary>The budget that applies: <see cref="MaxSteps"/> or the default.</summary>

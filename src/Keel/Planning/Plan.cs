@@ -104,6 +104,9 @@ public sealed class Plan
                 PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
                 DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
                 TypeInfoResolver = KeelJson.OwnRecords(reflection),
+
+                // The dialect's encoder: no needless escapes (\u0027, \u002B) in a plan's text.
+                Encoder = KeelJson.Encoder,
             };
             KeelJson.AddEnumConverters(options, JsonNamingPolicy.SnakeCaseLower, reflection);
             options.MakeReadOnly();

@@ -68,6 +68,20 @@ public sealed class LlmPlannerTests
         Assert.All(error.Planning.Proposals, p => Assert.NotEmpty(p.Problems));
     }
 
+    [Theory]
+    [InlineData("Here is the plan {as requested}:\n```json\n{0}\n```\nHope that helps!")]
+    [InlineData("```json\n{0}\n```\nLet me know if you need {anything} else.")]
+    [InlineData("{not json} and then {0} and {more}")]
+    public async Task Plan_BracesInTheTextAroundThePlan_AreLeftAlone_ThePlanIsReadFirstTime(string answer)
+    {
+        await using var server = await OpenAIServer.StartAsync((_, _) => Reply.Content(answer.Replace("{0}", ValidPlan, StringComparison.Ordinal)));
+
+        var plan = await Service(server).CreateAsync("Build a website");
+
+        Assert.Single(server.Requests);
+        Assert.Equal(3, plan.Workers.Count);
+    }
+
     [Fact]
     public async Task Plan_AnswerThatIsNotJson_IsSentBackAndRepaired()
     {
