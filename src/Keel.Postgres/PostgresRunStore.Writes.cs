@@ -58,7 +58,7 @@ public sealed partial class PostgresRunStore
         => InTransactionAsync<IReadOnlyList<RunRecord>>(async (connection, transaction, ct) =>
         {
             var doomed = new List<RunRecord>();
-            await using (var select = new NpgsqlCommand(Sql($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.updated_at < $1 AND r.state = ANY($2) ORDER BY r.created_at DESC, r.run_id DESC FOR UPDATE OF r;"), connection, transaction).With(Names.Ticks(olderThan)).WithArray(states.Select(Names.Of).ToArray()))
+            await using (var select = new NpgsqlCommand(Sql($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE r.updated_at < $1 AND r.state = ANY($2) AND (r.lease_owner IS NULL OR r.lease_expires IS NULL OR r.lease_expires <= $3) ORDER BY r.created_at DESC, r.run_id DESC FOR UPDATE OF r;"), connection, transaction).With(Names.Ticks(olderThan)).WithArray(states.Select(Names.Of).ToArray()).With(Names.Ticks(Clock.GetUtcNow())))
             await using (var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))

@@ -218,9 +218,11 @@ public sealed partial class SqliteRunStore
         return new(WriteAsync<IReadOnlyList<RunRecord>>(session =>
         {
             session.Tails.Clear();
-            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE COALESCE(p.pos_updated, r.updated_at) < $before AND r.state IN (SELECT value FROM json_each($states)) ORDER BY r.created_at DESC, r.run_id DESC;");
+            // A run whose lease is live is being driven (an attempt can outlast the age): never deleted.
+            var select = session.Command($"SELECT {RunRows.Columns} FROM {RunRows.From} WHERE COALESCE(p.pos_updated, r.updated_at) < $before AND r.state IN (SELECT value FROM json_each($states)) AND (r.lease_owner IS NULL OR r.lease_expires IS NULL OR r.lease_expires <= $now) ORDER BY r.created_at DESC, r.run_id DESC;");
             select.Parameters.Set("$before", ticks);
             select.Parameters.Set("$states", stateNames);
+            select.Parameters.Set("$now", Names.Ticks(Clock.GetUtcNow()));
             var doomed = new List<RunRecord>();
             using (var reader = select.ExecuteReader())
             {

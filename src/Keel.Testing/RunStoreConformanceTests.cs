@@ -351,6 +351,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         await Store.CommitAsync(Step("old", 1, Entry("old", 0)) with { UpdatedAt = T0 }, default);
         await Store.CreateRunAsync(NewRun("new", createdAt: T0 + TimeSpan.FromDays(2)), [], default);
         var before = await Store.GetRunAsync("old", default);
+        Clock.Advance(TimeSpan.FromMinutes(1));
 
         var deleted = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default);
 
@@ -419,6 +420,7 @@ public abstract partial class RunStoreConformanceTests : IDisposable
             await Store.CreateRunAsync(NewRun(StableNames.Of(state), createdAt: T0, state: state), [], default);
         }
 
+        Clock.Advance(TimeSpan.FromMinutes(1));
         var ended = await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), WorkflowStates.Ended, default);
 
         Assert.Equal(["cancelled", "completed", "failed"], Ids(ended).Order(StringComparer.Ordinal));
@@ -428,12 +430,26 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(3, (await Reopen().ListRunsAsync(new RunQuery(), default)).Count);
     }
 
+    /// <summary>A run whose lease is live is being driven: never deleted, whatever its state and age, until the lease expires.</summary>
+    [Fact]
+    public async Task DeleteRuns_NeverDeletesARunWhoseLeaseIsLive()
+    {
+        await Store.CreateRunAsync(NewRun("driven", createdAt: T0), [], default);
+
+        Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default));
+        Assert.NotNull(await Reopen().GetRunAsync("driven", default));
+
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal("driven", Assert.Single(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default)).RunId);
+    }
+
     /// <summary>Deleting goes by the time of a run's latest checkpoint, not its creation.</summary>
     [Fact]
     public async Task DeleteRuns_UsesTheTimeOfTheLatestCheckpoint()
     {
         await Store.CreateRunAsync(NewRun("r1", createdAt: T0), [], default);
         await Store.CommitAsync(Step("r1", 1, Entry("r1", 0)) with { UpdatedAt = T0 + TimeSpan.FromDays(3) }, default);
+        Clock.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Empty(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(1), AnyState, default));
         Assert.Equal("r1", Assert.Single(await Store.DeleteRunsAsync(T0 + TimeSpan.FromDays(4), AnyState, default)).RunId);

@@ -29,7 +29,7 @@ public sealed class PruneCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Prune_WhileAnotherProcessRunsARun_KeepsThatRun_UnlessItsStateIsNamed_AndDryRunDeletesNothing()
+    public async Task Prune_WhileAnotherProcessRunsARun_KeepsThatRun_EvenWhenItsStateIsNamed_AndDryRunDeletesNothing()
     {
         var file = _folder.Write("slow.yaml", """
             name: slow
@@ -62,6 +62,7 @@ public sealed class PruneCommandTests : IDisposable
         var dry = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "0m", "--dry-run");
         var prune = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "0m");
         var namedDry = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "0m", "--state", "running", "--dry-run");
+        var named = await KeelProcess.RunAsync(_folder.Path, "prune", "--older-than", "0m", "--state", "running");
         File.WriteAllText(_folder.File("release"), string.Empty);
         var run = await running;
 
@@ -73,8 +74,9 @@ public sealed class PruneCommandTests : IDisposable
         Assert.Contains("Deleted 1 run(s)", prune.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(" slow ", prune.Out, StringComparison.Ordinal);
         Assert.Contains("Kept 1 older run(s) that have not ended (1 running)", prune.Out, StringComparison.Ordinal);
-        Assert.Contains(" slow ", namedDry.Out, StringComparison.Ordinal);
-        Assert.Contains("Would delete 1 run(s)", namedDry.Out, StringComparison.Ordinal);
+        Assert.Contains("No running runs last updated before", namedDry.Out, StringComparison.Ordinal);
+        Assert.Contains("Kept 1 run(s) a process is driving now (their lease is live)", namedDry.Out, StringComparison.Ordinal);
+        Assert.Contains("Kept 1 run(s) a process is driving now", named.Out, StringComparison.Ordinal);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("Completed", run.Out, StringComparison.Ordinal);
         var listed = await KeelProcess.RunAsync(_folder.Path, "runs");

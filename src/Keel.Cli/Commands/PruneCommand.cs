@@ -87,10 +87,14 @@ internal static class PruneCommand
         var old = (await session.Store.ListRunsAsync(new RunQuery { Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false))
             .Where(r => r.UpdatedAt < before)
             .ToArray();
+        // A run whose lease is live is being driven (an attempt can outlast the age): the store never deletes it.
+        var now = session.Store.Clock.GetUtcNow();
+        bool Driven(RunRecord r) => r.LeaseOwner is not null && r.LeaseExpires > now;
         var deleted = dryRun
-            ? old.Where(r => selected.Contains(r.State)).ToArray()
+            ? old.Where(r => selected.Contains(r.State) && !Driven(r)).ToArray()
             : await session.Store.DeleteRunsAsync(before, selected, cancellationToken).ConfigureAwait(false);
         var kept = old.Where(r => !selected.Contains(r.State) && deleted.All(d => d.RunId != r.RunId)).ToArray();
+        var driven = old.Where(r => selected.Contains(r.State) && Driven(r) && deleted.All(d => d.RunId != r.RunId)).ToArray();
         if (deleted.Count == 0)
         {
             io.Out.WriteLine($"No {Describe(selected)} runs last updated before {Format.Time(before)}.");
@@ -109,6 +113,11 @@ internal static class PruneCommand
             io.Out.WriteLine(dryRun
                 ? $"Would delete {deleted.Count} run(s), {Bytes(total)} (dry run: nothing was deleted)."
                 : $"Deleted {deleted.Count} run(s), {Bytes(total)}.");
+        }
+
+        if (driven.Length > 0)
+        {
+            io.Out.WriteLine($"Kept {driven.Length} run(s) a process is driving now (their lease is live): {string.Join(", ", driven.Select(r => r.RunId))}. A run of a process that died is deleted once its lease has expired.");
         }
 
         var unfinished = kept.Where(r => !r.State.IsEnded()).ToArray();

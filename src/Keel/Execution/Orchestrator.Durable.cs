@@ -212,11 +212,13 @@ public sealed partial class Orchestrator
 
     /// <summary>
     /// Applies a control request at once when nobody drives the run (this process takes its lease for the
-    /// write); when its owner holds a live lease, the durable request is left for the owner to honour.
+    /// write, also from a process of this machine that is gone); when its owner holds a live lease, the durable
+    /// request is left for the owner to honour.
     /// </summary>
     private async Task TryControlAsync(RunRecord record, StartKind kind, string by, string? reason, CancellationToken cancellationToken)
     {
-        if (_driver.Owns(record.RunId) || (record.LeaseOwner is not null && record.LeaseOwner != _options.OwnerId && record.LeaseExpires > _store!.Clock.GetUtcNow()))
+        if (_driver.Owns(record.RunId)
+            || (record.LeaseOwner is not null && record.LeaseOwner != _options.OwnerId && record.LeaseExpires > _store!.Clock.GetUtcNow() && !OwnerIds.IsGone(record.LeaseOwner)))
         {
             return;
         }

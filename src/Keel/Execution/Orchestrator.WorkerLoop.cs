@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -76,6 +77,7 @@ public sealed partial class Orchestrator
                 IReadOnlyList<ClaimedRun> claimed;
                 try
                 {
+                    await failing.ReleaseAsync(store, _options.OwnerId).ConfigureAwait(false);
                     claimed = await store.ClaimRunsAsync(
                         new ClaimRequest
                         {
@@ -197,6 +199,48 @@ public sealed partial class Orchestrator
             }
         }
 
+        private readonly Dictionary<string, long> _releases = new(StringComparer.Ordinal);
+
+        /// <summary>A lease this loop could not give back (the store failed): given back at a later turn.</summary>
+        public void ReleaseLater(string runId, long fence)
+        {
+            lock (_runs)
+            {
+                _releases[runId] = fence;
+            }
+        }
+
+        /// <summary>Gives back the leases that could not be given back before; those that fail again wait for the next turn.</summary>
+        public async ValueTask ReleaseAsync(IRunStore store, string owner)
+        {
+            KeyValuePair<string, long>[] due;
+            lock (_runs)
+            {
+                if (_releases.Count == 0)
+                {
+                    return;
+                }
+
+                due = [.. _releases];
+            }
+
+            foreach (var (runId, fence) in due)
+            {
+                try
+                {
+                    await store.ReleaseLeaseAsync(runId, owner, fence, CancellationToken.None).ConfigureAwait(false);
+                    lock (_runs)
+                    {
+                        _releases.Remove(runId);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Still away: tried again at the next turn.
+                }
+            }
+        }
+
         public void Succeeded(string runId)
         {
             lock (_runs)
@@ -280,7 +324,17 @@ public sealed partial class Orchestrator
         {
             var (count, delay) = failing.Failed(claimed.RunId);
             Log.ClaimedRunFailed(_logger, ex, claimed.RunId, ex.Message, delay, count);
-            await _store!.ReleaseLeaseAsync(claimed.RunId, _options.OwnerId, claimed.Fence, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _store!.ReleaseLeaseAsync(claimed.RunId, _options.OwnerId, claimed.Fence, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception release) when (release is not OperationCanceledException)
+            {
+                // The store is away (the drive likely failed for that): the lease is given back once it answers,
+                // so the run waits for this loop's back-off, not for its lease to run out.
+                failing.ReleaseLater(claimed.RunId, claimed.Fence);
+            }
+
             return null;
         }
         finally
@@ -309,9 +363,12 @@ public sealed partial class Orchestrator
     /// </summary>
     private async ValueTask<IReadOnlyCollection<string>?> DeadOwnersAsync(IRunStore store, CancellationToken cancellationToken)
     {
-        var runs = await store.ListRunsAsync(new RunQuery { State = WorkflowState.Running, Limit = 1000 }, cancellationToken).ConfigureAwait(false);
+        // Running runs, and pending ones: a claimed run stays pending until its first attempt is committed, so a
+        // process killed during that attempt holds the lease of a pending run.
+        var running = await store.ListRunsAsync(new RunQuery { State = WorkflowState.Running, Limit = 1000 }, cancellationToken).ConfigureAwait(false);
+        var pending = await store.ListRunsAsync(new RunQuery { State = WorkflowState.Pending, Limit = 1000 }, cancellationToken).ConfigureAwait(false);
         HashSet<string>? dead = null;
-        foreach (var run in runs)
+        foreach (var run in running.Concat(pending))
         {
             if (run.LeaseOwner is { } owner && owner != _options.OwnerId && !(dead?.Contains(owner) ?? false) && OwnerIds.IsGone(owner))
             {
@@ -326,11 +383,29 @@ public sealed partial class Orchestrator
 /// <summary>Owner ids: <c>host:pid:suffix</c>, so a process of this machine that is gone can be told from one that is slow.</summary>
 internal static class OwnerIds
 {
-    public static string ForThisProcess() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
+    /// <summary>The owner ids made in this process: an id of this process's id that is not one of them is an earlier process's.</summary>
+    private static readonly ConcurrentDictionary<string, byte> s_made = new(StringComparer.Ordinal);
 
-    /// <summary>True when <paramref name="owner"/> names a process of this machine that no longer exists.</summary>
-    public static bool IsGone(string owner)
+    public static string ForThisProcess()
     {
+        var id = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
+        s_made.TryAdd(id, 0);
+        return id;
+    }
+
+    /// <summary>
+    /// True when <paramref name="owner"/> names a process of this machine that no longer exists. An owner with this
+    /// process's id that this process did not make is a process that had the same id before (a container's app is
+    /// process 1 after every restart). A machine is its host name: each container needs its own (as Docker and
+    /// Kubernetes give by default), or a process of one would judge the processes of another by its own.
+    /// </summary>
+    public static bool IsGone(string? owner)
+    {
+        if (owner is null)
+        {
+            return false;
+        }
+
         var parts = owner.Split(':');
         if (parts.Length < 3 || !string.Equals(parts[0], Environment.MachineName, StringComparison.OrdinalIgnoreCase)
             || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
@@ -340,7 +415,7 @@ internal static class OwnerIds
 
         if (pid == Environment.ProcessId)
         {
-            return false;
+            return !s_made.ContainsKey(owner);
         }
 
         try

@@ -37,7 +37,10 @@ internal sealed partial class RunOwner
                 previous = start.PreviousOwner;
                 break;
             default:
-                fence = await _store.TryAcquireLeaseAsync(start.RunId, _options.OwnerId, _options.LeaseDuration, null, cancellationToken).ConfigureAwait(false)
+                // A lease still held by a process of this machine that is gone is taken at once (a resume or a
+                // cancel right after a kill -9), not after it expires.
+                var gone = start.Record?.LeaseOwner is { } holder && holder != _options.OwnerId && OwnerIds.IsGone(holder) ? new[] { holder } : null;
+                fence = await _store.TryAcquireLeaseAsync(start.RunId, _options.OwnerId, _options.LeaseDuration, gone, cancellationToken).ConfigureAwait(false)
                     ?? throw await OwnedElsewhereAsync(start.RunId, cancellationToken).ConfigureAwait(false);
                 previous = start.Record?.LeaseOwner;
                 break;
@@ -53,7 +56,7 @@ internal sealed partial class RunOwner
                 : await _store.GetRunAsync(start.RunId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(start.RunId);
             var history = current.HistoryCount == 0 ? [] : await _store.GetHistoryAsync(start.RunId, cancellationToken).ConfigureAwait(false);
             var loaded = Load(start, current, history, fence);
-            if (previous is not null && previous != _options.OwnerId && start.Kind is StartKind.Resume or StartKind.Claimed && current.State is WorkflowState.Running)
+            if (previous is not null && previous != _options.OwnerId && start.Kind is StartKind.Resume or StartKind.Claimed && current.State is WorkflowState.Running or WorkflowState.Pending)
             {
                 loaded.PendingEvents.Add(new LeaseLost { RunId = start.RunId, Sequence = loaded.NextEvent(), Timestamp = _time.GetUtcNow(), PreviousOwner = previous, Owner = _options.OwnerId });
             }

@@ -101,7 +101,9 @@ internal sealed partial class RunOwner
                 }
 
                 session.Driving = true;
-                session.Resumed = start.Kind is not (StartKind.Fresh or StartKind.Fork);
+                // A run started pending and claimed for its first drive (no history, nobody held it before) is fresh.
+                session.Resumed = start.Kind is not (StartKind.Fresh or StartKind.Fork)
+                    && !(start.Kind == StartKind.Claimed && start.PreviousOwner is null && session.Context.MutableHistory.Count == 0);
                 await LoopAsync(session, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -95,6 +95,8 @@ public interface IRunStore
     /// <summary>
     /// Deletes the runs last updated before <paramref name="olderThan"/> whose state is one of
     /// <paramref name="states"/> (others are left alone, however old), in one transaction; returns the runs deleted.
+    /// A run whose lease has not expired by the store's clock is being driven and is never deleted, whatever its
+    /// state and age (an attempt can outlast the age).
     /// </summary>
     ValueTask<IReadOnlyList<RunRecord>> DeleteRunsAsync(DateTimeOffset olderThan, IReadOnlyCollection<WorkflowState> states, CancellationToken cancellationToken);
 }

@@ -316,7 +316,12 @@ public sealed class InMemoryRunStore : IRunStore
         ArgumentNullException.ThrowIfNull(states);
         lock (_gate)
         {
-            var doomed = _runs.Values.Where(s => s.Run.UpdatedAt < olderThan && states.Contains(s.Run.State)).Select(s => s.Run).ToArray();
+            // A run whose lease is live is being driven (an attempt can outlast the age): never deleted.
+            var now = Clock.GetUtcNow();
+            var doomed = _runs.Values
+                .Where(s => s.Run.UpdatedAt < olderThan && states.Contains(s.Run.State) && (s.Run.LeaseOwner is null || s.Run.LeaseExpires is not { } expires || expires <= now))
+                .Select(s => s.Run)
+                .ToArray();
             foreach (var run in doomed)
             {
                 _runs.Remove(run.RunId);
