@@ -3,17 +3,20 @@ using Npgsql;
 
 namespace Keel.Postgres;
 
-/// <summary>Turns PostgreSQL and Npgsql failures into <see cref="KeelException"/>s that name the server (never its password) and the problem.</summary>
+/// <summary>
+/// Turns PostgreSQL and Npgsql failures into <see cref="RunStoreException"/>s (the store failed: a caller tells them
+/// from bad input, a server answers 503, the keel command exits 4) that name the server, never its password, and the problem.
+/// </summary>
 internal static class PostgresErrors
 {
     public static Exception Translate(Exception exception, string source, string connectionString) => exception switch
     {
         KeelException or OperationCanceledException or ArgumentException => exception,
-        PostgresException pg => new KeelException(
-            $"PostgreSQL run store {source}: {Describe(pg)} (SQLSTATE {pg.SqlState}: {PostgresConnection.Redact(pg.MessageText, connectionString)})"),
-        NpgsqlException npgsql => new KeelException(
-            $"PostgreSQL run store {source}: {Describe(npgsql)} ({PostgresConnection.Redact(Innermost(npgsql).Message, connectionString)})"),
-        TimeoutException => new KeelException($"PostgreSQL run store {source}: the server did not answer in time."),
+        PostgresException pg => new RunStoreException(
+            source, $"PostgreSQL run store {source}: {Describe(pg)} (SQLSTATE {pg.SqlState}: {PostgresConnection.Redact(pg.MessageText, connectionString)})"),
+        NpgsqlException npgsql => new RunStoreException(
+            source, $"PostgreSQL run store {source}: {Describe(npgsql)} ({PostgresConnection.Redact(Innermost(npgsql).Message, connectionString)})"),
+        TimeoutException => new RunStoreException(source, $"PostgreSQL run store {source}: the server did not answer in time."),
         _ => exception,
     };
 

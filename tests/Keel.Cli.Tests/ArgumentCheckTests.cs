@@ -41,5 +41,34 @@ public sealed class ArgumentCheckTests : IDisposable
         Assert.False(File.Exists(_folder.File("keel.db")));
     }
 
+    [Fact]
+    public async Task WorkerAndServe_TwoFilesDeclaringOneWorkerTypeDifferently_AreRefused_NotTheLastOneRunForBoth()
+    {
+        foreach (var name in new[] { "one", "two" })
+        {
+            _folder.Write($"{name}.yaml", $$"""
+                name: {{name}}
+                workers:
+                  w:
+                    kind: command
+                    command: /bin/sh
+                    args: ["-c", "cat >/dev/null; echo {{name}}"]
+                steps:
+                  - id: s
+                    worker: w
+                """);
+        }
+
+        var worker = await KeelProcess.RunAsync(_folder.Path, "worker", "one.yaml", "two.yaml");
+        var serve = await KeelProcess.RunAsync(_folder.Path, "serve", "--workflow", "one.yaml", "--workflow", "two.yaml", "--listen", "http://127.0.0.1:0");
+
+        foreach (var result in new[] { worker, serve })
+        {
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.Contains("worker 'w' is declared by both", result.Error, StringComparison.Ordinal);
+            Assert.Contains("give one of them another name", result.Error, StringComparison.Ordinal);
+        }
+    }
+
     public void Dispose() => _folder.Dispose();
 }

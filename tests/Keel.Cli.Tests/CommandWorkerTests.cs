@@ -32,5 +32,33 @@ public sealed class CommandWorkerTests : IDisposable
         Assert.True(result.RootElement.GetProperty("final_output").GetProperty("started").GetBoolean());
     }
 
+    [Fact]
+    public async Task Run_ACommandGivenAsARelativePath_IsTheWorkflowFilesOwn_WhereverKeelIsStarted()
+    {
+        Directory.CreateDirectory(_folder.File("flows"));
+        var script = _folder.Write(Path.Combine("flows", "work.sh"), "#!/bin/sh\ncat > /dev/null\nprintf '{\"from\":\"the script\"}'\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var file = _folder.Write(Path.Combine("flows", "flow.yaml"), """
+            name: flow
+            goal: g
+            workers:
+              w:
+                kind: command
+                command: ./work.sh
+            steps:
+              - id: s
+                worker: w
+            """);
+
+        // Started from the folder above the file's: ./work.sh is still the script beside the file.
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", file, "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("the script", run.Out, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

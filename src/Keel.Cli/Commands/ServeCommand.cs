@@ -72,8 +72,9 @@ internal static class ServeCommand
         }
         catch (KeelException ex)
         {
+            // A store that cannot be opened (a damaged file, a server gone) is the store's failure; the rest (a bad address) is bad input.
             io.Error.WriteLine("error: " + (postgres ? PostgresAddress.Redact(ex.Message, storePath) : ex.Message));
-            return ExitCodes.BadInput;
+            return ex is RunStoreException ? ExitCodes.StoreFailure : ExitCodes.BadInput;
         }
 
         using var store = (IDisposable)opened;

@@ -54,7 +54,12 @@ internal static class CommandWorker
 
     private static async ValueTask<object?> RunAsync(WorkerDeclaration declaration, string command, JsonElement input, WorkflowContext context, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(command)
+        // A program named by a relative path (./publish.sh, bin/tool) is this file's, as working_dir is: resolved
+        // against the file's folder, not against wherever keel was started. A bare name is looked up on PATH.
+        var program = command.Contains('/', StringComparison.Ordinal) && !Path.IsPathRooted(command)
+            ? Path.GetFullPath(Path.Combine(declaration.BaseDirectory, command))
+            : command;
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

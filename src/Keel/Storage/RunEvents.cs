@@ -34,7 +34,20 @@ public static class RunEvents
         var last = afterSequence;
         while (true)
         {
-            var batch = await store.GetEventsAsync(runId, last, 256, cancellationToken).ConfigureAwait(false);
+            // The store failing for a while (a PostgreSQL restart, a lock held past the busy timeout) pauses the
+            // watch, which reads again after the poll interval: a watcher outlives an outage, and the sequence it
+            // reads after is the last one it yielded, so it still has no gap and no duplicate. A damaged store ends it.
+            IReadOnlyList<RunEvent> batch;
+            try
+            {
+                batch = await store.GetEventsAsync(runId, last, 256, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunStoreException ex) when (ex is not RunStoreDamagedException && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             foreach (var runEvent in batch)
             {
                 last = runEvent.Sequence;
@@ -45,25 +58,43 @@ public static class RunEvents
                 }
             }
 
-            if (batch.Count == 0)
+            if (batch.Count > 0)
             {
-                // Nothing after the sequence: a run that has ended has no more events to come (a watch that
-                // starts at or after its run_ended ends here, rather than waiting for ever). Its run_ended is
-                // committed with its state, so the events are read once more after the state was seen.
-                var run = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
-                if (run is null || run.State.IsEnded())
-                {
-                    var rest = await store.GetEventsAsync(runId, last, 256, cancellationToken).ConfigureAwait(false);
-                    if (rest.Count == 0)
-                    {
-                        yield break;
-                    }
+                continue;
+            }
 
-                    continue;
-                }
+            bool ended;
+            try
+            {
+                ended = await EndedAsync(store, runId, last, interval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunStoreException ex) when (ex is not RunStoreDamagedException && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
 
-                await store.WaitForEventsAsync(runId, last, interval, cancellationToken).ConfigureAwait(false);
+            if (ended)
+            {
+                yield break;
             }
         }
+    }
+
+    /// <summary>
+    /// Nothing after <paramref name="last"/>: true when the run has ended with no event left to read (a watch that
+    /// starts at or after its run_ended ends, rather than waiting for ever; its run_ended is committed with its
+    /// state, so the events are read once more after the state was seen), or is gone; else waits for news.
+    /// </summary>
+    private static async Task<bool> EndedAsync(IRunStore store, string runId, long last, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        var run = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (run is null || run.State.IsEnded())
+        {
+            return (await store.GetEventsAsync(runId, last, 1, cancellationToken).ConfigureAwait(false)).Count == 0;
+        }
+
+        await store.WaitForEventsAsync(runId, last, interval, cancellationToken).ConfigureAwait(false);
+        return false;
     }
 }

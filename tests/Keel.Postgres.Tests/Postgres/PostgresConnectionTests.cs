@@ -40,7 +40,7 @@ public sealed class PostgresConnectionTests(PostgresServer server)
         var connection = $"postgres://keel:{Secret}@127.0.0.1:1/keel";
         await using var store = PostgresRunStore.Open(connection);
 
-        var error = await Assert.ThrowsAsync<KeelException>(async () => await store.GetRunAsync("x", default));
+        var error = await Assert.ThrowsAsync<RunStoreException>(async () => await store.GetRunAsync("x", default));
 
         Assert.Contains("127.0.0.1:1/keel", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, error.ToString(), StringComparison.Ordinal);
