@@ -70,5 +70,37 @@ public sealed class ApprovalTests : IDisposable
         Assert.Contains("no run 'ffffffff'", show.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Approve_ARunWhoseNextStepIsASubWorkflow_RunsTheChildFromItsFile()
+    {
+        _folder.Write("child.yaml", """
+            name: child
+            workers:
+              c1: { kind: command, command: /bin/sh, args: ["-c", "cat >/dev/null; printf '{\"c\":1}'"] }
+            steps:
+              - { id: one, worker: c1 }
+            """);
+        var parent = _folder.Write("parent.yaml", """
+            name: parent
+            goal: G
+            workers:
+              p: { kind: command, command: /bin/sh, args: ["-c", "cat >/dev/null; printf '{\"p\":1}'"] }
+            steps:
+              - { id: gate, approval: "go?", on_success: build }
+              - { id: build, sub_workflow: child, on_success: ship }
+              - { id: ship, worker: p }
+            """);
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", parent);
+        Assert.True(run.ExitCode == 3, run.ToString());
+        var runId = RunCommandTests.RunIdIn(run.Out);
+
+        var approve = await KeelProcess.RunAsync(_folder.Path, "approve", runId, "gate");
+
+        Assert.True(approve.ExitCode == 0, approve.ToString());
+        Assert.Contains("Completed", approve.Out, StringComparison.Ordinal);
+        var child = await KeelProcess.RunAsync(_folder.Path, "show", runId + ":build:1:1");
+        Assert.Contains("completed", child.Out, StringComparison.OrdinalIgnoreCase);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -60,5 +60,24 @@ public sealed class CommandWorkerTests : IDisposable
         Assert.Contains("the script", run.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_TheEnvelopeOnStdin_IsWrittenInTheDialect_WithoutNeedlessEscapes()
+    {
+        var file = _folder.Write("echo.yaml", """
+            name: echo
+            workers:
+              w: { kind: command, command: /bin/sh, args: ["-c", "cat > envelope.json; printf '{}'"] }
+            steps:
+              - { id: s, worker: w }
+            """);
+
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", file, "--goal", "Jo's <site> + cafe");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var envelope = File.ReadAllText(_folder.File("envelope.json"));
+        Assert.Contains("Jo's <site> + cafe", envelope, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", envelope, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

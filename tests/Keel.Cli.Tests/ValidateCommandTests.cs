@@ -119,5 +119,16 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Contains("130  interrupted by Ctrl+C", result.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Validate_ASubWorkflowThatIsNotThere_IsAProblem_AsWhenTheRunStarts()
+    {
+        var file = _folder.Write("miss.yaml", "name: miss\ngoal: g\nsteps:\n  - { id: a, sub_workflow: nothere }\n");
+
+        var result = await KeelProcess.RunAsync(_folder.Path, "validate", file);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("step 'a', field 'sub_workflow': names workflow 'nothere'", result.Error, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -1,3 +1,4 @@
+using Keel.Cli.Commands;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -101,6 +102,20 @@ public sealed partial class WatchCommandTests : IDisposable
         var negative = await KeelProcess.RunAsync(_folder.Path, "watch", runId, "--after", "-1");
         Assert.Equal(2, negative.ExitCode);
         Assert.Contains("--after -1 is not a sequence", negative.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Line_ABranchAttemptFinished_NamesTheBranchItsOutcomeAndError()
+    {
+        var entry = new HistoryEntry
+        {
+            Sequence = 1, StepId = "fan/a", WorkerType = new WorkerType("w"), WorkerName = "w", Visit = 1, Attempt = 2,
+            Outcome = AttemptOutcome.Failed, Error = "no disk", Timestamp = DateTimeOffset.UnixEpoch, Duration = TimeSpan.FromMilliseconds(12),
+            NextStep = "fan/a", RunId = "r",
+        };
+        var line = WatchCommand.Line(new BranchAttemptFinished { RunId = "r", Sequence = 6, Timestamp = DateTimeOffset.UnixEpoch, Entry = entry });
+
+        Assert.EndsWith("fan/a [w/w] attempt 2: failed in 12 ms  no disk", line, StringComparison.Ordinal);
     }
 
     public void Dispose() => _folder.Dispose();

@@ -19,6 +19,13 @@ internal static class ValidateCommand
     {
         var loaded = WorkflowDocument.Load(path);
         var problems = loaded.IsValid ? LlmDeclarationCheck.Problems(loaded.File!) : loaded.Problems;
+        if (problems.Count == 0 && SubWorkflowProblems(path) is { } sub)
+        {
+            io.Error.WriteLine($"{path}: {sub}");
+            io.Error.WriteLine($"{path}: 1 problem.");
+            return ExitCodes.BadInput;
+        }
+
         if (problems.Count == 0)
         {
             var file = loaded.File!;
@@ -34,5 +41,39 @@ internal static class ValidateCommand
 
         io.Error.WriteLine($"{path}: {problems.Count} problem{(problems.Count == 1 ? string.Empty : "s")}.");
         return ExitCodes.BadInput;
+    }
+
+    /// <summary>
+    /// The file with the workflows its sub-workflow steps run, loaded and registered together as keel run does:
+    /// a child that is missing, broken, recursive or parks is a problem here too, not only when the run starts.
+    /// </summary>
+    private static string? SubWorkflowProblems(string path)
+    {
+        // Definitions only: workers are not built (an llm worker needs no model to be validated).
+        var files = new List<WorkflowFile>();
+        foreach (var loaded in WorkflowDocument.LoadWithSubWorkflows(path))
+        {
+            if (!loaded.IsValid)
+            {
+                return "a sub-workflow it runs cannot be used: " + string.Join("; ", loaded.Problems);
+            }
+
+            files.Add(loaded.File!);
+        }
+
+        var orchestrator = new Orchestrator();
+        try
+        {
+            foreach (var file in files)
+            {
+                orchestrator.RegisterWorkflow(file.Definition);
+            }
+        }
+        catch (KeelException ex)
+        {
+            return ex.Message.ReplaceLineEndings(" ");
+        }
+
+        return null;
     }
 }

@@ -73,6 +73,7 @@ internal static class WatchCommand
             RunResumed e => $"unpaused by {e.By}",
             LeaseLost e => $"taken over from {e.PreviousOwner} by {e.Owner}",
             RunEnded e => $"{StableNames.Of(e.State)} at '{e.Step}'" + (e.Error is null ? string.Empty : ": " + e.Error),
+            BranchAttemptFinished e => $"{e.Entry.StepId} [{e.Entry.WorkerType}/{e.Entry.WorkerName}] attempt {e.Entry.Attempt}: {StableNames.Of(e.Entry.Outcome)} in {Format.Duration(e.Entry.Duration)}" + (e.Entry.Error is null ? string.Empty : "  " + Format.Short(e.Entry.Error, 120)),
             _ => string.Empty,
         };
         return string.Create(CultureInfo.InvariantCulture, $"{runEvent.Sequence,5}  {runEvent.Timestamp:HH:mm:ss.fff}  {runEvent.Type,-17} {what}");

@@ -9,6 +9,35 @@ internal static class RunWorkers
 {
     public static (IReadOnlyList<WorkerDefinition> Workers, string? Error) For(RunRecord run)
     {
+        var (workers, _, error) = WithChildren(run);
+        return (workers, error);
+    }
+
+    /// <summary>
+    /// The run's workers and the workflows its sub-workflow steps run (the files its file names, and theirs), so a
+    /// resume, an approval or a rejection can start or continue its child runs; the run's own definition is pinned.
+    /// </summary>
+    public static (IReadOnlyList<WorkerDefinition> Workers, IReadOnlyList<WorkflowDefinition> Children, string? Error) WithChildren(RunRecord run)
+    {
+        var (workers, error) = Own(run);
+        if (error is not null || FileOf(run) is not { } file || file == "-" || file == RunTags.Demo || file == RunTags.DemoChat || file.StartsWith(RunTags.PlanPrefix, StringComparison.Ordinal))
+        {
+            return (workers, [], error);
+        }
+
+        var problems = new StringWriter();
+        if (WorkflowFiles.LoadWithChildren([file], problems) is not var (files, all))
+        {
+            return ([], [], $"run '{run.RunId}' was started from {file}, whose sub-workflows cannot be used now:" + Environment.NewLine + problems.ToString().TrimEnd());
+        }
+
+        // The files come children first (each is registered before a workflow that runs it); the run's own is left out.
+        var own = Path.GetFullPath(file);
+        return (all, [.. files.Where(f => !string.Equals(Path.GetFullPath(f.Path), own, StringComparison.Ordinal)).Select(f => f.Definition)], null);
+    }
+
+    private static (IReadOnlyList<WorkerDefinition> Workers, string? Error) Own(RunRecord run)
+    {
         if (!run.InitialData.TryGetValue(RunTags.File, out var tag) || tag.ValueKind != JsonValueKind.String)
         {
             return ([], $"run '{run.RunId}' was not started by the keel command: no workflow file is recorded with it, so its workers are unknown here.");

@@ -25,7 +25,7 @@ internal static class StoredRun
             return ExitCodes.BadInput;
         }
 
-        var (workers, error) = RunWorkers.For(run);
+        var (workers, children, error) = RunWorkers.WithChildren(run);
         if (error is not null)
         {
             io.Error.WriteLine("error: " + error);
@@ -33,6 +33,11 @@ internal static class StoredRun
         }
 
         session.Register(workers);
+        foreach (var child in children)
+        {
+            session.Orchestrator.RegisterWorkflow(child);
+        }
+
         if (registerCurrentDefinition)
         {
             var (definition, problem) = RunWorkers.CurrentDefinition(run);

@@ -144,7 +144,7 @@ internal static class CommandWorker
     private static string Envelope(JsonElement input, WorkflowContext context)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, KeelJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WritePropertyName("input");

@@ -23,6 +23,16 @@ public sealed partial class Orchestrator
         RequireStore("A worker loop");
         try
         {
+            // Runs blocked by a changed definition are never claimed: said once, as a warning, when the loop starts.
+            try
+            {
+                await WarnBlockedAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A store that fails now is reported by the loop's claims, which retry it.
+            }
+
             await RunWorkerLoopCoreAsync(options ?? new WorkerLoopOptions(), collect: false, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

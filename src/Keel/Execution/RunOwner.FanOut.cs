@@ -37,7 +37,13 @@ internal sealed partial class RunOwner
             input = transformer is not null ? KeelJson.Normalize(transformer(context))
                 : step.Input is { } map ? InputMapping.Evaluate(map, context, step.StepId, at.Visit)
                 : Orchestrator.DefaultInput(context, step.StepId, at.Visit);
-            units = step.Kind == StepKind.Parallel ? Branches(session, context, step, input) : Items(session, context, step, input, out problem);
+            // A map's default input on a visit with feedback wraps a list as {input, feedback, previous_output}:
+            // the items are the list it wraps (a map with items_from reads its field from the object as ever).
+            var items = transformer is null && step.Input is null && step.MapItemsFrom is null && context.Feedback is not null
+                && input.ValueKind == JsonValueKind.Object && input.TryGetProperty("input", out var wrapped) && wrapped.ValueKind == JsonValueKind.Array
+                ? wrapped
+                : input;
+            units = step.Kind == StepKind.Parallel ? Branches(session, context, step, input) : Items(session, context, step, items, out problem);
         }
         catch (Exception ex)
         {

@@ -209,6 +209,31 @@ public sealed class ParallelAndMapTests
     }
 
     [Fact]
+    public async Task Map_OfTheDefaultInputList_SentBackByALaterStep_RunsOverTheListAgain()
+    {
+        // No items_from: the map's input is the plan's list. On the visit the checker sends it back to, the
+        // default input carries feedback (a list wrapped as {input, feedback, previous_output}); the map still
+        // runs over the list.
+        var pm = new FakeWorker(WorkerType.ProductManager) { OnCall = (_, _) => new[] { "home", "about" } };
+        var coder = new FakeWorker(WorkerType.Coder) { OnCall = (call, _) => $"<h1>{call.Input.GetString()}</h1>" };
+        var reviewer = new FakeWorker(WorkerType.Reviewer) { OnCall = (call, _) => call.Visit == 1 ? Hub.Fail("redo the pages") : "ok" };
+        var workflow = new WorkflowDefinition("pages_again", goal: "site");
+        workflow.AddStep(new WorkflowStep("plan", WorkerType.ProductManager, onSuccess: "write_pages"), isInitial: true);
+        workflow.AddStep(WorkflowStep.Map("write_pages", WorkerType.Coder, 10, onSuccess: "check"));
+        workflow.AddStep(new WorkflowStep("check", WorkerType.Reviewer, onFailure: "write_pages"));
+        var orchestrator = new Orchestrator().With(pm, coder, reviewer);
+        orchestrator.RegisterWorkflow(workflow);
+
+        var result = await orchestrator.ExecuteWorkflowAsync("pages_again");
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Equal(4, coder.CallCount);
+        var second = result.History.Where(e => e.StepId == "write_pages").ToArray();
+        Assert.Equal(2, second.Length);
+        Assert.All(second, e => Assert.Equal(AttemptOutcome.Succeeded, e.Outcome));
+    }
+
+    [Fact]
     public async Task Map_OneWorkerPerItem_JoinedInItemOrderWithPerItemRetries()
     {
         var pm = new FakeWorker(WorkerType.ProductManager) { OnCall = (_, _) => new { pages = new[] { "home", "about", "contact" } } };

@@ -74,6 +74,33 @@ public sealed class WorkerLoopStoreFailureTests
     }
 
     [Fact]
+    public async Task WorkerLoop_ARunBlockedByAChangedDefinition_IsLeftAlone_AndSaidOnceAsAWarning()
+    {
+        var store = new InMemoryRunStore();
+        var before = Process(store, new CapturingLoggerFactory());
+        var blocked = await before.StartAsync("write", "g");
+        var logs = new CapturingLoggerFactory();
+        var after = new Orchestrator(new OrchestratorOptions { RunStore = store, LoggerFactory = logs });
+        after.RegisterWorker(WorkerDefinition.FromFunction(Writer, "Writer", (input, context) => "draft", "Writes"));
+        var changed = new WorkflowDefinition("write");
+        changed.AddStep(new WorkflowStep("write", Writer, maxRetries: 1), isInitial: true);
+        after.RegisterWorkflow(changed);
+        using var stop = new CancellationTokenSource();
+
+        var loop = after.RunWorkerLoopAsync(new WorkerLoopOptions { PollInterval = TimeSpan.FromMilliseconds(10) }, stop.Token);
+        var other = await after.StartAsync("write", "g");
+        var done = await other.WaitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await loop.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(WorkflowState.Completed, done.State);
+        var warning = Assert.Single(logs.Logs, l => l.EventId == 304);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains(blocked.RunId, warning.Message, StringComparison.Ordinal);
+        Assert.Equal(WorkflowState.Pending, (await store.GetRunAsync(blocked.RunId, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task RecoverAsync_ClaimFails_ThrowsTheStoresError()
     {
         var orchestrator = Process(new FailingClaims(new InMemoryRunStore(), failures: 1), new CapturingLoggerFactory());
