@@ -84,6 +84,14 @@ internal sealed partial class RunOwner
                 heartbeat = _time.CreateTimer(static state => _ = ((Heartbeat)state!).BeatAsync(), new Heartbeat(this, session), period, period);
             }
 
+            // A decision that drives the run on is part of that drive: its events (and the run's end, when the
+            // decision ends it) fall in the run's span, as the attempts after it do.
+            if (start.Kind == StartKind.Decision && start.Drive)
+            {
+                session.Driving = true;
+                session.Resumed = true;
+            }
+
             await PrepareAsync(start, session).ConfigureAwait(false);
             if (start.Drive && session.Position is { AtStep: true, State: WorkflowState.Running })
             {

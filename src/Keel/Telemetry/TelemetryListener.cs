@@ -50,6 +50,15 @@ internal sealed class TelemetryListener : RunEventListener
             case RunPaused paused:
                 EndRun(session, WorkflowState.Paused, paused.StepId, null);
                 break;
+            case DecisionRecorded decision when KeelTelemetry.Attempts.Enabled:
+                // A decision is an attempt of its approval step: counted with its outcome, approved or rejected.
+                KeelTelemetry.Attempts.Add(
+                    1,
+                    new KeyValuePair<string, object?>(KeelTelemetry.TagWorkflow, session.Workflow.Name),
+                    new KeyValuePair<string, object?>(KeelTelemetry.TagStep, decision.StepId),
+                    new KeyValuePair<string, object?>(KeelTelemetry.TagWorkerType, "approval"),
+                    new KeyValuePair<string, object?>(KeelTelemetry.TagOutcome, StableNames.Of(decision.Approved ? AttemptOutcome.Approved : AttemptOutcome.Rejected)));
+                break;
             case RunEnded ended:
                 EndRun(session, ended.State, ended.Step, ended.Error);
                 break;
@@ -224,7 +233,8 @@ internal sealed class TelemetryListener : RunEventListener
 
     private static void EndRun(RunSession session, WorkflowState state, string step, string? error)
     {
-        if (!session.Driving)
+        // A run ended by a cancel of a run nobody drives has no drive and no span; it is still counted and logged.
+        if (!session.Driving && !state.IsEnded())
         {
             return;
         }

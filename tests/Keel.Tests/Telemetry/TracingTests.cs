@@ -65,6 +65,28 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task Approve_ThatEndsTheRun_EmitsTheRunSpanWithItsEndState()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = ListenToKeel(stopped);
+        var worker = new FakeWorker("writer");
+        var orchestrator = Hub.Create(new RecordingTimeProvider(), new InMemoryRunStore()).With(worker);
+        var workflow = new WorkflowDefinition("signed");
+        workflow.AddStep(new WorkflowStep("write", "writer", onSuccess: "sign"), isInitial: true);
+        workflow.AddStep(WorkflowStep.Approval("sign", "ok?", onApproved: WorkflowStep.Complete));
+        orchestrator.RegisterWorkflow(workflow);
+        var runId = "approved-" + Guid.NewGuid().ToString("N");
+        await orchestrator.ExecuteWorkflowAsync("signed", "g", new ExecuteOptions { RunId = runId });
+
+        var result = await orchestrator.ApproveAsync(runId, "sign", "ada");
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        var runs = stopped.Where(a => (string?)a.GetTagItem(KeelTelemetry.TagRunId) == runId && a.OperationName.StartsWith("invoke_workflow", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["waiting_for_approval", "completed"], runs.Select(a => (string?)a.GetTagItem(KeelTelemetry.TagRunState)));
+        Assert.Equal(true, runs[1].GetTagItem("keel.run.resumed"));
+    }
+
+    [Fact]
     public async Task Execute_FailedRun_MarksTheRunSpanAsError()
     {
         var stopped = new ConcurrentQueue<Activity>();
