@@ -35,6 +35,20 @@ internal static partial class WorkflowValidator
         {
             problems.Add(new(name, step.StepId, "max_parallel", $"must be at least 1, got {step.MaxParallel}"));
         }
+
+        // Fields a step of this kind has no use for are refused, not ignored in silence.
+        if (step.Kind is not (StepKind.Parallel or StepKind.Map))
+        {
+            if (step.Join != JoinMode.All)
+            {
+                problems.Add(new(name, step.StepId, "join", "only a parallel or map step joins: this step has no branches or items"));
+            }
+
+            if (step.MaxParallel is not null)
+            {
+                problems.Add(new(name, step.StepId, "max_parallel", "only a parallel or map step runs units at once: this step has no branches or items"));
+            }
+        }
     }
 
     private static void CheckLabels(string name, WorkflowStep step, Dictionary<string, WorkflowStep> ids, List<ValidationProblem> problems)
@@ -62,6 +76,15 @@ internal static partial class WorkflowValidator
         if (step.LabelFrom is null)
         {
             problems.Add(new(name, step.StepId, "label_from", "a step with on_label needs code that reads the label: label_field (an output field) or label_function"));
+        }
+        else if (step.LabelFrom.FieldName is { } field && step.Kind is StepKind.Parallel or StepKind.Map)
+        {
+            problems.Add(new(name, step.StepId, "label_field", $"the output of a {(step.Kind == StepKind.Parallel ? "parallel" : "map")} step is a list, which has no field '{field}': read its label with a label_function"));
+        }
+
+        if (!string.Equals(step.OnSuccess, WorkflowStep.Complete, StringComparison.Ordinal))
+        {
+            problems.Add(new(name, step.StepId, "on_success", $"a step with on_label routes a success by its label: on_success ('{step.OnSuccess}') is never taken; name that target under on_label"));
         }
 
         foreach (var (label, target) in step.OnLabel)
@@ -106,6 +129,16 @@ internal static partial class WorkflowValidator
             problems.Add(new(name, step.StepId, "max_retries", "a parallel step has no retries of its own: give each branch its max_retries"));
         }
 
+        if (step.Timeout is not null)
+        {
+            problems.Add(new(name, step.StepId, "timeout", "a parallel step has no timeout of its own: give each branch its timeout"));
+        }
+
+        if (step.RetryDelay is not null)
+        {
+            problems.Add(new(name, step.StepId, "retry_delay", "a parallel step has no retries of its own: give each branch its retry_delay"));
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < branches.Count; i++)
         {
@@ -120,6 +153,10 @@ internal static partial class WorkflowValidator
             if (string.IsNullOrWhiteSpace(branch.Name) || branch.Name.Contains('/', StringComparison.Ordinal))
             {
                 problems.Add(new(name, step.StepId, field + ".name", $"'{branch.Name}' is not a branch name (non-empty, no '/')"));
+            }
+            else if (string.Equals(branch.Name, "join", StringComparison.Ordinal))
+            {
+                problems.Add(new(name, step.StepId, field + ".name", "'join' is the name of the step's join: give the branch another"));
             }
             else if (!names.Add(branch.Name))
             {

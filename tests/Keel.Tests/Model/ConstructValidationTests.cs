@@ -18,6 +18,38 @@ public sealed class ConstructValidationTests
         Assert.Contains($"step '{step}', field '{field}'", thrown.Message, StringComparison.Ordinal);
     }
 
+    private static readonly Branch[] TwoBranches = [new("a", WorkerType.Coder), new("b", WorkerType.Reviewer)];
+
+    [Fact]
+    public void Register_ParallelStepWithATimeoutOrRetryDelayOfItsOwn_IsRefused_NotIgnored()
+    {
+        AssertProblem(With(WorkflowStep.Parallel("fan", TwoBranches) with { Timeout = TimeSpan.FromSeconds(1) }), "fan", "timeout", "give each branch its timeout");
+        AssertProblem(With(WorkflowStep.Parallel("fan", TwoBranches) with { RetryDelay = TimeSpan.FromSeconds(1) }), "fan", "retry_delay", "give each branch its retry_delay");
+    }
+
+    [Fact]
+    public void Register_ABranchNamedJoin_IsRefused()
+        => AssertProblem(With(WorkflowStep.Parallel("fan", [new("join", WorkerType.Coder), new("x", WorkerType.Coder)])), "fan", "parallel[0].name", "'join' is the name of the step's join");
+
+    [Fact]
+    public void Register_JoinOrMaxParallelOnAPlainStep_IsRefused()
+    {
+        AssertProblem(With(new WorkflowStep("plain", WorkerType.Coder) { Join = JoinMode.Any }), "plain", "join", "only a parallel or map step joins");
+        AssertProblem(With(new WorkflowStep("plain", WorkerType.Coder) { MaxParallel = 3 }), "plain", "max_parallel", "only a parallel or map step runs units at once");
+    }
+
+    [Fact]
+    public void Register_OnSuccessOnALabelledStep_IsRefused_ItWouldNeverBeTaken()
+        => AssertProblem(
+            With(new WorkflowStep("review", WorkerType.Reviewer, onSuccess: "start") { LabelFrom = LabelReader.Field("verdict"), OnLabel = new Dictionary<string, string> { ["approve"] = "complete" } }),
+            "review", "on_success", "is never taken");
+
+    [Fact]
+    public void Register_LabelFieldOnAParallelStep_IsRefused_ItsOutputIsAList()
+        => AssertProblem(
+            With(WorkflowStep.Parallel("fan", TwoBranches) with { LabelFrom = LabelReader.Field("verdict"), OnLabel = new Dictionary<string, string> { ["approve"] = "complete" } }),
+            "fan", "label_field", "is a list, which has no field 'verdict'");
+
     [Fact]
     public void Register_LabelWithNoTarget_NamesTheLabel()
         => AssertProblem(
