@@ -22,6 +22,22 @@ public sealed partial class Orchestrator
 
     private async ValueTask<object?> RunChildAsync(WorkflowStep step, JsonElement input, WorkflowContext context, CancellationToken cancellationToken)
     {
+        // The parent's owner waits for this call to end before it lets the parent go (a timed-out attempt's child
+        // is still being cancelled when the parent moves on, and may be its last step).
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _driver.Active(context.WorkflowId)?.TrackChildWork(done.Task);
+        try
+        {
+            return await RunChildCoreAsync(step, input, context, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            done.TrySetResult();
+        }
+    }
+
+    private async ValueTask<object?> RunChildCoreAsync(WorkflowStep step, JsonElement input, WorkflowContext context, CancellationToken cancellationToken)
+    {
         var childId = context.Attempt.IdempotencyKey;
         var parent = _driver.Active(context.WorkflowId);
         var childName = step.SubWorkflow!;
@@ -37,7 +53,7 @@ public sealed partial class Orchestrator
                     var why = parent.CancelRequested
                         ? parent.ControlReason ?? $"parent run '{context.WorkflowId}' was cancelled"
                         : $"step '{step.StepId}' of parent run '{context.WorkflowId}' timed out";
-                    _ = CancelChildQuietlyAsync(childId, parent.ControlBy ?? context.WorkflowId, why);
+                    parent.TrackChildWork(CancelChildQuietlyAsync(childId, parent.ControlBy ?? context.WorkflowId, why));
                 }
             })
             : default;

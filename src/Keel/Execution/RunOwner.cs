@@ -136,6 +136,11 @@ internal sealed partial class RunOwner
                 await runPermit.DisposeAsync().ConfigureAwait(false);
             }
 
+            if (session is not null && _store is not null)
+            {
+                await session.ChildWorkAsync(_options.LeaseDuration).ConfigureAwait(false);
+            }
+
             heartbeat?.Dispose();
             try
             {

@@ -127,6 +127,44 @@ internal sealed class RunSession
     /// <summary>Completed when this process stops driving the run (with a store only).</summary>
     public TaskCompletionSource? Ended { get; set; }
 
+    private List<Task>? _childWork;
+
+    /// <summary>
+    /// Work for a child run that may outlive the parent's attempt (a timed-out sub-workflow step's child, being
+    /// cancelled): the parent's owner waits for it before it lets the run go, so the child's end is recorded.
+    /// </summary>
+    public void TrackChildWork(Task work)
+    {
+        lock (this)
+        {
+            (_childWork ??= []).Add(work);
+        }
+    }
+
+    /// <summary>Waits (at most <paramref name="limit"/>) for the child work tracked so far; its failures are the child's own.</summary>
+    public async Task ChildWorkAsync(TimeSpan limit)
+    {
+        Task[] pending;
+        lock (this)
+        {
+            if (_childWork is not { Count: > 0 })
+            {
+                return;
+            }
+
+            pending = [.. _childWork];
+        }
+
+        try
+        {
+            await Task.WhenAll(pending).WaitAsync(limit).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A child that failed or outlasted the limit is recorded (or resumed) by its own owner.
+        }
+    }
+
     /// <summary>The next event's sequence, taken.</summary>
     public long NextEvent() => ++LastEvent;
 

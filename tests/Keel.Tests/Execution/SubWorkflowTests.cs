@@ -103,6 +103,41 @@ public sealed class SubWorkflowTests
     }
 
     [Fact]
+    public async Task Child_TheParentsStepTimesOutAndTheParentEndsThere_TheChildsCancellationIsRecordedBeforeTheParentReturns()
+    {
+        // The child's commits are slow (as a file's writer behind another process is): the parent must not
+        // return, and let its process end, before the child's cancellation is recorded.
+        var store = new SlowChildCommits(new InMemoryRunStore());
+        var clock = new RecordingTimeProvider();
+        var checking = new Signal();
+        var checker = new FakeWorker(Checker)
+        {
+            OnCallAsync = async (_, _, token) =>
+            {
+                checking.Set();
+                await Task.Delay(Timeout.InfiniteTimeSpan, token);
+                return "never";
+            },
+        };
+        var orchestrator = Hub.Create(clock, store, ownerId: "p").With(new FakeWorker(Builder), checker);
+        orchestrator.RegisterWorkflow(Build());
+        var parent = new WorkflowDefinition("timed", goal: "g");
+        parent.AddStep(WorkflowStep.Child("build", "build", onFailure: WorkflowStep.Complete, timeout: TimeSpan.FromSeconds(5)), isInitial: true);
+        orchestrator.RegisterWorkflow(parent);
+
+        var run = orchestrator.ExecuteWorkflowAsync("timed", null, new ExecuteOptions { RunId = "t" });
+        await checking.WaitAsync();
+        await clock.WaitForTimerAsync(TimeSpan.FromSeconds(5));
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        Assert.Equal(AttemptOutcome.TimedOut, result.History[0].Outcome);
+        var child = (await store.GetRunAsync("t:build:1:1", CancellationToken.None))!;
+        Assert.Equal(WorkflowState.Cancelled, child.State);
+    }
+
+    [Fact]
     public async Task Child_WithoutAStore_RunsInMemory()
     {
         var orchestrator = Hub2(null, "p", new FakeWorker(Planner), new FakeWorker(Builder), new FakeWorker(Checker) { OnCall = (_, _) => "checked" }, new FakeWorker(Shipper));
@@ -332,5 +367,18 @@ public sealed class SubWorkflowTests
         Assert.Equal((GraphNodeKind.SubWorkflow, "workflow: build"), (node.Kind, node.Label));
         Assert.Contains("build[(\"build<br/>workflow: build\")]", MermaidFormatter.Format(graph), StringComparison.Ordinal);
         Assert.Contains("shape=component, label=\"build\\nworkflow: build\"", DotFormatter.Format(graph), StringComparison.Ordinal);
+    }
+
+    private sealed class SlowChildCommits(IRunStore inner) : DelegatingRunStore(inner)
+    {
+        public override async ValueTask<RunControl> CommitAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+        {
+            if (checkpoint.RunId.Contains(':', StringComparison.Ordinal))
+            {
+                await Task.Delay(200, CancellationToken.None);
+            }
+
+            return await base.CommitAsync(checkpoint, cancellationToken);
+        }
     }
 }
