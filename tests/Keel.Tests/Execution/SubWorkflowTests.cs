@@ -28,6 +28,17 @@ public sealed class SubWorkflowTests
         return release;
     }
 
+    /// <summary>A checker that says it was called, then waits for its token.</summary>
+    private static FakeWorker Hanging(Signal called) => new(Checker)
+    {
+        OnCallAsync = async (_, _, token) =>
+        {
+            called.Set();
+            await Task.Delay(Timeout.InfiniteTimeSpan, token);
+            return "never";
+        },
+    };
+
     private static Orchestrator Hub2(IRunStore? store, string owner, params FakeWorker[] workers)
     {
         var orchestrator = Hub.Create(new RecordingTimeProvider(), store, ownerId: owner).With(workers);
@@ -110,15 +121,7 @@ public sealed class SubWorkflowTests
         var store = new SlowChildCommits(new InMemoryRunStore());
         var clock = new RecordingTimeProvider();
         var checking = new Signal();
-        var checker = new FakeWorker(Checker)
-        {
-            OnCallAsync = async (_, _, token) =>
-            {
-                checking.Set();
-                await Task.Delay(Timeout.InfiniteTimeSpan, token);
-                return "never";
-            },
-        };
+        var checker = Hanging(checking);
         var orchestrator = Hub.Create(clock, store, ownerId: "p").With(new FakeWorker(Builder), checker);
         orchestrator.RegisterWorkflow(Build());
         var parent = new WorkflowDefinition("timed", goal: "g");
@@ -176,15 +179,7 @@ public sealed class SubWorkflowTests
         var checking = new Signal();
         using (var stop = new CancellationTokenSource())
         {
-            var checker = new FakeWorker(Checker)
-            {
-                OnCallAsync = async (_, _, token) =>
-                {
-                    checking.Set();
-                    await Task.Delay(Timeout.InfiniteTimeSpan, token);
-                    return "never";
-                },
-            };
+            var checker = Hanging(checking);
             var first = Hub2(store, "p1", new FakeWorker(Planner), new FakeWorker(Builder), checker, new FakeWorker(Shipper));
             var run = first.ExecuteWorkflowAsync("release", null, new ExecuteOptions { RunId = "crash" }, stop.Token);
             await checking.WaitAsync();
@@ -212,15 +207,7 @@ public sealed class SubWorkflowTests
     {
         var store = new InMemoryRunStore();
         var checking = new Signal();
-        var checker = new FakeWorker(Checker)
-        {
-            OnCallAsync = async (_, _, token) =>
-            {
-                checking.Set();
-                await Task.Delay(Timeout.InfiniteTimeSpan, token);
-                return "never";
-            },
-        };
+        var checker = Hanging(checking);
         var orchestrator = Hub2(store, "p", new FakeWorker(Planner), new FakeWorker(Builder), checker, new FakeWorker(Shipper));
         var run = orchestrator.ExecuteWorkflowAsync("release", null, new ExecuteOptions { RunId = "c" });
         await checking.WaitAsync();
