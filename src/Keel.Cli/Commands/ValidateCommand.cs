@@ -18,7 +18,7 @@ internal static class ValidateCommand
     public static int Execute(CommandIo io, string path)
     {
         var loaded = WorkflowDocument.Load(path);
-        var problems = loaded.IsValid ? LlmDeclarationCheck.Problems(loaded.File!) : loaded.Problems;
+        var problems = loaded.IsValid ? LlmDeclarationCheck.Problems(loaded.File!, path) : loaded.Problems;
         if (problems.Count == 0 && SubWorkflowProblems(path) is { } sub)
         {
             io.Error.WriteLine($"{path}: {sub}");

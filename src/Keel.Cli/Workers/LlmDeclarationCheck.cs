@@ -9,7 +9,8 @@ namespace Keel.Cli.Workers;
 /// </summary>
 internal static class LlmDeclarationCheck
 {
-    public static IReadOnlyList<WorkflowFileProblem> Problems(WorkflowFile file)
+    /// <summary>The problems of the file's llm workers, each named by <paramref name="display"/> (the path as the user gave it).</summary>
+    public static IReadOnlyList<WorkflowFileProblem> Problems(WorkflowFile file, string display)
     {
         var problems = new List<WorkflowFileProblem>();
         foreach (var declaration in file.Workers.Values.Where(w => w.Kind == WorkerKind.Llm))
@@ -23,7 +24,7 @@ internal static class LlmDeclarationCheck
             }
             catch (KeelException ex)
             {
-                problems.Add(new WorkflowFileProblem(file.Path, 0, 0, $"llm worker '{declaration.WorkerType}': {Reason(declaration, ex)}"));
+                problems.Add(new WorkflowFileProblem(display, 0, 0, $"llm worker '{declaration.WorkerType}': {Reason(declaration, ex)}"));
             }
         }
 
