@@ -164,22 +164,46 @@ internal sealed class RoutingReplayRun
 
         var prefix = step.StepId + "/";
         var finals = new Dictionary<string, AttemptOutcome>(StringComparer.Ordinal);
+        var ended = new HashSet<string>(StringComparer.Ordinal);
+        var unknown = false;
+        var mark = _replayed.Count;
         var lastOrder = 0;
         var lastName = string.Empty;
         while (position < _history.Count && _history[position].Visit == visit && _history[position].StepId.StartsWith(prefix, StringComparison.Ordinal))
         {
             var entry = _history[position];
             var name = entry.StepId[prefix.Length..];
+            if (ended.Contains(name))
+            {
+                // The edited definition ends this unit at an earlier attempt: its later recorded attempts would not
+                // happen, and are left out of the replayed path.
+                position++;
+                continue;
+            }
+
             var maxRetries = step.Kind == StepKind.Map ? step.MaxRetries : step.Branches!.FirstOrDefault(b => b.Name == name)?.MaxRetries ?? 0;
             var retry = !entry.Outcome.IsSuccess() && entry.Outcome != AttemptOutcome.Cancelled && entry.Attempt <= maxRetries;
             var next = retry ? entry.StepId : step.StepId;
             _replayed.Add(Transition(entry.StepId, visit, entry.Attempt, next));
-            if (_divergedAt is null && !string.Equals(entry.NextStep, next, StringComparison.Ordinal))
+            if (!string.Equals(entry.NextStep, next, StringComparison.Ordinal))
             {
-                _divergedAt = position;
-                _reason = retry
-                    ? $"'{entry.StepId}' now retries after attempt {entry.Attempt} (max_retries {maxRetries}) where it ended"
-                    : $"'{entry.StepId}' now ends after attempt {entry.Attempt} (max_retries {maxRetries}) where it retried";
+                if (_divergedAt is null)
+                {
+                    _divergedAt = position;
+                    _reason = retry
+                        ? $"'{entry.StepId}' now retries after attempt {entry.Attempt} (max_retries {maxRetries}) where it ended"
+                        : $"'{entry.StepId}' now ends after attempt {entry.Attempt} (max_retries {maxRetries}) where it retried";
+                }
+
+                if (retry)
+                {
+                    // The unit's next attempt was never recorded: its end, and so the join's, is unknown.
+                    unknown = true;
+                }
+                else
+                {
+                    ended.Add(name);
+                }
             }
 
             var order = step.Kind == StepKind.Map
@@ -199,9 +223,23 @@ internal sealed class RoutingReplayRun
             position++;
         }
 
-        if (_divergedAt is not null)
+        if (unknown)
         {
             return null;
+        }
+
+        // A map whose edited max_items refuses the recorded list fails its attempt, as a live run would.
+        if (step.Kind == StepKind.Map && finals.Count > step.MapMaxItems)
+        {
+            if (_divergedAt is null)
+            {
+                _divergedAt = position;
+                _reason = $"map step '{step.StepId}' now refuses its list of {finals.Count} items (more than max_items {step.MapMaxItems})";
+            }
+
+            // No item would run: the map fails before any does.
+            _replayed.RemoveRange(mark, _replayed.Count - mark);
+            return AttemptOutcome.Failed;
         }
 
         IEnumerable<string> names;
