@@ -127,6 +127,8 @@ internal sealed class RunSession
     /// <summary>Completed when this process stops driving the run (with a store only).</summary>
     public TaskCompletionSource? Ended { get; set; }
 
+    // One lock for every session: child work is rare (sub-workflow steps), and a lock per run would cost every run.
+    private static readonly Lock s_childLock = new();
     private List<Task>? _childWork;
 
     /// <summary>
@@ -135,7 +137,7 @@ internal sealed class RunSession
     /// </summary>
     public void TrackChildWork(Task work)
     {
-        lock (this)
+        lock (s_childLock)
         {
             (_childWork ??= []).Add(work);
         }
@@ -145,7 +147,7 @@ internal sealed class RunSession
     public async Task ChildWorkAsync(TimeSpan limit)
     {
         Task[] pending;
-        lock (this)
+        lock (s_childLock)
         {
             if (_childWork is not { Count: > 0 })
             {
