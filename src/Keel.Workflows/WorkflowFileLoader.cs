@@ -156,7 +156,16 @@ internal static class WorkflowFileLoader
         var field = FileField(problem.Field);
         if (problem.StepId is { } stepId)
         {
-            return locations.GetValueOrDefault($"step:{stepId}:{field}") ?? locations.GetValueOrDefault("step:" + stepId);
+            // The field itself, else the nearest field it is part of (on_label.bogus: the on_label map), else the step.
+            for (var part = field; part.Length > 0; part = part[..Math.Max(0, part.LastIndexOfAny(['.', '[']))])
+            {
+                if (locations.GetValueOrDefault($"step:{stepId}:{part}") is { } node)
+                {
+                    return node;
+                }
+            }
+
+            return locations.GetValueOrDefault("step:" + stepId);
         }
 
         if (problem.Field == "step_id")

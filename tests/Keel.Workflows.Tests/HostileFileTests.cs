@@ -104,6 +104,15 @@ public sealed class HostileFileTests
     }
 
     [Fact]
+    public void Parse_ALabelNamingAnUnknownStep_IsAProblemAtTheLabels_NotAtTheStep()
+    {
+        var problem = Single("name: w\nsteps:\n  - id: a\n    worker: coder\n    label_field: verdict\n    on_label:\n      ok: complete\n      bogus: nowhere\n");
+
+        Assert.True(problem.Line >= 6, problem.ToString());
+        Assert.Contains("field 'on_label.bogus': names unknown step 'nowhere'", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_UnclosedFlowListAtTheEnd_IsAProblem()
     {
         var problem = Single("name: w\nsteps: [ { id: a, worker: coder }");
