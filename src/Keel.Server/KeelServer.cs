@@ -183,7 +183,6 @@ public sealed class KeelServer : IAsyncDisposable
             http.Response.Headers.XFrameOptions = "DENY";
             await next(http).ConfigureAwait(false);
         });
-        app.UseMiddleware<ApiKeyMiddleware>(check, keysRequired);
         app.Use(Body.GateAsync);
         if (Directory.Exists(webRoot))
         {
@@ -191,13 +190,17 @@ public sealed class KeelServer : IAsyncDisposable
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
             app.UseRouting();
-            app.MapFallback("/{**path}", (HttpContext http) => http.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal)
+
+            // After routing: the key is asked of every request routed to the API, however its path is spelled.
+            app.UseMiddleware<ApiKeyMiddleware>(check, keysRequired);
+            app.MapFallback("/{**path}", (HttpContext http) => http.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase)
                 ? Problems.NotFound($"There is no API route {http.Request.Method} {http.Request.Path}.")
                 : Results.File(files.GetFileInfo("index.html").PhysicalPath!, "text/html")).ExcludeFromDescription();
         }
         else
         {
             app.UseRouting();
+            app.UseMiddleware<ApiKeyMiddleware>(check, keysRequired);
             app.MapGet("/", () => Results.Text($"The Keel dashboard is not built into {webRoot} (build Keel.Server with Node.js installed). The API is under /v1; its OpenAPI document is /openapi/v1.json.\n"))
                 .ExcludeFromDescription();
         }

@@ -120,6 +120,10 @@ public sealed class RunApiTests
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         await ServerFixture.WaitForStateAsync(client, id!, "cancelled");
+
+        // What `curl -d ''` sends: an empty body that claims to be a form. Routed as no body: the run has ended.
+        var again = await client.PostAsync($"/v1/runs/{id}/cancel", new StringContent(string.Empty, Encoding.UTF8, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
     [Theory]

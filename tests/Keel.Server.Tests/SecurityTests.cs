@@ -60,6 +60,25 @@ public sealed class SecurityTests
     }
 
     [Fact]
+    public async Task AnySpellingOfAnApiPath_NeedsTheKey_AndAReadKeyCannotWriteThroughIt()
+    {
+        await using var fixture = await StartWithKeysAsync(onLoopback: true);
+        using var anonymous = fixture.Client();
+        using var reader = fixture.Client(ReaderSecret);
+        var body = new StringContent("{\"workflow\":\"quick\"}", System.Text.Encoding.UTF8, "application/json");
+
+        // Routing matches paths whatever their case: so must the guard.
+        foreach (var path in new[] { "/V1/runs", "/v1/RUNS", "/V1/events", "/OpenAPI/v1.json" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(path)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/V1/runs", body)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsync("/V1/Runs", body)).StatusCode);
+        Assert.Empty(await fixture.Server.Orchestrator.ListRunsAsync());
+    }
+
+    [Fact]
     public async Task LoopbackWhenConfigured_MissingOrWrongKey_401ProblemWithoutTheSecret()
     {
         await using var fixture = await StartWithKeysAsync();

@@ -16,14 +16,15 @@ internal static class Body
     {
         var request = http.Request;
         if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)
-            || !request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+            || !request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase))
         {
             return next(http);
         }
 
         if (IsEmpty(request))
         {
-            if (string.IsNullOrEmpty(request.ContentType))
+            // No body: whatever type it claims (curl -d '' says a form), it is routed as the JSON it would be.
+            if (!request.HasJsonContentType())
             {
                 request.ContentType = "application/json";
             }

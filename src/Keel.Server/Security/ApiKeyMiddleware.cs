@@ -18,8 +18,13 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyCheck check, 
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // Routing matches paths whatever their case (/V1/runs is /v1/runs): the guard does too, and also goes by
+        // the route the request was matched to, so no spelling of an API path reaches an endpoint without a key.
         var path = context.Request.Path;
-        var guarded = path.StartsWithSegments("/v1", StringComparison.Ordinal) || path.StartsWithSegments("/openapi", StringComparison.Ordinal);
+        var route = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? string.Empty;
+        var guarded = path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase)
+            || route.StartsWith("/v1", StringComparison.OrdinalIgnoreCase) || route.StartsWith("/openapi", StringComparison.OrdinalIgnoreCase)
+            || route.StartsWith("v1", StringComparison.OrdinalIgnoreCase) || route.StartsWith("openapi", StringComparison.OrdinalIgnoreCase);
         if (!guarded || !required)
         {
             await next(context).ConfigureAwait(false);
