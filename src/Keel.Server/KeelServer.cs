@@ -99,15 +99,20 @@ public sealed class KeelServer : IAsyncDisposable
         var orchestrator = new Orchestrator(orchestratorOptions);
         options.Configure?.Invoke(orchestrator);
         var catalog = new DefinitionCatalog(options.DefinitionsFolder);
-        foreach (var workflow in orchestrator.Workflows)
-        {
-            catalog.Add(workflow, WorkflowDefinitionJson.Serialize(workflow), "json", options.TimeProvider.GetUtcNow());
-        }
-
+        // The versions posted before, registered again as they last were; a workflow the server was started
+        // with keeps the version it was started with, which is recorded as registered now.
+        var started = orchestrator.Workflows.ToArray();
+        var names = started.Select(w => w.Name).ToHashSet(StringComparer.Ordinal);
         var reader = options.DefinitionReader ?? new CanonicalJsonReader();
-        foreach (var skipped in catalog.Load(stored => Reregister(orchestrator, reader, stored)))
+        foreach (var skipped in catalog.Load(stored => Reregister(orchestrator, reader, stored), names.Contains))
         {
             Log.BackgroundFailed(logger, "a stored definition was skipped: " + skipped);
+        }
+
+        foreach (var workflow in started)
+        {
+            var (added, _) = catalog.Add(workflow, WorkflowDefinitionJson.Serialize(workflow), "json", options.TimeProvider.GetUtcNow());
+            catalog.MarkRegistered(workflow.Name, added.Hash);
         }
 
         var launcher = new RunLauncher(changes, options.TimeProvider, logger);

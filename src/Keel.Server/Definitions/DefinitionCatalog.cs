@@ -50,8 +50,37 @@ internal sealed class DefinitionCatalog(string? folder)
         return (stored, created);
     }
 
-    /// <summary>Reads the folder's versions back (files that do not parse are skipped and named).</summary>
-    public IReadOnlyList<string> Load(Action<StoredDefinition> each)
+    /// <summary>The file naming, per workflow, the version registered last (the folder's other files are versions).</summary>
+    private const string RegisteredFile = "registered.index";
+
+    private readonly Dictionary<string, string> _registered = new(StringComparer.Ordinal);
+
+    /// <summary>Records that <paramref name="hash"/> is now the registered version of workflow <paramref name="name"/>, so a restart registers it again.</summary>
+    public void MarkRegistered(string name, string hash)
+    {
+        lock (_registered)
+        {
+            _registered[name] = hash;
+            if (folder is null)
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(folder);
+            var path = Path.Combine(folder, RegisteredFile);
+            var temp = path + ".tmp";
+            File.WriteAllLines(temp, _registered.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value + " " + p.Key));
+            File.Move(temp, path, overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// Reads the folder's versions back (files that do not parse are skipped and named), and registers again, per
+    /// workflow, the version registered last, unless <paramref name="keep"/> says the workflow is registered
+    /// already (a file the server was started with is what it runs now). A folder without its index registers
+    /// each workflow's newest version.
+    /// </summary>
+    public IReadOnlyList<string> Load(Action<StoredDefinition> each, Func<string, bool> keep)
     {
         var skipped = new List<string>();
         if (folder is null || !Directory.Exists(folder))
@@ -70,12 +99,57 @@ internal sealed class DefinitionCatalog(string? folder)
                     continue;
                 }
 
-                _byHash[stored.Hash] = stored;
-                each(stored);
+                _byHash.TryAdd(stored.Hash, stored);
             }
             catch (Exception ex) when (ex is JsonException or IOException or KeelException)
             {
                 skipped.Add($"{file}: {ex.Message}");
+            }
+        }
+
+        var index = Path.Combine(folder, RegisteredFile);
+        var last = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (File.Exists(index))
+        {
+            foreach (var line in File.ReadAllLines(index))
+            {
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                if (space > 0)
+                {
+                    last[line[(space + 1)..]] = line[..space];
+                }
+            }
+        }
+        else
+        {
+            foreach (var newest in _byHash.Values.GroupBy(d => d.Name, StringComparer.Ordinal).Select(g => g.MaxBy(d => d.StoredAt)!))
+            {
+                last[newest.Name] = newest.Hash;
+            }
+        }
+
+        lock (_registered)
+        {
+            foreach (var (name, hash) in last)
+            {
+                _registered.TryAdd(name, hash);
+            }
+        }
+
+        foreach (var (name, hash) in last.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (keep(name) || !_byHash.TryGetValue(hash, out var stored))
+            {
+                continue;
+            }
+
+            try
+            {
+                each(stored);
+            }
+            catch (KeelException ex)
+            {
+                skipped.Add($"{hash}: {ex.Message}");
             }
         }
 

@@ -92,6 +92,7 @@ internal static class DefinitionEndpoints
         }
 
         var (stored, created) = server.Catalog.Add(read.Definition!, request!.Content!, request.Format, server.Time.GetUtcNow());
+        server.Catalog.MarkRegistered(stored.Name, stored.Hash);
         Log.Control(server.Logger, ServerContext.Actor(http, null), "stored definition " + stored.Hash + " of", stored.Name);
         var view = View(server, read.Definition!, stored.Hash, stored.StoredAt);
         return created ? Results.Created($"/v1/definitions/{stored.Hash}", view) : Results.Ok(view);

@@ -191,7 +191,7 @@ public sealed record StartRunRequest
     /// <summary>The initial data bus (keys starting with <c>keel.</c> or <c>_keel.</c> are reserved).</summary>
     public Dictionary<string, JsonElement>? Data { get; init; }
 
-    /// <summary>Run this stored version of the workflow (a definition hash) instead of the registered one.</summary>
+    /// <summary>Run this stored version of the workflow (a definition hash): it becomes the workflow's registered version (worker loops drive runs of registered versions), for later runs too and after a restart.</summary>
     public string? DefinitionHash { get; init; }
 
     /// <summary>The run's token budget; none when not set.</summary>

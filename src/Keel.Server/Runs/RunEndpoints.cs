@@ -141,7 +141,10 @@ internal static class RunEndpoints
         if (request.DefinitionHash is not null && (server.Orchestrator.GetWorkflow(workflow!.Name) is not { } registered
             || !string.Equals(WorkflowDefinitionJson.Hash(WorkflowDefinitionJson.Serialize(registered)), request.DefinitionHash, StringComparison.OrdinalIgnoreCase)))
         {
+            // The version run becomes the workflow's registered one (a worker loop claims runs of registered
+            // versions), and stays so after a restart.
             server.Orchestrator.RegisterWorkflow(workflow);
+            server.Catalog.MarkRegistered(workflow.Name, request.DefinitionHash);
         }
 
         var actor = ServerContext.Actor(http, null);
