@@ -99,6 +99,41 @@ public sealed class DashboardTests
         });
     }
 
+    [Fact]
+    public async Task Dashboard_ARunWithAParallelStep_IsShownWithItsGraph_AndATypedApprovalCommentSurvivesALiveEvent()
+    {
+        await using var fixture = await ServerFixture.StartAsync(o => o.Configure = orchestrator =>
+        {
+            TestWorkflows.Register(orchestrator);
+            var fan = new WorkflowDefinition("fan", goal: "g");
+            fan.AddStep(WorkflowStep.Parallel("fan", [new Branch("a", TestWorkflows.Writer), new Branch("b", TestWorkflows.Publisher)]), isInitial: true);
+            orchestrator.RegisterWorkflow(fan);
+        });
+        using var client = fixture.Client();
+        var fanId = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = "fan" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, fanId, "completed");
+        var waitingId = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "keep my comment" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, waitingId, "waiting_for_approval");
+
+        await InBrowserAsync(fixture, "parallel-failure.png", async page =>
+        {
+            // Its branch-to-join edges have no label: the graph must still be drawn, with the rest of the page.
+            await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#/runs/{fanId}").ToString());
+            await page.Locator("#graph svg").WaitForAsync();
+            await page.Locator("h1 [data-state=completed]").WaitForAsync();
+
+            await page.GotoAsync(new Uri(fixture.BaseAddress, "/#/approvals").ToString());
+            var comment = page.Locator($"article.approval[data-run='{waitingId}'] input.comment");
+            await comment.FillAsync("reads well");
+
+            // Another run moving re-renders the inbox: the comment being typed stays.
+            var other = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "moves" }))).GetProperty("id").GetString()!;
+            await ServerFixture.WaitForStateAsync(client, other, "completed");
+            await page.WaitForTimeoutAsync(1000);
+            Assert.Equal("reads well", await comment.InputValueAsync());
+        });
+    }
+
     /// <summary>Opens Debian's Chromium on a fresh page and runs <paramref name="drive"/>; a failure saves a screenshot and the browser console.</summary>
     private static async Task InBrowserAsync(ServerFixture fixture, string failureShot, Func<IPage, Task> drive)
     {

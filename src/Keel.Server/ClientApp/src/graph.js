@@ -20,6 +20,11 @@ export function overlay(graph, run, attempts) {
       : ['succeeded', 'approved'].includes(a.outcome) ? 'success' : 'failure';
     const key = `${a.stepId}|${a.nextStep}|${kind}`;
     taken.set(key, (taken.get(key) || 0) + 1);
+    // A success routed by its label takes the step's label edge to that target.
+    if (kind === 'success') {
+      const labelled = `${a.stepId}|${a.nextStep}|label`;
+      taken.set(labelled, (taken.get(labelled) || 0) + 1);
+    }
   }
   const lines = ['flowchart TD'];
   for (const node of graph.nodes) {
@@ -32,9 +37,12 @@ export function overlay(graph, run, attempts) {
   const styles = [];
   graph.edges.forEach((edge, index) => {
     const count = taken.get(`${edge.from}|${edge.to}|${edge.kind}`) || 0;
-    const loopBack = count > 0 && edge.kind === 'failure' && order.get(edge.to) < order.get(edge.from);
-    const label = escape(edge.label) + (loopBack ? ' · loop-back' : '') + (count > 1 ? ` ×${count}` : '');
-    lines.push(`  ${ids.get(edge.from)} -->|"${label}"| ${ids.get(edge.to)}`);
+    const loopBack = count > 0 && (edge.kind === 'failure' || edge.kind === 'label') && order.get(edge.to) < order.get(edge.from);
+    const label = escape(edge.label || '') + (loopBack ? ' · loop-back' : '') + (count > 1 ? ` ×${count}` : '');
+    // An edge without a label (a branch to its join) is drawn without one: Mermaid refuses an empty |""|.
+    lines.push(label.trim().length > 0
+      ? `  ${ids.get(edge.from)} -->|"${label}"| ${ids.get(edge.to)}`
+      : `  ${ids.get(edge.from)} --> ${ids.get(edge.to)}`);
     if (count > 0) styles.push(`  linkStyle ${index} stroke:${loopBack || edge.kind !== 'success' ? '#dc2626' : '#2563eb'},stroke-width:3px`);
   });
   lines.push(...styles);
@@ -54,7 +62,15 @@ export function overlay(graph, run, attempts) {
 
 let counter = 0;
 export async function draw(element, text) {
-  const { svg } = await mermaid.render(`graph${++counter}`, text);
-  element.innerHTML = svg;
+  const id = `graph${++counter}`;
+  try {
+    const { svg } = await mermaid.render(id, text);
+    element.innerHTML = svg;
+  } catch (error) {
+    // The rest of the page stands without its graph; Mermaid's own error box (left in the body) is removed.
+    document.getElementById(`d${id}`)?.remove();
+    document.getElementById(id)?.remove();
+    element.textContent = `The graph cannot be drawn: ${error.message || error}`;
+  }
   element.dataset.source = text;
 }

@@ -129,13 +129,17 @@ async function approvalsPage() {
   const name = h('input', { id: 'decider', placeholder: 'your name', value: by(), oninput: (e) => sessionStorage.setItem('keel.by', e.target.value) });
   const refresh = async () => {
     const items = await api.get('/v1/approvals');
+    // The comments being typed, and the box being typed in, survive the re-render a live event makes.
+    const typed = new Map([...list.querySelectorAll('article.approval')].map((a) => [a.dataset.key, a.querySelector('input.comment')?.value || '']));
+    const focused = document.activeElement?.closest?.('article.approval')?.dataset.key;
     list.replaceChildren(...(items.length === 0 ? [h('p', { class: 'empty' }, 'Nothing waits for a decision.')] : items.map((a) => {
       const comment = h('input', { placeholder: 'why (recorded)', class: 'comment', 'aria-label': 'comment' });
       const decide = (verb) => act(`${verb === 'approve' ? 'Approved' : 'Rejected'} ${a.stepId}`, async () => {
         await api.post(`/v1/approvals/${a.runId}/${a.stepId}/${verb}`, { by: by() || undefined, comment: comment.value || undefined });
         await refresh();
       });
-      return h('article', { class: 'approval', 'data-run': a.runId },
+      comment.value = typed.get(`${a.runId}/${a.stepId}`) || '';
+      return h('article', { class: 'approval', 'data-run': a.runId, 'data-key': `${a.runId}/${a.stepId}` },
         h('div', { class: 'prompt' }, a.prompt),
         h('div', { class: 'meta' }, h('a', { href: `#/runs/${a.runId}` }, `${a.workflow} · ${a.stepId}`), ` · ${a.goal} · waiting ${formatDuration(a.waitingSeconds * 1000)}`,
           a.deadline ? h('span', { class: 'deadline' }, ` · deadline ${new Date(a.deadline).toLocaleString()} (then ${a.onRejected})`) : null),
@@ -143,6 +147,7 @@ async function approvalsPage() {
           h('button', { class: 'approve', onclick: () => decide('approve') }, 'Approve'),
           h('button', { class: 'reject danger', onclick: () => decide('reject') }, 'Reject')));
     })));
+    if (focused) list.querySelector(`article.approval[data-key="${CSS.escape(focused)}"] input.comment`)?.focus();
     document.getElementById('inbox-count').textContent = items.length || '';
   };
   app.replaceChildren(h('section', {}, h('h1', {}, 'Approvals'), h('label', {}, 'Deciding as ', name), list));
@@ -182,7 +187,12 @@ async function runPage(id) {
       ...(waiting ? [comment,
         h('button', { class: 'approve', onclick: () => act('Approved', () => api.post(`/v1/approvals/${id}/${run.currentStep}/approve`, { by: by() || undefined, comment: comment.value || undefined })) }, 'Approve'),
         h('button', { class: 'reject danger', onclick: () => act('Rejected', () => api.post(`/v1/approvals/${id}/${run.currentStep}/reject`, { by: by() || undefined, comment: comment.value || undefined })) }, 'Reject')] : []),
-      h('button', { class: 'danger', disabled: ended, onclick: () => act('Cancel requested', () => api.post(`/v1/runs/${id}/cancel`, { reason: window.prompt('Why cancel?') || undefined })) }, 'Cancel'),
+      h('button', { class: 'danger', disabled: ended, onclick: () => {
+        // Backing out of the prompt (Cancel, Esc) cancels nothing.
+        const reason = window.prompt('Why cancel?');
+        if (reason === null) return;
+        act('Cancel requested', () => api.post(`/v1/runs/${id}/cancel`, { reason: reason || undefined }));
+      } }, 'Cancel'),
       h('button', { class: 'secondary pause', disabled: ended || waiting || run.state === 'paused', onclick: () => act('Pause requested', () => api.post(`/v1/runs/${id}/pause`)) }, 'Pause'),
       h('button', { class: 'secondary resume', disabled: ended || waiting, onclick: () => act('Resume requested', () => api.post(`/v1/runs/${id}/resume`)) }, 'Resume'),
       h('button', { class: 'secondary', disabled: detail.attempts.length === 0, onclick: () => fork(id, detail.attempts) }, 'Fork…'));
