@@ -108,6 +108,9 @@ public sealed class DashboardTests
             var fan = new WorkflowDefinition("fan", goal: "g");
             fan.AddStep(WorkflowStep.Parallel("fan", [new Branch("a", TestWorkflows.Writer), new Branch("b", TestWorkflows.Publisher)]), isInitial: true);
             orchestrator.RegisterWorkflow(fan);
+            var nest = new WorkflowDefinition("nest", goal: "g");
+            nest.AddStep(WorkflowStep.Child("inner", TestWorkflows.Quick), isInitial: true);
+            orchestrator.RegisterWorkflow(nest);
         });
         using var client = fixture.Client();
         var fanId = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = "fan" }))).GetProperty("id").GetString()!;
@@ -121,6 +124,15 @@ public sealed class DashboardTests
             await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#/runs/{fanId}").ToString());
             await page.Locator("#graph svg").WaitForAsync();
             await page.Locator("h1 [data-state=completed]").WaitForAsync();
+
+            // A sub-workflow's child run is named a child of its parent, not a fork, and the parent links to it.
+            var nestId = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = "nest" }))).GetProperty("id").GetString()!;
+            await ServerFixture.WaitForStateAsync(client, nestId, "completed");
+            await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#/runs/{nestId}:inner:1:1").ToString());
+            await page.Locator(".lineage", new PageLocatorOptions { HasText = "Child run of " + nestId }).WaitForAsync();
+            await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#/runs/{nestId}").ToString());
+            await page.Locator("a.child-run").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+            Assert.Equal($"{nestId}:inner:1:1", await page.Locator("a.child-run").TextContentAsync());
 
             await page.GotoAsync(new Uri(fixture.BaseAddress, "/#/approvals").ToString());
             var comment = page.Locator($"article.approval[data-run='{waitingId}'] input.comment");

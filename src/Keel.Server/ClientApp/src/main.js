@@ -200,7 +200,12 @@ async function runPage(id) {
     if (text !== drawn) { drawn = text; await draw(graph, text); }
     renderTimeline(timeline, run, detail.attempts);
     lineage.replaceChildren(...[
-      run.parentRunId ? h('p', {}, 'Forked from ', h('a', { href: `#/runs/${run.parentRunId}` }, run.parentRunId), ` at attempt #${run.parentSequence}`) : h('p', {}, 'An original run.'),
+      // A fork names the attempt it started from; a sub-workflow's child run has a parent and no such attempt.
+      run.parentRunId
+        ? (run.parentSequence === undefined || run.parentSequence === null
+          ? h('p', {}, 'Child run of ', h('a', { href: `#/runs/${run.parentRunId}` }, run.parentRunId), ' (a sub-workflow step)')
+          : h('p', {}, 'Forked from ', h('a', { href: `#/runs/${run.parentRunId}` }, run.parentRunId), ` at attempt #${run.parentSequence}`))
+        : h('p', {}, 'An original run.'),
       detail.children.length ? h('p', {}, 'Forks: ', ...detail.children.map((c) => h('a', { href: `#/runs/${c.id}`, class: 'child' }, `${c.id.slice(0, 8)} (${c.state})`))) : null].filter(Boolean));
     attemptsList.replaceChildren(...detail.attempts.map((a) => h('details', { class: `attempt outcome-${a.outcome}`, 'data-sequence': a.sequence },
       h('summary', {}, `#${a.sequence} ${a.stepId} · ${a.workerName} · attempt ${a.attempt}${a.visit > 1 ? `, visit ${a.visit}` : ''} · `, h('span', { class: 'outcome' }, a.outcome), ` · ${formatDuration(a.durationMs)}`,
@@ -210,6 +215,7 @@ async function runPage(id) {
         h('div', {}, h('h3', {}, 'Output'), h('pre', {}, JSON.stringify(a.output ?? null, null, 2))),
         a.error ? h('div', {}, h('h3', {}, a.outcome === 'invalid_output' ? 'Validation verdict' : 'Error'), h('pre', { class: 'error' }, a.error)) : null,
         h('p', { class: 'meta' }, `model ${a.model ?? '–'} · started ${new Date(a.startedAt).toLocaleString()} · idempotency key ${a.idempotencyKey}`),
+        a.workerType === 'workflow' ? h('p', { class: 'meta' }, 'Child run: ', h('a', { href: `#/runs/${a.workerName}`, class: 'child-run' }, a.workerName)) : null,
         h('button', { class: 'secondary rerun', onclick: () => rerun(id, a.sequence) }, 'Re-run this step alone')))));
     return run;
   };
