@@ -12,6 +12,21 @@ public sealed class HostileFileTests
         return Assert.Single(result.Problems);
     }
 
+    /// <summary>Loads a workflow file holding exactly <paramref name="bytes"/> (written to a temporary file, then deleted).</summary>
+    private static WorkflowReadResult LoadBytes(byte[] bytes)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"keel-bytes-{Guid.NewGuid():N}.yaml");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            return WorkflowDocument.Load(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static string Step(string field) => $"name: w\nsteps:\n  - id: a\n    worker: coder\n    {field}\n";
 
     [Fact]
@@ -26,37 +41,20 @@ public sealed class HostileFileTests
     [Fact]
     public void Load_BytesThatAreNotUtf8_IsAProblemAtTheirLine_NotReplaced()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"keel-latin1-{Guid.NewGuid():N}.yaml");
-        File.WriteAllBytes(path, [.. Encoding.ASCII.GetBytes("name: w\nsteps:\n  - id: caf"), 0xE9, .. Encoding.ASCII.GetBytes("\n    worker: coder\n")]);
-        try
-        {
-            var problem = Assert.Single(WorkflowDocument.Load(path).Problems);
+        var result = LoadBytes([.. Encoding.ASCII.GetBytes("name: w\nsteps:\n  - id: caf"), 0xE9, .. Encoding.ASCII.GetBytes("\n    worker: coder\n")]);
 
-            Assert.Equal((3, 12), (problem.Line, problem.Column));
-            Assert.StartsWith("is not UTF-8 text: byte 0xE9", problem.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal((3, 12), (problem.Line, problem.Column));
+        Assert.StartsWith("is not UTF-8 text: byte 0xE9", problem.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Load_AUtf8FileWithAByteOrderMark_Reads()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"keel-bom-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, "name: café\nsteps:\n  - id: a\n    worker: coder\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
-        try
-        {
-            var result = WorkflowDocument.Load(path);
+        var result = LoadBytes(new UTF8Encoding(encoderShouldEmitUTF8Identifier: true).GetPreamble().Concat(Encoding.UTF8.GetBytes("name: café\nsteps:\n  - id: a\n    worker: coder\n")).ToArray());
 
-            Assert.True(result.IsValid, string.Join("; ", result.Problems));
-            Assert.Equal("café", result.File!.Definition.Name);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.True(result.IsValid, string.Join("; ", result.Problems));
+        Assert.Equal("café", result.File!.Definition.Name);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ internal static class RunWorkers
     public static (IReadOnlyList<WorkerDefinition> Workers, IReadOnlyList<WorkflowDefinition> Children, string? Error) WithChildren(RunRecord run)
     {
         var (workers, error) = Own(run);
-        if (error is not null || FileOf(run) is not { } file || file == "-" || file == RunTags.Demo || file == RunTags.DemoChat || file.StartsWith(RunTags.PlanPrefix, StringComparison.Ordinal))
+        if (error is not null || FileOf(run) is not { } file || !IsWorkflowFile(file))
         {
             return (workers, [], error);
         }
@@ -78,7 +78,7 @@ internal static class RunWorkers
     public static (WorkflowDefinition? Definition, string? Problem) CurrentDefinition(RunRecord run)
     {
         var file = FileOf(run);
-        if (file == "-" || file == RunTags.Demo || file == RunTags.DemoChat || file.StartsWith(RunTags.PlanPrefix, StringComparison.Ordinal))
+        if (!IsWorkflowFile(file))
         {
             return (null, null);
         }
@@ -105,6 +105,10 @@ internal static class RunWorkers
             .Select(type => new WorkerDefinition(type, type.Value, "placeholder", static (_, _, _) => throw new KeelException("not callable while cancelling")))
             .ToArray();
     }
+
+    /// <summary>False for runs not started from a workflow file: demo and plan runs, and runs of other hosts ("-").</summary>
+    private static bool IsWorkflowFile(string file)
+        => file != "-" && file != RunTags.Demo && file != RunTags.DemoChat && !file.StartsWith(RunTags.PlanPrefix, StringComparison.Ordinal);
 
     public static string FileOf(RunRecord run)
         => run.InitialData.TryGetValue(RunTags.File, out var tag) && tag.ValueKind == JsonValueKind.String ? tag.GetString()! : "-";

@@ -56,7 +56,7 @@ internal sealed class TelemetryListener : RunEventListener
                     1,
                     new KeyValuePair<string, object?>(KeelTelemetry.TagWorkflow, session.Workflow.Name),
                     new KeyValuePair<string, object?>(KeelTelemetry.TagStep, decision.StepId),
-                    new KeyValuePair<string, object?>(KeelTelemetry.TagWorkerType, "approval"),
+                    new KeyValuePair<string, object?>(KeelTelemetry.TagWorkerType, session.Workflow.TryIndexOf(decision.StepId) is >= 0 and var index ? session.Workflow.Steps[index].WorkerType.Value : "approval"),
                     new KeyValuePair<string, object?>(KeelTelemetry.TagOutcome, StableNames.Of(decision.Approved ? AttemptOutcome.Approved : AttemptOutcome.Rejected)));
                 break;
             case RunEnded ended:
