@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Keel;
 
@@ -31,6 +32,19 @@ public static class PostgresRunStoreExtensions
         var storeOptions = Build(connectionString, configure);
         builder.Services.AddSingleton<PostgresRunStore>(_ => new PostgresRunStore(storeOptions));
         builder.Services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<PostgresRunStore>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Keeps frozen plans in the schema of the <see cref="PostgresRunStore"/> registered by <see cref="UsePostgres(KeelBuilder, string, Action{PostgresRunStoreOptions}?)"/>
+    /// (call that first): <c>services.AddKeel(k => k.UsePostgres("postgres://keel@db/keel").UsePostgresPlans().AddPlanning())</c>.
+    /// </summary>
+    public static KeelBuilder UsePostgresPlans(this KeelBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IPlanStore>();
+        builder.Services.AddSingleton<IPlanStore>(sp => new PostgresPlanStore(sp.GetService<PostgresRunStore>()
+            ?? throw new InvalidOperationException("UsePostgresPlans() keeps plans beside a PostgreSQL run store: call UsePostgres(...) first.")));
         return builder;
     }
 

@@ -51,7 +51,7 @@ internal static class PlanCommand
 
         CliPlanning.Print(plan, io.Out);
         io.Out.WriteLine(output is null
-            ? $"Frozen in {CliPlanning.StorePath(storeOption)}. Write it as a file with -o plan.yaml; run it with: keel run --goal {ShellQuote(goal)}{(plannerName is null or CliPlanning.Catalog ? string.Empty : " --planner " + plannerName)}{StorePaths.Suffix(storeOption)}"
+            ? $"Frozen in {StorePaths.Display(CliPlanning.StorePath(storeOption))}. Write it as a file with -o plan.yaml; run it with: keel run --goal {ShellQuote(goal)}{(plannerName is null or CliPlanning.Catalog ? string.Empty : " --planner " + plannerName)}{StorePaths.Suffix(storeOption)}"
             : $"Wrote {output}; run it with 'keel run {output}'.");
         return ExitCodes.Completed;
     }
@@ -75,9 +75,12 @@ internal static class PlanCommand
             return null;
         }
 
+        var storePath = CliPlanning.StorePath(storeOption);
+        IDisposable? owned = null;
         try
         {
-            var service = CliPlanning.Service(new Orchestrator(), planner, CliPlanning.StorePath(storeOption));
+            (var plans, owned) = CliPlanning.OpenPlans(storePath);
+            var service = CliPlanning.Service(new Orchestrator(), planner, plans);
             var plan = await service.CreateAsync(goal, new PlanOptions { NewPlan = fresh }, cancellationToken).ConfigureAwait(false);
             return await service.FreezeAsync(plan, cancellationToken).ConfigureAwait(false);
         }
@@ -88,8 +91,12 @@ internal static class PlanCommand
         }
         catch (KeelException ex) when (ex is not RunStoreException)
         {
-            io.Error.WriteLine("error: " + ex.Message);
+            io.Error.WriteLine("error: " + PostgresAddress.Redact(ex.Message, storePath));
             return null;
+        }
+        finally
+        {
+            owned?.Dispose();
         }
     }
 }

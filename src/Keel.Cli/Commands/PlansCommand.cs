@@ -20,22 +20,30 @@ internal static class PlansCommand
     private static async Task<int> ExecuteAsync(CommandIo io, string? storeOption, bool json, CancellationToken cancellationToken)
     {
         var path = CliPlanning.StorePath(storeOption);
-        if (!File.Exists(path))
+        if (!PostgresAddress.IsPostgres(path) && !File.Exists(path))
         {
             io.Error.WriteLine($"error: there is no store at {path}. Make a plan with 'keel plan --goal TEXT', or point to a store with --store.");
             return ExitCodes.BadInput;
         }
 
         IReadOnlyList<Plan> plans;
+        IDisposable? owned = null;
         try
         {
-            plans = await new SqlitePlanStore(path).ListAsync(cancellationToken).ConfigureAwait(false);
+            (var store, owned) = CliPlanning.OpenPlans(path);
+            plans = await store.ListAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (KeelException ex) when (ex is not RunStoreException)
         {
-            io.Error.WriteLine("error: " + ex.Message);
+            io.Error.WriteLine("error: " + PostgresAddress.Redact(ex.Message, path));
             return ExitCodes.BadInput;
         }
+        finally
+        {
+            owned?.Dispose();
+        }
+
+        path = StorePaths.Display(path);
 
         if (json)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Keel.Cli.Planning;
 using Keel.Cli.Runs;
 using Keel.Cli.Workers;
 using Keel.Server;
@@ -90,9 +91,10 @@ internal static class ServeCommand
             DefinitionsFolder = postgres ? null : storePath + ".definitions",
             DefinitionReader = new ServerDefinitionReader(settings.AllowCommands, Directory.GetCurrentDirectory()),
 
-            // Plans live in the SQLite file beside the runs, as keel plan keeps them: the server lists and
-            // approves the command's plans, and its own survive a restart. (PostgreSQL has no plan store: in memory.)
-            Planning = postgres ? null : orchestrator => new OrchestrationService(orchestrator, null, new SqlitePlanStore(storePath)),
+            // Plans live in the run store beside the runs (its SQLite file or its PostgreSQL schema), as keel plan
+            // keeps them: the server lists and approves the command's plans, and its own survive a restart (on
+            // PostgreSQL, every server and keel command on the schema sees them).
+            Planning = orchestrator => new OrchestrationService(orchestrator, null, CliPlanning.PlansOf(opened, storePath)),
             Configure = orchestrator =>
             {
                 foreach (var worker in workers)

@@ -6,7 +6,7 @@ namespace Keel.Cli.Planning;
 
 /// <summary>
 /// Planning for the keel command: the allowlist is the command's built-in workers (product manager, coder,
-/// reviewer), plans are frozen in the store file beside the runs, and the planner is the catalog or the
+/// reviewer), plans are frozen in the run store beside the runs (its SQLite file or its PostgreSQL schema), and the planner is the catalog or the
 /// configured model.
 /// </summary>
 internal static class CliPlanning
@@ -66,8 +66,30 @@ internal static class CliPlanning
         }
     }
 
-    public static OrchestrationService Service(Orchestrator orchestrator, IPlanner planner, string storePath)
-        => new(orchestrator, planner, new SqlitePlanStore(storePath), new OrchestrationServiceOptions { Workers = Workers });
+    public static OrchestrationService Service(Orchestrator orchestrator, IPlanner planner, IPlanStore plans)
+        => new(orchestrator, planner, plans, new OrchestrationServiceOptions { Workers = Workers });
+
+    /// <summary>
+    /// The plans beside the runs of <paramref name="runs"/>: the <c>plans</c> table of its SQLite file
+    /// (<paramref name="storePath"/>) or of its PostgreSQL schema.
+    /// </summary>
+    public static IPlanStore PlansOf(IRunStore runs, string storePath)
+        => runs is PostgresRunStore postgres ? new PostgresPlanStore(postgres) : new SqlitePlanStore(storePath);
+
+    /// <summary>
+    /// The plan store of the run store <paramref name="storePath"/> names, with the PostgreSQL run store opened
+    /// for it (disposed by the caller; null for a SQLite file, whose plan store holds no connection).
+    /// </summary>
+    public static (IPlanStore Plans, IDisposable? Owned) OpenPlans(string storePath)
+    {
+        if (!PostgresAddress.IsPostgres(storePath))
+        {
+            return (new SqlitePlanStore(storePath), null);
+        }
+
+        var runs = CliSession.Postgres(storePath);
+        return (new PostgresPlanStore(runs), runs);
+    }
 
     /// <summary>Writes the plan: its identity, why it was chosen, its steps as a graph and its validation report.</summary>
     public static void Print(Plan plan, TextWriter output)

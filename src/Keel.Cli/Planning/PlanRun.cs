@@ -54,7 +54,7 @@ internal static class PlanRun
         }
 
         session.Register(CliPlanning.BuiltinWorkers(plan));
-        var service = CliPlanning.Service(session.Orchestrator, new CatalogPlanner(), session.StorePath);
+        var service = CliPlanning.Service(session.Orchestrator, new CatalogPlanner(), CliPlanning.PlansOf(session.Store, CliPlanning.StorePath(storeOption)));
         var runId = Guid.NewGuid().ToString("N");
         if (!json)
         {

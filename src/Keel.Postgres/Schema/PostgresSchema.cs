@@ -13,7 +13,7 @@ namespace Keel.Postgres.Schema;
 internal static class PostgresSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     /// <summary>The server's clock, as UTC ticks (what leases are measured against).</summary>
     public const string NowTicks = "((extract(epoch from clock_timestamp()) * 10000000)::bigint + 621355968000000000)";
@@ -134,8 +134,32 @@ internal static class PostgresSchema
         ALTER TABLE {0}.runs SET (fillfactor = 80);
         """;
 
+    /// <summary>
+    /// Version 5: frozen plans (<see cref="PostgresPlanStore"/>), one row per definition hash, so every process on
+    /// the schema sees the plans any of them made and their approvals.
+    /// </summary>
+    private const string MigrateToV5 = """
+        CREATE TABLE {0}.plans (
+            hash text PRIMARY KEY,
+            goal text NOT NULL,
+            goal_key text NOT NULL,
+            workflow_name text NOT NULL,
+            planner text NOT NULL,
+            fingerprint text NOT NULL,
+            model text,
+            prompt_hash text,
+            created_at bigint NOT NULL,
+            position bigserial NOT NULL,
+            plan_json text NOT NULL,
+            approved_by text,
+            approved_at bigint,
+            approval_comment text
+        );
+        CREATE INDEX plans_by_goal ON {0}.plans (goal_key, fingerprint, created_at DESC, position DESC);
+        """;
+
     /// <summary>The migrations, in order: entry i takes a schema from version i to i + 1 (<c>{0}</c> is the schema).</summary>
-    private static readonly string[] Migrations = [CreateV1, MigrateToV2, MigrateToV3, MigrateToV4];
+    private static readonly string[] Migrations = [CreateV1, MigrateToV2, MigrateToV3, MigrateToV4, MigrateToV5];
 
     /// <summary>Creates or migrates the schema when it is missing or older; refuses one newer than <see cref="CurrentVersion"/>.</summary>
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, string schema, string source, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Keel.Server.Definitions;
 using Keel.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -84,7 +85,7 @@ internal static class RunEndpoints
         {
             if (request.DefinitionHash is { } hash)
             {
-                var stored = server.Catalog.Find(hash);
+                var stored = server.Catalog.Find(hash) ?? await FrozenPlanAsync(server, hash, cancellationToken).ConfigureAwait(false);
                 if (stored is null)
                 {
                     errors.Add("definitionHash", $"no stored definition has hash '{hash}' (store it with POST /v1/definitions)");
@@ -169,6 +170,21 @@ internal static class RunEndpoints
     }
 
     private static string LauncherId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// The definition of the frozen plan of <paramref name="hash"/> when this server has not seen it: a plan made
+    /// by <c>keel plan</c> or by another server on the same store is run by its hash as one made here is.
+    /// </summary>
+    private static async Task<StoredDefinition?> FrozenPlanAsync(ServerContext server, string hash, CancellationToken cancellationToken)
+    {
+        if (hash.Length != 64 || await server.Planning.PlanStore.GetAsync(hash, cancellationToken).ConfigureAwait(false) is not { } plan
+            || !string.Equals(plan.Hash, hash, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return server.Catalog.Add(plan.Definition, plan.DefinitionJson, "json", server.Time.GetUtcNow()).Stored;
+    }
 
     /// <summary>
     /// The run another request with the same idempotency key is starting: that request may hold the run's id

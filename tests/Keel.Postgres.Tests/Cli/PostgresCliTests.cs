@@ -67,6 +67,32 @@ public sealed class PostgresCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Plan_Plans_RunGoal_OnAPostgresUri_KeepThePlanInTheSchema()
+    {
+        var plan = await KeelProcess.RunAsync(_folder, "plan", "--goal", "Build a portfolio website", "--store", Uri);
+        Assert.True(plan.ExitCode == 0, plan.Out + plan.Error);
+        Assert.Contains("Frozen in postgres://", plan.Out, StringComparison.Ordinal);
+
+        // Another process on the schema lists the plan, and a run of the same goal runs that frozen plan.
+        var plans = await KeelProcess.RunAsync(_folder, "plans", "--store", Uri);
+        Assert.True(plans.ExitCode == 0, plans.Out + plans.Error);
+        Assert.Contains("Build a portfolio website", plans.Out, StringComparison.Ordinal);
+        var hash = plan.Out.Split(' ')[1];
+        Assert.Contains(hash, plans.Out, StringComparison.Ordinal);
+
+        var run = await KeelProcess.RunAsync(_folder, "run", "--goal", "Build a portfolio website", "--yes", "--store", Uri);
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        Assert.Contains($"Running plan {hash}", run.Out, StringComparison.Ordinal);
+        Assert.Equal(1L, Scalar("SELECT count(*) FROM keel.plans;"));
+        Assert.False(File.Exists(Path.Combine(_folder, "postgres:")), "no SQLite file is made of the address");
+
+        foreach (var output in new[] { plan, plans, run })
+        {
+            Assert.DoesNotContain(Secret, output.Out + output.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Runs_UnreachableServer_FailsNamingItWithoutThePassword()
     {
         var result = await KeelProcess.RunAsync(_folder, "runs", "--store", $"postgres://keel:{Secret}@127.0.0.1:1/nowhere");
@@ -82,6 +108,14 @@ public sealed class PostgresCliTests : IDisposable
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT run_id FROM keel.runs LIMIT 1;", connection);
         return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var connection = new NpgsqlConnection(_server.ConnectionStringTo(_database));
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return command.ExecuteScalar();
     }
 
     public void Dispose()

@@ -63,21 +63,22 @@ public sealed class PostgresSchemaTests(PostgresServer server) : IDisposable
     }
 
     [Fact]
-    public async Task Open_SchemaAtVersion3_MigratesTo4AndKeepsItsRuns()
+    public async Task Open_SchemaAtVersion3_MigratesToTheCurrentVersionAndKeepsItsRuns()
     {
         await using (var store = _database.Open())
         {
             await store.CreateRunAsync(Run("kept"), [], default);
         }
 
-        // Version 3 is version 4 with the index on updated_at and the default fill factor.
-        _database.Execute("CREATE INDEX runs_by_updated ON {0}.runs (updated_at); ALTER TABLE {0}.runs RESET (fillfactor); UPDATE {0}.schema_version SET version = 3;");
+        // Version 3 is version 5 with the index on updated_at, the default fill factor and no plans table.
+        _database.Execute("CREATE INDEX runs_by_updated ON {0}.runs (updated_at); ALTER TABLE {0}.runs RESET (fillfactor); DROP TABLE {0}.plans; UPDATE {0}.schema_version SET version = 3;");
 
         await using var migrated = _database.Open();
         Assert.NotNull(await migrated.GetRunAsync("kept", default));
         Assert.Equal(PostgresSchema.CurrentVersion, _database.Scalar("SELECT version FROM {0}.schema_version;"));
         Assert.Equal(0L, _database.Scalar($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{_database.Schema}' AND indexname = 'runs_by_updated';"));
         Assert.Equal("fillfactor=80", _database.Scalar($"SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = '\"{_database.Schema}\".runs'::regclass;"));
+        Assert.Equal(0L, _database.Scalar("SELECT count(*) FROM {0}.plans;"));
     }
 
     [Fact]

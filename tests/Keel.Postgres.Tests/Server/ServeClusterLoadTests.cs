@@ -45,6 +45,47 @@ public sealed class ServeClusterLoadTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Plans_MadeByTheCommandOnPostgres_AreServedAndApprovedThere_AndSeenByTheCommand()
+    {
+        var made = await KeelProcess.RunAsync(_folder, "plan", "--goal", "Build a portfolio website", "--store", Uri);
+        Assert.True(made.ExitCode == 0, made.Out + made.Error);
+        var hash = made.Out.Split(' ')[1];
+
+        var website = Path.Combine(KeelProcess.Examples, "build-website.yaml");
+        var (serve, address) = await KeelServiceProcess.ServeAsync(_folder, "--store", Uri, "--workflow", website);
+        await using (serve)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            var plans = await client.GetStringAsync("/v1/plans");
+            Assert.Contains(hash, plans, StringComparison.Ordinal);
+
+            using var approve = await client.PostAsync($"/v1/plans/{hash}/approve", new StringContent("{\"by\":\"ana\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(approve.IsSuccessStatusCode, await approve.Content.ReadAsStringAsync());
+
+            // The command's plan is run by its hash here, as one made by this server is.
+            using var plan = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync($"/v1/plans/{hash}"));
+            var workflow = plan.RootElement.GetProperty("workflow").GetString();
+            var body = $"{{\"workflow\":\"{workflow}\",\"definitionHash\":\"{plan.RootElement.GetProperty("hash").GetString()}\"}}";
+            using var started = await client.PostAsync("/v1/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
+            var id = System.Text.Json.JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+            string? state = null;
+            for (var i = 0; i < 300 && state is not ("completed" or "failed"); i++)
+            {
+                await Task.Delay(100);
+                using var run = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync($"/v1/runs/{id}"));
+                state = run.RootElement.GetProperty("run").GetProperty("state").GetString();
+            }
+
+            Assert.Equal("completed", state);
+        }
+
+        var listed = await KeelProcess.RunAsync(_folder, "plans", "--store", Uri);
+        Assert.True(listed.ExitCode == 0, listed.Out + listed.Error);
+        Assert.Contains("ana", listed.Out, StringComparison.Ordinal);
+    }
+
     private long Count(string sql)
     {
         using var connection = new NpgsqlConnection(_server.ConnectionStringTo(_database));
