@@ -34,16 +34,32 @@ internal sealed class ServerDefinitionReader(bool allowCommandWorkers, string ba
             : new() { Problems = [new DefinitionProblem("workers", error)] };
     }
 
-    private static string Field(string message)
+    /// <summary>
+    /// The JSON path a problem's message names, as the API keys problems (<c>steps[review].on_failure</c>): the
+    /// step and the field of "step 'review', field 'on_failure': ...", the field alone when no step is named.
+    /// </summary>
+    internal static string Field(string message)
     {
-        const string marker = "field '";
-        var at = message.IndexOf(marker, StringComparison.Ordinal);
-        if (at < 0)
+        var field = Quoted(message, "field '");
+        if (field is null)
         {
             return "content";
         }
 
+        return message.StartsWith("step '", StringComparison.Ordinal) && Quoted(message, "step '") is { } step
+            ? $"steps[{step}].{field}"
+            : field;
+    }
+
+    private static string? Quoted(string message, string marker)
+    {
+        var at = message.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
         var end = message.IndexOf('\'', at + marker.Length);
-        return end < 0 ? "content" : message[(at + marker.Length)..end];
+        return end < 0 ? null : message[(at + marker.Length)..end];
     }
 }

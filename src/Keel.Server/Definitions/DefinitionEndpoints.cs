@@ -54,6 +54,15 @@ internal static class DefinitionEndpoints
             return (null, null, Problems.Invalid(dictionary, $"The definition has {problems.Count} problem(s): " + string.Join("; ", problems.Select(p => $"{p.Field}: {p.Message}"))));
         }
 
+        // The name is a path segment of the API (/v1/workflows/{name}/graph) and a run's workflow field.
+        var name = read.Definition.Name;
+        if (name.Length > FieldErrors.MaxName || name.Contains('/', StringComparison.Ordinal) || name.Any(char.IsControl))
+        {
+            return (null, null, Problems.Invalid("content.name", name.Length > FieldErrors.MaxName
+                ? $"is {name.Length} characters; at most {FieldErrors.MaxName} are accepted"
+                : "must not contain '/' or control characters (it names the workflow in the API's paths)"));
+        }
+
         return (read, request, null);
     }
 
