@@ -146,6 +146,46 @@ public sealed class DashboardTests
         });
     }
 
+    [Fact]
+    public async Task Dashboard_LiveEvents_KeepAnOpenedAttemptOpen_AndTheApprovalsBadgeCounts_AWrongKeyIsNamedWrong()
+    {
+        const string Secret = "operator-secret-0123456789";
+        await using var fixture = await ServerFixture.StartAsync(o =>
+        {
+            o.ApiKeys.Add(new ApiKey("ops", Secret, ApiKeyScope.Operator));
+            o.RequireApiKeyOnLoopback = true;
+        });
+        using var client = fixture.Client();
+        client.DefaultRequestHeaders.Add("X-Api-Key", Secret);
+        var runId = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "stay open" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, runId, "waiting_for_approval");
+
+        await InBrowserAsync(fixture, "live-failure.png", async page =>
+        {
+            await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#/runs/{runId}").ToString());
+            await page.Locator("p.error", new PageLocatorOptions { HasText = "needs an API key" }).WaitForAsync();
+            await page.Locator("#api-key").FillAsync("not-the-key");
+            await page.Locator("#api-key").DispatchEventAsync("change");
+            await page.Locator("p.error", new PageLocatorOptions { HasText = "does not accept the API key" }).WaitForAsync();
+
+            await page.Locator("#api-key").FillAsync(Secret);
+            await page.Locator("#api-key").DispatchEventAsync("change");
+            await page.Locator("h1 [data-state=waiting_for_approval]").WaitForAsync();
+            await page.ReloadAsync();
+            await page.Locator("h1 [data-state=waiting_for_approval]").WaitForAsync();
+            await page.Locator("#inbox-count", new PageLocatorOptions { HasText = "1" }).WaitForAsync();
+            var first = page.Locator("details.attempt[data-sequence='0']");
+            await first.Locator("summary").ClickAsync();
+
+            // Decided elsewhere: the run moves on live, the opened attempt stays open, the badge empties.
+            Assert.True((await client.PostAsJsonAsync($"/v1/approvals/{runId}/sign_off/approve", new { by = "ada" })).IsSuccessStatusCode);
+            await page.Locator("h1 [data-state=completed]").WaitForAsync();
+            await page.WaitForFunctionAsync("() => document.getElementById('inbox-count').textContent === ''");
+            Assert.NotNull(await first.GetAttributeAsync("open"));
+            Assert.Equal(3, await page.Locator("details.attempt").CountAsync());
+        });
+    }
+
     /// <summary>Opens Debian's Chromium on a fresh page and runs <paramref name="drive"/>; a failure saves a screenshot and the browser console.</summary>
     private static async Task InBrowserAsync(ServerFixture fixture, string failureShot, Func<IPage, Task> drive)
     {

@@ -111,6 +111,8 @@ async function runsPage() {
     h('table', { class: 'runs' }, h('thead', {}, h('tr', {}, ...['State', 'Workflow', 'Goal', 'Step', 'Age', 'Duration', 'Attempts', 'Tokens', 'Cost'].map((c) => h('th', {}, c)))), tbody),
     more));
   await load(true);
+  const ticking = setInterval(render, 10000);
+  stopStreams.push(() => clearInterval(ticking));
   let pending = null;
   // The stream's snapshot names the newest runs of every state: it updates the runs listed and adds the
   // runs created since the first page was read, never the older ones the pages have not reached yet.
@@ -152,6 +154,8 @@ async function approvalsPage() {
   };
   app.replaceChildren(h('section', {}, h('h1', {}, 'Approvals'), h('label', {}, 'Deciding as ', name), list));
   await refresh();
+  const ticking = setInterval(() => refresh().catch(() => {}), 30000);
+  stopStreams.push(() => clearInterval(ticking));
   let pending = null;
   stopStreams.push(stream('/v1/events', () => { if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 300); }));
 }
@@ -207,7 +211,9 @@ async function runPage(id) {
           : h('p', {}, 'Forked from ', h('a', { href: `#/runs/${run.parentRunId}` }, run.parentRunId), ` at attempt #${run.parentSequence}`))
         : h('p', {}, 'An original run.'),
       detail.children.length ? h('p', {}, 'Forks: ', ...detail.children.map((c) => h('a', { href: `#/runs/${c.id}`, class: 'child' }, `${c.id.slice(0, 8)} (${c.state})`))) : null].filter(Boolean));
-    attemptsList.replaceChildren(...detail.attempts.map((a) => h('details', { class: `attempt outcome-${a.outcome}`, 'data-sequence': a.sequence },
+    // An attempt opened to read stays open when a live event redraws the list.
+    const open = new Set([...attemptsList.querySelectorAll('details.attempt[open]')].map((d) => d.dataset.sequence));
+    attemptsList.replaceChildren(...detail.attempts.map((a) => h('details', { class: `attempt outcome-${a.outcome}`, 'data-sequence': a.sequence, open: open.has(String(a.sequence)) },
       h('summary', {}, `#${a.sequence} ${a.stepId} · ${a.workerName} · attempt ${a.attempt}${a.visit > 1 ? `, visit ${a.visit}` : ''} · `, h('span', { class: 'outcome' }, a.outcome), ` · ${formatDuration(a.durationMs)}`,
         a.inputTokens !== undefined ? ` · ${a.inputTokens}+${a.outputTokens} tokens` : '', a.cost !== undefined ? ` · ${cost(a.cost)}` : '', ` → ${a.nextStep}`),
       h('div', { class: 'io' },
@@ -258,7 +264,9 @@ async function route() {
     else if (path === '/approvals') await approvalsPage();
     else await runsPage();
   } catch (error) {
-    app.replaceChildren(h('p', { class: 'error' }, error.status === 401 ? 'This server needs an API key: enter it above.' : error.message));
+    app.replaceChildren(h('p', { class: 'error' }, error.status !== 401 ? error.message
+      : apiKey() ? 'This server does not accept the API key entered above: check it, or clear it to try without one.'
+        : 'This server needs an API key: enter it above.'));
   }
 }
 
@@ -267,4 +275,15 @@ keyInput.value = apiKey();
 keyInput.addEventListener('change', () => { setApiKey(keyInput.value.trim()); route(); });
 window.addEventListener('hashchange', route);
 route();
-api.get('/v1/approvals').then((a) => { document.getElementById('inbox-count').textContent = a.length || ''; }).catch(() => {});
+// The approvals badge follows the runs: a run reaching or leaving an approval step counts it again.
+const countApprovals = () => api.get('/v1/approvals').then((a) => { document.getElementById('inbox-count').textContent = a.length || ''; }).catch(() => {});
+const waiting = new Map();
+let recount = null;
+countApprovals();
+stream('/v1/events', (type, event) => {
+  if (type !== 'run' || !event.run) return;
+  const now = event.run.state === 'waiting_for_approval';
+  if ((waiting.get(event.run.id) ?? false) === now) return;
+  waiting.set(event.run.id, now);
+  if (!recount) recount = setTimeout(() => { recount = null; countApprovals(); }, 300);
+});

@@ -9,12 +9,14 @@ export function segments(run, attempts, now = Date.now()) {
   attempts.forEach((a, i) => {
     const began = new Date(a.startedAt).getTime();
     const ended = began + a.durationMs;
-    if (i === 0 && began > start) rows.push({ kind: 'queued', label: 'queued', from: start, to: began });
+    const decision = a.outcome === 'approved' || a.outcome === 'rejected';
+    // Before a first step that is an approval, the run waited for a person, not in the queue.
+    if (i === 0 && began > start && !decision) rows.push({ kind: 'queued', label: 'queued', from: start, to: began });
     const previous = attempts[i - 1];
     if (previous && previous.stepId === a.stepId && previous.visit === a.visit && a.attempt > 1 && began > previousEnd) {
       rows.push({ kind: 'backoff', label: `${a.stepId} · retry back-off`, from: previousEnd, to: began });
     }
-    if (a.outcome === 'approved' || a.outcome === 'rejected') {
+    if (decision) {
       rows.push({ kind: 'waiting', label: `${a.stepId} · waiting for ${a.workerName}`, from: previousEnd, to: began, attempt: a });
     } else {
       rows.push({ kind: a.outcome, label: `${a.stepId} · attempt ${a.attempt}${a.visit > 1 ? ` (visit ${a.visit})` : ''}`, from: began, to: Math.max(ended, began + 1), attempt: a });
@@ -22,7 +24,7 @@ export function segments(run, attempts, now = Date.now()) {
     previousEnd = Math.max(previousEnd, ended);
   });
   if (run.state === 'waiting_for_approval') rows.push({ kind: 'waiting', label: `${run.currentStep} · waiting for a person`, from: previousEnd, to: now });
-  if (run.state === 'running' && attempts.length === 0) rows.push({ kind: 'queued', label: 'queued', from: start, to: now });
+  if ((run.state === 'running' || run.state === 'pending') && attempts.length === 0) rows.push({ kind: 'queued', label: 'queued', from: start, to: now });
   return rows;
 }
 
