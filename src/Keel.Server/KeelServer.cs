@@ -188,6 +188,7 @@ public sealed class KeelServer : IAsyncDisposable
             http.Response.Headers.XFrameOptions = "DENY";
             await next(http).ConfigureAwait(false);
         });
+        app.Use((http, next) => OriginGuard.HandleAsync(http, () => next(http), keysRequired));
         app.Use(Body.GateAsync);
         if (Directory.Exists(webRoot))
         {

@@ -32,6 +32,66 @@ public sealed class SecurityTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/runs")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("http://evil.example", null, "text/plain")]
+    [InlineData(null, "cross-site", "application/x-www-form-urlencoded")]
+    [InlineData("http://127.0.0.1:1", "same-site", "application/json")]
+    public async Task Loopback_NoKeys_AChangeSentByAnotherSitesPage_IsRefused403_AndChangesNothing(string? origin, string? site, string contentType)
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "not yours" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
+
+        foreach (var path in new[] { $"/v1/approvals/{id}/sign_off/approve", $"/v1/runs/{id}/cancel" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(string.Empty, System.Text.Encoding.UTF8, contentType) };
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+
+            if (site is not null)
+            {
+                request.Headers.Add("Sec-Fetch-Site", site);
+            }
+
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Contains("cross-origin", (await ServerFixture.ReadJsonAsync(response)).GetProperty("type").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("waiting_for_approval", (await ServerFixture.ReadJsonAsync(await client.GetAsync($"/v1/runs/{id}"))).GetProperty("run").GetProperty("state").GetString());
+
+        // The server's own pages (same origin) and clients that are not browsers still decide.
+        using var own = new HttpRequestMessage(HttpMethod.Post, $"/v1/approvals/{id}/sign_off/approve") { Content = JsonContent.Create(new { by = "ada" }) };
+        own.Headers.Add("Origin", fixture.BaseAddress.GetLeftPart(UriPartial.Authority));
+        own.Headers.Add("Sec-Fetch-Site", "same-origin");
+        Assert.True((await client.SendAsync(own)).IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task Loopback_NoKeys_ARequestUnderAnotherHostName_IsRefused421()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        foreach (var host in new[] { "evil.example", $"evil.example:{fixture.BaseAddress.Port}" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/runs");
+            request.Headers.Host = host;
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.MisdirectedRequest, response.StatusCode);
+            Assert.Contains("loopback", (await ServerFixture.ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        foreach (var host in new[] { $"localhost:{fixture.BaseAddress.Port}", $"127.0.0.1:{fixture.BaseAddress.Port}" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/runs");
+            request.Headers.Host = host;
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+        }
+    }
+
     [Fact]
     public async Task OffLoopback_NoKey_RefusesToStart()
     {
