@@ -25,4 +25,12 @@ public sealed class ServerDefinitionReaderTests
         Assert.Contains("timeout", fields);
         Assert.All(read.Problems, p => Assert.True(p.Line > 0, p.ToString()));
     }
+
+    [Theory]
+    [InlineData("step 'one' uses worker 'ghost', which is not declared", "steps[one]")]
+    [InlineData("step 'a', field 'on_success': names unknown step 'b'", "steps[a].on_success")]
+    [InlineData("field 'timeout' must be a duration", "timeout")]
+    [InlineData("invalid YAML: mapping values are not allowed here", "content")]
+    public void Field_OfAMessage_IsThePathItNames(string message, string field)
+        => Assert.Equal(field, ServerDefinitionReader.Field(message));
 }

@@ -46,4 +46,18 @@ public sealed class DefinitionApiTests
         var errors = (await ServerFixture.ReadJsonAsync(response)).GetProperty("errors");
         Assert.True(errors.TryGetProperty("content.steps[a].on_success", out _), errors.ToString());
     }
+
+    [Fact]
+    public async Task Store_ContentThatIsNotADefinition_IsKeyedContent()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+
+        var response = await client.PostAsJsonAsync("/v1/definitions", new { content = "{ not json", format = "json" });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var errors = (await ServerFixture.ReadJsonAsync(response)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("content", out _), errors.ToString());
+        Assert.False(errors.TryGetProperty("content.content", out _), errors.ToString());
+    }
 }

@@ -36,19 +36,19 @@ internal sealed class ServerDefinitionReader(bool allowCommandWorkers, string ba
 
     /// <summary>
     /// The JSON path a problem's message names, as the API keys problems (<c>steps[review].on_failure</c>): the
-    /// step and the field of "step 'review', field 'on_failure': ...", the field alone when no step is named.
+    /// step and the field of "step 'review', field 'on_failure': ...", the step alone or the field alone when only one is named.
     /// </summary>
     internal static string Field(string message)
     {
         var field = Quoted(message, "field '");
-        if (field is null)
+        var step = message.StartsWith("step '", StringComparison.Ordinal) ? Quoted(message, "step '") : null;
+        return (step, field) switch
         {
-            return "content";
-        }
-
-        return message.StartsWith("step '", StringComparison.Ordinal) && Quoted(message, "step '") is { } step
-            ? $"steps[{step}].{field}"
-            : field;
+            ({ } s, { } f) => $"steps[{s}].{f}",
+            ({ } s, null) => $"steps[{s}]",
+            (null, { } f) => f,
+            _ => "content",
+        };
     }
 
     private static string? Quoted(string message, string marker)

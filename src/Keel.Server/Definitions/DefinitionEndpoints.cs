@@ -49,7 +49,7 @@ internal static class DefinitionEndpoints
         {
             var problems = read.Problems.Count > 0 ? read.Problems : [new DefinitionProblem("content", "the definition could not be read")];
             var dictionary = problems
-                .GroupBy(p => "content." + p.Field, StringComparer.Ordinal)
+                .GroupBy(p => p.Field is "content" or "format" ? p.Field : p.Field.Length == 0 ? "content" : "content." + p.Field, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Select(p => p.Line > 0 ? $"line {p.Line}, column {p.Column}: {p.Message}" : p.Message).ToArray(), StringComparer.Ordinal);
             return (null, null, Problems.Invalid(dictionary, $"The definition has {problems.Count} problem(s): " + string.Join("; ", problems.Select(p => $"{p.Field}: {p.Message}"))));
         }
