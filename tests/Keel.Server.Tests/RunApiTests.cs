@@ -77,6 +77,11 @@ public sealed class RunApiTests
     [InlineData("{\"workflow\":\"quick\",\"maxTokens\":\"many\"}", "maxTokens", "is not valid here")]
     [InlineData("{\"workflow\":\"quick\",\"maxCost\":-1}", "maxCost", "must be positive")]
     [InlineData("{\"workflow\":", "workflow", "is not valid here")]
+    [InlineData("{\"workflow\":\"quick\",\"WORKFLOW\":\"review\"}", "WORKFLOW", "is not a field of this request (its fields: workflow, goal")]
+    [InlineData("{\"workflow\":\"quick\",\"workflow\":\"review\"}", "workflow", "is given twice")]
+    [InlineData("{\"workflow\":\"quick\",\"maxTokens\":1.5}", "maxTokens", "must be a whole number")]
+    [InlineData("{\"workflow\":\"quick\",\"goal\":7}", "goal", "must be a string")]
+    [InlineData("null", "$", "a JSON object is required")]
     public async Task StartRun_BadField_ProblemNamesTheField(string body, string field, string message)
     {
         await using var fixture = await ServerFixture.StartAsync();
@@ -89,6 +94,31 @@ public sealed class RunApiTests
         var errors = problem.GetProperty("errors");
         Assert.True(errors.TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
         Assert.Contains(message, messages[0].GetString());
+    }
+
+    [Theory]
+    [InlineData("/v1/runs/cancel", "{\"state\":\"bogus\"}", "state", "must be one of: pending, running")]
+    [InlineData("/v1/runs/RUN/pause", "{not json", "$", "is not valid JSON")]
+    [InlineData("/v1/runs/RUN/resume", "{\"force\":true}", "force", "is not a field of this request")]
+    [InlineData("/v1/runs/RUN/pause", "[]", "$", "takes no body")]
+    [InlineData("/v1/approvals/RUN/sign_off/approve", "null", "$", "a JSON object is required")]
+    [InlineData("/v1/approvals/RUN/sign_off/approve", "{\"extra\":1}", "extra", "is not a field of this request (its fields: by, comment)")]
+    public async Task Write_BadBody_Is422NamingTheField_InJsonsWords_AndChangesNothing(string path, string body, string field, string message)
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "g" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
+
+        var response = await client.PostAsync(path.Replace("RUN", id, StringComparison.Ordinal), new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var problem = await ServerFixture.ReadJsonAsync(response);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
+        Assert.Contains(message, messages[0].GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", problem.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Keel.", problem.ToString(), StringComparison.Ordinal);
+        Assert.Equal("waiting_for_approval", (await ServerFixture.ReadJsonAsync(await client.GetAsync($"/v1/runs/{id}"))).GetProperty("run").GetProperty("state").GetString());
     }
 
     [Theory]

@@ -20,6 +20,10 @@ internal static class ApiJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+
+        // Names as written (camelCase), each once: "WORKFLOW" is not "workflow", and a field given twice is refused.
+        options.PropertyNameCaseInsensitive = false;
+        options.AllowDuplicateProperties = false;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.MaxDepth = 64;
         options.NumberHandling = JsonNumberHandling.Strict;

@@ -63,7 +63,9 @@ internal static class Body
         try
         {
             var value = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, cancellationToken).ConfigureAwait(false);
-            return value is null && required ? (null, Problems.Invalid("$", "a JSON object is required, got null")) : (value, null);
+
+            // A body sent is an object: a bare null is refused as any other non-object is (no body at all is what optional means).
+            return value is null ? (null, Problems.Invalid("$", "a JSON object is required, got null")) : (value, null);
         }
         catch (JsonException ex)
         {
@@ -77,22 +79,99 @@ internal static class Body
         }
     }
 
+    /// <summary>
+    /// For a write that takes no body (pause, resume, a dry run): none, or an empty object. Anything else is a 422,
+    /// as an unknown field of any other request is, rather than ignored.
+    /// </summary>
+    public static async Task<IResult?> RefuseAnyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (IsEmpty(request))
+        {
+            return null;
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return UnsupportedMediaType(request);
+        }
+
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken).ConfigureAwait(false);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return Problems.Invalid("$", $"this request takes no body, or an empty object {{}}; got {root.ValueKind.ToString().ToLowerInvariant()}");
+            }
+
+            foreach (var property in root.EnumerateObject())
+            {
+                return Problems.Invalid(property.Name, "is not a field of this request: it takes no body, or an empty object {}");
+            }
+
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty;
+            return Problems.Invalid("$", "is not valid JSON" + where);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "Request body too large", ex.Message);
+        }
+    }
+
     private static string Simplify(string message, string field, JsonTypeInfo typeInfo)
     {
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         var text = cut > 0 ? message[..cut] : message;
 
-        // The generated metadata binds init-only members as a constructor's arguments are, and a value that
-        // does not convert is then said not to convert to the request's type: the field's own type is named,
-        // as for a member with a setter.
-        if (string.Equals(text, Unconvertible(typeInfo.Type), StringComparison.Ordinal)
-            && typeInfo.Properties.FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase)) is { } property)
+        // A field the request does not have: named with the fields it has (not the .NET type behind it).
+        if (text.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
         {
-            return Unconvertible(property.PropertyType);
+            return "is not a field of this request (its fields: " + string.Join(", ", typeInfo.Properties.Select(p => p.Name)) + ")";
+        }
+
+        if (text.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            return "is given twice";
+        }
+
+        // A value that does not convert is said to be of the field's type, named as JSON names it. (The generated
+        // metadata binds init-only members as a constructor's arguments are, and such a value is then said not to
+        // convert to the request's type: the field's own type is named, as for a member with a setter.)
+        if (text.StartsWith(UnconvertiblePrefix, StringComparison.Ordinal))
+        {
+            var property = typeInfo.Properties.FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.Ordinal));
+            return property is null ? "has a value of the wrong type" : "must be " + Expected(property.PropertyType);
         }
 
         return text;
     }
 
-    private static string Unconvertible(Type type) => $"The JSON value could not be converted to {type}.";
+    private const string UnconvertiblePrefix = "The JSON value could not be converted to ";
+
+    /// <summary>What a field of <paramref name="type"/> holds, in JSON's words.</summary>
+    internal static string Expected(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsEnum)
+        {
+            return "one of: " + string.Join(", ", Enum.GetNames(type).Select(n => JsonNamingPolicy.SnakeCaseLower.ConvertName(n)));
+        }
+
+        return Type.GetTypeCode(type) switch
+        {
+            TypeCode.String => "a string",
+            TypeCode.Boolean => "true or false",
+            TypeCode.Int16 or TypeCode.Int32 or TypeCode.Int64 or TypeCode.UInt16 or TypeCode.UInt32 or TypeCode.UInt64 or TypeCode.Byte => "a whole number",
+            TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number",
+            _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date and time (ISO 8601)",
+            _ when type == typeof(TimeSpan) => "a duration (hh:mm:ss)",
+            _ when typeof(System.Collections.IDictionary).IsAssignableFrom(type) || type.Name.Contains("Dictionary", StringComparison.Ordinal) => "an object",
+            _ when type.IsArray || typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => "an array",
+            _ => "an object",
+        };
+    }
 }

@@ -134,8 +134,13 @@ internal static class PlanEndpoints
             ? Results.Ok(PlanView.From(plan))
             : Problems.NotFound($"No stored plan has hash '{hash}'.");
 
-    private static async Task<IResult> DryRunAsync(ServerContext server, string hash, CancellationToken cancellationToken)
+    private static async Task<IResult> DryRunAsync(HttpContext http, ServerContext server, string hash, CancellationToken cancellationToken)
     {
+        if (await Body.RefuseAnyAsync(http.Request, cancellationToken).ConfigureAwait(false) is { } bad)
+        {
+            return bad;
+        }
+
         var plan = await server.Planning.PlanStore.GetAsync(hash, cancellationToken).ConfigureAwait(false);
         if (plan is null)
         {

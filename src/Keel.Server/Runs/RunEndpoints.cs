@@ -411,6 +411,11 @@ internal static class RunEndpoints
 
     private static async Task<IResult> ResumeAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
     {
+        if (await Body.RefuseAnyAsync(http.Request, cancellationToken).ConfigureAwait(false) is { } bad)
+        {
+            return bad;
+        }
+
         var run = await server.Store.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
         if (run is null)
         {
@@ -451,6 +456,11 @@ internal static class RunEndpoints
 
     private static async Task<IResult> PauseAsync(HttpContext http, ServerContext server, string id, CancellationToken cancellationToken)
     {
+        if (await Body.RefuseAnyAsync(http.Request, cancellationToken).ConfigureAwait(false) is { } bad)
+        {
+            return bad;
+        }
+
         var actor = ServerContext.Actor(http, null);
         RunRecord run;
         try
