@@ -52,6 +52,12 @@ public sealed partial class PostgresRunStore
                 command.With(workflow);
             }
 
+            if (query.ParentRunId is { } parent)
+            {
+                sql.Append(" AND r.parent_run_id = ").Append(Next());
+                command.With(parent);
+            }
+
             if (query.State is { } state)
             {
                 sql.Append(" AND r.state = ").Append(Next());

@@ -138,6 +138,12 @@ public sealed partial class SqliteRunStore
                 command.Parameters.AddWithValue("$workflow", workflow);
             }
 
+            if (query.ParentRunId is { } parent)
+            {
+                filters.Append(" AND r.parent_run_id = $parent");
+                command.Parameters.AddWithValue("$parent", parent);
+            }
+
             if (query.State is { } state)
             {
                 filters.Append(" AND r.state = $state");
@@ -170,7 +176,7 @@ public sealed partial class SqliteRunStore
             }
 
             command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));
-            command.CommandText = query.WorkflowName is null && query.State is null ? NewestOfEveryState(filters.ToString()) : $"""
+            command.CommandText = query.WorkflowName is null && query.State is null && query.ParentRunId is null ? NewestOfEveryState(filters.ToString()) : $"""
                 SELECT {RunRows.Columns} FROM {RunRows.From} WHERE 1 = 1{filters} {NewestFirst};
                 """;
             return ReadRuns(connection, command, query);
@@ -299,6 +305,7 @@ public sealed partial class SqliteRunStore
 
     private static bool Matches(RunRecord run, RunQuery query)
         => (query.WorkflowName is null || run.WorkflowName == query.WorkflowName)
+            && (query.ParentRunId is null || run.ParentRunId == query.ParentRunId)
             && (query.State is null || run.State == query.State)
             && (query.CreatedAfter is null || run.CreatedAt >= query.CreatedAfter)
             && (query.CreatedBefore is null || run.CreatedAt < query.CreatedBefore)

@@ -343,6 +343,24 @@ public abstract partial class RunStoreConformanceTests : IDisposable
         Assert.Equal(["d", "b", "a"], Ids(await store.ListRunsAsync(new RunQuery { LeaseFreeAt = T0 + TimeSpan.FromMinutes(61) }, default)));
     }
 
+    /// <summary>Listing by parent yields every run started from that run (of any workflow, created at any time), newest first, and no other.</summary>
+    [Fact]
+    public async Task ListRuns_ByParent_YieldsEveryRunStartedFromIt_NewestFirst()
+    {
+        await Store.CreateRunAsync(NewRun("parent", "alpha", T0 + TimeSpan.FromHours(1)), [], default);
+        await Store.CreateRunAsync(NewRun("fork", "alpha", T0 + TimeSpan.FromHours(2)) with { ParentRunId = "parent", ParentSequence = 0 }, [], default);
+        await Store.CreateRunAsync(NewRun("child", "beta", T0 + TimeSpan.FromHours(3)) with { ParentRunId = "parent" }, [], default);
+        await Store.CreateRunAsync(NewRun("older", "gamma", T0) with { ParentRunId = "parent", ParentSequence = 1 }, [], default);
+        await Store.CreateRunAsync(NewRun("other", "alpha", T0 + TimeSpan.FromHours(4)) with { ParentRunId = "someone-else" }, [], default);
+        await Store.CreateRunAsync(NewRun("plain", "alpha", T0 + TimeSpan.FromHours(5)), [], default);
+        var store = Reopen();
+
+        Assert.Equal(["child", "fork", "older"], Ids(await store.ListRunsAsync(new RunQuery { ParentRunId = "parent" }, default)));
+        Assert.Equal(["fork"], Ids(await store.ListRunsAsync(new RunQuery { ParentRunId = "parent", WorkflowName = "alpha" }, default)));
+        Assert.Equal(["child"], Ids(await store.ListRunsAsync(new RunQuery { ParentRunId = "parent", Limit = 1 }, default)));
+        Assert.Empty(await store.ListRunsAsync(new RunQuery { ParentRunId = "plain" }, default));
+    }
+
     /// <summary>Deleting removes runs older than the cutoff with their history and reports what they took.</summary>
     [Fact]
     public async Task DeleteRuns_RemovesOlderRunsWithTheirHistory_ReportingTheirSize()

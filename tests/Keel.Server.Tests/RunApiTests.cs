@@ -318,6 +318,27 @@ public sealed class RunApiTests
     }
 
     [Fact]
+    public async Task GetRun_ListsASubWorkflowsChildRun_OfAnotherWorkflow_AmongItsChildren()
+    {
+        await using var fixture = await ServerFixture.StartAsync(o => o.Configure = orchestrator =>
+        {
+            TestWorkflows.Register(orchestrator);
+            var nest = new WorkflowDefinition("nest", goal: "g");
+            nest.AddStep(WorkflowStep.Child("inner", TestWorkflows.Quick), isInitial: true);
+            orchestrator.RegisterWorkflow(nest);
+        });
+        using var client = fixture.Client();
+        var parent = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = "nest" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, parent, "completed");
+
+        var detail = await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{parent}");
+
+        var child = Assert.Single(detail.GetProperty("children").EnumerateArray());
+        Assert.Equal($"{parent}:inner:1:1", child.GetProperty("id").GetString());
+        Assert.Equal(TestWorkflows.Quick, child.GetProperty("workflow").GetString());
+    }
+
+    [Fact]
     public async Task PauseRun_WhileItsAttemptRuns_PausedAfterItThenResumedToTheEnd()
     {
         var release = new TaskCompletionSource();

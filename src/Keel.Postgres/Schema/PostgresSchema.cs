@@ -136,7 +136,9 @@ internal static class PostgresSchema
 
     /// <summary>
     /// Version 5: frozen plans (<see cref="PostgresPlanStore"/>), one row per definition hash, so every process on
-    /// the schema sees the plans any of them made and their approvals.
+    /// the schema sees the plans any of them made and their approvals; and the runs started from a run (forks,
+    /// re-runs, sub-workflow children) found by their parent, through a partial index that runs with no parent
+    /// stay out of.
     /// </summary>
     private const string MigrateToV5 = """
         CREATE TABLE {0}.plans (
@@ -156,6 +158,7 @@ internal static class PostgresSchema
             approval_comment text
         );
         CREATE INDEX plans_by_goal ON {0}.plans (goal_key, fingerprint, created_at DESC, position DESC);
+        CREATE INDEX runs_by_parent ON {0}.runs (parent_run_id, created_at DESC) WHERE parent_run_id IS NOT NULL;
         """;
 
     /// <summary>The migrations, in order: entry i takes a schema from version i to i + 1 (<c>{0}</c> is the schema).</summary>

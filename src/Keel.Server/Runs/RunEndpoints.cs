@@ -169,6 +169,9 @@ internal static class RunEndpoints
         return Results.Created($"/v1/runs/{runId}", RunSummary.From(run!));
     }
 
+    /// <summary>The most runs started from one run that its detail lists (the newest).</summary>
+    private const int MaxChildren = 1000;
+
     private static string LauncherId() => Guid.NewGuid().ToString("N");
 
     /// <summary>
@@ -317,8 +320,7 @@ internal static class RunEndpoints
         }
 
         var history = await server.Store.GetHistoryAsync(id, cancellationToken).ConfigureAwait(false);
-        var children = (await server.Store.ListRunsAsync(new RunQuery { WorkflowName = run.WorkflowName, CreatedAfter = run.CreatedAt, Limit = 1000 }, cancellationToken).ConfigureAwait(false))
-            .Where(r => string.Equals(r.ParentRunId, id, StringComparison.Ordinal))
+        var children = (await server.Store.ListRunsAsync(new RunQuery { ParentRunId = id, Limit = MaxChildren }, cancellationToken).ConfigureAwait(false))
             .Select(RunSummary.From)
             .ToArray();
         string? prompt = null;

@@ -15,7 +15,7 @@ namespace Keel.Sqlite.Schema;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int CurrentVersion = 5;
+    public const int CurrentVersion = 6;
 
     /// <summary>
     /// Version 5: <c>runs</c> and <c>run_origins</c> keyed by the run's integer key (<c>run_key INTEGER
@@ -98,6 +98,15 @@ internal static class SqliteSchema
         DROP TABLE history;
         DROP TABLE events;
         ALTER TABLE history_v5 RENAME TO history;
+        """;
+
+    /// <summary>
+    /// Version 6: the runs started from a run (its forks, re-runs and sub-workflow children), found by their
+    /// parent. A partial index: a run with no parent, as most are, adds no entry to it, so creating one writes
+    /// nothing more.
+    /// </summary>
+    internal const string MigrateToV6 = """
+        CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_run_id, created_at) WHERE parent_run_id IS NOT NULL;
         """;
 
     private const string V5RunColumns = """
@@ -279,15 +288,21 @@ internal static class SqliteSchema
                 RefuseUnkeyableHistory(command, source, version);
             }
 
-            command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + (version < 3 ? MigrateToV3 : string.Empty)
-                + (version < 4 ? MigrateToV4 : string.Empty);
-            command.ExecuteNonQuery();
-            if (version >= 1)
+            if (version < 5)
             {
-                RefuseUnsplittableRuns(command, source, version);
+                command.CommandText = (version < 1 ? CreateV1 : string.Empty) + (version < 2 ? MigrateToV2 : string.Empty) + (version < 3 ? MigrateToV3 : string.Empty)
+                    + (version < 4 ? MigrateToV4 : string.Empty);
+                command.ExecuteNonQuery();
+                if (version >= 1)
+                {
+                    RefuseUnsplittableRuns(command, source, version);
+                }
+
+                command.CommandText = MigrateToV5;
+                command.ExecuteNonQuery();
             }
 
-            command.CommandText = MigrateToV5 + $"PRAGMA user_version = {CurrentVersion};";
+            command.CommandText = MigrateToV6 + $"PRAGMA user_version = {CurrentVersion};";
             command.ExecuteNonQuery();
         }
 

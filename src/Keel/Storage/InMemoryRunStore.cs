@@ -250,6 +250,7 @@ public sealed class InMemoryRunStore : IRunStore
             IReadOnlyList<RunRecord> runs = _runs.Values
                 .Select(s => s.Run)
                 .Where(r => query.WorkflowName is null || r.WorkflowName == query.WorkflowName)
+                .Where(r => query.ParentRunId is null || r.ParentRunId == query.ParentRunId)
                 .Where(r => query.State is null || r.State == query.State)
                 .Where(r => query.CreatedAfter is null || r.CreatedAt >= query.CreatedAfter)
                 .Where(r => query.CreatedBefore is null || r.CreatedAt < query.CreatedBefore)

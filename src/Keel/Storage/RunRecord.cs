@@ -189,6 +189,9 @@ public sealed record RunQuery
     /// <summary>Only runs created before this time.</summary>
     public DateTimeOffset? CreatedBefore { get; init; }
 
+    /// <summary>Only runs started from this run (<see cref="RunRecord.ParentRunId"/>): its forks, re-runs and sub-workflow children.</summary>
+    public string? ParentRunId { get; init; }
+
     /// <summary>Only runs whose lease is free or expired at this time (for recovery).</summary>
     public DateTimeOffset? LeaseFreeAt { get; init; }
 

@@ -71,7 +71,7 @@ public sealed class PostgresSchemaTests(PostgresServer server) : IDisposable
         }
 
         // Version 3 is version 5 with the index on updated_at, the default fill factor and no plans table.
-        _database.Execute("CREATE INDEX runs_by_updated ON {0}.runs (updated_at); ALTER TABLE {0}.runs RESET (fillfactor); DROP TABLE {0}.plans; UPDATE {0}.schema_version SET version = 3;");
+        _database.Execute("CREATE INDEX runs_by_updated ON {0}.runs (updated_at); ALTER TABLE {0}.runs RESET (fillfactor); DROP TABLE {0}.plans; DROP INDEX {0}.runs_by_parent; UPDATE {0}.schema_version SET version = 3;");
 
         await using var migrated = _database.Open();
         Assert.NotNull(await migrated.GetRunAsync("kept", default));

@@ -217,10 +217,32 @@ public sealed class SqliteRunStoreTests : IDisposable
         Assert.Equal("run_created", Scalar(check, $"SELECT event_type FROM history WHERE entry_key = {(OldKey * scale) + 1};"));
         Assert.Equal(0L, Scalar(check, "SELECT count(*) FROM sqlite_master WHERE name = 'events';"));
 
-        // What a run's creation writes: the runs table with its run id and two listing indexes (by state, by workflow), the origins, the history.
+        // What a run's creation writes: the runs table with its run id and two listing indexes (by state, by workflow), the origins, the history;
+        // the index by parent is partial, so a run with no parent has no entry in it.
         Assert.Equal(
             "run_origins:0 runs:3",
-            Scalar(check, "SELECT group_concat(t.name || ':' || (SELECT count(*) FROM pragma_index_list(t.name)), ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'run_origins') ORDER BY name) t;"));
+            Scalar(check, "SELECT group_concat(t.name || ':' || (SELECT count(*) FROM pragma_index_list(t.name) WHERE partial = 0), ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'run_origins') ORDER BY name) t;"));
+        Assert.Equal(1L, Scalar(check, "SELECT partial FROM pragma_index_list('runs') WHERE name = 'runs_by_parent';"));
+    }
+
+    [Fact]
+    public async Task Open_VersionFiveFile_GainsTheIndexByParent_KeepingItsRuns()
+    {
+        using (var store = SqliteRunStore.Open(_db.Path))
+        {
+            await store.CreateRunAsync(Run("kept") with { ParentRunId = "p" }, [], default);
+        }
+
+        using (var raw = _db.OpenRaw())
+        {
+            Scalar(raw, "DROP INDEX runs_by_parent; PRAGMA user_version = 5;");
+        }
+
+        using var reopened = SqliteRunStore.Open(_db.Path);
+        Assert.Equal("kept", Assert.Single(await reopened.ListRunsAsync(new RunQuery { ParentRunId = "p" }, default)).RunId);
+        using var check = _db.OpenRaw();
+        Assert.Equal(SqliteSchema.CurrentVersion, SqliteSchema.UserVersion(check));
+        Assert.Equal(1L, Scalar(check, "SELECT count(*) FROM sqlite_master WHERE name = 'runs_by_parent';"));
     }
 
     [Fact]
