@@ -164,15 +164,7 @@ public sealed class KeelServer : IAsyncDisposable
         });
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Problems.Describe);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
-        // OpenAPI 3.0: what the common client generators (NSwag, Kiota, openapi-generator) read today.
-        builder.Services.AddOpenApi("v1", openApi => SetVersion(openApi).AddDocumentTransformer((document, _, _) =>
-        {
-            document.Servers = [];
-            document.Info.Title = "Keel";
-            document.Info.Description = "Keel's HTTP API: definitions, runs, live events, approvals and usage.";
-            document.Info.Version = "v1";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddOpenApi("v1", openApi => ApiDocument.Configure(openApi));
         builder.Services.AddSingleton(context);
         builder.Services.PostConfigure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         var app = builder.Build();
@@ -273,12 +265,6 @@ public sealed class KeelServer : IAsyncDisposable
     }
 
     // OpenAPI 3.0: what the common client generators (NSwag, Kiota, openapi-generator) read today.
-    private static Microsoft.AspNetCore.OpenApi.OpenApiOptions SetVersion(Microsoft.AspNetCore.OpenApi.OpenApiOptions options)
-    {
-        options.OpenApiVersion = Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_0;
-        return options;
-    }
-
     private sealed class ForwardingLoggerProvider(ILoggerFactory factory) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => factory.CreateLogger(categoryName);
