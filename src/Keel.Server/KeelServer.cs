@@ -192,7 +192,7 @@ public sealed class KeelServer : IAsyncDisposable
             // After routing: the key is asked of every request routed to the API, however its path is spelled.
             app.UseMiddleware<ApiKeyMiddleware>(check, keysRequired);
             app.MapFallback("/{**path}", (HttpContext http) => http.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase)
-                ? Problems.NotFound($"There is no API route {http.Request.Method} {http.Request.Path}.")
+                ? UnroutedRequest.Answer(http)
                 : Results.File(files.GetFileInfo("index.html").PhysicalPath!, "text/html")).ExcludeFromDescription();
         }
         else

@@ -222,6 +222,24 @@ public sealed class RunApiTests
         }
     }
 
+    [Theory]
+    [InlineData("DELETE", "/v1/runs/some-run", "GET")]
+    [InlineData("PUT", "/v1/runs", "GET, POST")]
+    [InlineData("GET", "/v1/runs/some-run/cancel", "POST")]
+    [InlineData("PATCH", "/v1/runs/some-run/steps/3/rerun", "POST")]
+    public async Task KnownRoute_WrongMethod_Is405WithAllow_AsProblem(string method, string path, string allow)
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/v1/nothing-here"))).StatusCode);
+    }
+
     [Fact]
     public async Task ListRuns_PagedByCursor_EveryRunOnceNewestFirst()
     {
