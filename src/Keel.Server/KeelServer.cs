@@ -139,7 +139,7 @@ public sealed class KeelServer : IAsyncDisposable
 
     private static WebApplication Build(KeelServerOptions options, ServerContext context, ApiKeyCheck check, bool keysRequired, ILoggerFactory loggerFactory)
     {
-        var webRoot = options.WebRoot ?? Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var dashboard = Dashboard(options.WebRoot);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(KeelServer).Assembly.GetName().Name,
@@ -182,9 +182,8 @@ public sealed class KeelServer : IAsyncDisposable
         });
         app.Use((http, next) => OriginGuard.HandleAsync(http, () => next(http), keysRequired));
         app.Use(Body.GateAsync);
-        if (Directory.Exists(webRoot))
+        if (dashboard is { } files)
         {
-            var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
             app.UseRouting();
@@ -193,13 +192,14 @@ public sealed class KeelServer : IAsyncDisposable
             app.UseMiddleware<ApiKeyMiddleware>(check, keysRequired);
             app.MapFallback("/{**path}", (HttpContext http) => http.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase)
                 ? UnroutedRequest.Answer(http)
-                : Results.File(files.GetFileInfo("index.html").PhysicalPath!, "text/html")).ExcludeFromDescription();
+                : Results.Stream(files.GetFileInfo("index.html").CreateReadStream(), "text/html")).ExcludeFromDescription();
         }
         else
         {
             app.UseRouting();
             app.UseMiddleware<ApiKeyMiddleware>(check, keysRequired);
-            app.MapGet("/", () => Results.Text($"The Keel dashboard is not built into {webRoot} (build Keel.Server with Node.js installed). The API is under /v1; its OpenAPI document is /openapi/v1.json.\n"))
+            var missing = options.WebRoot is { } folder ? $"The dashboard folder {folder} has no index.html." : "This build of Keel.Server has no dashboard (it was built without Node.js).";
+            app.MapGet("/", () => Results.Text(missing + " The API is under /v1; its OpenAPI document is /openapi/v1.json.\n"))
                 .ExcludeFromDescription();
         }
 
@@ -223,6 +223,21 @@ public sealed class KeelServer : IAsyncDisposable
             var loop = new WorkerLoopOptions { PollInterval = context.Options.PollInterval, MaxConcurrentRuns = context.Options.MaxConcurrentRuns };
             _loops.Add(Task.Run(() => context.Orchestrator.RunWorkerLoopAsync(loop, token), CancellationToken.None));
         }
+    }
+
+    /// <summary>
+    /// The dashboard's files: the folder <paramref name="webRoot"/> when one is given, else the files embedded in
+    /// this assembly when it was built with them; null when there are none.
+    /// </summary>
+    private static IFileProvider? Dashboard(string? webRoot)
+    {
+        if (webRoot is not null)
+        {
+            return File.Exists(Path.Combine(webRoot, "index.html")) ? new PhysicalFileProvider(Path.GetFullPath(webRoot)) : null;
+        }
+
+        var embedded = new EmbeddedFileProvider(typeof(KeelServer).Assembly, "Keel.Server.wwwroot");
+        return embedded.GetFileInfo("index.html").Exists ? embedded : null;
     }
 
     /// <summary>True for a URL whose host is a loopback address or <c>localhost</c>.</summary>

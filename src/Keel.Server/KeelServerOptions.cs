@@ -49,7 +49,7 @@ public sealed class KeelServerOptions
     /// <summary>Where posted definitions are kept (one JSON file a version), so a restarted server knows them. Default: memory only.</summary>
     public string? DefinitionsFolder { get; set; }
 
-    /// <summary>The folder of the dashboard's static files. Default: <c>wwwroot</c> beside the Keel.Server assembly.</summary>
+    /// <summary>A folder of the dashboard's static files to serve instead of those built into Keel.Server (its <c>index.html</c> and assets). Default: the built-in ones.</summary>
     public string? WebRoot { get; set; }
 
     /// <summary>The clock. Default <see cref="TimeProvider.System"/>.</summary>

@@ -186,11 +186,34 @@ public sealed class DashboardTests
         });
     }
 
+    [Fact]
+    public async Task Dashboard_IsServedFromTheAssembly_WithNoFilesBesideIt_AndAFolderGivenReplacesIt()
+    {
+        await using (var fixture = await ServerFixture.StartAsync())
+        {
+            using var client = fixture.Client();
+            var page = await client.GetStringAsync("/");
+            var script = System.Text.RegularExpressions.Regex.Match(page, "src=\"(/assets/[^\"]+\\.js)\"").Groups[1].Value;
+            Assert.NotEmpty(script);
+            using var asset = await client.GetAsync(script);
+            Assert.True(asset.IsSuccessStatusCode, script);
+            Assert.Equal("text/javascript", asset.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(page, await client.GetStringAsync("/runs/some/page"));
+        }
+
+        var folder = Directory.CreateTempSubdirectory("keel-webroot-").FullName;
+        File.WriteAllText(Path.Combine(folder, "index.html"), "<p>my own dashboard</p>");
+        await using var own = await ServerFixture.StartAsync(o => o.WebRoot = folder);
+        using var ownClient = own.Client();
+        Assert.Contains("my own dashboard", await ownClient.GetStringAsync("/"), StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
     /// <summary>Opens Debian's Chromium on a fresh page and runs <paramref name="drive"/>; a failure saves a screenshot and the browser console.</summary>
     private static async Task InBrowserAsync(ServerFixture fixture, string failureShot, Func<IPage, Task> drive)
     {
         Assert.True(File.Exists(Chromium), $"This test drives Debian's chromium at {Chromium}, which is not installed: apt-get install chromium (.ci/run installs it).");
-        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "wwwroot", "index.html")), "The dashboard was not built into wwwroot: the build needs Node.js and npm (.ci/run installs them).");
+        Assert.True(typeof(KeelServer).Assembly.GetManifestResourceInfo("Keel.Server.wwwroot.index.html") is not null, "The dashboard was not built into Keel.Server: the build needs Node.js and npm (.ci/run installs them).");
         Directory.CreateDirectory(ScreenshotFolder);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Args = ChromiumArgs, Headless = true });
