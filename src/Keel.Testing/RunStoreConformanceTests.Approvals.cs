@@ -159,7 +159,7 @@ public abstract partial class RunStoreConformanceTests
         var orchestrator = With(Hub("parker", store: parking), new Scripted(WorkerType.Coder, "Drafter"), publisher);
         orchestrator.RegisterWorkflow(Publishing());
         var run = orchestrator.ExecuteWorkflowAsync("publishing", "g", new ExecuteOptions { RunId = "parked" });
-        await parking.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        await Within(parking.Held);
         return (orchestrator, parking, publisher, run);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Keel.Testing;
@@ -117,6 +118,38 @@ public abstract partial class RunStoreConformanceTests
         });
     }
 
+    /// <summary>How long the suite waits for a run, a worker or a commit before it fails instead of hanging.</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+
+    /// <summary><paramref name="task"/>, or a failure naming what did not finish within <see cref="HangGuard"/>.</summary>
+    private static async Task<T> Within<T>(Task<T> task, [CallerArgumentExpression(nameof(task))] string what = "")
+    {
+        try
+        {
+            return await task.WaitAsync(HangGuard).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException(Hung(what));
+        }
+    }
+
+    /// <summary><paramref name="task"/>, or a failure naming what did not finish within <see cref="HangGuard"/>.</summary>
+    private static async Task Within(Task task, [CallerArgumentExpression(nameof(task))] string what = "")
+    {
+        try
+        {
+            await task.WaitAsync(HangGuard).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException(Hung(what));
+        }
+    }
+
+    private static string Hung(string what)
+        => $"'{what}' did not finish within {HangGuard.TotalSeconds:0} s: a call of the store under test may never return (a lock, a lease or a commit that waits for ever), or a run it should have let proceed is still waiting.";
+
     /// <summary>A one-shot signal between a worker and a test, with a hang guard so a broken run fails instead of hanging.</summary>
     private sealed class Signal
     {
@@ -126,7 +159,7 @@ public abstract partial class RunStoreConformanceTests
 
         public void Set() => _source.TrySetResult();
 
-        public Task WaitAsync() => _source.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        public Task WaitAsync() => Within(_source.Task, "the signal a worker or a run of the test should have given");
     }
 
     /// <summary>Keeps every event it is given.</summary>

@@ -138,7 +138,7 @@ public abstract partial class RunStoreConformanceTests
         await stopBusy.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => holding.WaitAsync(TimeSpan.FromSeconds(30)));
 
-        var late = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        var late = await Within(waiting);
         Assert.Equal(WorkflowState.Completed, late.State);
         Assert.Equal(calls, process.Coder.CallCount);
         Assert.Equal(0, process.ProductManager.Calls.Count(c => c.StepId == "review_code"));
@@ -161,7 +161,7 @@ public abstract partial class RunStoreConformanceTests
         await entered.WaitAsync();
         var leased = (await Store.ListRunsAsync(new RunQuery(), default)).Count(r => r.LeaseOwner == "process-1");
         gate.SetResult();
-        var results = await recovering.WaitAsync(TimeSpan.FromSeconds(30));
+        var results = await Within(recovering);
 
         Assert.Equal(1, leased);
         Assert.Equal(3, results.Count);

@@ -86,7 +86,7 @@ public abstract partial class RunStoreConformanceTests
         await Store.WaitForEventsAsync("r1", 0, TimeSpan.FromDays(1), default);
         var waiting = Store.WaitForEventsAsync("r1", 1, TimeSpan.FromSeconds(5), default).AsTask();
         await Store.CommitAsync(Step("r1", 1, null) with { Events = [Event("r1", 2)] }, default);
-        await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        await Within(waiting);
         Assert.Equal(2, (await Store.GetEventsAsync("r1", 1, 10, default)).Single().Sequence);
     }
 

@@ -248,9 +248,9 @@ public abstract partial class RunStoreConformanceTests
         using var stop = new CancellationTokenSource();
         var loop = worker.Orchestrator.RunWorkerLoopAsync(new WorkerLoopOptions { PollInterval = TimeSpan.FromMilliseconds(20) }, stop.Token);
 
-        var result = await handle.WaitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var result = await Within(handle.WaitAsync());
         await stop.CancelAsync();
-        await loop.WaitAsync(TimeSpan.FromSeconds(30));
+        await Within(loop);
 
         Assert.Equal(WorkflowState.Completed, result.State);
         Assert.Equal((0, 1), (starter.ProductManager.CallCount, worker.ProductManager.CallCount));
@@ -268,7 +268,7 @@ public abstract partial class RunStoreConformanceTests
         var other = Process("other");
         await other.Orchestrator.PauseAsync("p", "ops");
         release.SetResult();
-        var paused = await running.WaitAsync(TimeSpan.FromSeconds(30));
+        var paused = await Within(running);
 
         Assert.Equal(WorkflowState.Paused, paused.State);
         Assert.Equal(["create_specs", "implement_code"], (await Store.GetHistoryAsync("p", default)).Select(e => e.StepId));
@@ -292,13 +292,13 @@ public abstract partial class RunStoreConformanceTests
         await entered.WaitAsync();
         await owner.Orchestrator.PauseAsync("p", "ops");
         release.SetResult();
-        await pausing.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        await Within(pausing.Held);
 
         var unpause = owner.Orchestrator.UnpauseAsync("p", "ops");
         Assert.False(unpause.IsCompleted);
         pausing.Let();
 
-        Assert.Equal(WorkflowState.Paused, (await running.WaitAsync(TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(WorkflowState.Paused, (await Within(running)).State);
         Assert.Equal(WorkflowState.Pending, (await unpause).State);
         Assert.Equal(WorkflowState.Completed, (await owner.Orchestrator.ResumeAsync("p")).State);
         Assert.Equal(1, owner.Reviewer.CallCount);
@@ -317,7 +317,7 @@ public abstract partial class RunStoreConformanceTests
         var asked = await other.Orchestrator.CancelAsync("c", "ops", "not needed");
         Assert.Equal(WorkflowState.Running, asked.State);
         release.SetResult();
-        var result = await running.WaitAsync(TimeSpan.FromSeconds(30));
+        var result = await Within(running);
 
         Assert.Equal((WorkflowState.Cancelled, "not needed"), (result.State, result.Error));
         Assert.Equal(0, owner.Reviewer.CallCount);

@@ -222,8 +222,7 @@ public sealed partial class Orchestrator
         {
             // Whatever the serializer throws (an unsupported type, a cycle, NaN or infinity, a property getter
             // that throws) fails the attempt as invalid output: it is recorded and routed, never thrown through the hub.
-            var why = ex is NotSupportedException or JsonException or InvalidOperationException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-            return AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, $"the output cannot be recorded as JSON: {why}");
+            return AttemptResult.Failure(AttemptOutcome.InvalidOutput, input, KeelJson.Unrecordable(ex, raw?.GetType() ?? typeof(object), KeelJson.Reflects));
         }
 
         if (worker.OutputValidator is { } validate)

@@ -198,6 +198,23 @@ public static class KeelJson
         return options;
     }
 
+    /// <summary>
+    /// Why an output of <paramref name="type"/> cannot be recorded: the serializer's message, and where reflection
+    /// is off (a trimmed or natively compiled application) what to return instead of a type Keel has no metadata for.
+    /// </summary>
+    internal static string Unrecordable(Exception ex, Type type, bool reflection)
+    {
+        var why = ex is NotSupportedException or JsonException or InvalidOperationException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+        if (reflection || ex is not (NotSupportedException or InvalidOperationException) || KeelJsonContext.Default.GetTypeInfo(type) is not null)
+        {
+            return $"the output cannot be recorded as JSON: {why}";
+        }
+
+        return $"the output cannot be recorded as JSON: this application serialises without reflection (trimmed or natively compiled) "
+            + $"and has no JSON metadata for the worker's type '{type}'; return a string, JsonElement or JsonNode instead, "
+            + $"for example JsonSerializer.SerializeToElement(value, YourJsonContext.Default.YourType) (docs/concepts.md, JSON normalisation). {why}";
+    }
+
     /// <summary>Where metadata is built by reflection; elsewhere (trimmed or natively compiled) it comes from <see cref="KeelJsonContext"/>.</summary>
     internal static bool Reflects => JsonSerializer.IsReflectionEnabledByDefault;
 

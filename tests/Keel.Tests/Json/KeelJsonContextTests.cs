@@ -106,4 +106,18 @@ public sealed class KeelJsonContextTests
     }
 
     private sealed record UserRecord(string Name);
+
+    [Fact]
+    public void Unrecordable_AUsersTypeWithoutReflection_SaysWhatToReturnInstead()
+    {
+        var output = new { title = "x" };
+        var ex = Assert.ThrowsAny<Exception>(() => JsonSerializer.SerializeToElement(output, Generated.GetTypeInfo(output.GetType())));
+
+        var withoutReflection = KeelJson.Unrecordable(ex, output.GetType(), reflection: false);
+        var withReflection = KeelJson.Unrecordable(ex, output.GetType(), reflection: true);
+
+        Assert.StartsWith("the output cannot be recorded as JSON: this application serialises without reflection", withoutReflection, StringComparison.Ordinal);
+        Assert.Contains("return a string, JsonElement or JsonNode", withoutReflection, StringComparison.Ordinal);
+        Assert.Equal($"the output cannot be recorded as JSON: {ex.Message}", withReflection);
+    }
 }
