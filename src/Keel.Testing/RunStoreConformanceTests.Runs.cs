@@ -256,6 +256,52 @@ public abstract partial class RunStoreConformanceTests
         Assert.Equal((0, 1), (starter.ProductManager.CallCount, worker.ProductManager.CallCount));
     }
 
+    /// <summary>
+    /// An attempt still running after <see cref="OrchestratorOptions.AttemptStartCommitDelay"/> is seen from another
+    /// process while it runs: the run reads as running, its <c>attempt_started</c> is stored, and the record that
+    /// follows continues the numbering with no gap and no second start.
+    /// </summary>
+    [Fact]
+    public async Task LongAttempt_ItsStartIsCommittedWhileItRuns_AnotherProcessSeesTheRunRunning()
+    {
+        var starter = Process("starter");
+        var handle = await starter.Orchestrator.StartAsync("build_website", "g", new ExecuteOptions { RunId = "long" });
+        var worker = Process("worker");
+        var (entered, release) = Hold(worker.ProductManager);
+        using var stop = new CancellationTokenSource();
+        var loop = worker.Orchestrator.RunWorkerLoopAsync(new WorkerLoopOptions { PollInterval = TimeSpan.FromMilliseconds(20) }, stop.Token);
+        await entered.WaitAsync();
+        var watcher = OpenAnother();
+        Assert.Equal(["run_created"], (await watcher.GetEventsAsync("long", 0, 100, default)).Select(e => e.Type));
+
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        RunEvent? seen = null;
+        await foreach (var runEvent in watcher.WatchAsync("long", 1, TimeSpan.FromMilliseconds(10), guard.Token))
+        {
+            seen = runEvent;
+            break;
+        }
+
+        var started = Assert.IsType<AttemptStarted>(seen);
+        Assert.Equal((2L, "create_specs", 1, "PM"), (started.Sequence, started.StepId, started.Attempt, started.WorkerName));
+        var running = await watcher.GetRunAsync("long", default);
+        Assert.Equal((WorkflowState.Running, "create_specs", 0), (running!.State, running.CurrentStep, running.HistoryCount));
+
+        release.SetResult();
+        var result = await Within(handle.WaitAsync());
+        await stop.CancelAsync();
+        await Within(loop);
+
+        Assert.Equal(WorkflowState.Completed, result.State);
+        var events = await watcher.GetEventsAsync("long", 0, 100, default);
+        Assert.Equal(
+            ["run_created", "attempt_started", "attempt_recorded", "attempt_started", "attempt_recorded", "attempt_started", "attempt_recorded", "run_ended"],
+            events.Select(e => e.Type));
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.Equal(3, (await watcher.GetHistoryAsync("long", default)).Count);
+    }
+
     /// <summary>A pause from another process lets the attempt in flight be recorded, then nobody drives the run until it is unpaused.</summary>
     [Fact]
     public async Task Pause_FromAnotherProcess_TheAttemptInFlightIsRecordedThenNobodyDrivesIt_UntilUnpaused()

@@ -26,6 +26,23 @@ public sealed class OrchestratorOptions
     /// <summary>How long a lease lasts without a heartbeat. Default 30 seconds; renewed every third of it.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an attempt runs before its <see cref="AttemptStarted"/> event is committed on its own, so that a
+    /// watcher in another process (<c>keel watch</c>, a server's event stream, the dashboard) sees the attempt
+    /// while it runs and the run as running. Default 1 second: an attempt that ends sooner writes the event with
+    /// its record, in one commit, and a longer one pays one more commit beside its own time.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> writes it only with the attempt's record; with no store it has no effect.
+    /// </summary>
+    public TimeSpan AttemptStartCommitDelay
+    {
+        get => _attemptStartCommitDelay;
+        set => _attemptStartCommitDelay = value >= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "AttemptStartCommitDelay must be zero or more, or Timeout.InfiniteTimeSpan.");
+    }
+
+    private TimeSpan _attemptStartCommitDelay = TimeSpan.FromSeconds(1);
+
     /// <summary>Most runs executing at once in this orchestrator; more wait their turn. Default: unbounded.</summary>
     public int? MaxConcurrentRuns { get; set; }
 

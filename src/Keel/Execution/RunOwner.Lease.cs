@@ -181,7 +181,12 @@ internal sealed partial class RunOwner
             throw;
         }
 
-        session.CommittedDataVersion = context.Data.Version;
+        if (dataChanged)
+        {
+            // Only a checkpoint that wrote the data bus makes it committed (a start committed mid-attempt writes none).
+            session.CommittedDataVersion = context.Data.Version;
+        }
+
         session.LeaseReleased = stops;
         if (session.HasPendingEvents)
         {
@@ -201,6 +206,59 @@ internal sealed partial class RunOwner
         {
             await TakeControlAsync(session).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Waits for an attempt up to <see cref="OrchestratorOptions.AttemptStartCommitDelay"/>; when it still runs then,
+    /// commits its start (with any events waiting) at the run's position, so that from any process the run reads
+    /// as running with its attempt in flight. Returns the attempt to await and whether its start was committed.
+    /// </summary>
+    private async ValueTask<(ValueTask<AttemptResult> Pending, bool Committed)> CommitStartOfLongAttemptAsync(RunSession session, AttemptStarted started, ValueTask<AttemptResult> pending)
+    {
+        var attempt = pending.AsTask();
+        try
+        {
+            await attempt.WaitAsync(_options.AttemptStartCommitDelay, _time).ConfigureAwait(false);
+            return (new ValueTask<AttemptResult>(attempt), false);
+        }
+        catch (TimeoutException) when (!attempt.IsCompleted)
+        {
+            // Still running: its start is committed below.
+        }
+        catch (Exception)
+        {
+            // The attempt's own failure, observed where it is awaited.
+            return (new ValueTask<AttemptResult>(attempt), false);
+        }
+
+        try
+        {
+            await CommitAsync(session, null, dataChanged: false, [started], published: 1).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The drive stops as at any failed commit (a lost lease, a store that fails); the attempt in flight
+            // is cancelled and awaited first, so no worker outlives its run's drive.
+            await session.CancelSource!.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await attempt.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The commit's failure is the one reported.
+            }
+
+            throw;
+        }
+
+        if (session.Control == RunControl.Cancel)
+        {
+            // A cancel requested meanwhile is honoured now, as the heartbeat would.
+            await session.CancelSource!.CancelAsync().ConfigureAwait(false);
+        }
+
+        return (new ValueTask<AttemptResult>(attempt), true);
     }
 
     /// <summary>Reads who asked for the control request the store reported, for the loop to honour before the next attempt.</summary>

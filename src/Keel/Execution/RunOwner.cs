@@ -300,11 +300,22 @@ internal sealed partial class RunOwner
     private async ValueTask<StepEnd> EndStepAsync(RunSession session, WorkflowStep step, string workerName, ValueTask<AttemptResult> pending, long timestamp, DateTimeOffset startedAt, AttemptStarted? started)
     {
         var at = session.Position;
+        var startCommitted = false;
+        if (started is not null && _store is not null && !pending.IsCompleted && _options.AttemptStartCommitDelay != Timeout.InfiniteTimeSpan)
+        {
+            // A long attempt (a model call) is seen running from other processes: its start is committed on its own.
+            (pending, startCommitted) = await CommitStartOfLongAttemptAsync(session, started, pending).ConfigureAwait(false);
+            if (startCommitted)
+            {
+                started = null;
+            }
+        }
+
         var result = await pending.ConfigureAwait(false);
         if (result.Suspended)
         {
             // A sub-workflow step whose child paused: this run pauses too, and the attempt runs again on resume.
-            // The start event already published is written with the pause's checkpoint.
+            // The start event already published is written with the pause's checkpoint (unless committed already).
             if (started is not null)
             {
                 session.PendingEvents.Add(started);
@@ -315,14 +326,21 @@ internal sealed partial class RunOwner
         }
 
         var end = _time.GetTimestamp();
-        var entry = Record(session, step, workerName, result, timestamp, end, startedAt, observed: started is not null, out var retry, out var cancelled, out var dataChanged, out var next);
-        if (started is null)
+        var observed = started is not null || startCommitted;
+        var entry = Record(session, step, workerName, result, timestamp, end, startedAt, observed, out var retry, out var cancelled, out var dataChanged, out var next);
+        if (!observed)
         {
             // Nobody takes the events: nothing is committed, and nothing waits before the next attempt.
             return new StepEnd(retry ? step.DelayBeforeRetry(at.Attempt) : TimeSpan.Zero, end);
         }
 
-        if (cancelled)
+        if (started is null)
+        {
+            // The start was committed while the attempt ran: the record's checkpoint carries the rest.
+            RunEvent[] rest = cancelled ? [Recorded(session, entry), CancelEvent(session), Ended(session)] : next.AtStep ? [Recorded(session, entry)] : [Recorded(session, entry), Ended(session)];
+            await CommitAsync(session, entry, dataChanged, rest, clearsControl: cancelled).ConfigureAwait(false);
+        }
+        else if (cancelled)
         {
             await CommitAsync(session, entry, dataChanged, [started, Recorded(session, entry), CancelEvent(session), Ended(session)], clearsControl: true, published: 1).ConfigureAwait(false);
         }
