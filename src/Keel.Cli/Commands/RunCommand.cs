@@ -17,6 +17,10 @@ internal static class RunCommand
         var goal = new Option<string?>("--goal", "-g") { Description = "What the run is for. Default: the file's goal.", HelpName = "TEXT" };
         var planner = PlanCommand.Planner();
         var yes = new Option<bool>("--yes", "-y") { Description = "Run a planned goal without asking for confirmation." };
+        var detach = new Option<bool>("--detach")
+        {
+            Description = "Store the run pending and return at once, without driving it: a 'keel worker FILE' on the same store (or 'keel serve') drives it; follow it with 'keel watch RUN'.",
+        };
         var data = new Option<string[]>("--data", "-d")
         {
             Description = "An initial data bus value, key=value (repeatable). A value that parses as JSON (42, true, [1,2], {\"a\":1}) is stored as that JSON, else as a string.",
@@ -26,15 +30,23 @@ internal static class RunCommand
         var json = CommonOptions.Json("the result");
         var command = new Command("run", "Run a workflow file, showing each step, worker, attempt, elapsed time and tokens. Ctrl+C stops cleanly and leaves the run resumable.")
         {
-            file, goal, data, store, json, planner, yes,
+            file, goal, data, store, json, planner, yes, detach,
         };
         command.SetAction((parse, cancellationToken) => parse.GetValue(file) is { } path
-            ? ExecuteAsync(io, path, parse.GetValue(goal), parse.GetValue(data) ?? [], parse.GetValue(store), parse.GetValue(json), cancellationToken)
+            ? ExecuteAsync(io, path, parse.GetValue(goal), parse.GetValue(data) ?? [], parse.GetValue(store), parse.GetValue(json), parse.GetValue(detach), cancellationToken)
+            : parse.GetValue(detach)
+            ? Refuse(io, "error: --detach needs a workflow FILE: a 'keel worker FILE' drives the run with that file's workers (plan a goal with 'keel plan', then run the plan's file).")
             : PlanRun.ExecuteAsync(io, parse.GetValue(goal), parse.GetValue(planner), parse.GetValue(yes), parse.GetValue(data) ?? [], parse.GetValue(store), parse.GetValue(json), cancellationToken));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(CommandIo io, string path, string? goal, string[] data, string? storeOption, bool json, CancellationToken cancellationToken)
+    private static Task<int> Refuse(CommandIo io, string message)
+    {
+        io.Error.WriteLine(message);
+        return Task.FromResult(ExitCodes.BadInput);
+    }
+
+    private static async Task<int> ExecuteAsync(CommandIo io, string path, string? goal, string[] data, string? storeOption, bool json, bool detach, CancellationToken cancellationToken)
     {
         // The workflows its sub-workflow steps run, from files beside it, come first (children before parents).
         var tree = WorkflowDocument.LoadWithSubWorkflows(path);
@@ -102,6 +114,11 @@ internal static class RunCommand
         {
             io.Error.WriteLine(ModelSetup.Notice("the file's llm workers cannot run without one"));
         }
+        if (detach)
+        {
+            return await StartAsync(io, session, file.Definition.Name, goal, new ExecuteOptions { RunId = runId, Data = values }, path, storeOption, json, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!json)
         {
             io.Out.WriteLine($"Running '{file.Definition.Name}' (run {runId}) on {session.StorePath}");
@@ -112,6 +129,34 @@ internal static class RunCommand
             runId,
             token => session.Orchestrator.ExecuteWorkflowAsync(file.Definition.Name, goal, new ExecuteOptions { RunId = runId, Data = values }, token),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>--detach</c>: the run is stored pending for a worker loop on the store, and the command returns.</summary>
+    private static async Task<int> StartAsync(CommandIo io, CliSession session, string workflow, string goal, ExecuteOptions options, string path, string? storeOption, bool json, CancellationToken cancellationToken)
+    {
+        var handle = await session.Orchestrator.StartAsync(workflow, goal, options, cancellationToken).ConfigureAwait(false);
+        var suffix = StorePaths.Suffix(storeOption);
+        if (json)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer, KeelJson.IndentedWriterOptions))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("run_id", handle.RunId);
+                writer.WriteString("workflow", workflow);
+                writer.WriteString("state", Format.State(WorkflowState.Pending));
+                writer.WriteString("store", session.StorePath);
+                writer.WriteEndObject();
+            }
+
+            io.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            return ExitCodes.Completed;
+        }
+
+        io.Out.WriteLine($"Started '{workflow}' (run {handle.RunId}) on {session.StorePath}: pending, for a worker on this store to drive");
+        io.Out.WriteLine($"  drive it: keel worker {(path.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '/') ? path : PlanCommand.ShellQuote(path))}{suffix}   (unless one runs already)");
+        io.Out.WriteLine($"  follow:   keel watch {handle.RunId}{suffix}");
+        return ExitCodes.Completed;
     }
 
     internal static Dictionary<string, object?>? ParseData(string[] pairs, TextWriter error)

@@ -35,7 +35,7 @@ internal static class WorkerCommand
         }
 
         var definitions = files.Select(f => f.Definition).ToList();
-        var progress = new ConsoleProgress(io.Out, live: false);
+        var progress = new ConsoleProgress(io.Out, live: false, runIds: true);
         using var session = CliSession.Open(storeOption, progress, mustExist: false, io.Error, maxConcurrentRuns: capacity, logs: new StderrLogs(io.Error));
         if (session is null)
         {

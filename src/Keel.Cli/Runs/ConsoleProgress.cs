@@ -13,6 +13,7 @@ internal sealed class ConsoleProgress : IRunObserver, IDisposable
     private static readonly string[] Spinner = ["|", "/", "-", "\\"];
     private readonly TextWriter _out;
     private readonly bool _live;
+    private readonly bool _runIds;
     private readonly Lock _gate = new();
     private readonly Timer? _timer;
     private readonly Stopwatch _attemptClock = new();
@@ -20,10 +21,14 @@ internal sealed class ConsoleProgress : IRunObserver, IDisposable
     private long _tokens;
     private int _frame;
 
-    public ConsoleProgress(TextWriter output, bool live)
+    /// <param name="output">Where the lines go.</param>
+    /// <param name="live">Draw a live line (a terminal).</param>
+    /// <param name="runIds">Lines name their run, and each run's stop is a line (a worker drives many runs at once).</param>
+    public ConsoleProgress(TextWriter output, bool live, bool runIds = false)
     {
         _out = output;
         _live = live;
+        _runIds = runIds;
         if (live)
         {
             _timer = new Timer(_ => Draw(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
@@ -52,9 +57,34 @@ internal sealed class ConsoleProgress : IRunObserver, IDisposable
             _tokens += entry.Usage?.TotalTokens ?? 0;
             _current = null;
             ClearLine();
-            _out.WriteLine(Line(entry, _live));
+            _out.WriteLine(_runIds ? Short(entry.RunId) + Line(entry, _live) : Line(entry, _live));
         }
     }
+
+    public void Stopped(RunEvent stop)
+    {
+        if (!_runIds)
+        {
+            return;
+        }
+
+        var what = stop switch
+        {
+            RunEnded { Error: { } error } ended => $"{Format.State(ended.State)}: {Format.Short(error, 120)}",
+            RunEnded ended => Format.State(ended.State),
+            RunParked parked => $"waits for approval at '{parked.StepId}' (keel approve {stop.RunId} {parked.StepId})",
+            RunPaused paused => $"paused at '{paused.StepId}' by {paused.By}",
+            _ => stop.Type,
+        };
+        lock (_gate)
+        {
+            ClearLine();
+            _out.WriteLine($"{Short(stop.RunId)}  run {what}");
+        }
+    }
+
+    /// <summary>A run's id as a worker's lines start: its first 8 characters (a prefix every command takes).</summary>
+    private static string Short(string runId) => runId.Length > 8 ? runId[..8] : runId;
 
     public static string Line(HistoryEntry entry, bool symbols)
     {

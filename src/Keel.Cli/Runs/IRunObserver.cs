@@ -8,4 +8,9 @@ internal interface IRunObserver
 
     /// <summary>An attempt (or a decision) was committed to the store.</summary>
     void Recorded(HistoryEntry entry);
+
+    /// <summary>The process stopped driving a run: it ended, waits for a person, or was paused.</summary>
+    void Stopped(RunEvent stop)
+    {
+    }
 }

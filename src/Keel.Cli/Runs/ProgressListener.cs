@@ -23,6 +23,9 @@ internal sealed class ProgressListener(IRunObserver observer) : RunEventListener
             case CancelRequested cancelled when history.Count > 0 && history[^1].Outcome == AttemptOutcome.Cancelled:
                 Report(cancelled.RunId, history, history.Count - 1);
                 break;
+            case RunEnded or RunParked or RunPaused:
+                observer.Stopped(arguments.Event);
+                break;
         }
     }
 
