@@ -64,6 +64,35 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task Dashboard_ALongAttempt_IsShownRunningWhileItRuns_ThenAsItsRecord()
+    {
+        var release = new TaskCompletionSource();
+        await using var fixture = await ServerFixture.StartAsync(gate: _ => release.Task);
+        await InBrowserAsync(fixture, "in-flight-failure.png", async page =>
+        {
+            using var client = fixture.Client();
+            var response = await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "a long first step" });
+            var runId = (await ServerFixture.ReadJsonAsync(response)).GetProperty("id").GetString()!;
+            await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#/runs/{runId}").ToString());
+
+            // The worker holds its attempt: past AttemptStartCommitDelay its start is committed and streamed.
+            var inFlight = page.Locator(".in-flight[data-step=write]");
+            await inFlight.WaitForAsync();
+            Assert.Contains("write · Writer · attempt 1 · running for", await inFlight.InnerTextAsync(), StringComparison.Ordinal);
+            await page.Locator("h1 [data-state=running]").WaitForAsync();
+            Assert.Equal(1, await page.Locator("#timeline .tl-running").CountAsync());
+            Assert.Equal(0, await page.Locator("details.attempt").CountAsync());
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "run-in-flight.png"), FullPage = true });
+
+            release.SetResult();
+            await page.Locator("h1 [data-state=completed]").WaitForAsync();
+            Assert.Equal(2, await page.Locator("details.attempt").CountAsync());
+            Assert.Equal(0, await page.Locator(".in-flight").CountAsync());
+            Assert.Equal(0, await page.Locator("#timeline .tl-running").CountAsync());
+        });
+    }
+
+    [Fact]
     public async Task Dashboard_RunsList_ShowsOnePageOfFifty_TheLiveStreamAddsOnlyNewRuns_LoadMoreTheRest()
     {
         await using var fixture = await ServerFixture.StartAsync();

@@ -7,7 +7,7 @@ namespace Keel;
 /// same transaction as the checkpoint it describes, so a watcher in any process sees the events of every
 /// committed checkpoint, in order, and nothing that was not committed (except <see cref="AttemptStarted"/>,
 /// which in-process listeners see as the attempt begins; it is stored with the attempt's checkpoint, or on its
-/// own once the attempt has run for <see cref="OrchestratorOptions.AttemptStartCommitDelay"/>).
+/// own once the attempt has run for <c>OrchestratorOptions.AttemptStartCommitDelay</c>, 1 s by default).
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
 [JsonDerivedType(typeof(RunCreated), "run_created")]

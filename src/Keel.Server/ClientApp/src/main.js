@@ -174,6 +174,8 @@ async function runPage(id) {
     h('h2', {}, 'Lineage'), lineage, h('h2', {}, 'Attempts'), attemptsList));
   const graphView = await api.get(`/v1/runs/${id}/graph`);
   let drawn = '';
+  // The attempt in flight, from the run's stream: its attempt_started, until its record (or the run's stop) arrives.
+  let inFlight = null;
   const refresh = async () => {
     const detail = await api.get(`/v1/runs/${id}`);
     const run = detail.run;
@@ -202,7 +204,8 @@ async function runPage(id) {
       h('button', { class: 'secondary', disabled: detail.attempts.length === 0, onclick: () => fork(id, detail.attempts) }, 'Fork…'));
     const text = overlay(graphView, run, detail.attempts);
     if (text !== drawn) { drawn = text; await draw(graph, text); }
-    renderTimeline(timeline, run, detail.attempts);
+    const running = inFlight && (run.state === 'running' || run.state === 'pending') ? inFlight : null;
+    renderTimeline(timeline, run, detail.attempts, running);
     lineage.replaceChildren(...[
       // A fork names the attempt it started from; a sub-workflow's child run has a parent and no such attempt.
       run.parentRunId
@@ -223,13 +226,23 @@ async function runPage(id) {
         h('p', { class: 'meta' }, `model ${a.model ?? '–'} · started ${new Date(a.startedAt).toLocaleString()} · idempotency key ${a.idempotencyKey}`),
         a.workerType === 'workflow' ? h('p', { class: 'meta' }, 'Child run: ', h('a', { href: `#/runs/${a.workerName}`, class: 'child-run' }, a.workerName)) : null,
         h('button', { class: 'secondary rerun', onclick: () => rerun(id, a.sequence) }, 'Re-run this step alone')))));
+    if (running) {
+      const since = formatDuration(Date.now() - new Date(running.timestamp).getTime());
+      attemptsList.append(h('div', { class: 'in-flight', 'data-step': running.step_id },
+        `${running.step_id} · ${running.worker_name} · attempt ${running.attempt}${running.visit > 1 ? `, visit ${running.visit}` : ''} · running for ${since}`));
+    }
     return run;
   };
   const run = await refresh();
   let pending = null;
-  stopStreams.push(stream(`/v1/runs/${id}/events`, () => {
+  stopStreams.push(stream(`/v1/runs/${id}/events`, (type, event) => {
+    if (type === 'attempt_started') inFlight = event;
+    else if (['attempt_recorded', 'run_ended', 'run_paused', 'run_parked', 'lease_lost'].includes(type)) inFlight = null;
     if (!pending) pending = setTimeout(() => { pending = null; refresh().catch((e) => toast(e.message, true)); }, 100);
   }, { resumable: true }));
+  // The running bar and its time grow while the attempt runs.
+  const ticking = setInterval(() => { if (inFlight) refresh().catch(() => {}); }, 1000);
+  stopStreams.push(() => clearInterval(ticking));
   // A fork started from this page, or a decision made elsewhere, shows up in the list of runs' stream too.
   void run;
 }

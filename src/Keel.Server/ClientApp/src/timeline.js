@@ -2,7 +2,8 @@
 // on one time axis.
 const ms = (a, b) => new Date(b).getTime() - new Date(a).getTime();
 
-export function segments(run, attempts, now = Date.now()) {
+// inFlight: the attempt_started event of an attempt not recorded yet (from the run's event stream), drawn as running.
+export function segments(run, attempts, now = Date.now(), inFlight = null) {
   const rows = [];
   const start = new Date(run.createdAt).getTime();
   let previousEnd = start;
@@ -24,12 +25,16 @@ export function segments(run, attempts, now = Date.now()) {
     previousEnd = Math.max(previousEnd, ended);
   });
   if (run.state === 'waiting_for_approval') rows.push({ kind: 'waiting', label: `${run.currentStep} · waiting for a person`, from: previousEnd, to: now });
-  if ((run.state === 'running' || run.state === 'pending') && attempts.length === 0) rows.push({ kind: 'queued', label: 'queued', from: start, to: now });
+  const began = inFlight && (run.state === 'running' || run.state === 'pending') ? new Date(inFlight.timestamp).getTime() : null;
+  if ((run.state === 'running' || run.state === 'pending') && attempts.length === 0) rows.push({ kind: 'queued', label: 'queued', from: start, to: began ?? now });
+  if (began !== null) {
+    rows.push({ kind: 'running', label: `${inFlight.step_id} · attempt ${inFlight.attempt}${inFlight.visit > 1 ? ` (visit ${inFlight.visit})` : ''} · running`, from: began, to: Math.max(now, began + 1) });
+  }
   return rows;
 }
 
-export function render(container, run, attempts) {
-  const rows = segments(run, attempts);
+export function render(container, run, attempts, inFlight = null) {
+  const rows = segments(run, attempts, Date.now(), inFlight);
   if (rows.length === 0) { container.textContent = 'No attempts yet.'; return; }
   const from = Math.min(...rows.map((r) => r.from));
   const to = Math.max(...rows.map((r) => r.to));
