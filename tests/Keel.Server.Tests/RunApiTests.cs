@@ -189,6 +189,45 @@ public sealed class RunApiTests
         Assert.Contains(fixture.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("RunStoreDamagedException", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task StartAndCancel_DuringAStoreOutage_Are503StoreFailed_NotConflicts()
+    {
+        OutageStore? store = null;
+        await using var fixture = await ServerFixture.StartAsync(wrapStore: inner => store = new OutageStore(inner));
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "g" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
+        store!.Down = true;
+
+        var start = await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Quick, goal = "during the outage" });
+        var cancel = await client.PostAsync($"/v1/runs/{id}/cancel", null);
+
+        foreach (var response in new[] { start, cancel })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            var problem = await ServerFixture.ReadJsonAsync(response);
+            Assert.Equal("https://keel.dev/problems/store-failed", problem.GetProperty("type").GetString());
+            Assert.Equal("the database at 127.0.0.1:5432 is unreachable", problem.GetProperty("detail").GetString());
+        }
+
+        store.Down = false;
+        var later = await client.PostAsync($"/v1/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
+    }
+
+    private sealed class OutageStore(IRunStore inner) : DelegatingRunStore(inner)
+    {
+        public volatile bool Down;
+
+        public override ValueTask CreateRunAsync(RunRecord run, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
+            => Down ? throw Failure() : base.CreateRunAsync(run, history, cancellationToken);
+
+        public override ValueTask<bool> RequestAsync(RunRequest request, CancellationToken cancellationToken)
+            => Down ? throw Failure() : base.RequestAsync(request, cancellationToken);
+
+        private static RunStoreException Failure() => new("127.0.0.1:5432", "the database at 127.0.0.1:5432 is unreachable");
+    }
+
     private sealed class DamagedReads(IRunStore inner) : DelegatingRunStore(inner)
     {
         public override ValueTask<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)

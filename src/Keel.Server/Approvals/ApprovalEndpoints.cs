@@ -103,7 +103,7 @@ internal static class ApprovalEndpoints
         {
             return Problems.Conflict($"Run '{runId}' is being decided by someone else at this moment.");
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             return Problems.Conflict(ex.Message);
         }

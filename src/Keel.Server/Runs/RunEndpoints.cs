@@ -154,7 +154,7 @@ internal static class RunEndpoints
             // Stored pending: a worker loop (this server's, or any keel worker's on the store) drives it.
             await server.Orchestrator.StartAsync(workflow!.Name, goal, new ExecuteOptions { RunId = runId, Data = data, MaxTokens = request.MaxTokens, MaxCost = request.MaxCost }, cancellationToken).ConfigureAwait(false);
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             if (key is not null && await RacedAsync(server, runId, cancellationToken).ConfigureAwait(false) is { } raced)
             {
@@ -396,7 +396,7 @@ internal static class RunEndpoints
         {
             return (null, Problems.Conflict($"Run '{id}' is driven by another process ({ex.Owner}); it cannot be cancelled from here until it stops or its lease expires."));
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             return (null, Problems.Conflict(ex.Message));
         }
@@ -432,7 +432,7 @@ internal static class RunEndpoints
             {
                 run = await server.Orchestrator.UnpauseAsync(id, actor, cancellationToken).ConfigureAwait(false);
             }
-            catch (KeelException ex)
+            catch (KeelException ex) when (ex is not RunStoreException)
             {
                 return Problems.Conflict(ex.Message);
             }
@@ -473,7 +473,7 @@ internal static class RunEndpoints
         {
             return Problems.NotFound($"There is no run '{id}'.");
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             return Problems.Conflict(ex.Message);
         }
@@ -520,7 +520,7 @@ internal static class RunEndpoints
         {
             handle = await server.Orchestrator.StartForkAsync(id, sequence, new ForkOptions { Data = edited, StepOnly = stepOnly, RunId = LauncherId() }, cancellationToken).ConfigureAwait(false);
         }
-        catch (KeelException ex)
+        catch (KeelException ex) when (ex is not RunStoreException)
         {
             return Problems.Conflict(ex.Message);
         }
