@@ -124,6 +124,41 @@ public sealed class ServeCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Approve_FromTheCli_OnARunKeelServeStarted_RecordsTheDecision_AndServesWorkerLoopFinishesIt()
+    {
+        var approval = Path.Combine(KeelProcess.Examples, "approval.yaml");
+        var (serve, address) = await KeelServiceProcess.ServeAsync(_folder.Path, "--store", "keel.db", "--workflow", approval);
+        await using (serve)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            var started = await client.PostAsJsonAsync("/v1/runs", new { workflow = "release-with-approval" });
+            var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+            {
+                while (await StateAsync(client, id) != "waiting_for_approval")
+                {
+                    await Task.Delay(100, timeout.Token);
+                }
+            }
+
+            // No workflow file is recorded with a run started over HTTP: resume cannot rebuild its workers and says why.
+            var resume = await KeelProcess.RunAsync(_folder.Path, "resume", id, "--store", "keel.db");
+            Assert.True(resume.ExitCode == 2, resume.ToString());
+            Assert.Contains("was started by keel serve or another host", resume.Error, StringComparison.Ordinal);
+
+            var approve = await KeelProcess.RunAsync(_folder.Path, "approve", id[..8], "sign_off", "--by", "ana", "--store", "keel.db", "--json");
+
+            Assert.True(approve.ExitCode == 0, approve.ToString());
+            using var result = JsonDocument.Parse(approve.Out);
+            Assert.Equal("approved", result.RootElement.GetProperty("decision").GetString());
+            Assert.True(result.RootElement.GetProperty("left_to_workers").GetBoolean());
+            var detail = await WaitForEndAsync(client, id, serve);
+            Assert.Equal("completed", detail.GetProperty("run").GetProperty("state").GetString());
+            Assert.Equal(["draft", "sign_off", "publish"], detail.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("stepId").GetString()));
+        }
+    }
+
     private static async Task<string?> StateAsync(HttpClient client, string id)
         => (await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{id}")).GetProperty("run").GetProperty("state").GetString();
 

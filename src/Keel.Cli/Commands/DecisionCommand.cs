@@ -3,7 +3,7 @@ using Keel.Cli.Runs;
 
 namespace Keel.Cli.Commands;
 
-/// <summary><c>keel approve RUN STEP</c> and <c>keel reject RUN STEP --comment TEXT</c>: decide the approval step a run waits at, then continue the run.</summary>
+/// <summary><c>keel approve RUN STEP</c> and <c>keel reject RUN STEP --comment TEXT</c>: decide the approval step a run waits at, then continue the run (a run keel serve started is left to its worker loop).</summary>
 internal static class DecisionCommand
 {
     public static Command Approve(CommandIo io) => Create(
@@ -50,7 +50,8 @@ internal static class DecisionCommand
                 (orchestrator, runId, token) => approved
                     ? orchestrator.ApproveAsync(runId, stepId, who, text, token)
                     : orchestrator.RejectAsync(runId, stepId, who, text, token),
-                cancellationToken);
+                cancellationToken,
+                decision: true);
         });
         return command;
     }

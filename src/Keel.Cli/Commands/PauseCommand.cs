@@ -44,6 +44,7 @@ internal static class PauseCommand
             {
                 (true, WorkflowState.Paused) => $"Paused run {after.RunId} at step '{after.CurrentStep}'. Resume it with: keel unpause {after.RunId}{StorePaths.Suffix(storeOption)}",
                 (true, _) => $"Pause requested for run {after.RunId}: its owner {after.LeaseOwner ?? "(none)"} stops after the attempt in flight.",
+                (false, WorkflowState.Pending) when RunWorkers.FileOf(run) == "-" => $"Run {after.RunId} is pending again at step '{after.CurrentStep}': the keel serve or keel worker that runs workflow '{after.WorkflowName}' drives it.",
                 (false, WorkflowState.Pending) => $"Run {after.RunId} is pending again at step '{after.CurrentStep}': 'keel worker' or 'keel resume {after.RunId}{StorePaths.Suffix(storeOption)}' drives it.",
                 (false, _) when run.Control == RunControl.Pause => $"The pause requested for run {after.RunId} is withdrawn: it goes on {StableNames.Of(after.State)}.",
                 (false, _) => $"Run {after.RunId} is {StableNames.Of(after.State)}; no pause is pending.",

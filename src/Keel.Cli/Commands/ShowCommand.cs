@@ -42,7 +42,8 @@ internal static class ShowCommand
         }
 
         io.Out.WriteLine($"Run       {run.RunId}");
-        io.Out.WriteLine($"Workflow  {run.WorkflowName} ({RunWorkers.FileOf(run)})");
+        var file = RunWorkers.FileOf(run);
+        io.Out.WriteLine($"Workflow  {run.WorkflowName} ({(file == "-" ? "started by keel serve or another host" : file)})");
         io.Out.WriteLine($"Goal      {Format.Short(run.Goal, 200)}");
         io.Out.WriteLine($"State     {Format.State(run.State)} at '{run.CurrentStep}'" + (run.Error is null ? string.Empty : ": " + run.Error));
         if (run.State == WorkflowState.WaitingForApproval)

@@ -20,8 +20,11 @@ internal sealed class CliSession : IDisposable
 
     public IRunStore Store => _store;
 
-    /// <summary>Opens the store; <paramref name="mustExist"/> refuses to create a missing file (for commands that only read).</summary>
-    public static CliSession? Open(string? storeOption, IRunObserver? observer, bool mustExist, TextWriter error, int? maxConcurrentRuns = null, ILoggerFactory? logs = null)
+    /// <summary>
+    /// Opens the store; <paramref name="mustExist"/> refuses to create a missing file (for commands that only read);
+    /// with <paramref name="driveDecisions"/> false an approval or a rejection is recorded and the run left to a worker.
+    /// </summary>
+    public static CliSession? Open(string? storeOption, IRunObserver? observer, bool mustExist, TextWriter error, int? maxConcurrentRuns = null, ILoggerFactory? logs = null, bool driveDecisions = true)
     {
         var path = StorePaths.Resolve(storeOption);
         var postgres = PostgresAddress.IsPostgres(path);
@@ -42,7 +45,7 @@ internal sealed class CliSession : IDisposable
             return null;
         }
 
-        var options = new OrchestratorOptions { RunStore = store, MaxConcurrentRuns = maxConcurrentRuns };
+        var options = new OrchestratorOptions { RunStore = store, MaxConcurrentRuns = maxConcurrentRuns, DriveDecisions = driveDecisions };
         if (logs is not null)
         {
             options.LoggerFactory = logs;

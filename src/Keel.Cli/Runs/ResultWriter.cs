@@ -36,6 +36,37 @@ internal static class ResultWriter
         }
     }
 
+    /// <summary>A decision recorded on a run that another host's worker loop drives on: what was recorded, and how to follow it.</summary>
+    public static void LeftToWorkers(TextWriter output, WorkflowResult result, string storePath, string storeSuffix, bool json)
+    {
+        var decision = result.History.Count > 0 ? result.History[^1] : null;
+        var decided = decision?.Outcome == AttemptOutcome.Approved ? "approved" : "rejected";
+        if (json)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer, KeelJson.IndentedWriterOptions))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("run_id", result.RunId);
+                writer.WriteString("workflow", result.WorkflowName);
+                writer.WriteString("state", Format.State(result.State));
+                writer.WriteNumber("exit_code", ExitCodes.Completed);
+                writer.WriteString("decision", decided);
+                writer.WriteString("step", decision?.StepId);
+                writer.WriteString("current_step", result.CurrentStep);
+                writer.WriteString("store", storePath);
+                writer.WriteBoolean("left_to_workers", true);
+                writer.WriteEndObject();
+            }
+
+            output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+            return;
+        }
+
+        output.WriteLine($"Recorded: {decided} at step '{decision?.StepId}'. Run {result.RunId} is {Format.State(result.State)} at step '{result.CurrentStep}', left to the keel serve or keel worker that runs workflow '{result.WorkflowName}'.");
+        output.WriteLine($"  follow: keel watch {result.RunId}{storeSuffix}");
+    }
+
     public static void Json(TextWriter output, WorkflowResult result, string storePath)
     {
         using var buffer = new MemoryStream();

@@ -30,7 +30,8 @@ internal sealed class RunDriver
         string runId,
         Func<CancellationToken, Task<WorkflowResult>> action,
         CancellationToken cancellationToken,
-        Func<WorkflowResult, Task>? after = null)
+        Func<WorkflowResult, Task>? after = null,
+        bool leftToWorkers = false)
     {
         using var interrupt = new Interrupt(cancellationToken);
         var clock = Stopwatch.StartNew();
@@ -64,6 +65,12 @@ internal sealed class RunDriver
         {
             _io.Error.WriteLine("error: " + ex.Message);
             return ExitCodes.BadInput;
+        }
+
+        if (leftToWorkers && result.State is WorkflowState.Pending or WorkflowState.Running)
+        {
+            ResultWriter.LeftToWorkers(_io.Out, result, session.StorePath, StorePaths.Suffix(_storeOption), _json);
+            return ExitCodes.Completed;
         }
 
         if (_json)

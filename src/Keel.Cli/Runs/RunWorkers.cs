@@ -40,7 +40,7 @@ internal static class RunWorkers
     {
         if (!run.InitialData.TryGetValue(RunTags.File, out var tag) || tag.ValueKind != JsonValueKind.String)
         {
-            return ([], $"run '{run.RunId}' was not started by the keel command: no workflow file is recorded with it, so its workers are unknown here.");
+            return ([], OtherHost(run));
         }
 
         var file = tag.GetString()!;
@@ -93,6 +93,10 @@ internal static class RunWorkers
             ? (loaded.File!.Definition, null)
             : (null, $"its workflow file {file} cannot be used now: " + string.Join("; ", loaded.Problems.Select(p => p.ToString())));
     }
+
+    /// <summary>Why the keel command cannot drive a run that keel serve or another host started: no workflow file is recorded with it.</summary>
+    public static string OtherHost(RunRecord run)
+        => $"run '{run.RunId}' (workflow '{run.WorkflowName}') was started by keel serve or another host, not by 'keel run FILE': no workflow file is recorded with it, so its workers are unknown here.";
 
     /// <summary>Workers that only stand in for the run's worker types (cancelling a run calls none of them).</summary>
     public static IReadOnlyList<WorkerDefinition> Placeholders(RunRecord run)
