@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Keel.Server.Approvals;
 using Keel.Server.Tests.Infrastructure;
 
 namespace Keel.Server.Tests;
@@ -213,6 +214,45 @@ public sealed class RunApiTests
         store.Down = false;
         var later = await client.PostAsync($"/v1/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeadlineSweep_WhileTheStoreFails_BacksOff_InsteadOfRetryingInATightLoop()
+    {
+        FailingApprovalListing? store = null;
+        await using var fixture = await ServerFixture.StartAsync(wrapStore: inner => store = new FailingApprovalListing(inner));
+
+        // The sweep runs every 100 ms; failing, it waits 100, 200, 400, 800 ms... A tight loop would make thousands of calls.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (store!.Calls < 2)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+        Assert.InRange(store.Calls, 2, 12);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), DeadlineSweeper.RetryDelay(TimeSpan.FromMilliseconds(100), 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(400), DeadlineSweeper.RetryDelay(TimeSpan.FromMilliseconds(100), 3));
+        Assert.Equal(DeadlineSweeper.MaxRetryDelay, DeadlineSweeper.RetryDelay(TimeSpan.FromSeconds(1), 40));
+    }
+
+    /// <summary>A store whose listing of waiting runs (what the deadline sweep reads) fails, counting the calls.</summary>
+    private sealed class FailingApprovalListing(IRunStore inner) : DelegatingRunStore(inner)
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public override ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)
+        {
+            if (query.State != WorkflowState.WaitingForApproval)
+            {
+                return base.ListRunsAsync(query, cancellationToken);
+            }
+
+            Interlocked.Increment(ref _calls);
+            throw new RunStoreException("127.0.0.1:5432", "the database at 127.0.0.1:5432 is unreachable");
+        }
     }
 
     private sealed class OutageStore(IRunStore inner) : DelegatingRunStore(inner)
