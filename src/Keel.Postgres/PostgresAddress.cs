@@ -12,8 +12,9 @@ public static class PostgresAddress
     public static bool IsPostgres(string? store) => !string.IsNullOrWhiteSpace(store) && PostgresConnection.Looks(store);
 
     /// <summary>
-    /// The address as a URI without its password (<c>postgres://keel@db:5432/keel</c>), fit to print or to
-    /// repeat in a suggested command (the password then comes from <c>PGPASSWORD</c> or a password file).
+    /// The address as a URI without its password (<c>postgres://keel@db:5433/keel?sslmode=Require</c>: its other
+    /// parameters are kept), fit to print or to repeat in a suggested command (the password then comes from
+    /// <c>PGPASSWORD</c> or a password file).
     /// </summary>
     public static string WithoutPassword(string address)
     {
@@ -24,7 +25,7 @@ public static class PostgresAddress
             var user = string.IsNullOrEmpty(builder.Username) ? string.Empty : Uri.EscapeDataString(builder.Username) + "@";
             var port = builder.Port == 5432 ? string.Empty : ":" + builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var database = string.IsNullOrEmpty(builder.Database) ? string.Empty : "/" + Uri.EscapeDataString(builder.Database);
-            return $"postgres://{user}{builder.Host ?? "localhost"}{port}{database}";
+            return $"postgres://{user}{builder.Host ?? "localhost"}{port}{database}{PostgresConnection.NonSecretQuery(builder)}";
         }
         catch (KeelException)
         {

@@ -27,6 +27,31 @@ internal static class PostgresConnection
         ["dbname"] = "Database",
     };
 
+    /// <summary>
+    /// The connection parameters of <paramref name="builder"/> other than the host, port, user, database and any
+    /// password, as a URI query (<c>?sslmode=Require&amp;application_name=workers</c>), or empty: what a printed
+    /// address keeps so that a suggested command connects the same way.
+    /// </summary>
+    public static string NonSecretQuery(NpgsqlConnectionStringBuilder builder)
+    {
+        var set = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString };
+        var query = new System.Text.StringBuilder();
+        foreach (string keyword in set.Keys)
+        {
+            if (keyword.Contains("password", StringComparison.OrdinalIgnoreCase) || AddressKeywords.Contains(keyword))
+            {
+                continue;
+            }
+
+            var name = UriParameters.FirstOrDefault(p => string.Equals(p.Value, keyword, StringComparison.OrdinalIgnoreCase)).Key ?? keyword;
+            query.Append(query.Length == 0 ? '?' : '&').Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(Convert.ToString(set[keyword], CultureInfo.InvariantCulture) ?? string.Empty));
+        }
+
+        return query.ToString();
+    }
+
+    private static readonly HashSet<string> AddressKeywords = new(StringComparer.OrdinalIgnoreCase) { "Host", "Server", "Port", "Username", "User Name", "User Id", "Database", "Db" };
+
     /// <summary>True when <paramref name="store"/> names a PostgreSQL server rather than a file.</summary>
     public static bool Looks(string store)
         => store.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
@@ -40,7 +65,10 @@ internal static class PostgresConnection
         var uri = text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
         try
         {
-            return uri ? FromUri(text) : new NpgsqlConnectionStringBuilder(text);
+            var builder = uri ? FromUri(text) : new NpgsqlConnectionStringBuilder(text);
+            return string.IsNullOrWhiteSpace(builder.Host)
+                ? throw new FormatException(uri ? "it names no host (postgres://USER@HOST[:PORT]/DATABASE)." : "it names no Host (Host=HOST;Database=DATABASE;Username=USER).")
+                : builder;
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
@@ -60,8 +88,10 @@ internal static class PostgresConnection
             return message;
         }
 
-        var result = message.Replace(connection, "(connection string)", StringComparison.Ordinal);
-        foreach (var secret in Secrets(connection))
+        // The whole address is hidden only when it holds a secret: a short one such as "postgres://" may well be part of the message.
+        var secrets = Secrets(connection).ToArray();
+        var result = secrets.Length == 0 ? message : message.Replace(connection, "(connection string)", StringComparison.Ordinal);
+        foreach (var secret in secrets)
         {
             result = result.Replace(secret, "***", StringComparison.Ordinal);
         }
@@ -80,7 +110,8 @@ internal static class PostgresConnection
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
-            // An unparsable string: fall back to the raw password-looking parts below.
+            // An unparsable string: fall back to the raw password-looking parts, the URI's user:password@ included.
+            password = UriPassword(connection);
         }
 
         if (!string.IsNullOrEmpty(password))
@@ -101,6 +132,23 @@ internal static class PostgresConnection
                 }
             }
         }
+    }
+
+    /// <summary>The raw password of a URI's <c>user:password@</c>, read without parsing the rest; null when there is none.</summary>
+    private static string? UriPassword(string text)
+    {
+        var start = text.IndexOf("://", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var authority = text[(start + 3)..];
+        var end = authority.IndexOfAny(['/', '?']);
+        authority = end >= 0 ? authority[..end] : authority;
+        var at = authority.LastIndexOf('@');
+        var colon = at > 0 ? authority.IndexOf(':', StringComparison.Ordinal) : -1;
+        return colon >= 0 && colon < at ? authority[(colon + 1)..at] : null;
     }
 
     private static NpgsqlConnectionStringBuilder FromUri(string text)
@@ -169,9 +217,17 @@ internal static class PostgresConnection
     private static (string Host, int? Port) HostAndPort(string authority)
     {
         var colon = authority.LastIndexOf(':');
-        if (colon > 0 && !authority.EndsWith(']') && int.TryParse(authority[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        if (colon == 0)
         {
-            return (Uri.UnescapeDataString(authority[..colon]).Trim('[', ']'), port);
+            throw new FormatException("it names no host before the port (postgres://USER@HOST:PORT/DATABASE).");
+        }
+
+        if (colon > 0 && !authority.EndsWith(']') && (authority[0] == '[' || authority.IndexOf(':', StringComparison.Ordinal) == colon))
+        {
+            var text = authority[(colon + 1)..];
+            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+                ? (Uri.UnescapeDataString(authority[..colon]).Trim('[', ']'), port)
+                : throw new FormatException($"the port '{text}' is not a number from 1 to 65535.");
         }
 
         return (Uri.UnescapeDataString(authority).Trim('[', ']'), null);

@@ -31,6 +31,36 @@ public sealed class ArgumentCheckTests : IDisposable
         Assert.Contains($"--limit {limit} must be at least 1", runs.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("show")]
+    [InlineData("cancel")]
+    [InlineData("pause")]
+    [InlineData("watch")]
+    public async Task AnyRunCommand_WithAnEmptyRunId_IsRefused_NotTheFirstRun(string command)
+    {
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", Path.Combine(KeelProcess.Examples, "approval.yaml"));
+        Assert.True(run.ExitCode == 3, run.ToString());
+
+        var refused = await KeelProcess.RunAsync(_folder.Path, command, "");
+        var runs = await KeelProcess.RunAsync(_folder.Path, "runs");
+
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("the run id is empty", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("waiting_for_approval", runs.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgres://keel@127.0.0.1:notaport/keel", "the port 'notaport' is not a number")]
+    [InlineData("postgres://", "it names no host")]
+    public async Task AnyCommand_WithAMalformedPostgresAddress_ExitsTwo_NamingTheProblem(string address, string problem)
+    {
+        var runs = await KeelProcess.RunAsync(_folder.Path, "runs", "--store", address);
+
+        Assert.True(runs.ExitCode == 2, runs.ToString());
+        Assert.Contains("The PostgreSQL URI is not valid: " + problem, runs.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", runs.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AnyCommand_WithAnEmptyStore_IsRefused_NotTheDefaultStore()
     {

@@ -73,6 +73,13 @@ internal sealed class CliSession : IDisposable
     /// </summary>
     public async Task<RunRecord?> FindRunAsync(string idOrPrefix, TextWriter error, CancellationToken cancellationToken)
     {
+        if (string.IsNullOrWhiteSpace(idOrPrefix))
+        {
+            // An empty prefix would name every run: the first of them must not be shown, cancelled or decided by a typo.
+            error.WriteLine("error: the run id is empty: give a run id or the start of one (keel runs lists them).");
+            return null;
+        }
+
         var run = await _store.GetRunAsync(idOrPrefix, cancellationToken).ConfigureAwait(false);
         if (run is not null)
         {

@@ -32,6 +32,32 @@ public sealed class PostgresConnectionTests(PostgresServer server)
         Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("postgres://keel:" + Secret + "@127.0.0.1:notaport/keel", "the port 'notaport' is not a number")]
+    [InlineData("postgres://keel:" + Secret + "@127.0.0.1:0/keel", "the port '0' is not a number from 1 to 65535")]
+    [InlineData("postgres://", "it names no host")]
+    [InlineData("postgresql://keel:" + Secret + "@:5432/keel", "it names no host before the port")]
+    [InlineData("Host=;Database=keel", "it names no Host")]
+    public void Parse_UriWithABadPortOrNoHost_NamesTheProblem_NeverThePassword(string address, string problem)
+    {
+        var error = Assert.Throws<KeelException>(() => PostgresConnection.Parse(address));
+
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, Assert.Throws<KeelException>(() => PostgresRunStore.Open(address)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithoutPassword_KeepsTheOtherParameters_SoASuggestedCommandConnectsTheSameWay()
+    {
+        var shown = PostgresAddress.WithoutPassword($"postgres://keel:{Secret}@db.example:6543/keel_runs?sslmode=require&application_name=my%20workers&sslpassword={Secret}");
+
+        Assert.Equal("postgres://keel@db.example:6543/keel_runs?sslmode=Require&application_name=my%20workers", shown);
+        var again = PostgresConnection.Parse(shown);
+        Assert.Equal((Npgsql.SslMode.Require, "my workers", (string?)null), (again.SslMode, again.ApplicationName, again.Password));
+        Assert.Equal("postgres://u@db:5433/d?connect_timeout=7", PostgresAddress.WithoutPassword($"Host=db;Port=5433;Username=u;Password={Secret};Database=d;Timeout=7"));
+    }
+
     [Fact]
     public async Task Store_WrongPassword_FailsNamingTheServerNeverThePassword()
     {
