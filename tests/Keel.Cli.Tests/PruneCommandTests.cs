@@ -69,13 +69,14 @@ public sealed class PruneCommandTests : IDisposable
         Assert.True(dry.ExitCode == 0, dry.ToString());
         Assert.Contains("Would delete 1 run(s)", dry.Out, StringComparison.Ordinal);
         Assert.Contains("build_website", dry.Out, StringComparison.Ordinal);
-        Assert.Contains("Kept 1 older run(s) that have not ended (1 running)", dry.Out, StringComparison.Ordinal);
+        Assert.Contains("Would keep 1 older run(s) that have not ended (1 running)", dry.Out, StringComparison.Ordinal);
         Assert.True(prune.ExitCode == 0, prune.ToString());
         Assert.Contains("Deleted 1 run(s)", prune.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(" slow ", prune.Out, StringComparison.Ordinal);
         Assert.Contains("Kept 1 older run(s) that have not ended (1 running)", prune.Out, StringComparison.Ordinal);
-        Assert.Contains("No running runs last updated before", namedDry.Out, StringComparison.Ordinal);
-        Assert.Contains("Kept 1 run(s) a process is driving now (their lease is live)", namedDry.Out, StringComparison.Ordinal);
+        Assert.Contains("No running run last updated before", namedDry.Out, StringComparison.Ordinal);
+        Assert.Contains("can be deleted (dry run).", namedDry.Out, StringComparison.Ordinal);
+        Assert.Contains("Would keep 1 run(s) a process is driving now (their lease is live)", namedDry.Out, StringComparison.Ordinal);
         Assert.Contains("Kept 1 run(s) a process is driving now", named.Out, StringComparison.Ordinal);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("Completed", run.Out, StringComparison.Ordinal);

@@ -97,7 +97,9 @@ internal static class PruneCommand
         var driven = old.Where(r => selected.Contains(r.State) && Driven(r) && deleted.All(d => d.RunId != r.RunId)).ToArray();
         if (deleted.Count == 0)
         {
-            io.Out.WriteLine($"No {Describe(selected)} runs last updated before {Format.Time(before)}.");
+            io.Out.WriteLine(driven.Length == 0
+                ? $"No {Describe(selected)} runs last updated before {Format.Time(before)}."
+                : $"No {Describe(selected)} run last updated before {Format.Time(before)} can be deleted{(dryRun ? " (dry run)" : string.Empty)}.");
         }
         else
         {
@@ -117,14 +119,14 @@ internal static class PruneCommand
 
         if (driven.Length > 0)
         {
-            io.Out.WriteLine($"Kept {driven.Length} run(s) a process is driving now (their lease is live): {string.Join(", ", driven.Select(r => r.RunId))}. A run of a process that died is deleted once its lease has expired.");
+            io.Out.WriteLine($"{(dryRun ? "Would keep" : "Kept")} {driven.Length} run(s) a process is driving now (their lease is live): {string.Join(", ", driven.Select(r => r.RunId))}. A run of a process that died is deleted once its lease has expired.");
         }
 
         var unfinished = kept.Where(r => !r.State.IsEnded()).ToArray();
         if (unfinished.Length > 0)
         {
             var counts = string.Join(", ", unfinished.GroupBy(r => r.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Format.State(g.Key)}"));
-            io.Out.WriteLine($"Kept {unfinished.Length} older run(s) that have not ended ({counts}): another process may be driving them. Name their state with --state to delete them.");
+            io.Out.WriteLine($"{(dryRun ? "Would keep" : "Kept")} {unfinished.Length} older run(s) that have not ended ({counts}): another process may be driving them. Name their state with --state to delete them.");
         }
 
         return ExitCodes.Completed;
