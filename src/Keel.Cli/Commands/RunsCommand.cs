@@ -20,7 +20,7 @@ internal static class RunsCommand
         var blocked = new Option<bool>("--blocked") { Description = "Only runs blocked by a changed definition (their workflow file now holds another), with the commands to resume or cancel each." };
         var store = CommonOptions.Store();
         var json = CommonOptions.Json("the runs");
-        var command = new Command("runs", "List stored runs, newest first.") { state, workflow, limit, blocked, store, json };
+        var command = new Command("runs", "List stored runs, the newest created first (UPDATED is each run's last change).") { state, workflow, limit, blocked, store, json };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(
             io, parse.GetValue(state), parse.GetValue(workflow), parse.GetValue(limit), parse.GetValue(blocked), parse.GetValue(store), parse.GetValue(json), cancellationToken));
         return command;
@@ -113,7 +113,6 @@ internal static class RunsCommand
 
     private static void WriteTable(TextWriter output, IReadOnlyList<RunRecord> runs)
     {
-
         var table = new Table("RUN", "WORKFLOW", "STATE", "STEP", "ENTRIES", "TOKENS", "SIZE", "UPDATED");
         foreach (var run in runs)
         {
