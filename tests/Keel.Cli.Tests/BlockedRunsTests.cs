@@ -93,5 +93,56 @@ public sealed class BlockedRunsTests : IDisposable
         Assert.Contains("--blocked", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunsBlocked_ARunStoppedInsideASubWorkflow_IsListedByItsFilesTree_AndThePrefixNamesTheParent()
+    {
+        string Child(string step) => $$"""
+            name: child
+            workers:
+              stopper:
+                kind: command
+                command: /bin/sh
+                args: ["-c", "cat > /dev/null; if [ -f stop.flag ]; then printf '{\"stopped\":false}'; else kill -INT $PPID; exec sleep 120; fi"]
+            steps:
+              - id: {{step}}
+                worker: stopper
+            """;
+        _folder.Write("child.yaml", Child("halt"));
+        var parent = _folder.Write("parent.yaml", """
+            name: parent
+            goal: g
+            workers:
+              fin: { kind: command, command: /bin/sh, args: ["-c", "cat > /dev/null; printf '{}'"] }
+            steps:
+              - id: sub
+                sub_workflow: child
+                on_success: fin
+              - id: fin
+                worker: fin
+            """);
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", parent);
+        Assert.True(run.ExitCode == 130, run.ToString());
+        var runId = RunCommandTests.RunIdIn(run.Out);
+
+        // The parent's definition names the child workflow: listing needs the child registered, as keel worker has it.
+        var unchanged = await KeelProcess.RunAsync(_folder.Path, "runs", "--blocked");
+        _folder.Write("child.yaml", Child("halt_renamed"));
+        var changed = await KeelProcess.RunAsync(_folder.Path, "runs", "--blocked", "--json");
+        var shownByPrefix = await KeelProcess.RunAsync(_folder.Path, "show", runId[..8]);
+        var child = await KeelProcess.RunAsync(_folder.Path, "show", runId + ":sub:1:1");
+
+        Assert.True(unchanged.ExitCode == 0, unchanged.ToString());
+        Assert.Contains("No run is blocked by a changed definition", unchanged.Out, StringComparison.Ordinal);
+        Assert.True(changed.ExitCode == 0, changed.ToString());
+        using (var document = JsonDocument.Parse(changed.Out))
+        {
+            Assert.Equal([runId + ":sub:1:1"], document.RootElement.EnumerateArray().Select(r => r.GetProperty("run_id").GetString()));
+        }
+
+        Assert.True(shownByPrefix.ExitCode == 0, shownByPrefix.ToString());
+        Assert.Contains($"Run       {runId}{Environment.NewLine}", shownByPrefix.Out, StringComparison.Ordinal);
+        Assert.Contains($"Workflow  child (a sub-workflow step of run {runId}, whose file is {parent})", child.Out, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Keel.Cli.Runs;
+using Keel.Cli.Workers;
 
 namespace Keel.Cli.Commands;
 
@@ -55,15 +56,29 @@ internal static class BlockedRuns
                 continue;
             }
 
-            // The library decides what is blocked: an orchestrator with the file's definition registered, as `keel worker` has.
+            // The library decides what is blocked: an orchestrator with the file's definition registered, as
+            // `keel worker` has, after the workflows its sub-workflow steps run (a definition naming an unknown
+            // workflow is refused).
+            var problems = new StringWriter();
+            if (WorkflowFiles.LoadWithChildren([group.Key], problems) is not var (files, _))
+            {
+                var why = $"its workflow file {group.Key} cannot be used now: " + problems.ToString().Trim().ReplaceLineEndings("; ");
+                blocked.AddRange(group.Select(run => new Blocked(run, group.Key, null, why)));
+                continue;
+            }
+
             var orchestrator = new Orchestrator(new OrchestratorOptions { RunStore = session.Store });
-            orchestrator.RegisterWorkflow(definition);
+            foreach (var file in files)
+            {
+                orchestrator.RegisterWorkflow(file.Definition);
+            }
+
             var ids = group.Select(r => r.RunId).ToHashSet(StringComparer.Ordinal);
             foreach (var run in await orchestrator.ListBlockedRunsAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (ids.Contains(run.Run.RunId))
                 {
-                    blocked.Add(new Blocked(run.Run, group.Key, run.RegisteredHash, $"its workflow '{run.Run.WorkflowName}' changed since it started: {group.Key} now holds definition {Short(run.RegisteredHash)}"));
+                    blocked.Add(new Blocked(run.Run, group.Key, run.RegisteredHash, $"its workflow '{run.Run.WorkflowName}' changed since it started: {(run.Run.ParentRunId is { } parent && run.Run.ParentSequence is null ? $"the sub-workflow files of {group.Key} (run {parent}) now hold" : group.Key + " now holds")} definition {Short(run.RegisteredHash)}"));
                 }
             }
         }

@@ -43,7 +43,13 @@ internal static class ShowCommand
 
         io.Out.WriteLine($"Run       {run.RunId}");
         var file = RunWorkers.FileOf(run);
-        io.Out.WriteLine($"Workflow  {run.WorkflowName} ({(file == "-" ? "started by keel serve or another host" : file)})");
+        var origin = (file, run.ParentRunId, run.ParentSequence) switch
+        {
+            (_, { } parent, null) => $"a sub-workflow step of run {parent}" + (file == "-" ? string.Empty : $", whose file is {file}"),
+            ("-", _, _) => "started by keel serve or another host",
+            _ => file,
+        };
+        io.Out.WriteLine($"Workflow  {run.WorkflowName} ({origin})");
         io.Out.WriteLine($"Goal      {Format.Short(run.Goal, 200)}");
         io.Out.WriteLine($"State     {Format.State(run.State)} at '{run.CurrentStep}'" + (run.Error is null ? string.Empty : ": " + run.Error));
         if (run.State == WorkflowState.WaitingForApproval)

@@ -94,6 +94,14 @@ internal sealed class CliSession : IDisposable
             return Intact(matches[0]);
         }
 
+        // A run's sub-workflow runs have ids that begin with its own (RUN:step:visit:n): a prefix of the run's id
+        // names the run, as keel worker's lines show it, not its children too.
+        var root = matches.MinBy(r => r.RunId.Length)!;
+        if (matches.All(r => ReferenceEquals(r, root) || r.RunId.StartsWith(root.RunId + ":", StringComparison.Ordinal)))
+        {
+            return Intact(root);
+        }
+
         error.WriteLine(matches.Length == 0
             ? $"error: no run '{idOrPrefix}' in {StorePath} (list runs with 'keel runs')."
             : $"error: '{idOrPrefix}' names {matches.Length} runs in {StorePath}; give more of the run id.");
