@@ -79,5 +79,35 @@ public sealed class CommandWorkerTests : IDisposable
         Assert.DoesNotContain("\\u00", envelope, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_AWorkerWritingTooMuchOrNotUtf8_FailsItsOwnStepAsInvalidOutput_NothingChangedSilently()
+    {
+        // 20 million characters on stdout (past the 16 MiB limit), then bytes that are not UTF-8 ("caf" and 0xE9).
+        var file = _folder.Write("outputs.yaml", """
+            name: outputs
+            goal: g
+            workers:
+              huge: { kind: command, command: /bin/sh, args: ["-c", "cat > /dev/null; printf '\"'; head -c 20000000 /dev/zero | tr '\\0' a; printf '\"'"] }
+              latin: { kind: command, command: /bin/sh, args: ["-c", "cat > /dev/null; printf '\"caf\\351\"'"] }
+            steps:
+              - id: big
+                worker: huge
+                on_success: accent
+                on_failure: accent
+              - id: accent
+                worker: latin
+            """);
+
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", file, "--json");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        using var result = JsonDocument.Parse(run.Out);
+        var history = result.RootElement.GetProperty("history").EnumerateArray().ToArray();
+        Assert.Equal(["big", "accent"], history.Select(e => e.GetProperty("step_id").GetString()));
+        Assert.All(history, e => Assert.Equal("invalid_output", e.GetProperty("outcome").GetString()));
+        Assert.Contains("wrote more than 16 MiB on stdout", history[0].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("wrote bytes that are not UTF-8 on stdout", history[1].GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -17,6 +17,15 @@ internal static class CommandWorker
 {
     private const int StderrTail = 2000;
 
+    /// <summary>The most a command worker may write on stdout, in characters: its output is recorded with the attempt.</summary>
+    internal const int MaxOutputChars = 16 * 1024 * 1024;
+
+    /// <summary>How much of stderr is kept (its end) for the error of a failed attempt.</summary>
+    private const int StderrKept = 64 * 1024;
+
+    /// <summary>UTF-8 that refuses bytes that are not UTF-8, so a worker's output is never changed silently.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>How long output is still read after the process exited (the pipes' buffers hold what it wrote before).</summary>
     internal static readonly TimeSpan Drain = TimeSpan.FromMilliseconds(500);
 
@@ -65,7 +74,7 @@ internal static class CommandWorker
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
+            StandardOutputEncoding = StrictUtf8,
             StandardErrorEncoding = Encoding.UTF8,
             WorkingDirectory = declaration.WorkingDir is { } dir ? Path.GetFullPath(Path.Combine(declaration.BaseDirectory, dir)) : declaration.BaseDirectory,
         };
@@ -101,8 +110,8 @@ internal static class CommandWorker
         }
 
         using var kill = cancellationToken.Register(static state => Kill((Process)state!), process);
-        var stdout = new OutputCapture(process.StandardOutput);
-        var stderr = new OutputCapture(process.StandardError);
+        var stdout = new OutputCapture(process.StandardOutput, MaxOutputChars);
+        var stderr = new OutputCapture(process.StandardError, StderrKept, keepTail: true);
         try
         {
             await process.StandardInput.WriteAsync(Envelope(input, context)).ConfigureAwait(false);
@@ -125,6 +134,16 @@ internal static class CommandWorker
             throw new KeelException($"command '{command}' exited with code {process.ExitCode}" + Tail(errors));
         }
 
+        if (stdout.Overflowed)
+        {
+            throw new InvalidWorkerOutputException($"command '{command}' wrote more than {MaxOutputChars / (1024 * 1024)} MiB on stdout, the most a command worker's output may be (it is recorded with the attempt): write large results to a file and output its path" + Tail(errors));
+        }
+
+        if (stdout.NotUtf8)
+        {
+            throw new InvalidWorkerOutputException($"command '{command}' wrote bytes that are not UTF-8 on stdout (expected its output as JSON in UTF-8){(output.Length == 0 ? string.Empty : ", after: " + Shorten(output))}" + Tail(errors));
+        }
+
         if (string.IsNullOrWhiteSpace(output))
         {
             throw new InvalidWorkerOutputException($"command '{command}' wrote nothing on stdout (expected its output as JSON)" + Tail(errors));
@@ -136,10 +155,11 @@ internal static class CommandWorker
         }
         catch (JsonException ex)
         {
-            var shown = output.Length > 200 ? output[..200] + "..." : output;
-            throw new InvalidWorkerOutputException($"command '{command}' wrote invalid JSON on stdout ({ex.Message.Split(" LineNumber:")[0]}): {shown.Trim()}" + Tail(errors), ex);
+            throw new InvalidWorkerOutputException($"command '{command}' wrote invalid JSON on stdout ({ex.Message.Split(" LineNumber:")[0]}): {Shorten(output)}" + Tail(errors), ex);
         }
     }
+
+    private static string Shorten(string output) => (output.Length > 200 ? output[..200] + "..." : output).Trim();
 
     private static string Envelope(JsonElement input, WorkflowContext context)
     {
