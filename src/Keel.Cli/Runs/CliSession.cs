@@ -96,8 +96,8 @@ internal sealed class CliSession : IDisposable
 
         // A run's sub-workflow runs have ids that begin with its own (RUN:step:visit:n): a prefix of the run's id
         // names the run, as keel worker's lines show it, not its children too.
-        var root = matches.MinBy(r => r.RunId.Length)!;
-        if (matches.All(r => ReferenceEquals(r, root) || r.RunId.StartsWith(root.RunId + ":", StringComparison.Ordinal)))
+        if (matches.Length > 1 && matches.MinBy(r => r.RunId.Length) is { } root
+            && matches.All(r => ReferenceEquals(r, root) || r.RunId.StartsWith(root.RunId + ":", StringComparison.Ordinal)))
         {
             return Intact(root);
         }
