@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Keel;
 
 /// <summary>The routing constructs in a workflow file: outcome labels, parallel branches and map steps.</summary>
@@ -95,6 +97,12 @@ internal sealed partial class WorkflowFileParser
             return join == JoinMode.All ? step : step with { Join = join };
         }
 
+        if (step.Kind != StepKind.Work)
+        {
+            // An approval or sub-workflow step with 'map': refused where the step is read.
+            return join == JoinMode.All ? step : step with { Join = join };
+        }
+
         if (node is not DocMap mapNode)
         {
             Problem(node, $"step '{step.StepId}': 'map' must be a mapping with max_items (and items_from), found {node.KindName}");
@@ -131,6 +139,14 @@ internal sealed partial class WorkflowFileParser
                 {
                     Problem(item, $"step '{id}': a branch must be a mapping with name and worker, found {item.KindName}");
                     continue;
+                }
+
+                // Each branch and its fields are located on their own lines, as the validator numbers the branches.
+                var at = $"step:{id}:parallel[{branches.Count.ToString(CultureInfo.InvariantCulture)}]";
+                Locations.TryAdd(at, branch);
+                foreach (var (field, value) in branch.Entries)
+                {
+                    Locations.TryAdd(at + "." + field.Value, value);
                 }
 
                 CheckFields(branch, BranchFields, $"a branch of step '{id}'");

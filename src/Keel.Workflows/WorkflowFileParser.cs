@@ -89,6 +89,19 @@ internal sealed partial class WorkflowFileParser
             Locations.TryAdd(key + ":" + field.Value, value);
         }
 
+        // A step is one kind: what makes it so is one field, and map goes only with a worker.
+        string[] kinds = ["approval", "parallel", "sub_workflow"];
+        var present = kinds.Where(k => Find(map, k) is not null).ToArray();
+        if (present.Length > 1)
+        {
+            Problem(Find(map, present[1])!, $"step '{id}' has both '{present[0]}' and '{present[1]}': a step is of one kind (remove one)");
+        }
+
+        if (present.Length > 0 && Find(map, "map") is { } mapOnOther)
+        {
+            Problem(mapOnOther, $"step '{id}' is {(present[0] == "approval" ? "an approval" : present[0] == "parallel" ? "a parallel" : "a sub-workflow")} step: 'map' runs one worker over the items of a list, so it goes with 'worker' (remove 'map' or '{present[0]}')");
+        }
+
         WorkflowStep step;
         var prompt = String(map, "approval");
         if (prompt is not null)

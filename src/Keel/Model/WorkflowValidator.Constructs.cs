@@ -168,19 +168,32 @@ internal static partial class WorkflowValidator
                 problems.Add(new(name, step.StepId, field + ".worker", "is empty: the branch cannot reach the join without a worker"));
             }
 
+            // A branch is held to the bounds of a step: the same fields, the same limits.
             if (branch.MaxRetries < 0)
             {
                 problems.Add(new(name, step.StepId, field + ".max_retries", $"must be 0 or more, got {branch.MaxRetries}"));
             }
+            else if (branch.MaxRetries > WorkflowLimits.MaxRetries)
+            {
+                problems.Add(new(name, step.StepId, field + ".max_retries", $"must be at most {WorkflowLimits.MaxRetries}, got {branch.MaxRetries}"));
+            }
 
             if (branch.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
-                problems.Add(new(name, step.StepId, field + ".timeout", $"must be positive, got {timeout}"));
+                problems.Add(new(name, step.StepId, field + ".timeout", $"must be positive, got {DurationText.Format(timeout)}"));
+            }
+            else if (branch.Timeout > WorkflowLimits.MaxTimeout)
+            {
+                problems.Add(new(name, step.StepId, field + ".timeout", $"must be at most {DurationText.Format(WorkflowLimits.MaxTimeout)}, got {DurationText.Format(branch.Timeout.Value)}"));
             }
 
             if (branch.RetryDelay is { } delay && delay < TimeSpan.Zero)
             {
-                problems.Add(new(name, step.StepId, field + ".retry_delay", $"must not be negative, got {delay}"));
+                problems.Add(new(name, step.StepId, field + ".retry_delay", $"must not be negative, got {DurationText.Format(delay)}"));
+            }
+            else if (branch.RetryDelay > WorkflowLimits.MaxRetryDelay)
+            {
+                problems.Add(new(name, step.StepId, field + ".retry_delay", $"must be at most {DurationText.Format(WorkflowLimits.MaxRetryDelay)}, got {DurationText.Format(branch.RetryDelay.Value)}"));
             }
         }
     }
