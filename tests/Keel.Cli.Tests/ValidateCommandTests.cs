@@ -127,7 +127,36 @@ public sealed class ValidateCommandTests : IDisposable
         var result = await KeelProcess.RunAsync(_folder.Path, "validate", file);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("step 'a', field 'sub_workflow': names workflow 'nothere'", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"step 'a' of {file} runs workflow 'nothere', and no file holds it: a sub-workflow is read from nothere.yaml, nothere.yml or nothere.json", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ValidateAndRun_SubWorkflowsRunningEachOtherInACycle_NameTheCycleAndTheFiles()
+    {
+        var first = _folder.Write("ra.yaml", "name: ra\ngoal: g\nsteps:\n  - { id: a, sub_workflow: rb }\n");
+        _folder.Write("rb.yaml", "name: rb\nsteps:\n  - { id: b, sub_workflow: rc }\n");
+        _folder.Write("rc.yaml", "name: rc\nsteps:\n  - { id: c, sub_workflow: ra }\n");
+
+        var validate = await KeelProcess.RunAsync(_folder.Path, "validate", first);
+        var run = await KeelProcess.RunAsync(_folder.Path, "run", first);
+
+        foreach (var result in new[] { validate, run })
+        {
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.Contains("sub-workflows run each other in a cycle, so no run of them could end: rc -> ra -> rb -> rc", result.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Validate_ASubWorkflowFileHoldingAnotherWorkflow_SaysWhichItHolds()
+    {
+        var file = _folder.Write("parent.yaml", "name: parent\ngoal: g\nsteps:\n  - { id: a, sub_workflow: child }\n");
+        var child = _folder.Write("child.yaml", "name: renamed\nsteps:\n  - { id: b, worker: coder }\n");
+
+        var result = await KeelProcess.RunAsync(_folder.Path, "validate", file);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"runs workflow 'child', but {child} holds workflow 'renamed'", result.Error, StringComparison.Ordinal);
     }
 
     public void Dispose() => _folder.Dispose();

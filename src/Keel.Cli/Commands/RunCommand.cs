@@ -60,6 +60,12 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
+        if (SubWorkflowTree.Problem([.. tree.Select(t => t.File!)]) is { } treeProblem)
+        {
+            io.Error.WriteLine("error: " + treeProblem);
+            return ExitCodes.BadInput;
+        }
+
         var file = tree[^1].File!;
         var values = ParseData(data, io.Error);
         if (values is null)

@@ -61,6 +61,11 @@ internal static class ValidateCommand
             files.Add(loaded.File!);
         }
 
+        if (SubWorkflowTree.Problem(files) is { } problem)
+        {
+            return problem;
+        }
+
         var orchestrator = new Orchestrator();
         try
         {

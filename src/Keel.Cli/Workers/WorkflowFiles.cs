@@ -51,6 +51,12 @@ internal static class WorkflowFiles
             }
         }
 
+        if (SubWorkflowTree.Problem(files) is { } treeProblem)
+        {
+            error.WriteLine("error: " + treeProblem);
+            return null;
+        }
+
         return (files, workers);
     }
 
