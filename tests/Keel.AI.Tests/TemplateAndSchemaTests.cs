@@ -11,6 +11,20 @@ public sealed class TemplateAndSchemaTests
         Assert.Contains("no closing", Assert.Throws<KeelException>(() => PromptTemplate.Parse("Hello {{input", "Greeter")).Message);
     }
 
+    [Theory]
+    [InlineData("""{"properties":{"a":{"type":"strin"}}}""", "has the type 'strin' at $.properties.a, which is not a JSON Schema type")]
+    [InlineData("""{"type":"array","items":{"type":["string",5]}}""", "has a 'type' at $.items that is not a string or an array of strings")]
+    [InlineData("""{"type":"object","required":"a"}""", "has a 'required' at $ that is not an array of property names")]
+    [InlineData("""{"type":"object","properties":[]}""", "has 'properties' at $ that is not an object of schemas")]
+    public void OutputSchema_MisusingAKeyword_IsRefusedWhenTheWorkerIsCreated_NamingWhere(string schema, string expected)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(schema);
+
+        var error = Assert.Throws<KeelException>(() => JsonSchemaValidator.EnsureUsable(document.RootElement, "Reviewer"));
+
+        Assert.Contains("Worker 'Reviewer': the output schema " + expected, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Template_RendersInputPathsGoalAndData_AndAMissingValueFailsTheAttempt()
     {

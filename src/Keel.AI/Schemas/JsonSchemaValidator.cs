@@ -25,10 +25,75 @@ internal static class JsonSchemaValidator
             throw new KeelException($"Worker '{workerName}': the output schema must be a JSON object, not {schema.ValueKind}.");
         }
 
-        if (schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("type", out var type) && type.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
+        if (Misused(schema, "$", depth: 0) is { } problem)
         {
-            throw new KeelException($"Worker '{workerName}': the output schema's 'type' must be a string or an array of strings.");
+            throw new KeelException($"Worker '{workerName}': the output schema {problem}.");
         }
+    }
+
+    private static readonly string[] TypeNames = ["object", "array", "string", "number", "integer", "boolean", "null"];
+
+    /// <summary>
+    /// The first misuse of the supported keywords in <paramref name="schema"/> and the schemas under it (a
+    /// <c>type</c> that names no type, <c>properties</c> or <c>required</c> of the wrong shape), or null.
+    /// A misspelt type would otherwise accept any value there.
+    /// </summary>
+    private static string? Misused(JsonElement schema, string path, int depth)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || depth > 64)
+        {
+            return null;
+        }
+
+        if (schema.TryGetProperty("type", out var type))
+        {
+            var names = type.ValueKind switch
+            {
+                JsonValueKind.String => [type],
+                JsonValueKind.Array => type.EnumerateArray().ToArray(),
+                _ => null,
+            };
+            if (names is null || names.Any(n => n.ValueKind != JsonValueKind.String))
+            {
+                return $"has a 'type' at {path} that is not a string or an array of strings";
+            }
+
+            if (names.FirstOrDefault(n => !TypeNames.Contains(n.GetString(), StringComparer.Ordinal)) is { ValueKind: JsonValueKind.String } unknown)
+            {
+                return $"has the type '{unknown.GetString()}' at {path}, which is not a JSON Schema type ({string.Join(", ", TypeNames)})";
+            }
+        }
+
+        if (schema.TryGetProperty("required", out var required) && (required.ValueKind != JsonValueKind.Array || required.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.String)))
+        {
+            return $"has a 'required' at {path} that is not an array of property names";
+        }
+
+        if (schema.TryGetProperty("properties", out var properties))
+        {
+            if (properties.ValueKind != JsonValueKind.Object)
+            {
+                return $"has 'properties' at {path} that is not an object of schemas";
+            }
+
+            foreach (var property in properties.EnumerateObject())
+            {
+                if (Misused(property.Value, $"{path}.properties.{property.Name}", depth + 1) is { } inner)
+                {
+                    return inner;
+                }
+            }
+        }
+
+        foreach (var keyword in (string[])["items", "additionalProperties"])
+        {
+            if (schema.TryGetProperty(keyword, out var sub) && Misused(sub, $"{path}.{keyword}", depth + 1) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
     }
 
     private static void Check(JsonElement schema, JsonElement value, string path, List<string> errors)
