@@ -296,6 +296,15 @@ internal sealed class RoutingReplayRun
             return $"label '{label}' of {step.StepId} now goes to {next} (was {recordedNext})";
         }
 
+        // A join's outcome is computed again from its branches' or items' recorded outcomes: a changed join mode
+        // changes the outcome, not a target.
+        var recorded = _history[position].Outcome;
+        if (step.Kind is StepKind.Parallel or StepKind.Map && outcome.IsSuccess() != recorded.IsSuccess())
+        {
+            var mode = step.Join == JoinMode.All ? "all" : "any";
+            return $"the join of {step.StepId} (join: {mode}) now {(outcome.IsSuccess() ? "succeeds" : "fails")} where it {(recorded.IsSuccess() ? "succeeded" : "failed")}, so it goes to {next} (was {recordedNext})";
+        }
+
         var path = outcome.IsSuccess() ? "on_success" : "on_failure";
         return $"{path} of {step.StepId} now goes to {next} (was {recordedNext})";
     }

@@ -26,6 +26,30 @@ public sealed class ConstructReplayTests
     }
 
     [Fact]
+    public async Task Replay_AJoinWhoseModeChanged_SaysTheJoinNowFails_NotThatATargetMoved()
+    {
+        var ok = new FakeWorker("ok") { OnCall = (_, _) => "done" };
+        var bad = new FakeWorker("bad") { OnCall = (_, _) => Hub.Fail("always") };
+        WorkflowDefinition Fan(JoinMode join)
+        {
+            var workflow = new WorkflowDefinition("fan", goal: "g");
+            workflow.AddStep(WorkflowStep.Parallel("fan", [new Branch("a", new WorkerType("ok")), new Branch("b", new WorkerType("bad"))], onSuccess: "after", onFailure: WorkflowStep.Failed, join: join), isInitial: true);
+            workflow.AddStep(new WorkflowStep("after", new WorkerType("ok")));
+            return workflow;
+        }
+
+        var orchestrator = new Orchestrator().With(ok, bad);
+        orchestrator.RegisterWorkflow(Fan(JoinMode.Any));
+        var run = await orchestrator.ExecuteWorkflowAsync("fan");
+        Assert.Equal(WorkflowState.Completed, run.State);
+
+        var replay = Assert.Single(RoutingReplay.Compare(Fan(JoinMode.All), [(run.RunId, run.History)]).Runs);
+
+        Assert.Equal(RoutingVerdict.Diverges, replay.Verdict);
+        Assert.Contains("the join of fan (join: all) now fails where it succeeded, so it goes to failed (was after)", replay.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_AMapWhoseMaxItemsNowRefusesTheRecordedList_FailsItsAttempt()
     {
         var pm = new FakeWorker(WorkerType.ProductManager) { OnCall = (_, _) => new[] { "a", "b", "c" } };
