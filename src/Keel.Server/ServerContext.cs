@@ -36,6 +36,9 @@ internal sealed class ServerContext(
 
     public TimeProvider Time => Options.TimeProvider;
 
+    /// <summary>The runs a resume request of this server is driving now (one at a time per run).</summary>
+    public ConcurrentDictionary<string, byte> Resuming { get; } = new(StringComparer.Ordinal);
+
     public ILogger Logger { get; } = logger;
 
     /// <summary>How long an operation waits for its effect to be recorded before answering 202 anyway.</summary>

@@ -460,6 +460,44 @@ public sealed class RunApiTests
     }
 
     [Fact]
+    public async Task ResumeRun_Interrupted_OnAServerWithoutWorkerLoop_IsLeftToAKeelWorker_NotDrivenHere()
+    {
+        var release = new TaskCompletionSource();
+        await using var fixture = await ServerFixture.StartAsync(o => o.RunWorkerLoop = false);
+        using var client = fixture.Client();
+
+        // A run interrupted in another process: its drive cancelled mid-attempt, the lease given back.
+        var other = new Orchestrator(new OrchestratorOptions { RunStore = fixture.Sqlite });
+        TestWorkflows.Register(other, _ => release.Task);
+        using (var stop = new CancellationTokenSource())
+        {
+            var handle = await other.StartAsync(TestWorkflows.Quick, "interrupted", new ExecuteOptions(), CancellationToken.None);
+            var driving = other.ResumeAsync(handle.RunId, null, stop.Token);
+            await ServerFixture.WaitForStateAsync(client, handle.RunId, "running");
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => driving);
+
+            var first = await client.PostAsync($"/v1/runs/{handle.RunId}/resume", null);
+            var second = await client.PostAsync($"/v1/runs/{handle.RunId}/resume", null);
+
+            foreach (var response in new[] { first, second })
+            {
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                Assert.StartsWith("left to a worker", (await ServerFixture.ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+
+            // Nothing here drove it: a worker loop on the store (as keel worker runs) takes it over and completes it.
+            var detail = await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{handle.RunId}");
+            Assert.Empty(detail.GetProperty("attempts").EnumerateArray());
+            release.SetResult();
+            var worker = new Orchestrator(new OrchestratorOptions { RunStore = fixture.Sqlite });
+            TestWorkflows.Register(worker);
+            await worker.RunWorkerLoopAsync(new WorkerLoopOptions { StopWhenIdle = true }, CancellationToken.None);
+            await ServerFixture.WaitForStateAsync(client, handle.RunId, "completed");
+        }
+    }
+
+    [Fact]
     public async Task PauseRun_WaitingForApproval_Conflict()
     {
         await using var fixture = await ServerFixture.StartAsync();

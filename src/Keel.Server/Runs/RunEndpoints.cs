@@ -451,7 +451,34 @@ internal static class RunEndpoints
             return Problems.Conflict($"Run '{id}' is being driven (lease held by {run.LeaseOwner} until {run.LeaseExpires:O}); it needs no resume.");
         }
 
-        server.Launcher.Launch(token => server.Orchestrator.ResumeAsync(id, null, token));
+        if (!server.Options.RunWorkerLoop)
+        {
+            // No worker loop here: an interrupted run is already claimable by any keel worker on the store.
+            Log.Control(server.Logger, ServerContext.Actor(http, null), "resumed", id);
+            return Results.Accepted($"/v1/runs/{id}", new ControlResult(RunSummary.From(run), "left to a worker: a keel worker on the store takes the interrupted run over"));
+        }
+
+        // One resume at a time per run: a second one sent before the first has taken the lease is refused.
+        if (!server.Resuming.TryAdd(id, 0))
+        {
+            return Problems.Conflict($"Run '{id}' is being resumed by an earlier request; it needs no second resume.");
+        }
+
+        server.Launcher.Launch(async token =>
+        {
+            try
+            {
+                await server.Orchestrator.ResumeAsync(id, null, token).ConfigureAwait(false);
+            }
+            catch (RunOwnedElsewhereException)
+            {
+                // This server's worker loop (or another process's) claimed the interrupted run first: it is driven.
+            }
+            finally
+            {
+                server.Resuming.TryRemove(id, out _);
+            }
+        });
         Log.Control(server.Logger, ServerContext.Actor(http, null), "resumed", id);
         return Results.Accepted($"/v1/runs/{id}", new ControlResult(RunSummary.From(run), "resume started"));
     }
