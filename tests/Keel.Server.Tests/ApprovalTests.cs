@@ -17,6 +17,27 @@ public sealed class ApprovalTests
     }
 
     [Fact]
+    public async Task Reject_WithoutAReason_Is422OnComment_AndTheRunStillWaits()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+        var id = (await ServerFixture.ReadJsonAsync(await client.PostAsJsonAsync("/v1/runs", new { workflow = TestWorkflows.Review, goal = "g" }))).GetProperty("id").GetString()!;
+        await ServerFixture.WaitForStateAsync(client, id, "waiting_for_approval");
+
+        var none = await client.PostAsync($"/v1/approvals/{id}/sign_off/reject", null);
+        var blank = await client.PostAsJsonAsync($"/v1/approvals/{id}/sign_off/reject", new { comment = "   " });
+
+        foreach (var response in new[] { none, blank })
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            var problem = await ServerFixture.ReadJsonAsync(response);
+            Assert.Contains("a rejection needs a reason", problem.GetProperty("errors").GetProperty("comment")[0].GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("waiting_for_approval", (await client.GetFromJsonAsync<JsonElement>($"/v1/runs/{id}")).GetProperty("run").GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Inbox_RunsWaitingAtApproval_ListedWithPromptAndWaitingTime()
     {
         await using var fixture = await ServerFixture.StartAsync();

@@ -66,6 +66,12 @@ internal static class ApprovalEndpoints
         var errors = new FieldErrors();
         errors.Length("by", request?.By, FieldErrors.MaxName);
         errors.Length("comment", request?.Comment, 4000);
+        if (!approve && string.IsNullOrWhiteSpace(request?.Comment))
+        {
+            // As keel reject: whoever reads the run later learns why from the comment.
+            errors.Add("comment", "a rejection needs a reason: give a comment (it is recorded with the decision)");
+        }
+
         if (errors.Any)
         {
             return Problems.Invalid(errors.ToDictionary());
