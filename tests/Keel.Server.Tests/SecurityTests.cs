@@ -201,6 +201,15 @@ public sealed class SecurityTests
     }
 
     [Fact]
+    public void KeyCheck_OneSecretUnderTwoKeys_IsRefused_NamingTheKeysNeverTheSecret()
+    {
+        var error = Assert.Throws<KeelException>(() => new ApiKeyCheck([new ApiKey("b", "aaaaaaaaaaaaaaaa1", ApiKeyScope.ReadOnly), new ApiKey("a", "aaaaaaaaaaaaaaaa1", ApiKeyScope.Operator)]));
+
+        Assert.Contains("API keys 'b' and 'a' have the same secret", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("aaaaaaaaaaaaaaaa1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ApiKey_ParseAndPrint_NeverShowsTheSecret()
     {
         var key = ApiKey.Parse("ci:read:" + ReaderSecret);

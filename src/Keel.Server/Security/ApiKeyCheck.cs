@@ -20,6 +20,13 @@ internal sealed class ApiKeyCheck
         {
             throw new KeelException($"API key name '{names.Key}' is used by more than one key; each key needs its own name.");
         }
+
+        // One secret, one key: the same secret under two names would act with the wider scope of the two.
+        var shared = _keys.GroupBy(k => Convert.ToHexString(k.Digest), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (shared is not null)
+        {
+            throw new KeelException($"API keys {string.Join(" and ", shared.Select(k => $"'{k.Key.Name}'"))} have the same secret; each key needs its own (a shared one acts with the widest scope of its keys).");
+        }
     }
 
     public bool HasKeys => _keys.Length > 0;
