@@ -319,6 +319,21 @@ public sealed class RunApiTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/v1/nothing-here"))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("1.5")]
+    [InlineData("99999999999")]
+    public async Task Rerun_AStepNumberThatIsNotOne_Is404NamingTheRoute_NotA405(string sequence)
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        using var client = fixture.Client();
+
+        using var response = await client.PostAsync($"/v1/runs/some-run/steps/{sequence}/rerun", null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("a part of the path is not of the form its route takes (/v1/runs/{id}/steps/{sequence:int}/rerun)", (await ServerFixture.ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ListRuns_PagedByCursor_EveryRunOnceNewestFirst()
     {

@@ -14,10 +14,16 @@ internal static class UnroutedRequest
 {
     public static IResult Answer(HttpContext http)
     {
-        var allowed = AllowedMethods(http);
+        var (allowed, templates) = AllowedMethods(http);
         if (allowed.Count == 0)
         {
             return Problems.NotFound($"There is no API route {http.Request.Method} {http.Request.Path}.");
+        }
+
+        if (allowed.Contains(http.Request.Method))
+        {
+            // The path has a route's shape but a parameter fails its constraint (steps/abc/rerun: not a number).
+            return Problems.NotFound($"There is no API route {http.Request.Method} {http.Request.Path}: a part of the path is not of the form its route takes ({string.Join(", ", templates)}).");
         }
 
         var allow = string.Join(", ", allowed);
@@ -25,9 +31,10 @@ internal static class UnroutedRequest
         return Problems.Problem(StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "Method not allowed", $"{http.Request.Path} takes {allow}, not {http.Request.Method}.");
     }
 
-    private static SortedSet<string> AllowedMethods(HttpContext http)
+    private static (SortedSet<string> Allowed, SortedSet<string> Templates) AllowedMethods(HttpContext http)
     {
         var allowed = new SortedSet<string>(StringComparer.Ordinal);
+        var templates = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var source in http.RequestServices.GetServices<EndpointDataSource>())
         {
             foreach (var endpoint in source.Endpoints)
@@ -41,10 +48,14 @@ internal static class UnroutedRequest
                 if (new TemplateMatcher(TemplateParser.Parse(raw.TrimStart('/')), []).TryMatch(http.Request.Path, []))
                 {
                     allowed.UnionWith(methods.HttpMethods);
+                    if (methods.HttpMethods.Contains(http.Request.Method, StringComparer.OrdinalIgnoreCase))
+                    {
+                        templates.Add("/" + raw.TrimStart('/'));
+                    }
                 }
             }
         }
 
-        return allowed;
+        return (allowed, templates);
     }
 }
