@@ -62,6 +62,20 @@ public sealed class KeelServer : IAsyncDisposable
             options.Urls.Add(DefaultUrl);
         }
 
+        foreach (var url in options.Urls)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+            {
+                throw new KeelException($"The address to listen on '{url}' is not an http:// URL with a host and a port (e.g. http://127.0.0.1:5080).");
+            }
+
+            if (uri.Scheme == "https")
+            {
+                throw new KeelException($"The address to listen on '{url}' is https://, and the server speaks plain HTTP: listen on http:// and put TLS in a reverse proxy in front (docs/service.md).");
+            }
+        }
+
         var offLoopback = options.Urls.Where(u => !IsLoopback(u)).ToArray();
         if (offLoopback.Length > 0 && options.ApiKeys.Count == 0)
         {

@@ -92,6 +92,21 @@ public sealed class SecurityTests
         }
     }
 
+    [Theory]
+    [InlineData("notaurl", "is not an http:// URL with a host and a port")]
+    [InlineData("https://127.0.0.1:0", "the server speaks plain HTTP: listen on http:// and put TLS in a reverse proxy")]
+    public async Task AnAddressThatIsNotPlainHttp_RefusesToStart_SayingWhy(string url, string why)
+    {
+        var error = await Assert.ThrowsAsync<KeelException>(() => ServerFixture.StartAsync(o =>
+        {
+            o.Urls.Clear();
+            o.Urls.Add(url);
+        }));
+
+        Assert.Contains($"The address to listen on '{url}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OffLoopback_NoKey_RefusesToStart()
     {
